@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# ci/test.sh: build and run every test of inflight from a fresh Debian machine.
+#
+# Installs the Debian packages it needs when they are missing (root, apt-get), then runs
+# two CMake workflows: `ci` (GCC debug: unit tests, properties, corpus replays, bug
+# variants found/fixed) and `ci-fuzz` (clang 14 + libFuzzer + ASan/UBSan: the same tests
+# plus the fuzzer hunts and smoke runs), and finally checks that GCC and clang replay every
+# corpus file to the same trace, byte for byte.
+# Exit: 0 when everything passed, non-zero otherwise.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(cmake ninja-build g++ clang-14 libclang-rt-14-dev libfmt-dev libboost-container-dev
+          libgtest-dev librapidcheck-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "ci/test.sh: installing ${missing[*]}"
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "ci/test.sh: need root to install packages: ${missing[*]}" >&2
+    exit 2
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q "${missing[@]}"
+fi
+# clang++ may only exist as clang++-14 on a fresh machine.
+if ! command -v clang++ >/dev/null; then
+  mkdir -p build/bin && ln -sf "$(command -v clang++-14)" build/bin/clang++ \
+    && ln -sf "$(command -v clang-14)" build/bin/clang
+  export PATH="$PWD/build/bin:$PATH"
+fi
+
+echo "ci/test.sh: workflow ci (GCC debug)"
+cmake --workflow --preset ci
+echo "ci/test.sh: workflow ci-fuzz (clang + libFuzzer + ASan/UBSan)"
+cmake --workflow --preset ci-fuzz
+
+echo "ci/test.sh: GCC and clang replay every corpus file to the same trace"
+fail=0
+count=0
+while IFS= read -r -d '' f; do
+  a=$(build/debug/cli/inflight replay "$f" 2>&1 || true)
+  b=$(build/fuzz/cli/inflight replay "$f" 2>&1 || true)
+  count=$((count + 1))
+  if [[ "$a" != "$b" ]]; then
+    echo "ci/test.sh: GCC and clang traces differ for $f" >&2
+    diff <(echo "$a") <(echo "$b") | head -20 >&2
+    fail=1
+  fi
+done < <(find corpus -type f ! -name '*.txt' ! -name 'CMakeLists.txt' ! -name '*.dict' -print0 | sort -z)
+if ((fail)); then echo "determinism: FAILED"; exit 1; fi
+echo "determinism: $count corpus files replay identically in GCC and clang builds"

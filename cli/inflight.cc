@@ -1,0 +1,296 @@
+// cli/inflight.cc
+//
+// The `inflight` command: list what the harness knows, replay a finding step by step,
+// convert between binary fuzzer inputs and editable `.trace` files.
+// Exit codes: 0 clean, 1 a finding (replay) or a failed expectation, 2 bad input or usage.
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "model/core/bugs.h"
+#include "model/core/codec.h"
+#include "model/world.h"
+
+namespace {
+
+using namespace inflight;
+
+constexpr int kExitClean = 0;
+constexpr int kExitFinding = 1;
+constexpr int kExitUsage = 2;
+
+// The search front ends, for `inflight list`.
+struct Entry {
+  std::string_view name;
+  std::string_view what;
+};
+constexpr Entry kTargets[] = {
+    {"dma_debug", "differential: dma-debug's verdicts against the ground truth on raw DMA API use"},
+};
+constexpr Entry kProperties[] = {
+    {"DmaDebug.AgreesWithGroundTruthOnEveryCall", "no dma-debug false positive or negative"},
+    {"DmaDebug.PrintsNoMoreThanShowNumErrors", "every report goes through err_printk's budget"},
+    {"Codec.BinaryRoundTrip", "decode_binary(encode_binary(s)) == s"},
+    {"Codec.TextRoundTrip", "decode_text(encode_text(s)) == s"},
+    {"Codec.BytesDecodeToValidScenarios", "every byte string decodes; re-encoding is stable"},
+    {"Hunt.<variant>", "each bug variant is found from scratch by the generators"},
+};
+
+constexpr std::string_view kUsage = R"(usage: inflight <command> [options]
+
+commands:
+  list [bugs|targets|properties]   what the harness knows (default: all three)
+  replay FILE [options]            run a binary fuzzer input or a .trace, print the trace
+  convert IN OUT                   binary <-> text; the direction follows OUT's extension
+                                   (.trace: text, anything else: binary)
+  help [command]                   this text, or a command's
+
+Bug variants restore historical kernel behaviour (model/core/bugs.def). Choose them with
+--bugs a,b or INFLIGHT_BUGS=a,b; --bugs wins.
+)";
+
+constexpr std::string_view kReplayUsage = R"(usage: inflight replay FILE [--bugs LIST] [--format auto|text|binary]
+                      [--quiet] [--expect VIOLATION]
+
+Runs the scenario in FILE (a binary fuzzer input or a .trace text file) and prints one
+line per step: time, CPU, context, the event and what it did, dma-debug's and the
+IOMMU's messages in the kernel's words, then the findings.
+
+  --bugs LIST      bug variants to enable (comma-separated; default $INFLIGHT_BUGS)
+  --format F       auto (default: .trace files and text that parses as a trace are text),
+                   text or binary
+  --quiet          print only the configuration line and the findings
+  --expect KIND    exit 0 if a finding of this Violation kind appears, 1 if not
+
+exit: 0 clean, 1 finding (or --expect not met), 2 bad input or usage
+)";
+
+constexpr std::string_view kConvertUsage = R"(usage: inflight convert IN OUT [--format auto|text|binary]
+
+Reads IN (binary or .trace, detected as for replay) and writes OUT: a .trace file gets the
+text form, any other name the binary form. The conversion is exact both ways.
+exit: 0 done, 2 bad input or usage
+)";
+
+constexpr std::string_view kListUsage = R"(usage: inflight list [bugs|targets|properties]
+)";
+
+int usage_error(std::string_view message, std::string_view usage) {
+  std::cerr << "inflight: " << message << "\n\n" << usage;
+  return kExitUsage;
+}
+
+std::optional<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::cerr << "inflight: cannot read '" << path << "': " << std::strerror(errno) << "\n";
+    return std::nullopt;
+  }
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+bool looks_like_text(std::string_view content) {
+  if (content.empty()) return false;
+  for (unsigned char c : content)
+    if (!(c == '\n' || c == '\r' || c == '\t' || (c >= 0x20 && c < 0x7f))) return false;
+  TextError ignored;
+  return decode_text(content, &ignored).has_value() || content[0] == '#';
+}
+
+struct Loaded {
+  Scenario scenario;
+  bool text = false;
+};
+
+// Loads a scenario; prints the error and returns nullopt on bad input.
+std::optional<Loaded> load(const std::string& path, std::string_view format) {
+  const std::optional<std::string> content = read_file(path);
+  if (!content) return std::nullopt;
+  bool text = format == "text";
+  if (format == "auto") text = ends_with(path, ".trace") || looks_like_text(*content);
+  if (text) {
+    TextError error;
+    std::optional<Scenario> scenario = decode_text(*content, &error);
+    if (!scenario) {
+      std::cerr << path << ":" << error.line << ": " << error.message << "\n";
+      return std::nullopt;
+    }
+    return Loaded{std::move(*scenario), true};
+  }
+  const auto* bytes = reinterpret_cast<const uint8_t*>(content->data());
+  return Loaded{decode_binary({bytes, content->size()}), false};
+}
+
+std::optional<BugSet> bugs_from(std::optional<std::string> flag) {
+  std::string list;
+  if (flag) list = *flag;
+  else if (const char* env = std::getenv("INFLIGHT_BUGS")) list = env;
+  std::string error;
+  std::optional<BugSet> bugs = BugSet::parse(list, &error);
+  if (!bugs) std::cerr << "inflight: " << error << "\n";
+  return bugs;
+}
+
+int cmd_list(const std::vector<std::string>& args) {
+  const std::string what = args.empty() ? "all" : args[0];
+  if (args.size() > 1 || (what != "all" && what != "bugs" && what != "targets" && what != "properties"))
+    return usage_error("list takes one of bugs, targets, properties", kListUsage);
+  if (what == "all" || what == "bugs") {
+    std::cout << "bug variants (spec/protocols.md §7; enable with --bugs NAME or INFLIGHT_BUGS=NAME):\n";
+    for (const BugInfo& b : all_bugs())
+      std::cout << fmt::format("  {:<48} R{:<2} {:<10} finding: {}\n  {:<48}      Fixes: {}\n",
+                               b.name, b.r_number, b.subsystem, violation_name(b.violation), "",
+                               b.fix);
+  }
+  if (what == "all" || what == "targets") {
+    std::cout << "fuzz targets (fuzzers/<name>_fuzzer.cc):\n";
+    for (const Entry& t : kTargets) std::cout << fmt::format("  {:<48} {}\n", t.name, t.what);
+  }
+  if (what == "all" || what == "properties") {
+    std::cout << "properties (properties/*_props.cc):\n";
+    for (const Entry& p : kProperties) std::cout << fmt::format("  {:<48} {}\n", p.name, p.what);
+  }
+  return kExitClean;
+}
+
+int cmd_replay(const std::vector<std::string>& args) {
+  std::optional<std::string> file, bugs_flag, expect;
+  std::string format = "auto";
+  bool quiet = false;
+  for (size_t i = 0; i < args.size(); i++) {
+    const std::string& a = args[i];
+    auto value = [&]() -> std::optional<std::string> {
+      if (i + 1 >= args.size()) return std::nullopt;
+      return args[++i];
+    };
+    if (a == "--help" || a == "-h") {
+      std::cout << kReplayUsage;
+      return kExitClean;
+    } else if (a == "--bugs") {
+      if (!(bugs_flag = value())) return usage_error("--bugs needs a list", kReplayUsage);
+    } else if (a == "--format") {
+      const auto f = value();
+      if (!f || (*f != "auto" && *f != "text" && *f != "binary"))
+        return usage_error("--format takes auto, text or binary", kReplayUsage);
+      format = *f;
+    } else if (a == "--expect") {
+      if (!(expect = value())) return usage_error("--expect needs a violation kind", kReplayUsage);
+      if (!violation_from_name(*expect))
+        return usage_error(fmt::format("unknown violation kind '{}'", *expect), kReplayUsage);
+    } else if (a == "--quiet") {
+      quiet = true;
+    } else if (!a.empty() && a[0] == '-') {
+      return usage_error(fmt::format("unknown option '{}'", a), kReplayUsage);
+    } else if (!file) {
+      file = a;
+    } else {
+      return usage_error("replay takes one file", kReplayUsage);
+    }
+  }
+  if (!file) return usage_error("replay needs a file", kReplayUsage);
+  const std::optional<BugSet> bugs = bugs_from(bugs_flag);
+  if (!bugs) return kExitUsage;
+  const std::optional<Loaded> loaded = load(*file, format);
+  if (!loaded) return kExitUsage;
+
+  std::cout << fmt::format("inflight replay: file={} format={} bugs={} events={} {}\n", *file,
+                           loaded->text ? "text" : "binary", bugs->to_string(),
+                           loaded->scenario.events.size(), format_topology(loaded->scenario.topology));
+  World world(loaded->scenario.topology, *bugs, /*record_trace=*/!quiet);
+  run_scenario(world, loaded->scenario);
+  for (const std::string& line : world.trace()) std::cout << line << "\n";
+  const ViolationLog& log = world.violations();
+  std::cout << fmt::format("findings: {} ({} skipped events; dma-debug error_count={} printed={})\n",
+                           log.total(), world.skipped(), world.dma().dma_debug().error_count(),
+                           world.dma().dma_debug().printed());
+  for (const Finding& f : log.findings())
+    std::cout << fmt::format("FINDING {} at step {}: {}\n    {}\n", violation_name(f.kind), f.step,
+                             f.title, f.message);
+  if (log.total() > log.findings().size())
+    std::cout << fmt::format("({} more findings not kept)\n", log.total() - log.findings().size());
+  if (expect) {
+    const bool met = log.count(*violation_from_name(*expect)) > 0;
+    std::cout << fmt::format("expect {}: {}\n", *expect, met ? "found" : "NOT found");
+    return met ? kExitClean : kExitFinding;
+  }
+  return log.empty() ? kExitClean : kExitFinding;
+}
+
+int cmd_convert(const std::vector<std::string>& args) {
+  std::vector<std::string> files;
+  std::string format = "auto";
+  for (size_t i = 0; i < args.size(); i++) {
+    if (args[i] == "--help" || args[i] == "-h") {
+      std::cout << kConvertUsage;
+      return kExitClean;
+    } else if (args[i] == "--format" && i + 1 < args.size()) {
+      format = args[++i];
+      if (format != "auto" && format != "text" && format != "binary")
+        return usage_error("--format takes auto, text or binary", kConvertUsage);
+    } else if (!args[i].empty() && args[i][0] == '-') {
+      return usage_error(fmt::format("unknown option '{}'", args[i]), kConvertUsage);
+    } else {
+      files.push_back(args[i]);
+    }
+  }
+  if (files.size() != 2) return usage_error("convert takes IN and OUT", kConvertUsage);
+  const std::optional<Loaded> loaded = load(files[0], format);
+  if (!loaded) return kExitUsage;
+  std::string out;
+  if (ends_with(files[1], ".trace")) {
+    out = encode_text(loaded->scenario);
+  } else {
+    const std::vector<uint8_t> bytes = encode_binary(loaded->scenario);
+    out.assign(bytes.begin(), bytes.end());
+  }
+  std::ofstream file(files[1], std::ios::binary | std::ios::trunc);
+  if (!file || !file.write(out.data(), static_cast<std::streamsize>(out.size()))) {
+    std::cerr << "inflight: cannot write '" << files[1] << "': " << std::strerror(errno) << "\n";
+    return kExitUsage;
+  }
+  std::cout << fmt::format("inflight convert: {} ({}) -> {} ({}), {} events\n", files[0],
+                           loaded->text ? "text" : "binary", files[1],
+                           ends_with(files[1], ".trace") ? "text" : "binary",
+                           loaded->scenario.events.size());
+  return kExitClean;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) return usage_error("no command", kUsage);
+  const std::string command = args[0];
+  args.erase(args.begin());
+  if (command == "--help" || command == "-h" || command == "help") {
+    if (!args.empty() && args[0] == "replay") std::cout << kReplayUsage;
+    else if (!args.empty() && args[0] == "convert") std::cout << kConvertUsage;
+    else if (!args.empty() && args[0] == "list") std::cout << kListUsage;
+    else std::cout << kUsage;
+    return kExitClean;
+  }
+  if (command == "list") {
+    if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+      std::cout << kListUsage;
+      return kExitClean;
+    }
+    return cmd_list(args);
+  }
+  if (command == "replay") return cmd_replay(args);
+  if (command == "convert") return cmd_convert(args);
+  return usage_error(fmt::format("unknown command '{}'", command), kUsage);
+}

@@ -1,0 +1,58 @@
+#include "model/core/bugs.h"
+
+#include <array>
+
+namespace inflight {
+namespace {
+constexpr std::array kBugs = {
+#define INFLIGHT_BUG(name, r, subsystem, fix, violation, title) \
+  BugInfo{Bug::name, #name, r, subsystem, fix, Violation::violation, title},
+#include "model/core/bugs.def"
+#undef INFLIGHT_BUG
+};
+}  // namespace
+
+std::span<const BugInfo> all_bugs() { return kBugs; }
+
+const BugInfo& bug_info(Bug bug) { return kBugs[static_cast<size_t>(bug)]; }
+
+std::optional<Bug> bug_from_name(std::string_view name) {
+  for (const BugInfo& info : kBugs)
+    if (info.name == name) return info.bug;
+  return std::nullopt;
+}
+
+std::string BugSet::to_string() const {
+  std::string out;
+  for (const BugInfo& info : kBugs) {
+    if (!has(info.bug)) continue;
+    if (!out.empty()) out += ',';
+    out += info.name;
+  }
+  return out.empty() ? "none" : out;
+}
+
+std::optional<BugSet> BugSet::parse(std::string_view list, std::string* error) {
+  BugSet set;
+  if (list == "none") return set;
+  while (!list.empty()) {
+    const size_t comma = list.find(',');
+    std::string_view name = list.substr(0, comma);
+    list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+    while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
+    while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+    if (name.empty()) continue;
+    const std::optional<Bug> bug = bug_from_name(name);
+    if (!bug) {
+      if (error) {
+        *error = "unknown bug variant '" + std::string(name) + "'; known variants:";
+        for (const BugInfo& info : kBugs) *error += " " + std::string(info.name);
+      }
+      return std::nullopt;
+    }
+    set.add(*bug);
+  }
+  return set;
+}
+
+}  // namespace inflight

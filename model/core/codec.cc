@@ -1,0 +1,362 @@
+#include "model/core/codec.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+
+#include "model/core/assert.h"
+
+namespace inflight {
+namespace {
+
+// ---- binary ----
+
+struct ByteReader {
+  std::span<const uint8_t> bytes;
+  size_t pos = 0;
+  uint8_t next() { return pos < bytes.size() ? bytes[pos++] : uint8_t{0}; }
+};
+
+struct BinaryDecoder {
+  ByteReader* reader;
+  void u8(std::string_view, uint8_t& v) { v = reader->next(); }
+  void u16(std::string_view, uint16_t& v) {
+    const uint8_t lo = reader->next();
+    const uint8_t hi = reader->next();
+    v = static_cast<uint16_t>(lo | (hi << 8));
+  }
+  void enumeration(std::string_view, uint8_t& v, std::span<const std::string_view> n) {
+    v = static_cast<uint8_t>(reader->next() % n.size());
+  }
+};
+
+struct BinaryEncoder {
+  std::vector<uint8_t>* out;
+  void u8(std::string_view, uint8_t& v) { out->push_back(v); }
+  void u16(std::string_view, uint16_t& v) {
+    out->push_back(static_cast<uint8_t>(v & 0xFF));
+    out->push_back(static_cast<uint8_t>(v >> 8));
+  }
+  void enumeration(std::string_view, uint8_t& v, std::span<const std::string_view>) {
+    out->push_back(v);
+  }
+};
+
+template <size_t I = 0>
+Event make_event(size_t kind) {
+  if constexpr (I < kEventKinds) {
+    if (kind == I) return Event{std::in_place_index<I>};
+    return make_event<I + 1>(kind);
+  } else {
+    MODEL_ASSERT(false);
+    return Event{};
+  }
+}
+
+Topology decode_topology(ByteReader& r) {
+  // The bytes are read in order into named locals before anything is derived from them.
+  const uint8_t b0 = r.next();
+  const uint8_t b1 = r.next();
+  const uint8_t b2 = r.next();
+  for (size_t i = 3; i < kHeaderBytes; i++) r.next();  // reserved for later subsystems
+  Topology t;
+  t.cpus = static_cast<uint8_t>(1 + (b0 & 3));
+  t.devices = static_cast<uint8_t>(1 + (b1 & 1));
+  t.iommu = ((b1 >> 1) & 1) != 0;
+  t.iommu_pte = ((b1 >> 2) & 1) != 0 ? IommuPte::large : IommuPte::pte_4k;
+  t.arch = ((b1 >> 3) & 1) != 0 ? Arch::arm64 : Arch::x86;
+  t.cacheline = ((b1 >> 4) & 1) != 0 ? 128 : 64;
+  t.differential = ((b1 >> 5) & 1) != 0;
+  t.coherent_mask = static_cast<uint8_t>(b2 & 3);
+  return t;
+}
+
+void encode_topology(const Topology& t, std::vector<uint8_t>& out) {
+  MODEL_ASSERT(t.cpus >= 1 && t.cpus <= kMaxCpus);
+  MODEL_ASSERT(t.devices >= 1 && t.devices <= kMaxDevices);
+  out.push_back(static_cast<uint8_t>(t.cpus - 1));
+  out.push_back(static_cast<uint8_t>((t.devices - 1) | (t.iommu ? 2 : 0) |
+                                     (t.iommu_pte == IommuPte::large ? 4 : 0) |
+                                     (t.arch == Arch::arm64 ? 8 : 0) |
+                                     (t.cacheline == 128 ? 16 : 0) | (t.differential ? 32 : 0)));
+  out.push_back(t.coherent_mask);
+  for (size_t i = 3; i < kHeaderBytes; i++) out.push_back(0);
+}
+
+// ---- text ----
+
+struct TextPrinter {
+  std::string* out;
+  void u8(std::string_view name, uint8_t& v) { *out += fmt::format(" {}={}", name, v); }
+  void u16(std::string_view name, uint16_t& v) { *out += fmt::format(" {}={}", name, v); }
+  void enumeration(std::string_view name, uint8_t& v, std::span<const std::string_view> n) {
+    MODEL_ASSERT(v < n.size());
+    *out += fmt::format(" {}={}", name, n[v]);
+  }
+};
+
+std::optional<uint32_t> parse_number(std::string_view s) {
+  uint32_t value = 0;
+  int base = 10;
+  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+    s.remove_prefix(2);
+    base = 16;
+  }
+  if (s.empty()) return std::nullopt;
+  const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value, base);
+  if (ec != std::errc{} || ptr != s.data() + s.size()) return std::nullopt;
+  return value;
+}
+
+std::string join_names(std::span<const std::string_view> n) {
+  std::string out;
+  for (std::string_view name : n) out += (out.empty() ? "" : "|") + std::string(name);
+  return out;
+}
+
+// Assigns `key=value` pairs to the fields of one event; remembers the first error.
+struct TextAssigner {
+  std::string_view key;
+  std::string_view value;
+  bool matched = false;
+  std::string error;
+
+  void number(std::string_view name, uint32_t max, auto store) {
+    if (name != key) return;
+    matched = true;
+    const std::optional<uint32_t> n = parse_number(value);
+    if (!n || *n > max) {
+      error = fmt::format("field '{}' expects a number 0..{}, got '{}'", name, max, value);
+      return;
+    }
+    store(*n);
+  }
+  void u8(std::string_view name, uint8_t& v) {
+    number(name, 0xFF, [&](uint32_t n) { v = static_cast<uint8_t>(n); });
+  }
+  void u16(std::string_view name, uint16_t& v) {
+    number(name, 0xFFFF, [&](uint32_t n) { v = static_cast<uint16_t>(n); });
+  }
+  void enumeration(std::string_view name, uint8_t& v, std::span<const std::string_view> n) {
+    if (name != key) return;
+    matched = true;
+    for (size_t i = 0; i < n.size(); i++) {
+      if (n[i] == value) {
+        v = static_cast<uint8_t>(i);
+        return;
+      }
+    }
+    const std::optional<uint32_t> index = parse_number(value);
+    if (index && *index < n.size()) {
+      v = static_cast<uint8_t>(*index);
+      return;
+    }
+    error = fmt::format("field '{}' expects one of {}, got '{}'", name, join_names(n), value);
+  }
+};
+
+struct FieldLister {
+  std::string* out;
+  void add(std::string_view name) { *out += (out->empty() ? "" : ", ") + std::string(name); }
+  void u8(std::string_view name, uint8_t&) { add(name); }
+  void u16(std::string_view name, uint16_t&) { add(name); }
+  void enumeration(std::string_view name, uint8_t&, std::span<const std::string_view>) {
+    add(name);
+  }
+};
+
+template <size_t I = 0>
+std::optional<Event> event_by_name(std::string_view name) {
+  if constexpr (I < kEventKinds) {
+    if (std::variant_alternative_t<I, Event>::kName == name) return Event{std::in_place_index<I>};
+    return event_by_name<I + 1>(name);
+  } else {
+    return std::nullopt;
+  }
+}
+
+template <size_t I = 0>
+void list_event_names(std::string& out) {
+  if constexpr (I < kEventKinds) {
+    out += (out.empty() ? "" : ", ") + std::string(std::variant_alternative_t<I, Event>::kName);
+    list_event_names<I + 1>(out);
+  }
+}
+
+std::vector<std::string_view> split_words(std::string_view line) {
+  std::vector<std::string_view> words;
+  size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) i++;
+    const size_t start = i;
+    while (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '\r') i++;
+    if (i > start) words.push_back(line.substr(start, i - start));
+  }
+  return words;
+}
+
+// Parses "key=value" words of the topology line.
+bool parse_topology(std::span<const std::string_view> words, Topology& t, std::string& error) {
+  for (std::string_view word : words) {
+    const size_t eq = word.find('=');
+    if (eq == std::string_view::npos) {
+      error = fmt::format("expected key=value, got '{}'", word);
+      return false;
+    }
+    const std::string_view key = word.substr(0, eq);
+    const std::string_view value = word.substr(eq + 1);
+    const std::optional<uint32_t> n = parse_number(value);
+    auto flag = [&](std::string_view on, std::string_view off, bool& out) {
+      if (value == on) out = true;
+      else if (value == off) out = false;
+      else error = fmt::format("topology '{}' expects {} or {}, got '{}'", key, on, off, value);
+    };
+    if (key == "cpus") {
+      if (!n || *n < 1 || *n > kMaxCpus)
+        error = fmt::format("topology 'cpus' expects 1..{}, got '{}'", kMaxCpus, value);
+      else t.cpus = static_cast<uint8_t>(*n);
+    } else if (key == "devices") {
+      if (!n || *n < 1 || *n > kMaxDevices)
+        error = fmt::format("topology 'devices' expects 1..{}, got '{}'", kMaxDevices, value);
+      else t.devices = static_cast<uint8_t>(*n);
+    } else if (key == "iommu") {
+      flag("strict", "off", t.iommu);
+    } else if (key == "pte") {
+      bool large = false;
+      flag("large", "4k", large);
+      t.iommu_pte = large ? IommuPte::large : IommuPte::pte_4k;
+    } else if (key == "arch") {
+      bool arm = false;
+      flag("arm64", "x86", arm);
+      t.arch = arm ? Arch::arm64 : Arch::x86;
+    } else if (key == "cacheline") {
+      if (!n || (*n != 64 && *n != 128))
+        error = fmt::format("topology 'cacheline' expects 64 or 128, got '{}'", value);
+      else t.cacheline = static_cast<uint16_t>(*n);
+    } else if (key == "coherent") {
+      if (!n || *n > 3) error = fmt::format("topology 'coherent' expects a mask 0..3, got '{}'", value);
+      else t.coherent_mask = static_cast<uint8_t>(*n);
+    } else if (key == "differential") {
+      flag("on", "off", t.differential);
+    } else {
+      error = fmt::format(
+          "unknown topology key '{}' (expected cpus, devices, iommu, pte, arch, cacheline, "
+          "coherent, differential)",
+          key);
+    }
+    if (!error.empty()) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string_view event_name(const Event& event) {
+  return std::visit([](const auto& e) { return std::decay_t<decltype(e)>::kName; }, event);
+}
+
+Scenario decode_binary(std::span<const uint8_t> bytes) {
+  ByteReader reader{bytes};
+  Scenario scenario;
+  scenario.topology = decode_topology(reader);
+  const size_t records = bytes.size() > kHeaderBytes ? (bytes.size() - kHeaderBytes) / kRecordBytes : 0;
+  scenario.events.reserve(std::min(records, static_cast<size_t>(kMaxEvents)));
+  for (size_t i = 0; i < records && i < static_cast<size_t>(kMaxEvents); i++) {
+    const size_t start = reader.pos;
+    const uint8_t kind_byte = reader.next();
+    Event event = make_event(kind_byte % kEventKinds);
+    std::visit([&](auto& e) { e.visit(BinaryDecoder{&reader}); }, event);
+    reader.pos = start + kRecordBytes;  // skip the padding
+    scenario.events.push_back(event);
+  }
+  return scenario;
+}
+
+std::vector<uint8_t> encode_binary(const Scenario& scenario) {
+  std::vector<uint8_t> out;
+  out.reserve(kHeaderBytes + scenario.events.size() * kRecordBytes);
+  encode_topology(scenario.topology, out);
+  for (Event event : scenario.events) {
+    const size_t start = out.size();
+    out.push_back(static_cast<uint8_t>(event.index()));
+    std::visit([&](auto& e) { e.visit(BinaryEncoder{&out}); }, event);
+    MODEL_ASSERT(out.size() - start <= kRecordBytes);
+    out.resize(start + kRecordBytes, 0);
+  }
+  return out;
+}
+
+std::string format_event(const Event& event) {
+  std::string out(event_name(event));
+  Event copy = event;
+  std::visit([&](auto& e) { e.visit(TextPrinter{&out}); }, copy);
+  return out;
+}
+
+std::string format_topology(const Topology& t) {
+  return fmt::format(
+      "topology cpus={} devices={} iommu={} pte={} arch={} cacheline={} coherent={} "
+      "differential={}",
+      t.cpus, t.devices, t.iommu ? "strict" : "off", t.iommu_pte == IommuPte::large ? "large" : "4k",
+      t.arch == Arch::arm64 ? "arm64" : "x86", t.cacheline, t.coherent_mask,
+      t.differential ? "on" : "off");
+}
+
+std::string encode_text(const Scenario& scenario) {
+  std::string out = "# inflight trace\n" + format_topology(scenario.topology) + "\n";
+  for (const Event& event : scenario.events) out += format_event(event) + "\n";
+  return out;
+}
+
+std::optional<Scenario> decode_text(std::string_view text, TextError* error) {
+  Scenario scenario;
+  int line_no = 0;
+  bool seen_event = false;
+  auto fail = [&](std::string message) -> std::optional<Scenario> {
+    if (error) *error = TextError{line_no, std::move(message)};
+    return std::nullopt;
+  };
+  while (!text.empty()) {
+    line_no++;
+    const size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+    if (const size_t hash = line.find('#'); hash != std::string_view::npos)
+      line = line.substr(0, hash);
+    const std::vector<std::string_view> words = split_words(line);
+    if (words.empty()) continue;
+    if (words[0] == "topology") {
+      if (seen_event) return fail("the topology line must come before the first event");
+      std::string message;
+      if (!parse_topology(std::span(words).subspan(1), scenario.topology, message))
+        return fail(message);
+      continue;
+    }
+    std::optional<Event> event = event_by_name(words[0]);
+    if (!event) {
+      std::string known;
+      list_event_names(known);
+      return fail(fmt::format("unknown event '{}' (expected topology or one of: {})", words[0], known));
+    }
+    for (size_t i = 1; i < words.size(); i++) {
+      const size_t eq = words[i].find('=');
+      if (eq == std::string_view::npos)
+        return fail(fmt::format("{}: expected field=value, got '{}'", words[0], words[i]));
+      TextAssigner assign{words[i].substr(0, eq), words[i].substr(eq + 1), false, {}};
+      std::visit([&](auto& e) { e.visit(assign); }, *event);
+      if (!assign.matched) {
+        std::string fields;
+        std::visit([&](auto& e) { e.visit(FieldLister{&fields}); }, *event);
+        return fail(fmt::format("{}: unknown field '{}' (fields: {})", words[0], assign.key, fields));
+      }
+      if (!assign.error.empty()) return fail(fmt::format("{}: {}", words[0], assign.error));
+    }
+    if (scenario.events.size() >= static_cast<size_t>(kMaxEvents))
+      return fail(fmt::format("more than {} events", kMaxEvents));
+    seen_event = true;
+    scenario.events.push_back(*event);
+  }
+  return scenario;
+}
+
+}  // namespace inflight

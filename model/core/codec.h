@@ -1,0 +1,48 @@
+// model/core/codec.h
+//
+// Binary and text codecs of a Scenario. Both are generated from the field lists in
+// event.h and are exact inverses on normalized scenarios: decode(encode(s)) == s.
+//
+// Binary (fuzzer inputs): an 8-byte topology header, then 12-byte event records
+// (kind byte, then the event's fields in `visit` order, little-endian, zero padded).
+// Every byte string decodes: missing header bytes read as 0, the kind byte is taken
+// modulo the number of kinds, enumerations modulo their number of names, and a trailing
+// partial record is ignored. Decoding is strictly front to back.
+//
+// Text (`.trace`): one line per item, `#` starts a comment, blank lines are ignored.
+//   topology cpus=2 devices=2 iommu=strict pte=4k arch=arm64 cacheline=64 coherent=0 differential=on
+//   dma_map cpu=0 dev=1 buf=0 offset=64 len=256 dir=from_device attrs=skip_cpu_sync api=single
+// A field left out takes its zero value; numbers may be decimal or 0x hex; enumerations
+// take their name or their index. The topology line is optional and must come first.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/core/event.h"
+
+namespace inflight {
+
+inline constexpr size_t kHeaderBytes = 8;
+inline constexpr size_t kRecordBytes = 12;
+
+Scenario decode_binary(std::span<const uint8_t> bytes);
+std::vector<uint8_t> encode_binary(const Scenario& scenario);
+
+// One event as a text line, without the newline: "dma_unmap cpu=0 map=1 size=zero ...".
+std::string format_event(const Event& event);
+std::string format_topology(const Topology& topology);
+std::string encode_text(const Scenario& scenario);
+
+struct TextError {
+  int line = 0;          // 1-based
+  std::string message;   // what was found and what was expected
+};
+// Parses a `.trace`; on the first malformed line returns nullopt and fills `error`.
+std::optional<Scenario> decode_text(std::string_view text, TextError* error);
+
+}  // namespace inflight

@@ -1,0 +1,43 @@
+// model/core/config.h
+//
+// The topology a scenario runs on. It is the first part of every input (the binary
+// header, the text `topology` line), chosen within small bounds, so the search explores
+// machines as well as orderings. The bug set is not here: it is configuration of the
+// run (bugs.h), never part of the input.
+#pragma once
+
+#include <cstdint>
+
+#include "model/core/limits.h"
+
+namespace inflight {
+
+// x86: every device is DMA-coherent and dma_get_cache_alignment() is 1, below
+// L1_CACHE_BYTES, so cacheline sharing never matters (3d48c9fd78dd).
+// arm64: per-device coherence (`coherent` mask) and dma_get_cache_alignment() equals the
+// cacheline size, so dma-debug's EEXIST report is armed.
+enum class Arch : uint8_t { x86, arm64 };
+
+// The IOMMU's page tables: 4K PTEs only, or large/contiguous PTEs where unmapping part
+// of a block unmaps the whole block (the AMD IOMMU of the bnxt report, spec §5.4).
+enum class IommuPte : uint8_t { pte_4k, large };
+
+struct Topology {
+  uint8_t cpus = 1;             // 1..kMaxCpus
+  uint8_t devices = 1;          // 1..kMaxDevices
+  bool iommu = false;           // strict-mode IOMMU (dma-iommu) or direct mapping
+  IommuPte iommu_pte = IommuPte::pte_4k;
+  Arch arch = Arch::x86;
+  uint16_t cacheline = 64;      // L1_CACHE_BYTES: 64 or 128
+  uint8_t coherent_mask = 0;    // bit d: device d is DMA-coherent (arm64 only)
+  bool differential = false;    // compare dma-debug's verdicts with the ground truth
+
+  bool device_coherent(uint8_t dev) const {
+    return arch == Arch::x86 || ((coherent_mask >> dev) & 1) != 0;
+  }
+  // dma_get_cache_alignment() >= L1_CACHE_BYTES: cacheline sharing with the CPU matters.
+  bool cacheline_sharing_matters() const { return arch == Arch::arm64; }
+  friend bool operator==(const Topology&, const Topology&) = default;
+};
+
+}  // namespace inflight

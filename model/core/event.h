@@ -1,0 +1,217 @@
+// model/core/event.h
+//
+// The one event vocabulary of every front end (fuzzers, properties, explorer, replay).
+// An event is a small struct of raw choices; arguments ending in a pick (`buf`, `map`,
+// `pick`) are resolved modulo the live set when the event is applied, so every event is
+// meaningful in every state. An event whose guard is false is skipped and marked in the
+// trace (World::apply).
+//
+// Each struct lists its fields once in `visit`; the binary codec, the text codec and the
+// trace printer are all generated from that list, so they cannot drift apart.
+// Field widths are bytes in the binary record; enumerations carry their value names and
+// are stored normalized (value < number of names).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "model/core/config.h"
+
+namespace inflight {
+
+namespace names {
+inline constexpr std::array<std::string_view, 4> kTick = {"1ms", "10ms", "100ms", "1s"};
+inline constexpr std::array<std::string_view, 4> kOrder = {"0", "1", "2", "3"};
+// Values as in enum dma_data_direction (DMA_NONE is never mapped).
+inline constexpr std::array<std::string_view, 3> kDir = {"bidirectional", "to_device",
+                                                          "from_device"};
+inline constexpr std::array<std::string_view, 2> kAttrs = {"none", "skip_cpu_sync"};
+inline constexpr std::array<std::string_view, 2> kMapApi = {"single", "page"};
+inline constexpr std::array<std::string_view, 4> kUnmapSize = {"exact", "zero", "half",
+                                                               "plus_cacheline"};
+inline constexpr std::array<std::string_view, 2> kSameOther = {"same", "other"};
+inline constexpr std::array<std::string_view, 2> kUnmapApi = {"matching", "other"};
+inline constexpr std::array<std::string_view, 2> kSyncFor = {"cpu", "device"};
+}  // namespace names
+
+// A field visitor has:
+//   void u8(std::string_view name, uint8_t& v);
+//   void u16(std::string_view name, uint16_t& v);
+//   void enumeration(std::string_view name, uint8_t& v, std::span<const std::string_view> names);
+
+// Time advances: delayed work, timers and callouts become runnable when due.
+struct Tick {
+  static constexpr std::string_view kName = "tick";
+  uint8_t by = 0;
+  template <class V> void visit(V&& v) { v.enumeration("by", by, names::kTick); }
+  friend bool operator==(const Tick&, const Tick&) = default;
+};
+
+// A CPU passes a quiescent state (context switch, idle, user mode).
+struct RcuQs {
+  static constexpr std::string_view kName = "rcu_qs";
+  uint8_t cpu = 0;
+  template <class V> void visit(V&& v) { v.u8("cpu", cpu); }
+  friend bool operator==(const RcuQs&, const RcuQs&) = default;
+};
+
+// The scheduler runs one runnable deferred context (work item, timer, RCU callback).
+struct RunDeferred {
+  static constexpr std::string_view kName = "run_deferred";
+  uint8_t pick = 0;
+  template <class V> void visit(V&& v) { v.u8("pick", pick); }
+  friend bool operator==(const RunDeferred&, const RunDeferred&) = default;
+};
+
+// The raw DMA client allocates a buffer: alloc_pages(order).
+struct PageAlloc {
+  static constexpr std::string_view kName = "page_alloc";
+  uint8_t cpu = 0;
+  uint8_t order = 0;
+  template <class V> void visit(V&& v) {
+    v.u8("cpu", cpu);
+    v.enumeration("order", order, names::kOrder);
+  }
+  friend bool operator==(const PageAlloc&, const PageAlloc&) = default;
+};
+
+// The raw DMA client allocates a buffer: page_frag_alloc(&cpu's frag cache, len).
+struct FragAlloc {
+  static constexpr std::string_view kName = "frag_alloc";
+  uint8_t cpu = 0;
+  uint16_t len = 0;
+  template <class V> void visit(V&& v) {
+    v.u8("cpu", cpu);
+    v.u16("len", len);
+  }
+  friend bool operator==(const FragAlloc&, const FragAlloc&) = default;
+};
+
+// The raw DMA client frees a buffer: put_page() or page_frag_free().
+struct BufFree {
+  static constexpr std::string_view kName = "buf_free";
+  uint8_t cpu = 0;
+  uint8_t buf = 0;
+  template <class V> void visit(V&& v) {
+    v.u8("cpu", cpu);
+    v.u8("buf", buf);
+  }
+  friend bool operator==(const BufFree&, const BufFree&) = default;
+};
+
+// dma_map_single_attrs() / dma_map_page_attrs() of [offset, offset+len) of a buffer.
+struct DmaMap {
+  static constexpr std::string_view kName = "dma_map";
+  uint8_t cpu = 0;
+  uint8_t dev = 0;
+  uint8_t buf = 0;
+  uint16_t offset = 0;
+  uint16_t len = 0;
+  uint8_t dir = 0;
+  uint8_t attrs = 0;
+  uint8_t api = 0;
+  template <class V> void visit(V&& v) {
+    v.u8("cpu", cpu);
+    v.u8("dev", dev);
+    v.u8("buf", buf);
+    v.u16("offset", offset);
+    v.u16("len", len);
+    v.enumeration("dir", dir, names::kDir);
+    v.enumeration("attrs", attrs, names::kAttrs);
+    v.enumeration("api", api, names::kMapApi);
+  }
+  friend bool operator==(const DmaMap&, const DmaMap&) = default;
+};
+
+// dma_alloc_coherent(): pages plus a coherent mapping, undone by dma_free_coherent().
+struct DmaAllocCoherent {
+  static constexpr std::string_view kName = "dma_alloc_coherent";
+  uint8_t cpu = 0;
+  uint8_t dev = 0;
+  uint16_t size = 0;
+  template <class V> void visit(V&& v) {
+    v.u8("cpu", cpu);
+    v.u8("dev", dev);
+    v.u16("size", size);
+  }
+  friend bool operator==(const DmaAllocCoherent&, const DmaAllocCoherent&) = default;
+};
+
+// dma_mapping_error() on one of the client's recorded mappings.
+struct DmaMappingError {
+  static constexpr std::string_view kName = "dma_mapping_error";
+  uint8_t cpu = 0;
+  uint8_t map = 0;
+  template <class V> void visit(V&& v) {
+    v.u8("cpu", cpu);
+    v.u8("map", map);
+  }
+  friend bool operator==(const DmaMappingError&, const DmaMappingError&) = default;
+};
+
+// dma_unmap_*() / dma_free_coherent() of a recorded mapping, possibly a stale one, with
+// the recorded size, direction and function or a wrong one.
+struct DmaUnmap {
+  static constexpr std::string_view kName = "dma_unmap";
+  uint8_t cpu = 0;
+  uint8_t map = 0;
+  uint8_t size = 0;
+  uint8_t dir = 0;
+  uint8_t api = 0;
+  template <class V> void visit(V&& v) {
+    v.u8("cpu", cpu);
+    v.u8("map", map);
+    v.enumeration("size", size, names::kUnmapSize);
+    v.enumeration("dir", dir, names::kSameOther);
+    v.enumeration("api", api, names::kUnmapApi);
+  }
+  friend bool operator==(const DmaUnmap&, const DmaUnmap&) = default;
+};
+
+// dma_sync_single_for_cpu() / _for_device() of [addr+offset, +size) of a recorded mapping.
+struct DmaSync {
+  static constexpr std::string_view kName = "dma_sync";
+  uint8_t cpu = 0;
+  uint8_t map = 0;
+  uint8_t target = 0;
+  uint16_t offset = 0;
+  uint16_t size = 0;
+  uint8_t dir = 0;
+  template <class V> void visit(V&& v) {
+    v.u8("cpu", cpu);
+    v.u8("map", map);
+    v.enumeration("for", target, names::kSyncFor);
+    v.u16("offset", offset);
+    v.u16("size", size);
+    v.enumeration("dir", dir, names::kSameOther);
+  }
+  friend bool operator==(const DmaSync&, const DmaSync&) = default;
+};
+
+// The driver is unbound from the device (BUS_NOTIFY_UNBOUND_DRIVER); the IOMMU domain
+// goes with it.
+struct DeviceUnbind {
+  static constexpr std::string_view kName = "device_unbind";
+  uint8_t dev = 0;
+  template <class V> void visit(V&& v) { v.u8("dev", dev); }
+  friend bool operator==(const DeviceUnbind&, const DeviceUnbind&) = default;
+};
+
+using Event = std::variant<Tick, RcuQs, RunDeferred, PageAlloc, FragAlloc, BufFree, DmaMap,
+                           DmaAllocCoherent, DmaMappingError, DmaUnmap, DmaSync, DeviceUnbind>;
+inline constexpr size_t kEventKinds = std::variant_size_v<Event>;
+
+std::string_view event_name(const Event& event);
+
+// A scenario is a topology and the events to apply, front to back.
+struct Scenario {
+  Topology topology;
+  std::vector<Event> events;
+  friend bool operator==(const Scenario&, const Scenario&) = default;
+};
+
+}  // namespace inflight

@@ -1,0 +1,101 @@
+// model/core/ids.h
+//
+// Handles, not pointers. An object lives in a slot of a bounded Table; its handle is the
+// slot plus the slot's generation. When the slot is freed and reused the generation
+// moves on, so a stale handle is detected (a use-after-free finding for the caller),
+// never a harness crash and never a silent alias of the new object.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "model/core/assert.h"
+
+namespace inflight {
+
+template <class Tag>
+struct Handle {
+  static constexpr uint16_t kNoSlot = 0xFFFF;
+  uint16_t slot = kNoSlot;
+  uint16_t gen = 0;
+
+  constexpr bool valid() const { return slot != kNoSlot; }
+  friend constexpr bool operator==(Handle a, Handle b) { return a.slot == b.slot && a.gen == b.gen; }
+  friend constexpr bool operator!=(Handle a, Handle b) { return !(a == b); }
+};
+
+struct PageTag;
+struct MappingTag;
+using PageId = Handle<PageTag>;        // a compound page allocation (order 0..3)
+using MappingId = Handle<MappingTag>;  // a ground-truth DMA mapping
+
+using CpuId = uint8_t;
+using DeviceId = uint8_t;
+
+// A bounded table of T with generation-checked handles. Allocation takes the lowest free
+// slot so that runs are deterministic and traces stay small.
+template <class T, int N, class Tag>
+class Table {
+ public:
+  using Id = Handle<Tag>;
+
+  bool full() const { return live_ == N; }
+  int live() const { return live_; }
+
+  Id alloc() {
+    MODEL_ASSERT(!full());
+    for (int i = 0; i < N; i++) {
+      if (!slots_[i].used) {
+        slots_[i].used = true;
+        slots_[i].gen++;
+        slots_[i].value = T{};
+        live_++;
+        return Id{static_cast<uint16_t>(i), slots_[i].gen};
+      }
+    }
+    MODEL_ASSERT(false);
+    return Id{};
+  }
+
+  void free(Id id) {
+    MODEL_ASSERT(alive(id));
+    slots_[id.slot].used = false;
+    live_--;
+  }
+
+  bool alive(Id id) const {
+    return id.valid() && id.slot < N && slots_[id.slot].used && slots_[id.slot].gen == id.gen;
+  }
+
+  T& operator[](Id id) {
+    MODEL_ASSERT(alive(id));
+    return slots_[id.slot].value;
+  }
+  const T& operator[](Id id) const {
+    MODEL_ASSERT(alive(id));
+    return slots_[id.slot].value;
+  }
+
+  // Visit live objects in slot order.
+  template <class F>
+  void for_each(F&& f) {
+    for (int i = 0; i < N; i++)
+      if (slots_[i].used) f(Id{static_cast<uint16_t>(i), slots_[i].gen}, slots_[i].value);
+  }
+  template <class F>
+  void for_each(F&& f) const {
+    for (int i = 0; i < N; i++)
+      if (slots_[i].used) f(Id{static_cast<uint16_t>(i), slots_[i].gen}, slots_[i].value);
+  }
+
+ private:
+  struct Slot {
+    bool used = false;
+    uint16_t gen = 0;
+    T value{};
+  };
+  std::array<Slot, N> slots_{};
+  int live_ = 0;
+};
+
+}  // namespace inflight

@@ -1,0 +1,134 @@
+#include "model/core/kernel.h"
+
+#include <array>
+#include <limits>
+
+namespace inflight {
+
+std::string_view context_name(Context context) {
+  static constexpr std::array<std::string_view, 7> kNames = {
+      "process", "softirq", "kthread", "workqueue", "rcu", "timer", "tx_irq"};
+  return kNames[static_cast<size_t>(context)];
+}
+
+Kernel::Kernel(const Topology& topology, BugSet bugs, bool record_trace)
+    : topology_(topology), bugs_(bugs), record_trace_(record_trace) {
+  MODEL_ASSERT(topology.cpus >= 1 && topology.cpus <= kMaxCpus);
+  MODEL_ASSERT(topology.devices >= 1 && topology.devices <= kMaxDevices);
+}
+
+void Kernel::begin_step(uint32_t step, CpuId cpu, Context context) {
+  MODEL_ASSERT(cpu < topology_.cpus);
+  step_ = step;
+  cpu_ = cpu;
+  context_ = context;
+}
+
+void Kernel::queue_delayed_work(std::string_view name, DeferredFn fn, uint32_t arg,
+                                uint64_t delay_ms) {
+  if (pending(fn, arg)) return;
+  MODEL_ASSERT(deferred_.size() < deferred_.capacity());
+  deferred_.push_back(Deferred{name, fn, arg, DeferredKind::work, cpu_, now_ms_ + delay_ms, 0});
+}
+
+void Kernel::mod_timer(std::string_view name, DeferredFn fn, uint32_t arg, uint64_t delay_ms) {
+  cancel(fn, arg);
+  MODEL_ASSERT(deferred_.size() < deferred_.capacity());
+  deferred_.push_back(Deferred{name, fn, arg, DeferredKind::timer, cpu_, now_ms_ + delay_ms, 0});
+}
+
+void Kernel::call_rcu(std::string_view name, DeferredFn fn, uint32_t arg) {
+  MODEL_ASSERT(deferred_.size() < deferred_.capacity());
+  // The callback needs a full grace period that begins after this call.
+  const uint64_t needed = gp_in_progress_ ? gp_current_ + 1 : gp_completed_ + 1;
+  deferred_.push_back(Deferred{name, fn, arg, DeferredKind::rcu, cpu_, 0, needed});
+  if (!gp_in_progress_) start_grace_period();
+}
+
+bool Kernel::cancel(DeferredFn fn, uint32_t arg) {
+  for (auto it = deferred_.begin(); it != deferred_.end(); ++it) {
+    if (it->fn == fn && it->arg == arg && it->kind != DeferredKind::rcu) {
+      deferred_.erase(it);
+      return true;
+    }
+  }
+  return false;
+}
+
+bool Kernel::pending(DeferredFn fn, uint32_t arg) const {
+  for (const Deferred& d : deferred_)
+    if (d.fn == fn && d.arg == arg) return true;
+  return false;
+}
+
+namespace {
+bool is_runnable(const Deferred& d, uint64_t now, uint64_t gp_completed) {
+  return d.kind == DeferredKind::rcu ? gp_completed >= d.rcu_gp : now >= d.due_ms;
+}
+}  // namespace
+
+size_t Kernel::runnable_count() const {
+  size_t n = 0;
+  for (const Deferred& d : deferred_) n += is_runnable(d, now_ms_, gp_completed_) ? 1 : 0;
+  return n;
+}
+
+Deferred Kernel::take_runnable(uint8_t pick) {
+  const size_t n = runnable_count();
+  MODEL_ASSERT(n > 0);
+  size_t want = pick % n;
+  for (auto it = deferred_.begin(); it != deferred_.end(); ++it) {
+    if (!is_runnable(*it, now_ms_, gp_completed_)) continue;
+    if (want-- == 0) {
+      const Deferred d = *it;
+      deferred_.erase(it);
+      return d;
+    }
+  }
+  MODEL_ASSERT(false);
+  return Deferred{};
+}
+
+uint64_t Kernel::next_due_ms() const {
+  uint64_t due = std::numeric_limits<uint64_t>::max();
+  for (const Deferred& d : deferred_)
+    if (d.kind != DeferredKind::rcu && d.due_ms < due) due = d.due_ms;
+  return due;
+}
+
+bool Kernel::rcu_callbacks_waiting() const {
+  for (const Deferred& d : deferred_)
+    if (d.kind == DeferredKind::rcu && d.rcu_gp > gp_completed_) return true;
+  return false;
+}
+
+void Kernel::start_grace_period() {
+  MODEL_ASSERT(!gp_in_progress_);
+  gp_in_progress_ = true;
+  gp_current_ = gp_completed_ + 1;
+  qs_mask_ = 0;
+}
+
+void Kernel::rcu_quiescent_state(CpuId cpu) {
+  MODEL_ASSERT(cpu < topology_.cpus);
+  if (!gp_in_progress_) return;
+  qs_mask_ = static_cast<uint8_t>(qs_mask_ | (1u << cpu));
+  if (qs_mask_ != (1u << topology_.cpus) - 1) return;
+  gp_in_progress_ = false;
+  gp_completed_ = gp_current_;
+  log("rcu: grace period {} completed", gp_completed_);
+  if (rcu_callbacks_waiting()) start_grace_period();
+}
+
+void Kernel::log_line(std::string_view text) {
+  if (!record_trace_) return;
+  trace_.push_back(fmt::format("[{:5}.{:06}] cpu{} {:<9} {}", now_ms_ / 1000,
+                               (now_ms_ % 1000) * 1000, cpu_, context_name(context_), text));
+}
+
+void Kernel::report(Violation kind, std::string title, std::string message) {
+  log("FINDING {}: {}", violation_name(kind), message);
+  violations_.report(kind, step_, std::move(title), std::move(message));
+}
+
+}  // namespace inflight

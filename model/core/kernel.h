@@ -1,0 +1,137 @@
+// model/core/kernel.h
+//
+// The execution environment every subsystem runs in: CPUs and the context a step runs
+// in, virtual time, delayed work and timers, RCU grace periods, the trace and the
+// findings. No I/O, randomness, clocks or threads: the event stream chooses everything.
+//
+// Contexts and steps: a kernel operation is one atomic step unless the kernel has a
+// window inside it; then it is split into steps at the window. Deferred contexts (a work
+// item, a timer, an RCU callback) are queued here and run only when an event picks them
+// (RunDeferred) or when World::finish() drains them.
+//
+// RCU (simplified, spec §8.1 `rcu_grace_period`): one grace period at a time. A callback
+// queued with call_rcu() waits for the first grace period that starts after it; a grace
+// period completes once every CPU has reported a quiescent state (RcuQs) since it began.
+//
+// Time is in milliseconds (HZ = 1000). Not modelled: per-CPU workqueue affinity, timer
+// slack, preemption inside a step.
+#pragma once
+
+#include <boost/container/static_vector.hpp>
+#include <fmt/format.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/core/bugs.h"
+#include "model/core/config.h"
+#include "model/core/ids.h"
+#include "model/core/violation.h"
+
+namespace inflight {
+
+class World;
+
+enum class Context : uint8_t { process, softirq, kthread, workqueue, rcu_callback, timer, tx_irq };
+std::string_view context_name(Context context);
+
+using DeferredFn = void (*)(World& world, uint32_t arg);
+
+enum class DeferredKind : uint8_t { work, timer, rcu };
+
+struct Deferred {
+  std::string_view name;  // the kernel function it models, e.g. "page_pool_release_retry"
+  DeferredFn fn = nullptr;
+  uint32_t arg = 0;
+  DeferredKind kind = DeferredKind::work;
+  CpuId cpu = 0;
+  uint64_t due_ms = 0;     // work and timers: runnable when now >= due
+  uint64_t rcu_gp = 0;     // RCU callbacks: runnable when this grace period has completed
+};
+
+class Kernel {
+ public:
+  Kernel(const Topology& topology, BugSet bugs, bool record_trace);
+
+  const Topology& topology() const { return topology_; }
+  const BugSet& bugs() const { return bugs_; }
+  bool bug(Bug b) const { return bugs_.has(b); }
+  ViolationLog& violations() { return violations_; }
+  const ViolationLog& violations() const { return violations_; }
+
+  // ---- steps and contexts ----
+  void begin_step(uint32_t step, CpuId cpu, Context context);
+  uint32_t step() const { return step_; }
+  CpuId cpu() const { return cpu_; }
+  Context context() const { return context_; }
+  CpuId resolve_cpu(uint8_t pick) const { return static_cast<CpuId>(pick % topology_.cpus); }
+
+  // ---- virtual time ----
+  uint64_t now_ms() const { return now_ms_; }
+  void advance(uint64_t ms) { now_ms_ += ms; }
+
+  // ---- deferred contexts ----
+  // Models: queue_delayed_work() (a work item already pending is not queued twice).
+  void queue_delayed_work(std::string_view name, DeferredFn fn, uint32_t arg, uint64_t delay_ms);
+  // Models: mod_timer() (re-arms a pending timer).
+  void mod_timer(std::string_view name, DeferredFn fn, uint32_t arg, uint64_t delay_ms);
+  // Models: call_rcu().
+  void call_rcu(std::string_view name, DeferredFn fn, uint32_t arg);
+  // Models: cancel_delayed_work() / del_timer(). Returns whether it was pending.
+  bool cancel(DeferredFn fn, uint32_t arg);
+  bool pending(DeferredFn fn, uint32_t arg) const;
+
+  size_t deferred_count() const { return deferred_.size(); }
+  size_t runnable_count() const;
+  // Removes the pick-th runnable item (modulo) and returns it; the caller runs it.
+  Deferred take_runnable(uint8_t pick);
+  // The earliest due time of a pending timed item, or UINT64_MAX.
+  uint64_t next_due_ms() const;
+  bool rcu_callbacks_waiting() const;
+  const boost::container::static_vector<Deferred, kMaxDeferred>& deferred() const {
+    return deferred_;
+  }
+
+  // ---- RCU ----
+  void rcu_quiescent_state(CpuId cpu);
+  bool grace_period_in_progress() const { return gp_in_progress_; }
+  uint64_t grace_periods_completed() const { return gp_completed_; }
+
+  // ---- trace and findings ----
+  bool tracing() const { return record_trace_; }
+  // One kernel-log-like line, prefixed with time, CPU and context. No-op unless tracing.
+  template <class... Args>
+  void log(fmt::format_string<Args...> format, Args&&... args) {
+    if (!record_trace_) return;
+    log_line(fmt::format(format, std::forward<Args>(args)...));
+  }
+  void log_line(std::string_view text);
+  const std::vector<std::string>& trace() const { return trace_; }
+
+  // A protocol rule is broken: record the finding (and a trace line) and go on.
+  void report(Violation kind, std::string title, std::string message);
+
+ private:
+  void start_grace_period();
+
+  Topology topology_;
+  BugSet bugs_;
+  bool record_trace_;
+  ViolationLog violations_;
+  std::vector<std::string> trace_;
+
+  uint32_t step_ = 0;
+  CpuId cpu_ = 0;
+  Context context_ = Context::process;
+  uint64_t now_ms_ = 0;
+
+  boost::container::static_vector<Deferred, kMaxDeferred> deferred_;
+  bool gp_in_progress_ = false;
+  uint64_t gp_current_ = 0;    // the grace period in progress
+  uint64_t gp_completed_ = 0;  // the last completed grace period
+  uint8_t qs_mask_ = 0;        // CPUs that passed a quiescent state in gp_current_
+};
+
+}  // namespace inflight

@@ -1,0 +1,280 @@
+#include "model/dma/dma_api.h"
+
+#include <fmt/format.h>
+
+#include <initializer_list>
+
+namespace inflight {
+
+namespace {
+// Which dma-debug messages count as reporting a ground-truth kind. Kinds not listed here
+// are outside what dma-debug claims to check (after-unbind use, IOMMU leaks, pages).
+struct Accept {
+  Violation kind;
+  std::initializer_list<DdMsg> msgs;
+};
+const Accept kAccept[] = {
+    {Violation::dma_unmap_not_mapped, {DdMsg::free_not_allocated, DdMsg::free_invalid}},
+    {Violation::dma_double_unmap, {DdMsg::free_not_allocated, DdMsg::free_invalid}},
+    {Violation::dma_unmap_wrong_size, {DdMsg::different_size}},
+    {Violation::dma_unmap_wrong_direction, {DdMsg::different_direction}},
+    {Violation::dma_unmap_wrong_function, {DdMsg::wrong_function}},
+    {Violation::dma_map_error_not_checked, {DdMsg::map_error_not_checked}},
+    {Violation::dma_sync_not_mapped, {DdMsg::sync_not_allocated}},
+    {Violation::dma_sync_out_of_range, {DdMsg::sync_outside_range, DdMsg::sync_not_allocated}},
+    {Violation::dma_sync_wrong_direction,
+     {DdMsg::sync_different_direction, DdMsg::sync_read_only_for_cpu,
+      DdMsg::sync_write_only_to_device}},
+    {Violation::dma_mapping_leak, {DdMsg::pending_at_unbind}},
+    {Violation::cacheline_overlap, {DdMsg::eexist}},
+};
+
+DdMsgs accepted_by(Violation kind) {
+  DdMsgs out;
+  for (const Accept& a : kAccept)
+    if (a.kind == kind)
+      for (DdMsg m : a.msgs) out.set(static_cast<size_t>(m));
+  return out;
+}
+bool compared(Violation kind) {
+  for (const Accept& a : kAccept)
+    if (a.kind == kind) return true;
+  return false;
+}
+}  // namespace
+
+Dma::Dma(Kernel& kernel, Oracle& oracle, PageAllocator& pages)
+    : kernel_(kernel), oracle_(oracle), pages_(pages), iommu_(kernel), dma_debug_(kernel) {
+  drivers_.fill("inflight");
+}
+
+int Dma::mappings_at(DeviceId dev, uint64_t dma_addr) const {
+  int n = 0;
+  oracle_.for_each_mapping([&](MappingId, const MappingState& m) {
+    n += (m.dev == dev && m.dma_addr == dma_addr) ? 1 : 0;
+  });
+  return n;
+}
+
+// Every disagreement of one call becomes a finding. A real error dma-debug misses or
+// misnames is a false negative; a report with no real error behind it (and no false
+// negative in the same call to explain it) is a false positive.
+template <class Context>
+void compare_call(Kernel& kernel, std::string_view call, const Verdicts& truth, const DdMsgs& dd,
+                  Context&& context) {
+  DdMsgs explained;
+  bool any_fn = false;
+  for (size_t k = 0; k < static_cast<size_t>(kViolationKinds); k++) {
+    if (!truth.test(k)) continue;
+    const Violation kind = static_cast<Violation>(k);
+    if (!compared(kind)) continue;
+    const DdMsgs accepted = accepted_by(kind);
+    explained |= accepted;
+    if ((dd & accepted).any()) continue;
+    any_fn = true;
+    std::string how = "not reported";
+    for (size_t m = 0; m < dd.size(); m++)
+      if (dd.test(m) && !accepted.test(m) && static_cast<DdMsg>(m) != DdMsg::exceeded_overlap) {
+        how = fmt::format("reported as '{}'", dd_msg_name(static_cast<DdMsg>(m)));
+        break;
+      }
+    const std::string why = context(true, k);
+    kernel.report(Violation::dma_debug_false_negative,
+                  fmt::format("dma-debug false negative: {} {}{}", violation_name(kind), how, why),
+                  fmt::format("{}: the ground truth sees '{}', dma-debug {}{}", call,
+                              violation_summary(kind), how, why));
+  }
+  if (any_fn) return;
+  for (size_t m = 0; m < dd.size(); m++) {
+    const DdMsg msg = static_cast<DdMsg>(m);
+    if (!dd.test(m) || explained.test(m) || msg == DdMsg::exceeded_overlap) continue;
+    const std::string why = context(false, m);
+    kernel.report(Violation::dma_debug_false_positive,
+                  fmt::format("dma-debug false positive: '{}'{}", dd_msg_name(msg), why),
+                  fmt::format("{}: dma-debug reports '{}' but the ground truth sees no error{}",
+                              call, dd_msg_name(msg), why));
+  }
+}
+
+std::string Dma::eexist_false_positive_reason(const MappingState& m, MappingId id) const {
+  if ((m.attrs & kAttrSkipCpuSync) != 0) return " on a DMA_ATTR_SKIP_CPU_SYNC mapping";
+  if (kernel_.topology().device_coherent(m.dev)) return " on a coherent device";
+  bool first_line_shared = false;
+  oracle_.for_each_overlap(m.phys, 1, id, [&](MappingId, const MappingState&) {
+    first_line_shared = true;
+  });
+  if (!first_line_shared) return " with no active mapping on that cacheline";
+  return " where at most one of the overlapping mappings syncs the CPU cache";
+}
+
+std::string Dma::overlap_false_negative_reason(const MappingState& m, MappingId id) const {
+  if (m.dir == DmaDir::to_device) return " (the new mapping is DMA_TO_DEVICE, never tracked)";
+  const uint64_t line = kernel_.topology().cacheline;
+  std::string reason;
+  oracle_.for_each_overlap(m.phys, m.size, id, [&](MappingId, const MappingState& n) {
+    if (!reason.empty()) return;
+    const bool writes = m.dir != DmaDir::to_device || n.dir != DmaDir::to_device;
+    if (!writes || !oracle_.syncs_cpu_cache(m) || !oracle_.syncs_cpu_cache(n)) return;
+    if (n.dir == DmaDir::to_device)
+      reason = " (the other mapping is DMA_TO_DEVICE, never tracked)";
+    else if (n.phys / line != m.phys / line)
+      reason = " (the shared cacheline is not the first cacheline of both mappings)";
+    else
+      reason = " (the first cacheline is no longer tracked)";
+  });
+  return reason;
+}
+
+DmaHandle Dma::map(DeviceId dev, PageId page, uint32_t offset, uint32_t size, DmaDir dir,
+                   uint32_t attrs, std::string_view actor) {
+  MODEL_ASSERT(dev < kernel_.topology().devices);
+  MODEL_ASSERT(bound(dev));
+  MODEL_ASSERT(oracle_.page_alive(page));
+  MODEL_ASSERT(size > 0);
+  const uint64_t phys = Oracle::page_phys(page) + offset;
+  const uint64_t dma_addr = kernel_.topology().iommu ? iommu_.map(dev, phys, size) : phys;
+  kernel_.log("{}: dma_map_page_attrs dev{} [phys=0x{:x}] [size={}] [{}]{} -> 0x{:016x}", actor,
+              dev, phys, size, dir_name(dir),
+              (attrs & kAttrSkipCpuSync) ? " [DMA_ATTR_SKIP_CPU_SYNC]" : "", dma_addr);
+  if (dma_addr == kDmaMappingError) return DmaHandle{dev, kDmaMappingError, MappingId{}};
+  const MappingState state{dev, dma_addr, size, dir, DmaType::single, attrs, phys, page, false, 0};
+  Verdicts truth;
+  const MappingId id = oracle_.mapping_created(state, actor, truth);
+  DdMsgs dd;
+  dma_debug_.map(dev, dma_addr, size, dir, DmaType::single, attrs, phys, drivers_[dev], dd);
+  if (kernel_.topology().differential)
+    compare_call(kernel_, "dma_map_page_attrs", truth, dd, [&](bool fn, size_t) {
+      return fn ? overlap_false_negative_reason(state, id) : eexist_false_positive_reason(state, id);
+    });
+  return DmaHandle{dev, dma_addr, id};
+}
+
+bool Dma::mapping_error(const DmaHandle& handle) {
+  if (handle.id.valid()) oracle_.mapping_error_checked(handle.id);
+  dma_debug_.mapping_error(handle.dev, handle.dma_addr);
+  return handle.dma_addr == kDmaMappingError;
+}
+
+void Dma::unmap(const DmaHandle& h, uint32_t size, DmaDir dir, DmaType type,
+                std::string_view actor) {
+  const bool intended_alive = oracle_.mapping_alive(h.id);
+  const int others = mappings_at(h.dev, h.dma_addr) - (intended_alive ? 1 : 0);
+  kernel_.log("{}: {} dev{} [device address=0x{:016x}] [size={}] [{}]", actor,
+              type == DmaType::coherent ? "dma_free_coherent" : "dma_unmap_page_attrs", h.dev,
+              h.dma_addr, size, dir_name(dir));
+  if (kernel_.topology().iommu && bound(h.dev) && h.dma_addr != kDmaMappingError) {
+    const Iommu::UnmapResult r = iommu_.unmap(h.dev, h.dma_addr, size);
+    if (r.unmapped != r.size)
+      kernel_.report(
+          Violation::iommu_unmap_mismatch,
+          fmt::format("{} in {}", violation_summary(Violation::iommu_unmap_mismatch), actor),
+          fmt::format("WARNING: at drivers/iommu/dma-iommu.c __iommu_dma_unmap: "
+                      "WARN_ON(unmapped != size) [device address=0x{:016x}] [size=0x{:x}] "
+                      "[unmapped=0x{:x}] (called from {})",
+                      h.dma_addr, r.size, r.unmapped, actor));
+  }
+  Verdicts truth;
+  oracle_.unmap(h.id, h.dev, h.dma_addr, size, dir, type, actor, truth);
+  DdMsgs dd;
+  dma_debug_.unmap(h.dev, h.dma_addr, size, dir, type, drivers_[h.dev], dd);
+  if (kernel_.topology().differential)
+    compare_call(kernel_, type == DmaType::coherent ? "dma_free_coherent" : "dma_unmap_page_attrs",
+                 truth, dd, [&](bool, size_t) -> std::string {
+                   return others > 0 ? " with the address mapped more than once" : "";
+                 });
+}
+
+DmaHandle Dma::alloc_coherent(DeviceId dev, uint32_t size, PageId* page_out,
+                              std::string_view actor) {
+  MODEL_ASSERT(size > 0 && size <= (kPageSize << kMaxPageOrder));
+  uint8_t order = 0;
+  while ((kPageSize << order) < size) order++;
+  const PageId page = pages_.alloc_pages(order);
+  *page_out = page;
+  if (!page.valid()) return DmaHandle{dev, kDmaMappingError, MappingId{}};
+  const uint64_t phys = Oracle::page_phys(page);
+  const uint64_t dma_addr = kernel_.topology().iommu ? iommu_.map(dev, phys, size) : phys;
+  kernel_.log("{}: dma_alloc_coherent dev{} [size={}] -> 0x{:016x}", actor, dev, size, dma_addr);
+  if (dma_addr == kDmaMappingError) return DmaHandle{dev, kDmaMappingError, MappingId{}};
+  // Coherent allocations have no map error to check (MAP_ERR_CHECK_NOT_APPLICABLE).
+  MappingState state{dev, dma_addr, size, DmaDir::bidirectional, DmaType::coherent, 0, phys, page,
+                     true, 0};
+  Verdicts truth;
+  const MappingId id = oracle_.mapping_created(state, actor, truth);
+  DdMsgs dd;
+  dma_debug_.map(dev, dma_addr, size, DmaDir::bidirectional, DmaType::coherent, 0, phys,
+                 drivers_[dev], dd);
+  if (kernel_.topology().differential)
+    compare_call(kernel_, "dma_alloc_coherent", truth, dd, [&](bool fn, size_t) {
+      return fn ? overlap_false_negative_reason(state, id) : eexist_false_positive_reason(state, id);
+    });
+  return DmaHandle{dev, dma_addr, id};
+}
+
+void Dma::sync(const DmaHandle& h, uint64_t dma_addr, uint32_t size, DmaDir dir, bool for_cpu,
+               std::string_view actor) {
+  const bool intended_alive = oracle_.mapping_alive(h.id);
+  const int others = mappings_at(h.dev, h.dma_addr) - (intended_alive ? 1 : 0);
+  kernel_.log("{}: dma_sync_single_for_{} dev{} [device address=0x{:016x}] [size={}] [{}]", actor,
+              for_cpu ? "cpu" : "device", h.dev, dma_addr, size, dir_name(dir));
+  Verdicts truth;
+  oracle_.sync(h.id, h.dev, dma_addr, size, dir, for_cpu, actor, truth);
+  DdMsgs dd;
+  dma_debug_.sync(h.dev, dma_addr, size, dir, for_cpu, drivers_[h.dev], dd);
+  if (kernel_.topology().differential)
+    compare_call(kernel_, for_cpu ? "dma_sync_single_for_cpu" : "dma_sync_single_for_device", truth,
+                 dd, [&](bool, size_t) -> std::string {
+                   return others > 0 ? " with the address mapped more than once" : "";
+                 });
+}
+
+void Dma::check_iova_leaks(DeviceId dev, std::string_view actor) {
+  if (!kernel_.topology().iommu || !bound(dev)) return;
+  int leaked = 0, mapped = 0, first = -1;
+  for (int i = 0; i < kIovaPages; i++) {
+    if (!iommu_.iova_allocated(dev, i) && !iommu_.pte_mapped(dev, i)) continue;
+    const uint64_t start = Iommu::iova_page_addr(i), end = start + kPageSize;
+    bool covered = false;
+    oracle_.for_each_mapping([&](MappingId, const MappingState& m) {
+      covered = covered || (m.dev == dev && m.dma_addr < end && start < m.dma_addr + m.size);
+    });
+    if (covered) continue;
+    leaked++;
+    mapped += iommu_.pte_mapped(dev, i) ? 1 : 0;
+    if (first < 0) first = i;
+  }
+  if (leaked == 0) return;
+  kernel_.report(Violation::iova_leak,
+                 fmt::format("{} in {}", violation_summary(Violation::iova_leak), actor),
+                 fmt::format("{} leaves IOVA pages with no mapping [dev={}] [pages={}] [still "
+                             "mapped={}] [first iova=0x{:016x}]",
+                             actor, dev, leaked, mapped, Iommu::iova_page_addr(first)));
+}
+
+void Dma::device_unbind(DeviceId dev, std::string_view actor) {
+  MODEL_ASSERT(bound(dev));
+  int truth_count = 0;
+  oracle_.for_each_mapping([&](MappingId, const MappingState& m) { truth_count += m.dev == dev; });
+  const int dd_count = dma_debug_.entries(dev);
+  kernel_.log("{}: driver unbound from dev{} (BUS_NOTIFY_UNBOUND_DRIVER)", actor, dev);
+  check_iova_leaks(dev, actor);
+  DdMsgs dd;
+  dma_debug_.unbind(dev, drivers_[dev], dd);
+  Verdicts truth;
+  oracle_.device_unbound(dev, actor, truth);
+  iommu_.domain_free(dev);
+  if (!kernel_.topology().differential || truth_count == dd_count) return;
+  const bool fn = dd_count < truth_count;
+  const std::string title =
+      truth_count == 0 ? "dma-debug false positive: 'pending DMA allocations' with no live mapping"
+      : dd_count == 0  ? "dma-debug false negative: dma_mapping_leak not reported at unbind"
+      : fn             ? "dma-debug false negative: pending DMA allocations undercounted at unbind"
+                       : "dma-debug false positive: pending DMA allocations overcounted at unbind";
+  kernel_.report(fn ? Violation::dma_debug_false_negative : Violation::dma_debug_false_positive,
+                 title,
+                 fmt::format("device unbind: dma-debug holds {} entries for dev{}, the ground "
+                             "truth {} live mappings",
+                             dd_count, dev, truth_count));
+}
+
+}  // namespace inflight

@@ -1,0 +1,298 @@
+#include "model/dma/dma_debug.h"
+
+#include <fmt/format.h>
+
+#include <array>
+
+namespace inflight {
+
+std::string_view dd_msg_name(DdMsg msg) {
+  static constexpr std::array<std::string_view, static_cast<size_t>(DdMsg::count)> kNames = {
+      "free invalid DMA memory address",
+      "free DMA memory it has not allocated",
+      "frees DMA memory with different size",
+      "frees DMA memory with wrong function",
+      "frees DMA memory with different direction",
+      "failed to check map error",
+      "sync DMA memory it has not allocated",
+      "syncs DMA memory outside allocated range",
+      "syncs DMA memory with different direction",
+      "syncs device read-only DMA memory for cpu",
+      "syncs device write-only DMA memory to device",
+      "cacheline tracking EEXIST",
+      "pending DMA allocations while released from device",
+      "exceeded overlapping mappings of cacheline",
+  };
+  return kNames[static_cast<size_t>(msg)];
+}
+
+namespace {
+std::string_view dd_type_name(DmaType type) { return type_name(type); }  // type2name[]
+}  // namespace
+
+int DmaDebug::entries(DeviceId dev) const {
+  int n = 0;
+  for (const Entry& e : entries_) n += e.dev == dev ? 1 : 0;
+  return n;
+}
+
+void DmaDebug::print(DeviceId dev, std::string_view driver, DdMsg msg, const std::string& text) {
+  printed_++;
+  kernel_.log("WARNING: DMA-API: {} dev{}: {}", driver, dev, text);
+  if (printed_ > static_cast<uint32_t>(kShowNumErrors) && !flood_reported_) {
+    // P13: every report goes through err_printk's show_num_errors budget.
+    flood_reported_ = true;
+    kernel_.report(Violation::dma_debug_flood,
+                   fmt::format("dma-debug prints '{}' beyond show_num_errors", dd_msg_name(msg)),
+                   fmt::format("dma-debug printed report {} while show_num_errors allows {} [message={}]",
+                               printed_, kShowNumErrors, dd_msg_name(msg)));
+  }
+}
+
+// Models: the err_printk() macro.
+void DmaDebug::err_printk(DeviceId dev, std::string_view driver, DdMsg msg,
+                          const std::string& text, DdMsgs& out) {
+  out.set(static_cast<size_t>(msg));
+  error_count_++;
+  if (show_num_errors_ > 0) {
+    print(dev, driver, msg, text);
+    show_num_errors_--;
+  } else {
+    kernel_.log("dma-debug: error_count={} (not printed: {})", error_count_, dd_msg_name(msg));
+  }
+}
+
+template <class Match>
+int DmaDebug::hash_bucket_find(uint64_t bucket, const Ref& ref, Match match) const {
+  int ret = -1, matches = 0, last_lvl = -1;
+  for (size_t i = 0; i < entries_.size(); i++) {
+    const Entry& e = entries_[i];
+    if (bucket_of(e.dev_addr) != bucket || !match(ref, e)) continue;
+    matches++;
+    const int lvl = (e.size == ref.size) + (e.type == ref.type) + (e.dir == ref.dir) +
+                    1 /* sg_call_ents: 0 == 0 for non-sg mappings */;
+    if (lvl == 4) return static_cast<int>(i);
+    if (lvl > last_lvl) {
+      last_lvl = lvl;
+      ret = static_cast<int>(i);
+    }
+  }
+  return matches == 1 ? ret : -1;  // several imperfect candidates: ambiguous, "not found"
+}
+
+int DmaDebug::bucket_find_exact(const Ref& ref) const {
+  return hash_bucket_find(bucket_of(ref.dev_addr), ref, [](const Ref& r, const Entry& e) {
+    return e.dev_addr == r.dev_addr && e.dev == r.dev;
+  });
+}
+
+int DmaDebug::bucket_find_contain(const Ref& ref) const {
+  auto contains = [](const Ref& r, const Entry& e) {
+    return e.dev == r.dev && e.dev_addr <= r.dev_addr && e.dev_addr + e.size >= r.dev_addr + r.size;
+  };
+  // The kernel walks back one bucket at a time, up to `limit` buckets. Only buckets that
+  // hold a containing entry can answer, so visit those in the order the walk would.
+  const uint64_t limit = std::min<uint64_t>(kHashSize, (ref.dev_addr >> kHashFnShift) + 1);
+  const uint64_t b0 = bucket_of(ref.dev_addr);
+  uint64_t done_below = 0;  // distances < done_below were already tried
+  while (true) {
+    uint64_t best = limit;
+    for (const Entry& e : entries_) {
+      if (!contains(ref, e)) continue;
+      const uint64_t distance = (b0 - bucket_of(e.dev_addr)) & (kHashSize - 1);
+      if (distance >= done_below && distance < best) best = distance;
+    }
+    if (best >= limit) return -1;
+    const int found = hash_bucket_find((b0 - best) & (kHashSize - 1), ref, contains);
+    if (found >= 0) return found;
+    done_below = best + 1;
+  }
+}
+
+uint64_t DmaDebug::cacheline_of(const Entry& entry) const {
+  const int shift = kernel_.topology().cacheline == 128 ? 7 : 6;  // L1_CACHE_SHIFT
+  return entry.paddr >> shift;
+}
+
+bool DmaDebug::active_cacheline_insert(const Entry& entry, DdMsgs& out) {
+  if (entry.dir == DmaDir::to_device) return false;  // the device only reads
+  const uint64_t cln = cacheline_of(entry);
+  for (Cacheline& c : active_cachelines_) {
+    if (c.cln != cln) continue;
+    // active_cacheline_inc_overlap(): the tags cannot hold more than 7.
+    if (c.overlap + 1 > kMaxOverlap) {
+      if (!warned_overlap_) {
+        warned_overlap_ = true;
+        out.set(static_cast<size_t>(DdMsg::exceeded_overlap));
+        kernel_.log("WARNING: DMA-API: exceeded {} overlapping mappings of cacheline 0x{:x}",
+                    kMaxOverlap, cln);
+      }
+    } else {
+      c.overlap++;
+    }
+    return true;
+  }
+  MODEL_ASSERT(active_cachelines_.size() < active_cachelines_.capacity());
+  active_cachelines_.push_back(Cacheline{cln, 0});
+  return false;
+}
+
+void DmaDebug::active_cacheline_remove(const Entry& entry) {
+  if (entry.dir == DmaDir::to_device) return;
+  const uint64_t cln = cacheline_of(entry);
+  for (auto it = active_cachelines_.begin(); it != active_cachelines_.end(); ++it) {
+    if (it->cln != cln) continue;
+    if (--it->overlap < 0) active_cachelines_.erase(it);  // the final put of the line
+    return;
+  }
+}
+
+void DmaDebug::map(DeviceId dev, uint64_t dma_addr, uint32_t size, DmaDir dir, DmaType type,
+                   uint32_t attrs, uint64_t phys, std::string_view driver, DdMsgs& out) {
+  if (dma_addr == kDmaMappingError) return;  // failed maps are not tracked
+  MODEL_ASSERT(entries_.size() < entries_.capacity());
+  // Coherent entries have no map error to check (MAP_ERR_CHECK_NOT_APPLICABLE).
+  const Entry entry{dev, dma_addr, size, type, dir, type == DmaType::coherent, phys};
+  entries_.push_back(entry);  // hash_bucket_add(): the tail of its bucket
+  const bool eexist = active_cacheline_insert(entry, out);
+  if (!eexist) return;
+  const bool skip_cpu_sync = (attrs & kAttrSkipCpuSync) != 0;
+  bool exempt = skip_cpu_sync;
+  if (kernel_.bug(Bug::dma_debug_eexist_false_positive_skip_cpu_sync)) {
+    // BUG VARIANT dma_debug_eexist_false_positive_skip_cpu_sync: add_dma_entry() does not
+    // look at attrs (before c2bbf9d1e9ac), so a legitimate second mapping with
+    // DMA_ATTR_SKIP_CPU_SYNC is reported.
+    exempt = false;
+  }
+  // dma_get_cache_alignment() < L1_CACHE_BYTES: sharing cannot corrupt (3d48c9fd78dd).
+  if (!kernel_.topology().cacheline_sharing_matters()) exempt = true;
+  if (exempt) return;
+  const std::string text = "cacheline tracking EEXIST, overlapping mappings aren't supported";
+  if (kernel_.bug(Bug::dma_debug_eexist_unlimited_report)) {
+    // BUG VARIANT dma_debug_eexist_unlimited_report: a plain pr_err() on every EEXIST
+    // (2b4bbc6231d7, v5.14): no show_num_errors limit and no error_count.
+    out.set(static_cast<size_t>(DdMsg::eexist));
+    print(dev, driver, DdMsg::eexist, text);
+  } else {
+    err_printk(dev, driver, DdMsg::eexist, text, out);
+  }
+}
+
+void DmaDebug::mapping_error(DeviceId dev, uint64_t dma_addr) {
+  for (Entry& e : entries_) {
+    if (e.dev != dev || e.dev_addr != dma_addr) continue;
+    // The first entry with the address that is still unchecked gets marked; with the
+    // same address mapped twice this may be the other mapping's entry.
+    if (!e.map_err_checked) {
+      e.map_err_checked = true;
+      break;
+    }
+  }
+}
+
+void DmaDebug::unmap(DeviceId dev, uint64_t dma_addr, uint32_t size, DmaDir dir, DmaType type,
+                     std::string_view driver, DdMsgs& out) {
+  const Ref ref{dev, dma_addr, size, type, dir};
+  const int found = bucket_find_exact(ref);
+  if (found < 0) {
+    if (dma_addr == kDmaMappingError)
+      err_printk(dev, driver, DdMsg::free_invalid,
+                 "device driver tries to free an invalid DMA memory address", out);
+    else
+      err_printk(dev, driver, DdMsg::free_not_allocated,
+                 fmt::format("device driver tries to free DMA memory it has not allocated "
+                             "[device address=0x{:016x}] [size={} bytes]",
+                             dma_addr, size),
+                 out);
+    return;
+  }
+  const Entry e = entries_[static_cast<size_t>(found)];
+  if (ref.size != e.size)
+    err_printk(dev, driver, DdMsg::different_size,
+               fmt::format("device driver frees DMA memory with different size [device "
+                           "address=0x{:016x}] [map size={} bytes] [unmap size={} bytes]",
+                           dma_addr, e.size, size),
+               out);
+  if (ref.type != e.type)
+    err_printk(dev, driver, DdMsg::wrong_function,
+               fmt::format("device driver frees DMA memory with wrong function [device "
+                           "address=0x{:016x}] [size={} bytes] [mapped as {}] [unmapped as {}]",
+                           dma_addr, size, dd_type_name(e.type), dd_type_name(type)),
+               out);
+  if (ref.dir != e.dir)
+    err_printk(dev, driver, DdMsg::different_direction,
+               fmt::format("device driver frees DMA memory with different direction [device "
+                           "address=0x{:016x}] [size={} bytes] [mapped with {}] [unmapped with {}]",
+                           dma_addr, size, dir_name(e.dir), dir_name(dir)),
+               out);
+  if (!e.map_err_checked)
+    err_printk(dev, driver, DdMsg::map_error_not_checked,
+               fmt::format("device driver failed to check map error[device address=0x{:016x}] "
+                           "[size={} bytes] [mapped as {}]",
+                           dma_addr, size, dd_type_name(e.type)),
+               out);
+  // hash_bucket_del() + dma_entry_free(): removed even after a mismatch.
+  entries_.erase(entries_.begin() + found);
+  active_cacheline_remove(e);
+}
+
+void DmaDebug::sync(DeviceId dev, uint64_t dma_addr, uint32_t size, DmaDir dir, bool to_cpu,
+                    std::string_view driver, DdMsgs& out) {
+  const Ref ref{dev, dma_addr, size, DmaType::single, dir};
+  const int found = bucket_find_contain(ref);
+  if (found < 0) {
+    err_printk(dev, driver, DdMsg::sync_not_allocated,
+               fmt::format("device driver tries to sync DMA memory it has not allocated [device "
+                           "address=0x{:016x}] [size={} bytes]",
+                           dma_addr, size),
+               out);
+    return;
+  }
+  const Entry& e = entries_[static_cast<size_t>(found)];
+  if (ref.size > e.size)
+    err_printk(dev, driver, DdMsg::sync_outside_range,
+               fmt::format("device driver syncs DMA memory outside allocated range [device "
+                           "address=0x{:016x}] [allocation size={} bytes] [sync offset+size={}]",
+                           e.dev_addr, e.size, size),
+               out);
+  if (e.dir == DmaDir::bidirectional) return;
+  if (ref.dir != e.dir)
+    err_printk(dev, driver, DdMsg::sync_different_direction,
+               fmt::format("device driver syncs DMA memory with different direction [device "
+                           "address=0x{:016x}] [size={} bytes] [mapped with {}] [synced with {}]",
+                           dma_addr, size, dir_name(e.dir), dir_name(dir)),
+               out);
+  if (to_cpu && e.dir != DmaDir::from_device && ref.dir != DmaDir::to_device)
+    err_printk(dev, driver, DdMsg::sync_read_only_for_cpu,
+               fmt::format("device driver syncs device read-only DMA memory for cpu [device "
+                           "address=0x{:016x}] [size={} bytes] [mapped with {}] [synced with {}]",
+                           dma_addr, size, dir_name(e.dir), dir_name(dir)),
+               out);
+  if (!to_cpu && e.dir != DmaDir::to_device && ref.dir != DmaDir::from_device)
+    err_printk(dev, driver, DdMsg::sync_write_only_to_device,
+               fmt::format("device driver syncs device write-only DMA memory to device [device "
+                           "address=0x{:016x}] [size={} bytes] [mapped with {}] [synced with {}]",
+                           dma_addr, size, dir_name(e.dir), dir_name(dir)),
+               out);
+}
+
+void DmaDebug::unbind(DeviceId dev, std::string_view driver, DdMsgs& out) {
+  // device_dma_allocations() walks the buckets in index order and keeps the last entry.
+  int count = 0;
+  const Entry* last = nullptr;
+  for (const Entry& e : entries_) {
+    if (e.dev != dev) continue;
+    count++;
+    if (!last || bucket_of(e.dev_addr) >= bucket_of(last->dev_addr)) last = &e;
+  }
+  if (count == 0) return;
+  err_printk(dev, driver, DdMsg::pending_at_unbind,
+             fmt::format("device driver has pending DMA allocations while released from device "
+                         "[count={}] One of leaked entries details: [device address=0x{:016x}] "
+                         "[size={} bytes] [mapped with {}] [mapped as {}]",
+                         count, last->dev_addr, last->size, dir_name(last->dir),
+                         dd_type_name(last->type)),
+             out);
+}
+
+}  // namespace inflight

@@ -1,0 +1,142 @@
+// model/dma/dma_debug.h
+//
+// dma-debug as the kernel implements it (spec §4): a model of a checker, which may be
+// wrong. Its verdicts are compared with the oracle's ground truth in differential mode
+// (dma_api.h), which is how its false positives and negatives are found.
+// Models: kernel/dma/debug.c (add_dma_entry, check_unmap, check_sync,
+// debug_dma_mapping_error, dma_debug_device_change, active_cacheline_*; err_printk).
+//
+// What is modelled exactly:
+// - The entry multiset and the hash buckets: bucket = (dev_addr >> 13) & (16384 - 1), a
+//   bucket's entries in insertion order; __hash_bucket_find's best fit (one point each for
+//   size, type, direction, sg_call_ents; a perfect match returns at once; more than one
+//   candidate and none perfect returns NULL); bucket_find_contain's walk back through
+//   buckets; debug_dma_mapping_error marking the first unchecked entry with the address.
+// - check_unmap's checks in order, the entry removed even after a mismatch, and
+//   check_sync's messages, with the kernel's texts.
+// - err_printk: error_count counts every report; only show_num_errors (1) are printed
+//   unless all_errors is set.
+// - Active-cacheline tracking: the first cacheline of a mapping only (paddr >>
+//   L1_CACHE_SHIFT); DMA_TO_DEVICE never tracked; the overlap count in three radix tags,
+//   saturating at 7 with the once-only "exceeded" warning; the radix entry deleted when
+//   the count would drop below 0; the EEXIST report through err_printk unless the map
+//   has DMA_ATTR_SKIP_CPU_SYNC or dma_get_cache_alignment() < L1_CACHE_BYTES.
+// Not modelled: sg mappings, the driver filter, stack traces, entry-pool growth and
+// ENOMEM, map-time checks of stack/rodata/vmalloc memory, the cache-clean attribute
+// (MST RFC) and swiotlb bouncing of unaligned kmalloc (Szyprowski).
+//
+// Bug variants here: dma_debug_eexist_unlimited_report (R7),
+// dma_debug_eexist_false_positive_skip_cpu_sync (R8).
+#pragma once
+
+#include <boost/container/static_vector.hpp>
+
+#include <bitset>
+#include <cstdint>
+#include <string_view>
+
+#include "model/core/kernel.h"
+#include "model/oracle/oracle.h"
+
+namespace inflight {
+
+// Every message dma-debug can emit here; a call's messages are collected as a set.
+enum class DdMsg : uint8_t {
+  free_invalid,            // "device driver tries to free an invalid DMA memory address"
+  free_not_allocated,      // "... tries to free DMA memory it has not allocated ..."
+  different_size,          // "... frees DMA memory with different size ..."
+  wrong_function,          // "... frees DMA memory with wrong function ..."
+  different_direction,     // "... frees DMA memory with different direction ..."
+  map_error_not_checked,   // "... failed to check map error..."
+  sync_not_allocated,      // "... tries to sync DMA memory it has not allocated ..."
+  sync_outside_range,      // "... syncs DMA memory outside allocated range ..."
+  sync_different_direction,
+  sync_read_only_for_cpu,
+  sync_write_only_to_device,
+  eexist,                  // "cacheline tracking EEXIST, overlapping mappings aren't supported"
+  pending_at_unbind,       // "device driver has pending DMA allocations while released ..."
+  exceeded_overlap,        // WARN_ONCE "exceeded %d overlapping mappings of cacheline %pa"
+  count
+};
+using DdMsgs = std::bitset<static_cast<size_t>(DdMsg::count)>;
+std::string_view dd_msg_name(DdMsg msg);  // a short stable name for titles
+
+class DmaDebug {
+ public:
+  static constexpr int kShowNumErrors = 1;     // show_num_errors default
+  static constexpr int kMaxOverlap = 7;        // ACTIVE_CACHELINE_MAX_OVERLAP
+  static constexpr int kHashFnShift = 13;      // HASH_FN_SHIFT
+  static constexpr uint64_t kHashSize = 16384; // HASH_SIZE
+
+  explicit DmaDebug(Kernel& kernel) : kernel_(kernel) {}
+
+  // Models: debug_dma_map_phys()/debug_dma_map_page() -> add_dma_entry(entry, attrs).
+  // `driver` is dev_driver_string(dev) in the messages.
+  void map(DeviceId dev, uint64_t dma_addr, uint32_t size, DmaDir dir, DmaType type,
+           uint32_t attrs, uint64_t phys, std::string_view driver, DdMsgs& out);
+  // Models: debug_dma_mapping_error().
+  void mapping_error(DeviceId dev, uint64_t dma_addr);
+  // Models: check_unmap() via debug_dma_unmap_phys() / debug_dma_free_coherent().
+  void unmap(DeviceId dev, uint64_t dma_addr, uint32_t size, DmaDir dir, DmaType type,
+             std::string_view driver, DdMsgs& out);
+  // Models: check_sync() via debug_dma_sync_single_for_cpu/_for_device().
+  void sync(DeviceId dev, uint64_t dma_addr, uint32_t size, DmaDir dir, bool to_cpu,
+            std::string_view driver, DdMsgs& out);
+  // Models: dma_debug_device_change(BUS_NOTIFY_UNBOUND_DRIVER). Entries stay.
+  void unbind(DeviceId dev, std::string_view driver, DdMsgs& out);
+
+  uint32_t error_count() const { return error_count_; }  // debugfs dma-api/error_count
+  uint32_t printed() const { return printed_; }          // reports that reached the log
+  int entries(DeviceId dev) const;
+  int entries() const { return static_cast<int>(entries_.size()); }
+
+ private:
+  struct Entry {
+    DeviceId dev = 0;
+    uint64_t dev_addr = 0;
+    uint32_t size = 0;
+    DmaType type = DmaType::single;
+    DmaDir dir = DmaDir::bidirectional;
+    bool map_err_checked = false;  // MAP_ERR_CHECKED vs MAP_ERR_NOT_CHECKED
+    uint64_t paddr = 0;
+  };
+  struct Ref {
+    DeviceId dev = 0;
+    uint64_t dev_addr = 0;
+    uint32_t size = 0;
+    DmaType type = DmaType::single;
+    DmaDir dir = DmaDir::bidirectional;
+  };
+  struct Cacheline {
+    uint64_t cln = 0;
+    int overlap = 0;  // the three radix tags
+  };
+  using Entries = boost::container::static_vector<Entry, kMaxMappings>;
+
+  static uint64_t bucket_of(uint64_t dev_addr) { return (dev_addr >> kHashFnShift) & (kHashSize - 1); }
+  // __hash_bucket_find over one bucket; returns the index in entries_ or -1.
+  template <class Match>
+  int hash_bucket_find(uint64_t bucket, const Ref& ref, Match match) const;
+  int bucket_find_exact(const Ref& ref) const;
+  int bucket_find_contain(const Ref& ref) const;
+
+  // Returns -EEXIST semantics as a bool: true when the cacheline was already tracked.
+  bool active_cacheline_insert(const Entry& entry, DdMsgs& out);
+  void active_cacheline_remove(const Entry& entry);
+  uint64_t cacheline_of(const Entry& entry) const;
+
+  void err_printk(DeviceId dev, std::string_view driver, DdMsg msg, const std::string& text,
+                  DdMsgs& out);
+  void print(DeviceId dev, std::string_view driver, DdMsg msg, const std::string& text);
+
+  Kernel& kernel_;
+  Entries entries_;
+  boost::container::static_vector<Cacheline, kMaxMappings> active_cachelines_;
+  uint32_t error_count_ = 0;
+  int show_num_errors_ = kShowNumErrors;
+  uint32_t printed_ = 0;
+  bool warned_overlap_ = false;
+  bool flood_reported_ = false;
+};
+
+}  // namespace inflight

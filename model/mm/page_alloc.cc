@@ -1,0 +1,29 @@
+#include "model/mm/page_alloc.h"
+
+namespace inflight {
+
+Frag PageAllocator::page_frag_alloc(CpuId cpu, uint32_t fragsz, std::string_view actor) {
+  MODEL_ASSERT(cpu < kMaxCpus);
+  MODEL_ASSERT(fragsz >= 1 && fragsz <= kPageSize);
+  FragCache& nc = frag_caches_[cpu];
+  if (!nc.page.valid() || nc.offset < fragsz) {
+    const PageId fresh = alloc_pages(kFragOrder);
+    if (!fresh.valid()) return Frag{};
+    if (nc.page.valid()) put_page(nc.page, "page_frag_cache");
+    nc.page = fresh;
+    nc.offset = kPageSize << kFragOrder;
+    kernel_.log("page_frag_alloc: cache refilled [page={}] [size={}]", fresh.slot, nc.offset);
+  }
+  nc.offset -= fragsz;
+  get_page(nc.page, actor);
+  return Frag{nc.page, nc.offset, fragsz};
+}
+
+void PageAllocator::drain_frag_caches(std::string_view) {
+  for (FragCache& nc : frag_caches_) {
+    if (nc.page.valid()) put_page(nc.page, "page_frag_cache");
+    nc = FragCache{};
+  }
+}
+
+}  // namespace inflight

@@ -1,0 +1,195 @@
+#include "model/oracle/oracle.h"
+
+#include <fmt/format.h>
+
+#include <array>
+
+namespace inflight {
+
+namespace {
+constexpr uint64_t kPhysBase = 0x100000;  // where the modelled page allocator's memory starts
+constexpr uint64_t kSlotBytes = uint64_t{kPageSize} << kMaxPageOrder;
+
+void flag(Kernel& k, Verdicts& out, Violation kind, std::string_view actor, std::string message) {
+  out.set(static_cast<size_t>(kind));
+  k.report(kind, fmt::format("{} in {}", violation_summary(kind), actor),
+           fmt::format("{} {}", actor, message));
+}
+}  // namespace
+
+std::string_view dir_name(DmaDir dir) {
+  static constexpr std::array<std::string_view, 3> kNames = {"DMA_BIDIRECTIONAL", "DMA_TO_DEVICE",
+                                                             "DMA_FROM_DEVICE"};
+  return kNames[static_cast<size_t>(dir)];
+}
+
+std::string_view type_name(DmaType type) { return type == DmaType::single ? "single" : "coherent"; }
+
+Oracle::Oracle(Kernel& kernel) : kernel_(kernel) { bound_.fill(true); }
+
+uint64_t Oracle::page_phys(PageId page) { return kPhysBase + page.slot * kSlotBytes; }
+
+PageId Oracle::page_alloc(uint8_t order) {
+  MODEL_ASSERT(order <= kMaxPageOrder);
+  if (pages_.full()) return PageId{};
+  const PageId id = pages_.alloc();
+  pages_[id] = PageState{order, 1};
+  return id;
+}
+
+void Oracle::page_get(PageId page, std::string_view actor) {
+  if (!pages_.alive(page)) {
+    kernel_.report(Violation::use_after_free, fmt::format("get_page() of a freed page in {}", actor),
+                   fmt::format("{} takes a reference on a freed page [page={}]", actor, page.slot));
+    return;
+  }
+  pages_[page].refcount++;
+}
+
+bool Oracle::page_put(PageId page, std::string_view actor) {
+  if (!pages_.alive(page)) {
+    kernel_.report(Violation::double_free, fmt::format("put_page() of a freed page in {}", actor),
+                   fmt::format("{} drops a reference on a freed page [page={}]", actor, page.slot));
+    return false;
+  }
+  PageState& p = pages_[page];
+  MODEL_ASSERT(p.refcount > 0);
+  if (--p.refcount > 0) return false;
+  const uint64_t start = page_phys(page), end = start + (uint64_t{kPageSize} << p.order);
+  mappings_.for_each([&](MappingId, const MappingState& m) {
+    if (m.phys < end && start < m.phys + m.size)
+      kernel_.report(Violation::page_freed_while_mapped,
+                     fmt::format("{} in {}", violation_summary(Violation::page_freed_while_mapped), actor),
+                     fmt::format("{} frees a page that is still DMA-mapped [page={}] [device address=0x{:016x}] [size={} bytes]",
+                                 actor, page.slot, m.dma_addr, m.size));
+  });
+  pages_.free(page);
+  return true;
+}
+
+bool Oracle::syncs_cpu_cache(const MappingState& m) const {
+  return !kernel_.topology().device_coherent(m.dev) && (m.attrs & kAttrSkipCpuSync) == 0;
+}
+
+MappingId Oracle::mapping_created(const MappingState& state, std::string_view actor,
+                                  Verdicts& out) {
+  MODEL_ASSERT(!mappings_.full());
+  MODEL_ASSERT(bound_[state.dev]);
+  const MappingId id = mappings_.alloc();
+  mappings_[id] = state;
+  mappings_[id].seq = map_seq_++;
+  if (!kernel_.topology().cacheline_sharing_matters()) return id;
+  const MappingState& m = mappings_[id];
+  bool hazard = false;
+  uint64_t other_addr = 0;
+  for_each_overlap(m.phys, m.size, id, [&](MappingId, const MappingState& n) {
+    const bool writes = m.dir != DmaDir::to_device || n.dir != DmaDir::to_device;
+    if (!hazard && writes && syncs_cpu_cache(m) && syncs_cpu_cache(n)) {
+      hazard = true;
+      other_addr = n.dma_addr;
+    }
+  });
+  if (hazard)
+    flag(kernel_, out, Violation::cacheline_overlap, actor,
+         fmt::format("maps memory sharing a cacheline with an active mapping, both syncing the "
+                     "CPU cache [device address=0x{:016x}] [other device address=0x{:016x}] "
+                     "[cacheline size={}]",
+                     m.dma_addr, other_addr, kernel_.topology().cacheline));
+  return id;
+}
+
+void Oracle::mapping_error_checked(MappingId id) {
+  if (mappings_.alive(id)) mappings_[id].checked = true;
+}
+
+void Oracle::unmap(MappingId intended, DeviceId dev, uint64_t dma_addr, uint32_t size, DmaDir dir,
+                   DmaType type, std::string_view actor, Verdicts& out) {
+  if (!bound_[dev])
+    flag(kernel_, out, Violation::dma_after_unbind, actor,
+         fmt::format("unmaps DMA memory after its device was unbound [dev={}] [device address=0x{:016x}]",
+                     dev, dma_addr));
+  if (!intended.valid()) {
+    flag(kernel_, out, Violation::dma_unmap_not_mapped, actor,
+         fmt::format("unmaps an address that was never mapped [device address=0x{:016x}] [size={} bytes]",
+                     dma_addr, size));
+    return;
+  }
+  if (!mappings_.alive(intended)) {
+    flag(kernel_, out, Violation::dma_double_unmap, actor,
+         fmt::format("unmaps a mapping it already unmapped [device address=0x{:016x}] [size={} bytes]",
+                     dma_addr, size));
+    return;
+  }
+  const MappingState m = mappings_[intended];
+  MODEL_ASSERT(m.dev == dev && m.dma_addr == dma_addr);
+  if (size != m.size)
+    flag(kernel_, out, Violation::dma_unmap_wrong_size, actor,
+         fmt::format("unmaps with a different size [device address=0x{:016x}] [map size={} bytes] [unmap size={} bytes]",
+                     dma_addr, m.size, size));
+  if (type != m.type)
+    flag(kernel_, out, Violation::dma_unmap_wrong_function, actor,
+         fmt::format("unmaps with the wrong function [device address=0x{:016x}] [mapped as {}] [unmapped as {}]",
+                     dma_addr, type_name(m.type), type_name(type)));
+  if (dir != m.dir)
+    flag(kernel_, out, Violation::dma_unmap_wrong_direction, actor,
+         fmt::format("unmaps with a different direction [device address=0x{:016x}] [mapped with {}] [unmapped with {}]",
+                     dma_addr, dir_name(m.dir), dir_name(dir)));
+  if (!m.checked)
+    flag(kernel_, out, Violation::dma_map_error_not_checked, actor,
+         fmt::format("never called dma_mapping_error() on the mapping [device address=0x{:016x}] [size={} bytes]",
+                     dma_addr, m.size));
+  mappings_.free(intended);
+}
+
+void Oracle::sync(MappingId intended, DeviceId dev, uint64_t dma_addr, uint32_t size, DmaDir dir,
+                  bool for_cpu, std::string_view actor, Verdicts& out) {
+  if (!bound_[dev])
+    flag(kernel_, out, Violation::dma_after_unbind, actor,
+         fmt::format("syncs DMA memory after its device was unbound [dev={}] [device address=0x{:016x}]",
+                     dev, dma_addr));
+  if (!intended.valid() || !mappings_.alive(intended)) {
+    flag(kernel_, out, Violation::dma_sync_not_mapped, actor,
+         fmt::format("syncs memory that is not mapped [device address=0x{:016x}] [size={} bytes]",
+                     dma_addr, size));
+    return;
+  }
+  const MappingState& m = mappings_[intended];
+  if (dma_addr < m.dma_addr || dma_addr + size > m.dma_addr + m.size)
+    flag(kernel_, out, Violation::dma_sync_out_of_range, actor,
+         fmt::format("syncs outside the mapping [device address=0x{:016x}] [size={} bytes] [sync address=0x{:016x}] [sync size={}]",
+                     m.dma_addr, m.size, dma_addr, size));
+  if (m.dir != DmaDir::bidirectional && dir != m.dir)
+    flag(kernel_, out, Violation::dma_sync_wrong_direction, actor,
+         fmt::format("syncs for the {} with a direction the mapping does not allow [device address=0x{:016x}] [mapped with {}] [synced with {}]",
+                     for_cpu ? "cpu" : "device", m.dma_addr, dir_name(m.dir), dir_name(dir)));
+}
+
+void Oracle::device_unbound(DeviceId dev, std::string_view actor, Verdicts& out) {
+  int count = 0;
+  uint64_t example = 0;
+  mappings_.for_each([&](MappingId, const MappingState& m) {
+    if (m.dev != dev) return;
+    if (count++ == 0) example = m.dma_addr;
+  });
+  bound_[dev] = false;
+  if (count > 0)
+    flag(kernel_, out, Violation::dma_mapping_leak, actor,
+         fmt::format("leaves DMA mappings at unbind [dev={}] [count={}] [device address=0x{:016x}]",
+                     dev, count, example));
+}
+
+void Oracle::final_check(std::string_view actor) {
+  Verdicts ignored;
+  mappings_.for_each([&](MappingId, const MappingState& m) {
+    flag(kernel_, ignored, Violation::dma_mapping_leak, actor,
+         fmt::format("leaves a DMA mapping at the end [dev={}] [device address=0x{:016x}] [size={} bytes] [mapped with {}]",
+                     m.dev, m.dma_addr, m.size, dir_name(m.dir)));
+  });
+  pages_.for_each([&](PageId id, const PageState& p) {
+    kernel_.report(Violation::page_leak, fmt::format("{} in {}", violation_summary(Violation::page_leak), actor),
+                   fmt::format("{} leaves a page outside the page allocator [page={}] [order={}] [refcount={}]",
+                               actor, id.slot, p.order, p.refcount));
+  });
+}
+
+}  // namespace inflight

@@ -1,0 +1,123 @@
+// model/oracle/oracle.h
+//
+// Ground truth: what really happened to memory. The oracle knows every page allocation
+// (order, reference count, physical range) and every DMA mapping (device, DMA address,
+// size, direction, function, attributes, the CPU range it covers, whether its map error
+// was checked), and the lifetime of each: freed handles stay detectable through their
+// generation (ids.h), so a later access is a use-after-free finding.
+//
+// The model's subsystems do not decide whether a rule was broken; they tell the oracle
+// what they do and the oracle judges (spec §8.2 P1, P2, P11). Its findings are the
+// harness's verdicts. It is kept apart from dma-debug (model/dma/dma_debug.h), which is a
+// model of a checker and may be wrong; comparing the two is the differential.
+//
+// The cacheline rule is inferred (spec §4.7, the DPAA2 thread): two mappings active at
+// once whose CPU ranges share a cacheline are a hazard when cacheline sharing matters on
+// the architecture, at least one lets its device write, and both do CPU cache
+// maintenance (a non-coherent device without DMA_ATTR_SKIP_CPU_SYNC). "Only the first
+// mapping may sync; later mappings must use DMA_ATTR_SKIP_CPU_SYNC."
+#pragma once
+
+#include <array>
+#include <bitset>
+#include <cstdint>
+#include <string_view>
+
+#include "model/core/ids.h"
+#include "model/core/kernel.h"
+
+namespace inflight {
+
+// enum dma_data_direction, as the kernel numbers it.
+enum class DmaDir : uint8_t { bidirectional = 0, to_device = 1, from_device = 2 };
+std::string_view dir_name(DmaDir dir);  // "DMA_BIDIRECTIONAL", ...
+
+// dma-debug's mapping types; single and page share one type since 2e05ea5cdc1a.
+enum class DmaType : uint8_t { single = 0, coherent = 1 };
+std::string_view type_name(DmaType type);  // "single", "coherent"
+
+inline constexpr uint32_t kAttrSkipCpuSync = 1u << 5;  // DMA_ATTR_SKIP_CPU_SYNC
+inline constexpr uint64_t kDmaMappingError = ~0ull;    // DMA_MAPPING_ERROR
+
+using Verdicts = std::bitset<64>;  // Violation kinds one call produced
+
+struct PageState {
+  uint8_t order = 0;
+  uint32_t refcount = 0;
+};
+
+struct MappingState {
+  DeviceId dev = 0;
+  uint64_t dma_addr = 0;
+  uint32_t size = 0;
+  DmaDir dir = DmaDir::bidirectional;
+  DmaType type = DmaType::single;
+  uint32_t attrs = 0;
+  uint64_t phys = 0;  // CPU physical address of the first byte
+  PageId page;        // the allocation the CPU range lies in
+  bool checked = false;  // dma_mapping_error() was called on it
+  uint32_t seq = 0;      // map order, for messages
+};
+
+class Oracle {
+ public:
+  explicit Oracle(Kernel& kernel);
+
+  // ---- pages ----
+  static uint64_t page_phys(PageId page);  // physical address of the allocation
+  PageId page_alloc(uint8_t order);        // kNoPage (invalid) when every slot is used
+  bool page_alive(PageId page) const { return pages_.alive(page); }
+  const PageState& page(PageId page) const { return pages_[page]; }
+  // A reference is taken or dropped by `actor`. A stale handle is a use-after-free; a
+  // drop below zero a double free. Returns true when the allocation was freed.
+  void page_get(PageId page, std::string_view actor);
+  bool page_put(PageId page, std::string_view actor);
+  int live_pages() const { return pages_.live(); }
+
+  // ---- device state ----
+  bool device_bound(DeviceId dev) const { return bound_[dev]; }
+
+  // ---- DMA mappings: every call is judged here ----
+  MappingId mapping_created(const MappingState& state, std::string_view actor, Verdicts& out);
+  bool mapping_alive(MappingId id) const { return mappings_.alive(id); }
+  const MappingState& mapping(MappingId id) const { return mappings_[id]; }
+  void mapping_error_checked(MappingId id);
+  // The driver `actor` undoes mapping `intended` (its own record; kNone when it has no
+  // mapping, e.g. a failed map) with these arguments. The mapping is gone afterwards.
+  void unmap(MappingId intended, DeviceId dev, uint64_t dma_addr, uint32_t size, DmaDir dir,
+             DmaType type, std::string_view actor, Verdicts& out);
+  void sync(MappingId intended, DeviceId dev, uint64_t dma_addr, uint32_t size, DmaDir dir,
+            bool for_cpu, std::string_view actor, Verdicts& out);
+  // BUS_NOTIFY_UNBOUND_DRIVER: live mappings of the device are leaks.
+  void device_unbound(DeviceId dev, std::string_view actor, Verdicts& out);
+
+  // Live mappings whose CPU range shares a cacheline with [phys, phys+size).
+  template <class F>
+  void for_each_overlap(uint64_t phys, uint32_t size, MappingId except, F&& f) const {
+    const uint64_t line = kernel_.topology().cacheline;
+    const uint64_t first = phys / line, last = (phys + size - 1) / line;
+    mappings_.for_each([&](MappingId id, const MappingState& m) {
+      if (id == except) return;
+      const uint64_t m_first = m.phys / line, m_last = (m.phys + m.size - 1) / line;
+      if (m_first <= last && first <= m_last) f(id, m);
+    });
+  }
+  template <class F>
+  void for_each_mapping(F&& f) const {
+    mappings_.for_each(f);
+  }
+  int live_mappings() const { return mappings_.live(); }
+  bool syncs_cpu_cache(const MappingState& m) const;
+
+  // At the end: whatever is still alive was leaked.
+  void final_check(std::string_view actor);
+
+ private:
+  Kernel& kernel_;
+  Table<PageState, kMaxPages, PageTag> pages_;
+  Table<MappingState, kMaxMappings, MappingTag> mappings_;
+  std::array<bool, kMaxDevices> bound_{};
+  uint32_t map_seq_ = 0;
+};
+
+}  // namespace inflight

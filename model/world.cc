@@ -1,0 +1,123 @@
+#include "model/world.h"
+
+#include "model/core/codec.h"
+
+namespace inflight {
+
+namespace {
+template <class... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
+
+constexpr uint64_t kTickMs[] = {1, 10, 100, 1000};
+
+// The CPU an event names, if it has one.
+uint8_t event_cpu(const Event& event) {
+  return std::visit(
+      [](const auto& e) -> uint8_t {
+        if constexpr (requires { e.cpu; }) return e.cpu;
+        return 0;
+      },
+      event);
+}
+}  // namespace
+
+World::World(const Topology& topology, BugSet bugs, bool record_trace)
+    : kernel_(topology, bugs, record_trace),
+      oracle_(kernel_),
+      pages_(kernel_, oracle_),
+      dma_(kernel_, oracle_, pages_),
+      client_(kernel_, pages_, dma_) {
+  for (DeviceId d = 0; d < topology.devices; d++) dma_.set_driver(d, DmaClient::kActor);
+}
+
+bool World::apply(const Event& event) {
+  MODEL_ASSERT(!finished_);
+  kernel_.begin_step(step_, kernel_.resolve_cpu(event_cpu(event)), Context::process);
+  if (kernel_.tracing()) kernel_.log_line(fmt::format("> {}", format_event(event)));
+  const bool applied = apply_inner(event);
+  if (!applied) {
+    skipped_++;
+    kernel_.log("  skipped: guard does not hold");
+  }
+  step_++;
+  return applied;
+}
+
+bool World::apply_inner(const Event& event) {
+  return std::visit(
+      Overloaded{
+          [&](const Tick& e) {
+            kernel_.advance(kTickMs[e.by]);
+            return true;
+          },
+          [&](const RcuQs& e) {
+            kernel_.rcu_quiescent_state(kernel_.resolve_cpu(e.cpu));
+            return true;
+          },
+          [&](const RunDeferred& e) {
+            if (kernel_.runnable_count() == 0) return false;
+            const Deferred d = kernel_.take_runnable(e.pick);
+            const Context context = d.kind == DeferredKind::rcu     ? Context::rcu_callback
+                                    : d.kind == DeferredKind::timer ? Context::timer
+                                                                    : Context::workqueue;
+            kernel_.begin_step(step_, d.cpu, context);
+            kernel_.log("running {}", d.name);
+            d.fn(*this, d.arg);
+            return true;
+          },
+          [&](const auto& e) { return client_.apply(e); },
+      },
+      event);
+}
+
+void World::run(std::span<const Event> events) {
+  for (const Event& event : events) apply(event);
+}
+
+void World::drain(std::string_view phase) {
+  for (int i = 0; i < kFinishMaxSteps; i++) {
+    if (kernel_.runnable_count() > 0) {
+      apply_inner(RunDeferred{0});
+      continue;
+    }
+    if (kernel_.rcu_callbacks_waiting() || kernel_.grace_period_in_progress()) {
+      for (CpuId c = 0; c < kernel_.topology().cpus; c++) kernel_.rcu_quiescent_state(c);
+      continue;
+    }
+    if (kernel_.deferred_count() == 0) return;
+    const uint64_t due = kernel_.next_due_ms();
+    if (due > kFinishMaxMs) break;
+    kernel_.advance(due - kernel_.now_ms());
+  }
+  if (kernel_.deferred_count() == 0) return;
+  const Deferred& d = kernel_.deferred().front();
+  kernel_.report(Violation::stall, fmt::format("{} never drains ({})", d.name, phase),
+                 fmt::format("{}: {} is still pending on cpu{} after {} steps and {} ms of "
+                             "virtual time [pending={}]",
+                             phase, d.name, d.cpu, kFinishMaxSteps, kernel_.now_ms(),
+                             kernel_.deferred_count()));
+}
+
+void World::finish() {
+  if (finished_) return;
+  kernel_.begin_step(step_, 0, Context::process);
+  kernel_.log("finish: no more injected work; draining");
+  drain("finish");
+  kernel_.log("finish: tearing down");
+  client_.teardown();
+  pages_.drain_frag_caches("finish");
+  drain("teardown");
+  oracle_.final_check("finish");
+  finished_ = true;
+}
+
+void run_scenario(World& world, const Scenario& scenario) {
+  world.run(scenario.events);
+  world.finish();
+}
+
+}  // namespace inflight

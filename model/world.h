@@ -1,0 +1,72 @@
+// model/world.h
+//
+// The whole world: the kernel environment (core/kernel.h), the ground truth, memory, the
+// DMA layer and the actors, driven by events. This is what every front end runs:
+//
+//   World world(scenario.topology, bugs);
+//   world.run(scenario.events);  // apply each event; rules are checked as each one runs
+//   world.finish();              // drain, tear down, leak and stall checks
+//
+// apply() runs one event as one step on its CPU; an event whose guard does not hold is
+// skipped and marked in the trace, so every decoded input is a valid scenario.
+// finish() stops injecting work, runs every pending deferred context with time
+// advancing (bounded: kFinishMaxSteps and kFinishMaxMs), tears the actors down as their
+// drivers would, drains again and reports what is left: mappings, IOVA pages, pages, and
+// any deferred context that never became runnable (a stall, named).
+#pragma once
+
+#include <span>
+#include <string>
+#include <vector>
+
+#include "model/core/event.h"
+#include "model/core/kernel.h"
+#include "model/dma/dma_api.h"
+#include "model/dma/dma_client.h"
+#include "model/mm/page_alloc.h"
+#include "model/oracle/oracle.h"
+
+namespace inflight {
+
+class World {
+ public:
+  static constexpr int kFinishMaxSteps = 10000;
+  static constexpr uint64_t kFinishMaxMs = 3600 * 1000;
+
+  World(const Topology& topology, BugSet bugs, bool record_trace = false);
+  World(const World&) = delete;
+  World& operator=(const World&) = delete;
+
+  // Returns whether the event's guard held (false: skipped).
+  bool apply(const Event& event);
+  void run(std::span<const Event> events);
+  void finish();
+
+  Kernel& kernel() { return kernel_; }
+  const Kernel& kernel() const { return kernel_; }
+  const ViolationLog& violations() const { return kernel_.violations(); }
+  const std::vector<std::string>& trace() const { return kernel_.trace(); }
+  Oracle& oracle() { return oracle_; }
+  PageAllocator& pages() { return pages_; }
+  Dma& dma() { return dma_; }
+  uint32_t steps() const { return step_; }
+  uint32_t skipped() const { return skipped_; }
+
+ private:
+  bool apply_inner(const Event& event);
+  void drain(std::string_view phase);
+
+  Kernel kernel_;
+  Oracle oracle_;
+  PageAllocator pages_;
+  Dma dma_;
+  DmaClient client_;
+  uint32_t step_ = 0;
+  uint32_t skipped_ = 0;
+  bool finished_ = false;
+};
+
+// Runs a scenario start to finish; the usual entry point of front ends.
+void run_scenario(World& world, const Scenario& scenario);
+
+}  // namespace inflight
