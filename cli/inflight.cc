@@ -60,7 +60,7 @@ Bug variants restore historical kernel behaviour (model/core/bugs.def). Choose t
 )";
 
 constexpr std::string_view kReplayUsage = R"(usage: inflight replay FILE [--bugs LIST] [--format auto|text|binary]
-                      [--quiet] [--expect VIOLATION]
+                      [--quiet] [--expect VIOLATION | --expect-bugs]
 
 Runs the scenario in FILE (a binary fuzzer input or a .trace text file) and prints one
 line per step: time, CPU, context, the event and what it did, dma-debug's and the
@@ -71,6 +71,8 @@ IOMMU's messages in the kernel's words, then the findings.
                    text or binary
   --quiet          print only the configuration line and the findings
   --expect KIND    exit 0 if a finding of this Violation kind appears, 1 if not
+  --expect-bugs    exit 0 if every enabled variant's finding (kind and title, bugs.def)
+                   appears, 1 if not
 
 exit: 0 clean, 1 finding (or --expect not met), 2 bad input or usage
 )";
@@ -105,8 +107,10 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 
 bool looks_like_text(std::string_view content) {
   if (content.empty()) return false;
-  for (unsigned char c : content)
+  for (const char ch : content) {
+    const auto c = static_cast<unsigned char>(ch);
     if (!(c == '\n' || c == '\r' || c == '\t' || (c >= 0x20 && c < 0x7f))) return false;
+  }
   TextError ignored;
   return decode_text(content, &ignored).has_value() || content[0] == '#';
 }
@@ -171,6 +175,7 @@ int cmd_replay(const std::vector<std::string>& args) {
   std::optional<std::string> file, bugs_flag, expect;
   std::string format = "auto";
   bool quiet = false;
+  bool expect_bugs = false;
   for (size_t i = 0; i < args.size(); i++) {
     const std::string& a = args[i];
     auto value = [&]() -> std::optional<std::string> {
@@ -193,6 +198,8 @@ int cmd_replay(const std::vector<std::string>& args) {
         return usage_error(fmt::format("unknown violation kind '{}'", *expect), kReplayUsage);
     } else if (a == "--quiet") {
       quiet = true;
+    } else if (a == "--expect-bugs") {
+      expect_bugs = true;
     } else if (!a.empty() && a[0] == '-') {
       return usage_error(fmt::format("unknown option '{}'", a), kReplayUsage);
     } else if (!file) {
@@ -222,6 +229,19 @@ int cmd_replay(const std::vector<std::string>& args) {
                              f.title, f.message);
   if (log.total() > log.findings().size())
     std::cout << fmt::format("({} more findings not kept)\n", log.total() - log.findings().size());
+  if (expect_bugs) {
+    bool all = true;
+    for (const BugInfo& b : all_bugs()) {
+      if (!bugs->has(b.bug)) continue;
+      bool met = false;
+      for (const Finding& f : log.findings())
+        met = met || (f.kind == b.violation && f.title.find(b.title) != std::string::npos);
+      std::cout << fmt::format("expect {} ({}: '{}'): {}\n", b.name, violation_name(b.violation),
+                               b.title, met ? "found" : "NOT found");
+      all = all && met;
+    }
+    return all ? kExitClean : kExitFinding;
+  }
   if (expect) {
     const bool met = log.count(*violation_from_name(*expect)) > 0;
     std::cout << fmt::format("expect {}: {}\n", *expect, met ? "found" : "NOT found");

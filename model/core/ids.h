@@ -7,6 +7,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 
 #include "model/core/assert.h"
@@ -38,13 +39,14 @@ template <class T, int N, class Tag>
 class Table {
  public:
   using Id = Handle<Tag>;
+  static constexpr size_t kSlots = static_cast<size_t>(N);
 
   bool full() const { return live_ == N; }
   int live() const { return live_; }
 
   Id alloc() {
     MODEL_ASSERT(!full());
-    for (int i = 0; i < N; i++) {
+    for (size_t i = 0; i < kSlots; i++) {
       if (!slots_[i].used) {
         slots_[i].used = true;
         slots_[i].gen++;
@@ -79,12 +81,12 @@ class Table {
   // Visit live objects in slot order.
   template <class F>
   void for_each(F&& f) {
-    for (int i = 0; i < N; i++)
+    for (size_t i = 0; i < kSlots; i++)
       if (slots_[i].used) f(Id{static_cast<uint16_t>(i), slots_[i].gen}, slots_[i].value);
   }
   template <class F>
   void for_each(F&& f) const {
-    for (int i = 0; i < N; i++)
+    for (size_t i = 0; i < kSlots; i++)
       if (slots_[i].used) f(Id{static_cast<uint16_t>(i), slots_[i].gen}, slots_[i].value);
   }
 
@@ -94,7 +96,7 @@ class Table {
     uint16_t gen = 0;
     T value{};
   };
-  std::array<Slot, N> slots_{};
+  std::array<Slot, kSlots> slots_{};
   int live_ = 0;
 };
 

@@ -1,1 +1,422 @@
+// model/core/kernel_test.cc
+//
+// Unit tests of the execution environment (kernel.h): virtual time, delayed work and
+// timers, RCU grace periods, the runnable set the scheduler picks from, findings; and of
+// the generation-checked handle table (ids.h).
+//
+// The deferred functions below are never called: World is only forward-declared here,
+// and what is under test is which item the kernel hands back, not what it does.
+#include "model/core/kernel.h"
+
 #include <gtest/gtest.h>
+
+#include <cstdint>
+#include <limits>
+#include <string>
+
+#include "model/core/ids.h"
+
+namespace inflight {
+namespace {
+
+void release_retry(World&, uint32_t) {}
+void timer_fn(World&, uint32_t) {}
+void rcu_free(World&, uint32_t) {}
+
+constexpr uint64_t kNever = std::numeric_limits<uint64_t>::max();
+
+Topology cpus(uint8_t n) {
+  Topology t;
+  t.cpus = n;
+  return t;
+}
+
+// ---- virtual time ----
+
+TEST(Kernel, VirtualTimeStartsAtZeroAndAdvancesOnlyWhenTold) {
+  Kernel kernel(Topology{}, BugSet{}, /*record_trace=*/false);
+  EXPECT_EQ(kernel.now_ms(), 0u);
+  kernel.advance(10);
+  kernel.advance(990);
+  EXPECT_EQ(kernel.now_ms(), 1000u);
+}
+
+TEST(Kernel, BeginStepSetsTheStepCpuAndContext) {
+  Kernel kernel(cpus(2), BugSet{}, /*record_trace=*/false);
+  kernel.begin_step(5, 1, Context::softirq);
+  EXPECT_EQ(kernel.step(), 5u);
+  EXPECT_EQ(kernel.cpu(), 1);
+  EXPECT_EQ(kernel.context(), Context::softirq);
+}
+
+TEST(Kernel, ResolveCpuTakesThePickModuloTheCpuCount) {
+  Kernel kernel(cpus(3), BugSet{}, /*record_trace=*/false);
+  EXPECT_EQ(kernel.resolve_cpu(0), 0);
+  EXPECT_EQ(kernel.resolve_cpu(4), 1);
+  EXPECT_EQ(kernel.resolve_cpu(255), 0);  // 255 = 3 * 85
+}
+
+// ---- delayed work and timers ----
+
+TEST(Kernel, DelayedWorkBecomesRunnableOnlyWhenDue) {
+  Kernel kernel(Topology{}, BugSet{}, /*record_trace=*/false);
+  kernel.advance(5);
+  kernel.queue_delayed_work("page_pool_release_retry", release_retry, 1, 10);
+  EXPECT_EQ(kernel.deferred_count(), 1u);
+  EXPECT_EQ(kernel.next_due_ms(), 15u);
+  kernel.advance(9);
+  EXPECT_EQ(kernel.runnable_count(), 0u);
+  kernel.advance(1);
+  EXPECT_EQ(kernel.runnable_count(), 1u);
+}
+
+TEST(Kernel, QueueDelayedWorkDoesNotQueueAPendingItemTwice) {
+  Kernel kernel(Topology{}, BugSet{}, /*record_trace=*/false);
+  kernel.queue_delayed_work("page_pool_release_retry", release_retry, 1, 100);
+  kernel.queue_delayed_work("page_pool_release_retry", release_retry, 1, 5);
+  ASSERT_EQ(kernel.deferred_count(), 1u);
+  // The second call neither adds an item nor moves the first one's due time.
+  EXPECT_EQ(kernel.deferred()[0].due_ms, 100u);
+  EXPECT_EQ(kernel.deferred()[0].kind, DeferredKind::work);
+}
+
+TEST(Kernel, QueueDelayedWorkQueuesTheSameFunctionForAnotherArgument) {
+  Kernel kernel(Topology{}, BugSet{}, /*record_trace=*/false);
+  kernel.queue_delayed_work("page_pool_release_retry", release_retry, 1, 100);
+  kernel.queue_delayed_work("page_pool_release_retry", release_retry, 2, 100);
+  EXPECT_EQ(kernel.deferred_count(), 2u);
+  EXPECT_TRUE(kernel.pending(release_retry, 1));
+  EXPECT_TRUE(kernel.pending(release_retry, 2));
+  EXPECT_FALSE(kernel.pending(release_retry, 3));
+}
+
+TEST(Kernel, WorkCanBeQueuedAgainAfterItWasTaken) {
+  Kernel kernel(Topology{}, BugSet{}, /*record_trace=*/false);
+  kernel.queue_delayed_work("page_pool_release_retry", release_retry, 1, 0);
+  const Deferred d = kernel.take_runnable(0);
+  EXPECT_EQ(d.arg, 1u);
+  EXPECT_FALSE(kernel.pending(release_retry, 1));
+  kernel.queue_delayed_work("page_pool_release_retry", release_retry, 1, 0);
+  EXPECT_EQ(kernel.deferred_count(), 1u);
+}
+
+TEST(Kernel, ModTimerReArmsAPendingTimer) {
+  Kernel kernel(Topology{}, BugSet{}, /*record_trace=*/false);
+  kernel.mod_timer("dma_debug_timer", timer_fn, 0, 100);
+  kernel.advance(10);
+  kernel.mod_timer("dma_debug_timer", timer_fn, 0, 5);
+  ASSERT_EQ(kernel.deferred_count(), 1u);
+  EXPECT_EQ(kernel.deferred()[0].kind, DeferredKind::timer);
+  EXPECT_EQ(kernel.next_due_ms(), 15u);
+  kernel.advance(5);
+  EXPECT_EQ(kernel.runnable_count(), 1u);
+}
+
+TEST(Kernel, ModTimerCanPushATimerLater) {
+  Kernel kernel(Topology{}, BugSet{}, /*record_trace=*/false);
+  kernel.mod_timer("dma_debug_timer", timer_fn, 0, 5);
+  kernel.mod_timer("dma_debug_timer", timer_fn, 0, 50);
+  ASSERT_EQ(kernel.deferred_count(), 1u);
+  kernel.advance(5);
+  EXPECT_EQ(kernel.runnable_count(), 0u);
+  EXPECT_EQ(kernel.next_due_ms(), 50u);
+}
+
+TEST(Kernel, DeferredItemsRecordTheCpuThatQueuedThem) {
+  Kernel kernel(cpus(2), BugSet{}, /*record_trace=*/false);
+  kernel.begin_step(0, 1, Context::process);
+  kernel.queue_delayed_work("page_pool_release_retry", release_retry, 7, 0);
+  ASSERT_EQ(kernel.deferred_count(), 1u);
+  EXPECT_EQ(kernel.deferred()[0].cpu, 1);
+  EXPECT_EQ(kernel.deferred()[0].arg, 7u);
+}
+
+TEST(Kernel, CancelRemovesAPendingItemAndSaysWhetherItWasPending) {
+  Kernel kernel(Topology{}, BugSet{}, /*record_trace=*/false);
+  kernel.queue_delayed_work("page_pool_release_retry", release_retry, 1, 10);
+  kernel.mod_timer("dma_debug_timer", timer_fn, 1, 10);
+  EXPECT_TRUE(kernel.cancel(release_retry, 1));
+  EXPECT_FALSE(kernel.pending(release_retry, 1));
+  EXPECT_TRUE(kernel.pending(timer_fn, 1));
+  EXPECT_FALSE(kernel.cancel(release_retry, 1));
+  EXPECT_EQ(kernel.deferred_count(), 1u);
+}
+
+TEST(Kernel, CancelDoesNotRemoveAnRcuCallback) {
+  Kernel kernel(Topology{}, BugSet{}, /*record_trace=*/false);
+  kernel.call_rcu("page_pool_free_rcu", rcu_free, 3);
+  EXPECT_FALSE(kernel.cancel(rcu_free, 3));
+  EXPECT_EQ(kernel.deferred_count(), 1u);
+  EXPECT_TRUE(kernel.pending(rcu_free, 3));
+}
+
+TEST(Kernel, NextDueMsIsTheEarliestTimedItemAndIgnoresRcuCallbacks) {
+  Kernel kernel(Topology{}, BugSet{}, /*record_trace=*/false);
+  EXPECT_EQ(kernel.next_due_ms(), kNever);
+  kernel.call_rcu("page_pool_free_rcu", rcu_free, 0);
+  EXPECT_EQ(kernel.next_due_ms(), kNever);
+  kernel.queue_delayed_work("page_pool_release_retry", release_retry, 0, 30);
+  kernel.mod_timer("dma_debug_timer", timer_fn, 0, 20);
+  EXPECT_EQ(kernel.next_due_ms(), 20u);
+  EXPECT_TRUE(kernel.cancel(timer_fn, 0));
+  EXPECT_EQ(kernel.next_due_ms(), 30u);
+}
+
+// ---- the runnable set ----
+
+TEST(Kernel, TakeRunnablePicksModuloTheRunnableSetInQueueOrder) {
+  Kernel kernel(Topology{}, BugSet{}, /*record_trace=*/false);
+  kernel.queue_delayed_work("a", release_retry, 0, 0);
+  kernel.queue_delayed_work("b_not_due", release_retry, 1, 50);
+  kernel.mod_timer("c", timer_fn, 2, 0);
+  kernel.queue_delayed_work("d", release_retry, 3, 0);
+  ASSERT_EQ(kernel.runnable_count(), 3u);  // a, c, d; b is not due
+
+  // 4 % 3 == 1: the second runnable item in queue order, skipping b.
+  const Deferred first = kernel.take_runnable(4);
+  EXPECT_EQ(first.name, "c");
+  EXPECT_EQ(first.arg, 2u);
+  EXPECT_EQ(first.kind, DeferredKind::timer);
+  EXPECT_EQ(kernel.runnable_count(), 2u);
+  EXPECT_EQ(kernel.deferred_count(), 3u);
+
+  // 3 % 2 == 1: now d.
+  const Deferred second = kernel.take_runnable(3);
+  EXPECT_EQ(second.name, "d");
+  EXPECT_EQ(second.arg, 3u);
+
+  const Deferred third = kernel.take_runnable(255);
+  EXPECT_EQ(third.name, "a");
+  EXPECT_EQ(kernel.runnable_count(), 0u);
+  EXPECT_EQ(kernel.deferred_count(), 1u);
+  EXPECT_TRUE(kernel.pending(release_retry, 1));
+}
+
+TEST(Kernel, TakeRunnableReturnsTheFunctionAndArgumentItWasQueuedWith) {
+  Kernel kernel(Topology{}, BugSet{}, /*record_trace=*/false);
+  kernel.queue_delayed_work("page_pool_release_retry", release_retry, 42, 0);
+  const Deferred d = kernel.take_runnable(0);
+  EXPECT_EQ(d.fn, &release_retry);
+  EXPECT_EQ(d.arg, 42u);
+  EXPECT_EQ(d.name, "page_pool_release_retry");
+}
+
+TEST(Kernel, TakeRunnableSkipsAnRcuCallbackWhoseGracePeriodIsNotOver) {
+  Kernel kernel(Topology{}, BugSet{}, /*record_trace=*/false);
+  kernel.call_rcu("page_pool_free_rcu", rcu_free, 0);
+  kernel.queue_delayed_work("page_pool_release_retry", release_retry, 0, 0);
+  ASSERT_EQ(kernel.runnable_count(), 1u);
+  EXPECT_EQ(kernel.take_runnable(1).name, "page_pool_release_retry");
+  EXPECT_EQ(kernel.deferred_count(), 1u);
+}
+
+// ---- RCU ----
+
+TEST(Kernel, CallRcuStartsAGracePeriod) {
+  Kernel kernel(cpus(2), BugSet{}, /*record_trace=*/false);
+  EXPECT_FALSE(kernel.grace_period_in_progress());
+  kernel.call_rcu("page_pool_free_rcu", rcu_free, 0);
+  EXPECT_TRUE(kernel.grace_period_in_progress());
+  EXPECT_TRUE(kernel.rcu_callbacks_waiting());
+  EXPECT_EQ(kernel.runnable_count(), 0u);
+}
+
+TEST(Kernel, RcuCallbackRunsOnlyAfterEveryCpuPassedAQuiescentState) {
+  Kernel kernel(cpus(3), BugSet{}, /*record_trace=*/false);
+  kernel.call_rcu("page_pool_free_rcu", rcu_free, 0);
+  kernel.rcu_quiescent_state(0);
+  kernel.rcu_quiescent_state(0);  // the same CPU twice does not count for another
+  kernel.rcu_quiescent_state(2);
+  EXPECT_EQ(kernel.runnable_count(), 0u);
+  EXPECT_EQ(kernel.grace_periods_completed(), 0u);
+  kernel.rcu_quiescent_state(1);
+  EXPECT_EQ(kernel.grace_periods_completed(), 1u);
+  EXPECT_FALSE(kernel.grace_period_in_progress());
+  EXPECT_FALSE(kernel.rcu_callbacks_waiting());
+  ASSERT_EQ(kernel.runnable_count(), 1u);
+  EXPECT_EQ(kernel.take_runnable(0).kind, DeferredKind::rcu);
+}
+
+TEST(Kernel, RcuCallbackWaitsForAFullGracePeriodStartedAfterIt) {
+  Kernel kernel(cpus(2), BugSet{}, /*record_trace=*/false);
+  kernel.call_rcu("first", rcu_free, 1);   // starts grace period 1
+  kernel.rcu_quiescent_state(0);           // CPU 0 is through grace period 1
+  kernel.call_rcu("second", rcu_free, 2);  // queued during grace period 1: needs 2
+  kernel.rcu_quiescent_state(1);           // grace period 1 completes
+
+  EXPECT_EQ(kernel.grace_periods_completed(), 1u);
+  ASSERT_EQ(kernel.runnable_count(), 1u);
+  EXPECT_EQ(kernel.take_runnable(0).name, "first");
+  // The second callback keeps the machinery going: grace period 2 starts at once.
+  EXPECT_TRUE(kernel.grace_period_in_progress());
+  EXPECT_TRUE(kernel.rcu_callbacks_waiting());
+
+  // CPU 0's quiescent state in grace period 1 does not count for grace period 2.
+  kernel.rcu_quiescent_state(1);
+  EXPECT_EQ(kernel.runnable_count(), 0u);
+  kernel.rcu_quiescent_state(0);
+  EXPECT_EQ(kernel.grace_periods_completed(), 2u);
+  ASSERT_EQ(kernel.runnable_count(), 1u);
+  EXPECT_EQ(kernel.take_runnable(0).name, "second");
+  EXPECT_FALSE(kernel.grace_period_in_progress());
+}
+
+TEST(Kernel, ACallbackQueuedOnceAGracePeriodHasStartedNeedsTheNextOne) {
+  Kernel kernel(cpus(2), BugSet{}, /*record_trace=*/false);
+  kernel.call_rcu("first", rcu_free, 1);
+  kernel.call_rcu("second", rcu_free, 2);
+  kernel.rcu_quiescent_state(0);
+  kernel.rcu_quiescent_state(1);
+  EXPECT_EQ(kernel.grace_periods_completed(), 1u);
+  // The first callback started grace period 1; the second came while 1 was in progress,
+  // with no quiescent state in between, and still needs grace period 2.
+  ASSERT_EQ(kernel.runnable_count(), 1u);
+  EXPECT_EQ(kernel.take_runnable(0).name, "first");
+  EXPECT_TRUE(kernel.grace_period_in_progress());
+}
+
+TEST(Kernel, QuiescentStatesBeforeAnyGracePeriodDoNotCount) {
+  Kernel kernel(cpus(2), BugSet{}, /*record_trace=*/false);
+  kernel.rcu_quiescent_state(0);
+  kernel.rcu_quiescent_state(1);
+  EXPECT_EQ(kernel.grace_periods_completed(), 0u);
+  kernel.call_rcu("page_pool_free_rcu", rcu_free, 0);
+  kernel.rcu_quiescent_state(0);
+  EXPECT_EQ(kernel.runnable_count(), 0u);
+  kernel.rcu_quiescent_state(1);
+  EXPECT_EQ(kernel.runnable_count(), 1u);
+}
+
+TEST(Kernel, OneCpuCompletesAGracePeriodAlone) {
+  Kernel kernel(Topology{}, BugSet{}, /*record_trace=*/false);
+  kernel.call_rcu("page_pool_free_rcu", rcu_free, 0);
+  kernel.rcu_quiescent_state(0);
+  EXPECT_EQ(kernel.grace_periods_completed(), 1u);
+  EXPECT_EQ(kernel.runnable_count(), 1u);
+}
+
+TEST(Kernel, AnRcuCallbackStaysRunnableAsTimeAdvances) {
+  Kernel kernel(Topology{}, BugSet{}, /*record_trace=*/false);
+  kernel.call_rcu("page_pool_free_rcu", rcu_free, 0);
+  kernel.advance(1000000);
+  EXPECT_EQ(kernel.runnable_count(), 0u);  // time alone never ends a grace period
+  kernel.rcu_quiescent_state(0);
+  kernel.advance(1000);
+  EXPECT_EQ(kernel.runnable_count(), 1u);
+}
+
+// ---- trace and findings ----
+
+TEST(Kernel, ReportRecordsTheFindingAtTheCurrentStep) {
+  Kernel kernel(Topology{}, BugSet{}, /*record_trace=*/false);
+  kernel.begin_step(7, 0, Context::workqueue);
+  kernel.report(Violation::stall, "stall in page_pool_release_retry",
+                "page_pool_release_retry never drains [pool=0]");
+  const ViolationLog& log = kernel.violations();
+  EXPECT_EQ(log.total(), 1u);
+  EXPECT_EQ(log.count(Violation::stall), 1u);
+  EXPECT_EQ(log.count(Violation::double_free), 0u);
+  ASSERT_EQ(log.findings().size(), 1u);
+  EXPECT_EQ(log.findings()[0].step, 7u);
+  EXPECT_EQ(log.findings()[0].title, "stall in page_pool_release_retry");
+  EXPECT_EQ(log.findings()[0].message, "page_pool_release_retry never drains [pool=0]");
+  EXPECT_TRUE(log.has_title("release_retry"));
+  EXPECT_TRUE(kernel.trace().empty());  // not tracing
+}
+
+TEST(Kernel, ReportAddsAFindingLineToTheTraceWhenTracing) {
+  Kernel kernel(Topology{}, BugSet{}, /*record_trace=*/true);
+  kernel.advance(1500);
+  kernel.report(Violation::double_free, "t", "driver drops a reference twice");
+  ASSERT_EQ(kernel.trace().size(), 1u);
+  const std::string& line = kernel.trace()[0];
+  EXPECT_NE(line.find("FINDING double_free: driver drops a reference twice"), std::string::npos)
+      << line;
+  EXPECT_NE(line.find("1.500000"), std::string::npos) << line;
+  EXPECT_NE(line.find("cpu0"), std::string::npos) << line;
+}
+
+TEST(Kernel, LogIsANoOpWithoutTracing) {
+  Kernel quiet(Topology{}, BugSet{}, /*record_trace=*/false);
+  quiet.log("page_pool: {} pages", 3);
+  EXPECT_TRUE(quiet.trace().empty());
+  Kernel loud(Topology{}, BugSet{}, /*record_trace=*/true);
+  loud.log("page_pool: {} pages", 3);
+  ASSERT_EQ(loud.trace().size(), 1u);
+  EXPECT_NE(loud.trace()[0].find("page_pool: 3 pages"), std::string::npos);
+}
+
+TEST(Kernel, BugSetIsVisibleThroughBug) {
+  const Bug r7 = Bug::dma_debug_eexist_unlimited_report;
+  Kernel with(Topology{}, BugSet::of(r7), /*record_trace=*/false);
+  Kernel without(Topology{}, BugSet{}, /*record_trace=*/false);
+  EXPECT_TRUE(with.bug(r7));
+  EXPECT_FALSE(without.bug(r7));
+}
+
+// ---- Table (ids.h) ----
+
+struct Thing {
+  int value = 0;
+};
+struct ThingTag;
+using Things = Table<Thing, 3, ThingTag>;
+
+TEST(Table, AllocationTakesTheLowestFreeSlot) {
+  Things table;
+  const Things::Id a = table.alloc();
+  const Things::Id b = table.alloc();
+  const Things::Id c = table.alloc();
+  EXPECT_EQ(a.slot, 0);
+  EXPECT_EQ(b.slot, 1);
+  EXPECT_EQ(c.slot, 2);
+  EXPECT_TRUE(table.full());
+  table.free(b);
+  EXPECT_FALSE(table.full());
+  EXPECT_EQ(table.live(), 2);
+  EXPECT_EQ(table.alloc().slot, 1);
+}
+
+TEST(Table, AStaleHandleIsNotAliveAfterFreeAndReuse) {
+  Things table;
+  const Things::Id old = table.alloc();
+  table[old].value = 42;
+  table.free(old);
+  EXPECT_FALSE(table.alive(old));
+  const Things::Id fresh = table.alloc();
+  EXPECT_EQ(fresh.slot, old.slot);
+  EXPECT_NE(fresh.gen, old.gen);
+  EXPECT_NE(fresh, old);
+  EXPECT_FALSE(table.alive(old));  // never a silent alias of the new object
+  EXPECT_TRUE(table.alive(fresh));
+  EXPECT_EQ(table[fresh].value, 0);  // the new object starts from T{}
+}
+
+TEST(Table, TheDefaultHandleIsNeverAlive) {
+  Things table;
+  const Things::Id none{};
+  EXPECT_FALSE(none.valid());
+  table.alloc();
+  table.alloc();
+  table.alloc();
+  EXPECT_FALSE(table.alive(none));
+  EXPECT_FALSE(table.alive(Things::Id{7, 1}));  // a slot past the end
+}
+
+TEST(Table, ForEachVisitsLiveObjectsInSlotOrder) {
+  Things table;
+  const Things::Id a = table.alloc();
+  const Things::Id b = table.alloc();
+  const Things::Id c = table.alloc();
+  table[a].value = 10;
+  table[c].value = 30;
+  table.free(b);
+  std::string seen;
+  table.for_each([&](Things::Id id, const Thing& t) {
+    seen += std::to_string(id.slot) + ":" + std::to_string(t.value) + " ";
+  });
+  EXPECT_EQ(seen, "0:10 2:30 ");
+}
+
+}  // namespace
+}  // namespace inflight

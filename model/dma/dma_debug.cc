@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 
 namespace inflight {
@@ -34,6 +35,14 @@ int DmaDebug::entries(DeviceId dev) const {
   int n = 0;
   for (const Entry& e : entries_) n += e.dev == dev ? 1 : 0;
   return n;
+}
+
+void DmaDebug::entry_keys(DeviceId dev,
+                          boost::container::static_vector<EntryKey, kMaxMappings>& out) const {
+  out.clear();
+  for (const Entry& e : entries_)
+    if (e.dev == dev) out.push_back(EntryKey{e.dev_addr, e.size, e.dir, e.type, e.map_err_checked});
+  std::sort(out.begin(), out.end());
 }
 
 void DmaDebug::print(DeviceId dev, std::string_view driver, DdMsg msg, const std::string& text) {

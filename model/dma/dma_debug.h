@@ -88,6 +88,17 @@ class DmaDebug {
   uint32_t error_count() const { return error_count_; }  // debugfs dma-api/error_count
   uint32_t printed() const { return printed_; }          // reports that reached the log
   int entries(DeviceId dev) const;
+  // The entries of a device as (address, size, direction, type, checked) tuples, sorted:
+  // comparable with the ground truth's live mappings.
+  struct EntryKey {
+    uint64_t dev_addr;
+    uint32_t size;
+    DmaDir dir;
+    DmaType type;
+    bool checked;
+    friend auto operator<=>(const EntryKey&, const EntryKey&) = default;
+  };
+  void entry_keys(DeviceId dev, boost::container::static_vector<EntryKey, kMaxMappings>& out) const;
   int entries() const { return static_cast<int>(entries_.size()); }
 
  private:

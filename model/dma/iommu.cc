@@ -17,10 +17,10 @@ uint64_t Iommu::map(DeviceId dev, uint64_t phys, uint32_t size) {
   auto& domain = domains_[dev];
   for (int first = 0; first + pages <= kIovaPages; first++) {
     bool free = true;
-    for (int i = first; i < first + pages && free; i++) free = !domain[i].allocated;
+    for (int i = first; i < first + pages && free; i++) free = !at(domain, i).allocated;
     if (!free) continue;
     for (int i = first; i < first + pages; i++)
-      domain[i] = IovaPage{true, true, static_cast<uint8_t>(first), static_cast<uint8_t>(pages)};
+      at(domain, i) = IovaPage{true, true, static_cast<uint8_t>(first), static_cast<uint8_t>(pages)};
     return iova_page_addr(first) + offset;
   }
   kernel_.log("iommu: IOVA space exhausted [dev={}] [pages={}]", dev, pages);
@@ -37,20 +37,20 @@ Iommu::UnmapResult Iommu::unmap(DeviceId dev, uint64_t dma_addr, uint32_t size) 
   const int pages = static_cast<int>(result.size >> kPageShift);
   // iommu_unmap(): walk the range; a large PTE goes as a whole; stop at a hole.
   for (int i = first; i < first + pages && i < kIovaPages && result.unmapped < result.size;) {
-    if (!domain[i].mapped) break;
+    if (!at(domain, i).mapped) break;
     if (kernel_.topology().iommu_pte == IommuPte::large) {
-      const int b = domain[i].block_first, n = domain[i].block_pages;
-      for (int j = b; j < b + n; j++) domain[j].mapped = false;
+      const int b = at(domain, i).block_first, n = at(domain, i).block_pages;
+      for (int j = b; j < b + n; j++) at(domain, j).mapped = false;
       result.unmapped += uint64_t{kPageSize} * static_cast<uint64_t>(n);
       i = b + n;
     } else {
-      domain[i].mapped = false;
+      at(domain, i).mapped = false;
       result.unmapped += kPageSize;
       i++;
     }
   }
   // iommu_dma_free_iova(): the IOVA of the size asked for goes back, no more.
-  for (int i = first; i < first + pages && i < kIovaPages; i++) domain[i].allocated = false;
+  for (int i = first; i < first + pages && i < kIovaPages; i++) at(domain, i).allocated = false;
   return result;
 }
 

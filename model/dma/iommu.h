@@ -45,9 +45,9 @@ class Iommu {
   // The domain is torn down with the device (iommu_detach_device + domain free).
   void domain_free(DeviceId dev);
 
-  bool pte_mapped(DeviceId dev, int iova_page) const { return domains_[dev][iova_page].mapped; }
+  bool pte_mapped(DeviceId dev, int iova_page) const { return at(dev, iova_page).mapped; }
   bool iova_allocated(DeviceId dev, int iova_page) const {
-    return domains_[dev][iova_page].allocated;
+    return at(dev, iova_page).allocated;
   }
   static uint64_t iova_page_addr(int iova_page) {
     return kIovaBase + uint64_t{kPageSize} * static_cast<uint64_t>(iova_page);
@@ -62,8 +62,12 @@ class Iommu {
     uint8_t block_first = 0;  // large-PTE mode: the block this PTE belongs to
     uint8_t block_pages = 0;
   };
+  using Domain = std::array<IovaPage, kIovaPages>;
+  static IovaPage& at(Domain& d, int i) { return d[static_cast<size_t>(i)]; }
+  const IovaPage& at(DeviceId dev, int i) const { return domains_[dev][static_cast<size_t>(i)]; }
+
   Kernel& kernel_;
-  std::array<std::array<IovaPage, kIovaPages>, kMaxDevices> domains_{};
+  std::array<Domain, kMaxDevices> domains_{};
 };
 
 }  // namespace inflight

@@ -1,0 +1,143 @@
+#include "fuzzers/fuzz_support.h"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+
+extern "C" size_t LLVMFuzzerMutate(uint8_t* data, size_t size, size_t max_size);
+
+namespace inflight::fuzz {
+
+namespace {
+[[noreturn]] void usage_exit(const std::string& message) {
+  std::cerr << "inflight: " << message << "\n";
+  std::exit(2);
+}
+}  // namespace
+
+const Config& config(const char* target, ViolationGroup group) {
+  static Config* cached = nullptr;
+  if (cached) return *cached;
+  auto* c = new Config{target, {}, {}, {}, group};
+  std::string error;
+  const char* bugs = std::getenv("INFLIGHT_BUGS");
+  const std::optional<BugSet> set = BugSet::parse(bugs ? bugs : "", &error);
+  if (!set) usage_exit(error);
+  c->bugs = *set;
+  if (const char* expect = std::getenv("INFLIGHT_EXPECT")) c->expect = expect;
+  if (const char* known = std::getenv("INFLIGHT_KNOWN"); known && *known) {
+    std::ifstream in(known);
+    if (!in) usage_exit(fmt::format("cannot read INFLIGHT_KNOWN file '{}'", known));
+    for (std::string line; std::getline(in, line);) {
+      if (const size_t hash = line.find('#'); hash != std::string::npos) line.resize(hash);
+      while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
+      if (!line.empty()) c->known.push_back(line);
+    }
+  }
+  std::cerr << fmt::format("inflight {}_fuzzer: bugs={} expect='{}' known={} fails-on={}\n", target,
+                           c->bugs.to_string(), c->expect, c->known.size(),
+                           group == ViolationGroup::truth ? "truth" : "dma_debug");
+  cached = c;
+  return *c;
+}
+
+const Finding* crashing_finding(const Config& c, const World& world) {
+  if (world.violations().count(c.group) == 0) return nullptr;
+  for (const Finding& f : world.violations().findings()) {
+    if (violation_group(f.kind) != c.group) continue;
+    if (!c.expect.empty()) {
+      if (f.title.find(c.expect) != std::string::npos) return &f;
+      continue;
+    }
+    bool known = false;
+    for (const std::string& k : c.known) known = known || f.title.find(k) != std::string::npos;
+    if (!known) return &f;
+  }
+  return nullptr;
+}
+
+void run_and_check(const Config& c, const Scenario& scenario) {
+  {
+    World world(scenario.topology, c.bugs);
+    run_scenario(world, scenario);
+    if (!crashing_finding(c, world)) return;
+  }
+  World world(scenario.topology, c.bugs, /*record_trace=*/true);
+  run_scenario(world, scenario);
+  const Finding* f = crashing_finding(c, world);
+  std::fprintf(stderr, "inflight %s_fuzzer: bugs=%s %s\n", c.target.c_str(),
+               c.bugs.to_string().c_str(), format_topology(scenario.topology).c_str());
+  for (const std::string& line : world.trace()) std::fprintf(stderr, "%s\n", line.c_str());
+  std::fprintf(stderr, "---- scenario (.trace) ----\n%s", encode_text(scenario).c_str());
+  std::fprintf(stderr, "INFLIGHT FINDING %s: %s\n    %s\n",
+               std::string(violation_name(f->kind)).c_str(), f->title.c_str(), f->message.c_str());
+  std::fprintf(stderr, "replay: INFLIGHT_BUGS=%s inflight replay <crash file>\n",
+               c.bugs.to_string().c_str());
+  std::fflush(stderr);
+  std::abort();
+}
+
+namespace {
+// A small deterministic generator seeded by libFuzzer's seed.
+struct Rng {
+  uint64_t state;
+  uint64_t next() {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return state >> 33;
+  }
+  size_t below(size_t n) { return n == 0 ? 0 : static_cast<size_t>(next() % n); }
+};
+}  // namespace
+
+size_t mutate(uint8_t* data, size_t size, size_t max_size, unsigned int seed) {
+  Rng rng{seed};
+  if (size < kHeaderBytes || rng.below(2) == 0) return LLVMFuzzerMutate(data, size, max_size);
+  const size_t records = (size - kHeaderBytes) / kRecordBytes;
+  const size_t capacity = (max_size - kHeaderBytes) / kRecordBytes;
+  std::vector<uint8_t> bytes(data, data + kHeaderBytes + records * kRecordBytes);
+  auto record = [&](size_t i) { return bytes.begin() + static_cast<std::ptrdiff_t>(kHeaderBytes + i * kRecordBytes); };
+  switch (rng.below(5)) {
+    case 0:  // insert a random record
+      if (records < capacity) {
+        std::vector<uint8_t> r(kRecordBytes);
+        for (uint8_t& b : r) b = static_cast<uint8_t>(rng.next());
+        bytes.insert(record(rng.below(records + 1)), r.begin(), r.end());
+      }
+      break;
+    case 1:  // delete one
+      if (records > 0) {
+        const auto at = record(rng.below(records));
+        bytes.erase(at, at + kRecordBytes);
+      }
+      break;
+    case 2:  // duplicate one
+      if (records > 0 && records < capacity) {
+        const size_t i = rng.below(records);
+        std::vector<uint8_t> r(record(i), record(i) + kRecordBytes);
+        bytes.insert(record(rng.below(records + 1)), r.begin(), r.end());
+      }
+      break;
+    case 3:  // swap two
+      if (records > 1) {
+        const size_t a = rng.below(records), b = rng.below(records);
+        if (a != b) std::swap_ranges(record(a), record(a) + kRecordBytes, record(b));
+      }
+      break;
+    default:  // change one field byte of one record (not its kind)
+      if (records > 0) {
+        const size_t i = rng.below(records);
+        *(record(i) + static_cast<std::ptrdiff_t>(1 + rng.below(kRecordBytes - 1))) =
+            static_cast<uint8_t>(rng.next());
+      } else {
+        return LLVMFuzzerMutate(data, size, max_size);
+      }
+  }
+  if (bytes.size() > max_size) bytes.resize(kHeaderBytes + capacity * kRecordBytes);
+  std::copy(bytes.begin(), bytes.end(), data);
+  return bytes.size();
+}
+
+}  // namespace inflight::fuzz

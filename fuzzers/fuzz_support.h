@@ -1,0 +1,47 @@
+// fuzzers/fuzz_support.h
+//
+// What every libFuzzer target shares: the run configuration from the environment, the
+// failure decision, the crash report, and the structure-aware mutator.
+//
+// Environment (printed on one line when the target starts):
+//   INFLIGHT_BUGS=a,b          bug variants to re-introduce (model/core/bugs.def)
+//   INFLIGHT_EXPECT=substring  hunt mode: crash only on a finding whose title contains it
+//   INFLIGHT_KNOWN=file        titles (one substring per line, # comments) of findings that
+//                              are known and documented; they do not crash
+// An unknown bug name or an unreadable file is a usage error: message, exit 2.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/core/bugs.h"
+#include "model/core/codec.h"
+#include "model/world.h"
+
+namespace inflight::fuzz {
+
+struct Config {
+  std::string target;
+  BugSet bugs;
+  std::string expect;               // hunt mode when not empty
+  std::vector<std::string> known;   // title substrings that do not crash
+  ViolationGroup group;             // which findings this target fails on
+};
+
+// Reads the environment once; exits 2 on bad configuration.
+const Config& config(const char* target, ViolationGroup group);
+
+// The first finding that should crash this run, or nullptr.
+const Finding* crashing_finding(const Config& config, const World& world);
+
+// Runs the scenario; if a finding should crash, re-runs it with the trace on, prints the
+// configuration, the trace and the findings, then aborts (libFuzzer saves the input).
+void run_and_check(const Config& config, const Scenario& scenario);
+
+// Structure-aware mutation on whole events (insert, delete, duplicate, swap two, change
+// one field); the other half of the time libFuzzer's own byte mutations.
+size_t mutate(uint8_t* data, size_t size, size_t max_size, unsigned int seed);
+
+}  // namespace inflight::fuzz

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# fuzzers/hunt.sh: a bug variant must be found from scratch by a fuzz target.
+#
+# usage: hunt.sh FUZZER INFLIGHT VARIANT TITLE [RUNS] [SEED]
+# Runs FUZZER from an empty corpus with INFLIGHT_BUGS=VARIANT and INFLIGHT_EXPECT=TITLE
+# (it crashes only on a finding whose title contains TITLE) for at most RUNS executions,
+# then checks that the crash input shows the finding with the variant on and does not
+# with it off (`INFLIGHT replay`). Prints executions and seconds to the finding.
+# Exit 0 when found and honest, 1 otherwise.
+set -uo pipefail
+fuzzer=$1 inflight=$2 variant=$3 title=$4 runs=${5:-200000} seed=${6:-1}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+start=$(date +%s.%N)
+INFLIGHT_BUGS=$variant INFLIGHT_EXPECT=$title "$fuzzer" -seed="$seed" -runs="$runs" \
+  -max_len=1200 -print_final_stats=1 >log 2>&1
+end=$(date +%s.%N)
+crash=$(ls crash-* 2>/dev/null | head -1)
+if [[ -z "$crash" ]] || ! grep -q "INFLIGHT FINDING" log; then
+  echo "hunt $variant: NOT found in $runs runs (seed $seed)"
+  tail -5 log
+  exit 1
+fi
+execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' log | grep -o '[0-9]*$' || echo "?")
+echo "hunt $variant: found after $execs executions, $(echo "$end - $start" | bc) s (seed $seed)"
+grep -m1 "INFLIGHT FINDING" log
+on=$("$inflight" replay "$crash" --bugs "$variant" --quiet)
+off=$("$inflight" replay "$crash" --bugs none --quiet)
+if ! grep -qF -- "$title" <<<"$on"; then echo "hunt $variant: the crash does not replay"; exit 1; fi
+if grep -qF -- "$title" <<<"$off"; then echo "hunt $variant: also found with the variant off"; exit 1; fi
+"$inflight" convert "$crash" minimal.trace >/dev/null
+echo "---- crash as .trace ($(grep -vc '^#' minimal.trace) lines) ----"
+cat minimal.trace

@@ -1,0 +1,92 @@
+// properties/props_main.cc
+//
+// The property binary's main: besides the RC_GTEST_PROP properties it registers, from
+// bugs.def and known_findings.txt,
+//   Hunt.<variant>        the generators find the variant's finding from scratch with the
+//                         variant on, and its shrunk trace is clean with the variant off;
+//   Disagreement.<n>      each documented dma-debug disagreement is found from scratch on
+//                         the fixed model, and its minimal trace is printed.
+// Seeds and budgets come from RC_PARAMS (CTest sets them).
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <iostream>
+
+#include "model/core/codec.h"
+#include "properties/search.h"
+
+namespace inflight {
+namespace {
+
+bool has_finding(const World& world, Violation kind, const std::string& title) {
+  if (world.violations().count(kind) == 0) return false;
+  for (const Finding& f : world.violations().findings())
+    if (f.kind == kind && f.title.find(title) != std::string::npos) return true;
+  return false;
+}
+
+void hunt(const BugInfo& bug) {
+  const std::string title(bug.title);
+  const auto hit = [&](const World& w) { return has_finding(w, bug.violation, title); };
+  const SearchResult r = search(bug.name.data(), BugSet::of(bug.bug), false, hit);
+  ASSERT_TRUE(r.found) << bug.name << ": the generators did not find '" << title << "'";
+  ASSERT_TRUE(r.minimal.has_value());
+  // Honest finding: the same minimal scenario is clean once the variant is off.
+  World fixed(r.minimal->topology, BugSet{});
+  run_scenario(fixed, *r.minimal);
+  EXPECT_FALSE(hit(fixed)) << bug.name << ": the minimal trace also fails with the variant off";
+  std::cout << fmt::format("hunt {}: found after {} cases; shrunk to {} events\n{}", bug.name,
+                           r.cases_to_first, r.minimal->events.size(), encode_text(*r.minimal));
+}
+
+void disagreement(const std::string& title) {
+  const auto hit = [&](const World& w) {
+    for (const Finding& f : w.violations().findings())
+      if (violation_group(f.kind) == ViolationGroup::dma_debug &&
+          f.title.find(title) != std::string::npos)
+        return true;
+    return false;
+  };
+  const SearchResult r = search(title.c_str(), BugSet{}, true, hit);
+  ASSERT_TRUE(r.found) << "the generators did not find '" << title << "'";
+  std::cout << fmt::format("disagreement '{}': found after {} cases; shrunk to {} events\n{}",
+                           title, r.cases_to_first, r.minimal->events.size(),
+                           encode_text(*r.minimal));
+}
+
+class Registered : public testing::Test {
+ public:
+  explicit Registered(std::function<void()> body) : body_(std::move(body)) {}
+  void TestBody() override { body_(); }
+
+ private:
+  std::function<void()> body_;
+};
+
+void register_searches() {
+  for (const BugInfo& bug : all_bugs()) {
+    const BugInfo* b = &bug;
+    testing::RegisterTest("Hunt", std::string(bug.name).c_str(), nullptr, nullptr, __FILE__,
+                          __LINE__, [b]() -> testing::Test* { return new Registered([b] { hunt(*b); }); });
+  }
+  std::ifstream in(INFLIGHT_SOURCE_DIR "/corpus/dma_debug/known_findings.txt");
+  int n = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("#", 0) == 0 || line.empty()) continue;
+    n++;
+    testing::RegisterTest("Disagreement", fmt::format("Known{}", n).c_str(), nullptr, line.c_str(),
+                          __FILE__, __LINE__,
+                          [line]() -> testing::Test* { return new Registered([line] { disagreement(line); }); });
+  }
+}
+
+}  // namespace
+}  // namespace inflight
+
+int main(int argc, char** argv) {
+  testing::InitGoogleTest(&argc, argv);
+  inflight::register_searches();
+  return RUN_ALL_TESTS();
+}

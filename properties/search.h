@@ -1,0 +1,27 @@
+// properties/search.h
+//
+// RapidCheck as a search: generate scenarios until one produces a wanted finding, shrink
+// it, and return the minimal scenario with the number of cases it took. rc::check only
+// returns a bool, so the property records what it saw; the last failing evaluation is
+// the fully shrunk counterexample.
+#pragma once
+
+#include <functional>
+#include <optional>
+
+#include "model/world.h"
+
+namespace inflight {
+
+struct SearchResult {
+  bool found = false;
+  int cases_to_first = 0;  // generated cases up to and including the first hit
+  std::optional<Scenario> minimal;
+};
+
+// `hit` looks at a finished world. With `differential` every scenario runs with the
+// topology's differential bit set.
+SearchResult search(const char* description, BugSet bugs, bool differential,
+                    const std::function<bool(const World&)>& hit);
+
+}  // namespace inflight
