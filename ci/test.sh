@@ -33,6 +33,8 @@ if ! command -v clang++ >/dev/null; then
   export PATH="$PWD/build/bin:$PATH"
 fi
 
+[[ ${1:-} == --install-only ]] && exit 0
+
 echo "ci/test.sh: workflow ci (GCC debug)"
 cmake --workflow --preset ci
 echo "ci/test.sh: workflow ci-fuzz (clang + libFuzzer + ASan/UBSan)"

@@ -60,7 +60,7 @@ Bug variants restore historical kernel behaviour (model/core/bugs.def). Choose t
 )";
 
 constexpr std::string_view kReplayUsage = R"(usage: inflight replay FILE [--bugs LIST] [--format auto|text|binary]
-                      [--quiet] [--expect VIOLATION | --expect-bugs]
+                      [--quiet] [--expect VIOLATION | --expect-title S | --expect-bugs]
 
 Runs the scenario in FILE (a binary fuzzer input or a .trace text file) and prints one
 line per step: time, CPU, context, the event and what it did, dma-debug's and the
@@ -71,6 +71,7 @@ IOMMU's messages in the kernel's words, then the findings.
                    text or binary
   --quiet          print only the configuration line and the findings
   --expect KIND    exit 0 if a finding of this Violation kind appears, 1 if not
+  --expect-title S exit 0 if a finding's title contains S, 1 if not
   --expect-bugs    exit 0 if every enabled variant's finding (kind and title, bugs.def)
                    appears, 1 if not
 
@@ -85,6 +86,7 @@ exit: 0 done, 2 bad input or usage
 )";
 
 constexpr std::string_view kListUsage = R"(usage: inflight list [bugs|targets|properties]
+       inflight list bug NAME    one variant as `name<TAB>violation<TAB>title` (for scripts)
 )";
 
 int usage_error(std::string_view message, std::string_view usage) {
@@ -150,6 +152,18 @@ std::optional<BugSet> bugs_from(std::optional<std::string> flag) {
 }
 
 int cmd_list(const std::vector<std::string>& args) {
+  if (args.size() == 2 && args[0] == "bug") {
+    const std::optional<Bug> bug = bug_from_name(args[1]);
+    if (!bug) {
+      std::string error;
+      BugSet::parse(args[1], &error);
+      std::cerr << "inflight: " << error << "\n";
+      return kExitUsage;
+    }
+    const BugInfo& b = bug_info(*bug);
+    std::cout << b.name << '\t' << violation_name(b.violation) << '\t' << b.title << '\n';
+    return kExitClean;
+  }
   const std::string what = args.empty() ? "all" : args[0];
   if (args.size() > 1 || (what != "all" && what != "bugs" && what != "targets" && what != "properties"))
     return usage_error("list takes one of bugs, targets, properties", kListUsage);
@@ -172,7 +186,7 @@ int cmd_list(const std::vector<std::string>& args) {
 }
 
 int cmd_replay(const std::vector<std::string>& args) {
-  std::optional<std::string> file, bugs_flag, expect;
+  std::optional<std::string> file, bugs_flag, expect, expect_title;
   std::string format = "auto";
   bool quiet = false;
   bool expect_bugs = false;
@@ -196,6 +210,8 @@ int cmd_replay(const std::vector<std::string>& args) {
       if (!(expect = value())) return usage_error("--expect needs a violation kind", kReplayUsage);
       if (!violation_from_name(*expect))
         return usage_error(fmt::format("unknown violation kind '{}'", *expect), kReplayUsage);
+    } else if (a == "--expect-title") {
+      if (!(expect_title = value())) return usage_error("--expect-title needs a text", kReplayUsage);
     } else if (a == "--quiet") {
       quiet = true;
     } else if (a == "--expect-bugs") {
@@ -241,6 +257,11 @@ int cmd_replay(const std::vector<std::string>& args) {
       all = all && met;
     }
     return all ? kExitClean : kExitFinding;
+  }
+  if (expect_title) {
+    const bool met = log.has_title(*expect_title);
+    std::cout << fmt::format("expect title '{}': {}\n", *expect_title, met ? "found" : "NOT found");
+    return met ? kExitClean : kExitFinding;
   }
   if (expect) {
     const bool met = log.count(*violation_from_name(*expect)) > 0;

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # fuzzers/hunt.sh: a bug variant must be found from scratch by a fuzz target.
 #
-# usage: hunt.sh FUZZER INFLIGHT VARIANT TITLE [RUNS] [SEED]
-# Runs FUZZER from an empty corpus with INFLIGHT_BUGS=VARIANT and INFLIGHT_EXPECT=TITLE
-# (it crashes only on a finding whose title contains TITLE) for at most RUNS executions,
+# usage: hunt.sh FUZZER INFLIGHT VARIANT [RUNS] [SEED]
+# Runs FUZZER from an empty corpus with INFLIGHT_BUGS=VARIANT and INFLIGHT_EXPECT=TITLE,
+# the variant's title from bugs.def (it crashes only on a finding whose title contains
+# it), for at most RUNS executions,
 # then checks that the crash input shows the finding with the variant on and does not
 # with it off (`INFLIGHT replay`). Prints executions and seconds to the finding.
 # Exit 0 when found and honest, 1 otherwise.
 set -uo pipefail
-fuzzer=$1 inflight=$2 variant=$3 title=$4 runs=${5:-200000} seed=${6:-1}
+fuzzer=$1 inflight=$2 variant=$3 runs=${4:-200000} seed=${5:-1}
+row=$("$inflight" list bug "$variant") || exit 1
+title=$(cut -f3 <<<"$row")
+[[ -n $title ]] || { echo "hunt $variant: no title in bugs.def"; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"

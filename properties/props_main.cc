@@ -76,7 +76,7 @@ void register_searches() {
   for (std::string line; std::getline(in, line);) {
     if (line.rfind("#", 0) == 0 || line.empty()) continue;
     n++;
-    testing::RegisterTest("Disagreement", fmt::format("Known{}", n).c_str(), nullptr, line.c_str(),
+    testing::RegisterTest("Disagreement", fmt::format("Known{}", n).c_str(), nullptr, nullptr,
                           __FILE__, __LINE__,
                           [line]() -> testing::Test* { return new Registered([line] { disagreement(line); }); });
   }

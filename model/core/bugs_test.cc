@@ -18,8 +18,8 @@ constexpr Bug kR8 = Bug::dma_debug_eexist_false_positive_skip_cpu_sync;
 
 ::testing::AssertionResult Contains(std::string_view haystack, std::string_view needle) {
   if (haystack.find(needle) != std::string_view::npos) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "'" << haystack << "' does not contain '" << needle
-                                       << "'";
+  return ::testing::AssertionFailure()
+         << "'" << haystack << "' does not contain '" << needle << "'";
 }
 
 TEST(BugSet, TheDefaultSetIsEmpty) {
@@ -160,7 +160,8 @@ TEST(Bugs, EveryFixNamesACommit) {
   for (const BugInfo& info : all_bugs()) {
     ASSERT_GE(info.fix.size(), 12u) << info.name;
     for (char c : info.fix.substr(0, 12))
-      EXPECT_TRUE((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) << info.name << ": " << info.fix;
+      EXPECT_TRUE((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))
+          << info.name << ": " << info.fix;
     EXPECT_TRUE(Contains(info.fix, "(\"")) << info.name;
   }
 }

@@ -18,8 +18,8 @@ namespace {
 
 ::testing::AssertionResult Contains(std::string_view haystack, std::string_view needle) {
   if (haystack.find(needle) != std::string_view::npos) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "'" << haystack << "' does not contain '" << needle
-                                       << "'";
+  return ::testing::AssertionFailure()
+         << "'" << haystack << "' does not contain '" << needle << "'";
 }
 
 // A scenario that sets every topology field away from its default and has one event of
@@ -153,7 +153,7 @@ TEST(Codec, APartialTrailingRecordIsIgnored) {
 TEST(Codec, TheKindByteIsTakenModuloTheNumberOfKinds) {
   std::vector<uint8_t> bytes = header();
   append_record(bytes, {static_cast<uint8_t>(kEventKinds + 1), 9});  // rcu_qs
-  append_record(bytes, {255, 2, 1});  // 255 % 12 == 3: page_alloc
+  append_record(bytes, {255, 2, 1});                                 // 255 % 12 == 3: page_alloc
   const Scenario s = decode_binary(bytes);
   ASSERT_EQ(s.events.size(), 2u);
   EXPECT_EQ(s.events[0], Event{RcuQs{9}});
@@ -162,8 +162,8 @@ TEST(Codec, TheKindByteIsTakenModuloTheNumberOfKinds) {
 
 TEST(Codec, EnumerationBytesAreTakenModuloTheirNumberOfNames) {
   std::vector<uint8_t> bytes = header();
-  append_record(bytes, {0, 6});                                   // tick by=6 % 4
-  append_record(bytes, {6, 0, 0, 0, 0, 0, 0, 0, 5, 3, 255});      // dma_map dir, attrs, api
+  append_record(bytes, {0, 6});                               // tick by=6 % 4
+  append_record(bytes, {6, 0, 0, 0, 0, 0, 0, 0, 5, 3, 255});  // dma_map dir, attrs, api
   const Scenario s = decode_binary(bytes);
   ASSERT_EQ(s.events.size(), 2u);
   EXPECT_EQ(std::get<Tick>(s.events[0]).by, 2);
@@ -388,7 +388,8 @@ TEST(Codec, AnUnknownTopologyKeyListsTheKnownKeys) {
   const TextError e = parse_error("# header\ntopology cpus=2 wheels=4\n");
   EXPECT_EQ(e.line, 2);
   EXPECT_TRUE(Contains(e.message, "unknown topology key 'wheels'"));
-  EXPECT_TRUE(Contains(e.message, "cpus, devices, iommu, pte, arch, cacheline, coherent, differential"));
+  EXPECT_TRUE(
+      Contains(e.message, "cpus, devices, iommu, pte, arch, cacheline, coherent, differential"));
 }
 
 TEST(Codec, TopologyValuesOutOfTheirRangeAreRejected) {

@@ -57,7 +57,7 @@ bool Kernel::cancel(DeferredFn fn, uint32_t arg) {
 
 bool Kernel::pending(DeferredFn fn, uint32_t arg) const {
   for (const Deferred& d : deferred_)
-    if (d.fn == fn && d.arg == arg) return true;
+    if (d.fn == fn && d.arg == arg && d.kind != DeferredKind::rcu) return true;
   return false;
 }
 

@@ -80,6 +80,7 @@ class Kernel {
   // Models: call_rcu().
   void call_rcu(std::string_view name, DeferredFn fn, uint32_t arg);
   // Models: cancel_delayed_work() / del_timer(). Returns whether it was pending.
+  // Both look at work items and timers only; RCU callbacks cannot be cancelled.
   bool cancel(DeferredFn fn, uint32_t arg);
   bool pending(DeferredFn fn, uint32_t arg) const;
 

@@ -147,7 +147,11 @@ TEST(Kernel, CancelDoesNotRemoveAnRcuCallback) {
   kernel.call_rcu("page_pool_free_rcu", rcu_free, 3);
   EXPECT_FALSE(kernel.cancel(rcu_free, 3));
   EXPECT_EQ(kernel.deferred_count(), 1u);
-  EXPECT_TRUE(kernel.pending(rcu_free, 3));
+  // pending() is about work items and timers, as cancel() is: an RCU callback with the
+  // same function and argument does not stop a work item from being queued.
+  EXPECT_FALSE(kernel.pending(rcu_free, 3));
+  kernel.queue_delayed_work("page_pool_release_retry", rcu_free, 3, 10);
+  EXPECT_EQ(kernel.deferred_count(), 2u);
 }
 
 TEST(Kernel, NextDueMsIsTheEarliestTimedItemAndIgnoresRcuCallbacks) {
@@ -235,6 +239,20 @@ TEST(Kernel, RcuCallbackRunsOnlyAfterEveryCpuPassedAQuiescentState) {
   EXPECT_FALSE(kernel.rcu_callbacks_waiting());
   ASSERT_EQ(kernel.runnable_count(), 1u);
   EXPECT_EQ(kernel.take_runnable(0).kind, DeferredKind::rcu);
+}
+
+TEST(Kernel, TheCpuThatCalledCallRcuMustAlsoPassAQuiescentState) {
+  Kernel kernel(cpus(2), BugSet{}, /*record_trace=*/false);
+  kernel.begin_step(0, 0, Context::softirq);
+  kernel.call_rcu("page_pool_free_rcu", rcu_free, 0);  // CPU 0 is inside a read section
+  kernel.call_rcu("page_pool_free_rcu", rcu_free, 1);  // and calling again is no QS either
+  kernel.rcu_quiescent_state(1);
+  EXPECT_EQ(kernel.grace_periods_completed(), 0u);
+  EXPECT_EQ(kernel.runnable_count(), 0u);
+  EXPECT_TRUE(kernel.grace_period_in_progress());
+  kernel.rcu_quiescent_state(0);
+  EXPECT_EQ(kernel.grace_periods_completed(), 1u);
+  EXPECT_EQ(kernel.runnable_count(), 1u);
 }
 
 TEST(Kernel, RcuCallbackWaitsForAFullGracePeriodStartedAfterIt) {

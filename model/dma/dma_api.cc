@@ -31,7 +31,7 @@ const Accept kAccept[] = {
 };
 
 constexpr const char* kOutOfStep = " while dma-debug's entries are out of step with the mappings";
-constexpr const char* kAliased = " with the address mapped more than once";
+constexpr const char* kAliased = " with another mapping at the same address";
 
 DdMsgs accepted_by(Violation kind) {
   DdMsgs out;

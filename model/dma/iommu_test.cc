@@ -178,6 +178,16 @@ TEST_F(IommuTest, AnUnmapLongerThanTheMapStopsAtTheHole) {
   EXPECT_EQ(r.unmapped, 0x1000u);
 }
 
+TEST_F(IommuTest, AnUnmapStopsAtTheFirstHoleAndLeavesWhatFollowsMapped) {
+  const uint64_t a = iommu.map(0, kPhys, 0x1000);
+  const uint64_t b = iommu.map(0, kPhys, 0x1000);
+  iommu.map(0, kPhys, 0x1000);
+  iommu.unmap(0, b, 0x1000);  // page 1 is now a hole
+  const Iommu::UnmapResult r = iommu.unmap(0, a, 0x3000);
+  EXPECT_EQ(r.unmapped, 0x1000u);
+  EXPECT_TRUE(iommu.pte_mapped(0, 2));  // as iommu_unmap(): nothing past the hole
+}
+
 // ---- teardown and exhaustion ----
 
 TEST_F(IommuTest, DomainFreeClearsEveryPteAndIovaOfItsDevice) {

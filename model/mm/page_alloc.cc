@@ -6,6 +6,12 @@ Frag PageAllocator::page_frag_alloc(CpuId cpu, uint32_t fragsz, std::string_view
   MODEL_ASSERT(cpu < kMaxCpus);
   MODEL_ASSERT(fragsz >= 1 && fragsz <= kPageSize);
   FragCache& nc = frag_caches_[cpu];
+  if (nc.page.valid() && nc.offset < fragsz && oracle_.page(nc.page).refcount == 1) {
+    // Every fragment came back: the cache holds the only reference and reuses the page
+    // in place (page_ref_sub_and_test() on pagecnt_bias).
+    nc.offset = kPageSize << kFragOrder;
+    kernel_.log("page_frag_alloc: cache page reused [page={}]", nc.page.slot);
+  }
   if (!nc.page.valid() || nc.offset < fragsz) {
     const PageId fresh = alloc_pages(kFragOrder);
     if (!fresh.valid()) return Frag{};

@@ -12,7 +12,9 @@
 //   (the kernel batches this through pagecnt_bias; what a holder can observe, when the
 //   page is finally freed, is the same). Fragments are carved from the end of an order-3
 //   (32 KiB) page downwards, as page_frag_alloc() does since v4.10; a request that does
-//   not fit moves the cache to a new page. No NUMA, no pfmemalloc, no order-0 fallback.
+//   not fit reuses the page in place when every fragment has come back (the cache holds
+//   the only reference), else moves the cache to a new page. No NUMA, no pfmemalloc, no
+//   order-0 fallback.
 //
 // Lifecycle of a frag page: refill (cache ref) -> fragments (one ref each) ->
 // cache moves on (cache ref dropped) -> last page_frag_free() frees it.

@@ -183,6 +183,7 @@ TEST_F(PageAllocTest, FragPageIsFreedOnlyAfterTheCacheMovedOnAndTheLastFragmentW
   // The cache moves on: one fragment is still out, the page stays.
   const Frag next = pages.page_frag_alloc(0, 1, "tun");
   EXPECT_NE(next.page, old);
+  EXPECT_EQ(oracle.page(next.page).refcount, 2u);
   ASSERT_TRUE(oracle.page_alive(old));
   EXPECT_EQ(oracle.page(old).refcount, 1u);
 
@@ -191,6 +192,18 @@ TEST_F(PageAllocTest, FragPageIsFreedOnlyAfterTheCacheMovedOnAndTheLastFragmentW
   EXPECT_FALSE(oracle.page_alive(old));
   EXPECT_TRUE(oracle.page_alive(next.page));
   EXPECT_TRUE(kernel.violations().empty());
+}
+
+TEST_F(PageAllocTest, FragCacheReusesItsPageInPlaceWhenEveryFragmentCameBack) {
+  std::vector<Frag> frags;
+  for (int i = 0; i < 8; i++) frags.push_back(pages.page_frag_alloc(0, kPageSize, "tun"));
+  for (const Frag& f : frags) pages.page_frag_free(f, "tun");
+  // The cache holds the only reference: the next request starts again at the top of the
+  // same page instead of allocating a new one.
+  const Frag again = pages.page_frag_alloc(0, 64, "tun");
+  EXPECT_EQ(again.page, frags[0].page);
+  EXPECT_EQ(again.offset, kFragPageBytes - 64);
+  EXPECT_EQ(oracle.live_pages(), 1);
 }
 
 TEST_F(PageAllocTest, FragPageOfAnIdleCacheStaysWhileTheCacheHoldsIt) {
