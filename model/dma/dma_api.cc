@@ -52,14 +52,21 @@ Dma::Dma(Kernel& kernel, Oracle& oracle, PageAllocator& pages)
   drivers_.fill("inflight");
 }
 
-bool Dma::out_of_step(DeviceId dev) const {
+bool Dma::out_of_step() const {
+  // All devices: the active-cacheline tree is shared, so stale entries of one device
+  // change what dma-debug says about another.
   boost::container::static_vector<DmaDebug::EntryKey, kMaxMappings> dd, truth;
-  dma_debug_.entry_keys(dev, dd);
-  oracle_.for_each_mapping([&](MappingId, const MappingState& m) {
-    if (m.dev == dev) truth.push_back(DmaDebug::EntryKey{m.dma_addr, m.size, m.dir, m.type, m.checked});
-  });
-  std::sort(truth.begin(), truth.end());
-  return !std::equal(dd.begin(), dd.end(), truth.begin(), truth.end());
+  for (DeviceId dev = 0; dev < kernel_.topology().devices; dev++) {
+    dma_debug_.entry_keys(dev, dd);
+    truth.clear();
+    oracle_.for_each_mapping([&](MappingId, const MappingState& m) {
+      if (m.dev == dev)
+        truth.push_back(DmaDebug::EntryKey{m.dma_addr, m.size, m.dir, m.type, m.checked});
+    });
+    std::sort(truth.begin(), truth.end());
+    if (!std::equal(dd.begin(), dd.end(), truth.begin(), truth.end())) return true;
+  }
+  return false;
 }
 
 int Dma::mappings_at(DeviceId dev, uint64_t dma_addr) const {
@@ -158,7 +165,7 @@ DmaHandle Dma::map(DeviceId dev, PageId page, uint32_t offset, uint32_t size, Dm
               (attrs & kAttrSkipCpuSync) ? " [DMA_ATTR_SKIP_CPU_SYNC]" : "", dma_addr);
   if (dma_addr == kDmaMappingError) return DmaHandle{dev, kDmaMappingError, MappingId{}};
   const MappingState state{dev, dma_addr, size, dir, DmaType::single, attrs, phys, page, false, 0};
-  const bool stale = kernel_.topology().differential && out_of_step(dev);
+  const bool stale = kernel_.topology().differential && out_of_step();
   Verdicts truth;
   const MappingId id = oracle_.mapping_created(state, actor, truth);
   DdMsgs dd;
@@ -181,7 +188,7 @@ void Dma::unmap(const DmaHandle& h, uint32_t size, DmaDir dir, DmaType type,
                 std::string_view actor) {
   const bool intended_alive = oracle_.mapping_alive(h.id);
   const int others = mappings_at(h.dev, h.dma_addr) - (intended_alive ? 1 : 0);
-  const bool stale = kernel_.topology().differential && out_of_step(h.dev);
+  const bool stale = kernel_.topology().differential && out_of_step();
   kernel_.log("{}: {} dev{} [device address=0x{:016x}] [size={}] [{}]", actor,
               type == DmaType::coherent ? "dma_free_coherent" : "dma_unmap_page_attrs", h.dev,
               h.dma_addr, size, dir_name(dir));
@@ -223,7 +230,7 @@ DmaHandle Dma::alloc_coherent(DeviceId dev, uint32_t size, PageId* page_out,
   // Coherent allocations have no map error to check (MAP_ERR_CHECK_NOT_APPLICABLE).
   MappingState state{dev, dma_addr, size, DmaDir::bidirectional, DmaType::coherent, 0, phys, page,
                      true, 0};
-  const bool stale = kernel_.topology().differential && out_of_step(dev);
+  const bool stale = kernel_.topology().differential && out_of_step();
   Verdicts truth;
   const MappingId id = oracle_.mapping_created(state, actor, truth);
   DdMsgs dd;
@@ -241,7 +248,7 @@ void Dma::sync(const DmaHandle& h, uint64_t dma_addr, uint32_t size, DmaDir dir,
                std::string_view actor) {
   const bool intended_alive = oracle_.mapping_alive(h.id);
   const int others = mappings_at(h.dev, h.dma_addr) - (intended_alive ? 1 : 0);
-  const bool stale = kernel_.topology().differential && out_of_step(h.dev);
+  const bool stale = kernel_.topology().differential && out_of_step();
   kernel_.log("{}: dma_sync_single_for_{} dev{} [device address=0x{:016x}] [size={}] [{}]", actor,
               for_cpu ? "cpu" : "device", h.dev, dma_addr, size, dir_name(dir));
   Verdicts truth;
@@ -291,7 +298,7 @@ void Dma::device_unbind(DeviceId dev, std::string_view actor) {
   int truth_count = 0;
   oracle_.for_each_mapping([&](MappingId, const MappingState& m) { truth_count += m.dev == dev; });
   const int dd_count = dma_debug_.entries(dev);
-  const bool stale = kernel_.topology().differential && out_of_step(dev);
+  const bool stale = kernel_.topology().differential && out_of_step();
   kernel_.log("{}: driver unbound from dev{} (BUS_NOTIFY_UNBOUND_DRIVER)", actor, dev);
   check_iova_leaks(dev, actor);
   DdMsgs dd;

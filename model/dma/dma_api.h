@@ -76,10 +76,10 @@ class Dma {
   std::string eexist_false_positive_reason(const MappingState& m, MappingId id) const;
   std::string overlap_false_negative_reason(const MappingState& m, MappingId id) const;
   int mappings_at(DeviceId dev, uint64_t dma_addr) const;
-  // dma-debug's entries for the device no longer match the live mappings (an earlier
-  // disagreement left them behind or took the wrong one): later disagreements on the
-  // device are consequences, and their titles say so.
-  bool out_of_step(DeviceId dev) const;
+  // dma-debug's entries no longer match the live mappings (an earlier disagreement left
+  // them behind or took the wrong one): later disagreements are consequences, and their
+  // titles say so.
+  bool out_of_step() const;
 
   Kernel& kernel_;
   Oracle& oracle_;

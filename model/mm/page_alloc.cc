@@ -1,11 +1,21 @@
 #include "model/mm/page_alloc.h"
 
+#include <fmt/format.h>
+
 namespace inflight {
 
 Frag PageAllocator::page_frag_alloc(CpuId cpu, uint32_t fragsz, std::string_view actor) {
   MODEL_ASSERT(cpu < kMaxCpus);
   MODEL_ASSERT(fragsz >= 1 && fragsz <= kPageSize);
   FragCache& nc = frag_caches_[cpu];
+  if (nc.page.valid() && !oracle_.page_alive(nc.page)) {
+    // Someone dropped the cache's own reference: the cache now points into freed memory.
+    kernel_.report(Violation::use_after_free,
+                   fmt::format("page_frag cache page freed under the cache in {}", actor),
+                   fmt::format("page_frag_alloc finds its cache page freed [page={}] [cpu={}]",
+                               nc.page.slot, cpu));
+    nc = FragCache{};
+  }
   if (nc.page.valid() && nc.offset < fragsz && oracle_.page(nc.page).refcount == 1) {
     // Every fragment came back: the cache holds the only reference and reuses the page
     // in place (page_ref_sub_and_test() on pagecnt_bias).
