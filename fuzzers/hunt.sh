@@ -9,7 +9,7 @@
 # with it off (`INFLIGHT replay`). Prints executions and seconds to the finding.
 # Exit 0 when found and honest, 1 otherwise.
 set -uo pipefail
-fuzzer=$1 inflight=$2 variant=$3 runs=${4:-200000} seed=${5:-1}
+fuzzer=$(realpath "$1") inflight=$(realpath "$2") variant=$3 runs=${4:-200000} seed=${5:-1}
 row=$("$inflight" list bug "$variant") || exit 1
 title=$(cut -f3 <<<"$row")
 [[ -n $title ]] || { echo "hunt $variant: no title in bugs.def"; exit 1; }

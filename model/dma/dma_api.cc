@@ -266,7 +266,7 @@ void Dma::sync(const DmaHandle& h, uint64_t dma_addr, uint32_t size, DmaDir dir,
                                                      m.dma_addr <= dma_addr &&
                                                      dma_addr + size <= m.dma_addr + m.size);
                    });
-                   return inside_other ? " inside another mapping of the device" : "";
+                   return inside_other ? " with another mapping containing the range" : "";
                  });
 }
 
