@@ -1,22 +1,25 @@
 #!/usr/bin/env bash
 # ci/nightly.sh: a bounded fuzzing campaign over every fuzz target, with a report.
 #
-# usage: ci/nightly.sh [--budget SECONDS] [--bugs LIST] [--out DIR] [--help]
+# usage: ci/nightly.sh [--budget SECONDS] [--bugs LIST] [--out DIR] [--merge] [--help]
 #   --budget   total seconds of fuzzing, shared by the targets (default 300)
 #   --bugs     run against bug variants (INFLIGHT_BUGS); findings are then expected
-#   --out      where report.md, report.json, logs and new crashes go (default out/nightly)
-# Each target starts from corpus/<target>/ and adds what it finds to it. Findings listed
+#   --out      where report.md, report.json, logs, new inputs and crashes go (out/nightly)
+#   --merge    merge the new inputs that add coverage into corpus/<target>/ (-merge=1)
+# Each target starts from corpus/<target>/ (read only) plus DIR/<target>/corpus from the
+# last run; new inputs go to DIR/<target>/corpus. Findings listed
 # in corpus/<target>/known_findings.txt (documented in docs/findings.md) do not count.
 # Exit: 0 nothing new, 1 a new finding, 2 setup error.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-budget=300 bugs=none out=out/nightly
+budget=300 bugs=none out=out/nightly merge=0
 while (($#)); do
   case $1 in
+    --merge) merge=1; shift ;;
     --budget) budget=${2:?--budget needs seconds}; shift 2 ;;
     --bugs) bugs=${2:?--bugs needs a list}; shift 2 ;;
     --out) out=${2:?--out needs a directory}; shift 2 ;;
-    --help|-h) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --help|-h) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "ci/nightly.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -44,18 +47,22 @@ json="["
 md="# inflight nightly report\n\nbudget ${budget}s, bugs \`$bugs\`, $(date -u +%Y-%m-%dT%H:%M:%SZ)\n\n| target | executions | exec/s | corpus | findings |\n|---|---|---|---|---|\n"
 for t in "${targets[@]}"; do
   corpus=corpus/$t
-  mkdir -p "$corpus" "$out/$t"
+  mkdir -p "$corpus" "$out/$t/corpus"
   known=$corpus/known_findings.txt
   [[ -f $known ]] || known=/dev/null
   echo "ci/nightly.sh: $t: fuzzing for ${per}s"
   start=$(date +%s)
-  INFLIGHT_BUGS=$bugs INFLIGHT_KNOWN=$known build/fuzz/fuzzers/${t}_fuzzer "$corpus" \
+  INFLIGHT_BUGS=$bugs INFLIGHT_KNOWN=$known build/fuzz/fuzzers/${t}_fuzzer "$out/$t/corpus" "$corpus" \
     -max_total_time="$per" -print_final_stats=1 -artifact_prefix="$out/$t/" -max_len=1200 \
     -ignore_crashes=0 >"$out/$t/log.txt" 2>&1
   elapsed=$(($(date +%s) - start))
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$out/$t/log.txt" | grep -o '[0-9]*$' | tail -1)
   rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$out/$t/log.txt" | grep -o '[0-9]*$' | tail -1)
-  size=$(find "$corpus" -type f ! -name '*.txt' | wc -l)
+  if ((merge)); then
+    INFLIGHT_KNOWN=$known build/fuzz/fuzzers/${t}_fuzzer -merge=1 "$corpus" "$out/$t/corpus" \
+      >"$out/$t/merge.txt" 2>&1
+  fi
+  size=$(find "$corpus" "$out/$t/corpus" -type f ! -name '*.txt' | wc -l)
   title=$(grep -m1 "INFLIGHT FINDING" "$out/$t/log.txt" | sed 's/^INFLIGHT FINDING //')
   findings=none
   if [[ -n $title ]]; then

@@ -27,7 +27,7 @@ if [[ -z "$crash" ]] || ! grep -q "INFLIGHT FINDING" log; then
   exit 1
 fi
 execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' log | grep -o '[0-9]*$' || echo "?")
-echo "hunt $variant: found after $execs executions, $(echo "$end - $start" | bc) s (seed $seed)"
+echo "hunt $variant: found after $execs executions, $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }') s (seed $seed)"
 grep -m1 "INFLIGHT FINDING" log
 on=$("$inflight" replay "$crash" --bugs "$variant" --quiet)
 off=$("$inflight" replay "$crash" --bugs none --quiet)

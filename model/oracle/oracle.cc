@@ -25,6 +25,15 @@ std::string_view dir_name(DmaDir dir) {
 
 std::string_view type_name(DmaType type) { return type == DmaType::single ? "single" : "coherent"; }
 
+// P2: nothing reaches a device's mappings after the driver was unbound from it.
+void Oracle::check_bound(DeviceId dev, uint64_t dma_addr, std::string_view verb,
+                         std::string_view actor, Verdicts& out) {
+  if (bound_[dev]) return;
+  flag(kernel_, out, Violation::dma_after_unbind, actor,
+       fmt::format("{} DMA memory after its device was unbound [dev={}] [device address=0x{:016x}]",
+                   verb, dev, dma_addr));
+}
+
 Oracle::Oracle(Kernel& kernel) : kernel_(kernel) { bound_.fill(true); }
 
 uint64_t Oracle::page_phys(PageId page) { return kPhysBase + page.slot * kSlotBytes; }
@@ -104,10 +113,7 @@ void Oracle::mapping_error_checked(MappingId id) {
 
 void Oracle::unmap(MappingId intended, DeviceId dev, uint64_t dma_addr, uint32_t size, DmaDir dir,
                    DmaType type, std::string_view actor, Verdicts& out) {
-  if (!bound_[dev])
-    flag(kernel_, out, Violation::dma_after_unbind, actor,
-         fmt::format("unmaps DMA memory after its device was unbound [dev={}] [device address=0x{:016x}]",
-                     dev, dma_addr));
+  check_bound(dev, dma_addr, "unmaps", actor, out);
   if (!intended.valid()) {
     flag(kernel_, out, Violation::dma_unmap_not_mapped, actor,
          fmt::format("unmaps an address that was never mapped [device address=0x{:016x}] [size={} bytes]",
@@ -143,10 +149,7 @@ void Oracle::unmap(MappingId intended, DeviceId dev, uint64_t dma_addr, uint32_t
 
 void Oracle::sync(MappingId intended, DeviceId dev, uint64_t dma_addr, uint32_t size, DmaDir dir,
                   bool for_cpu, std::string_view actor, Verdicts& out) {
-  if (!bound_[dev])
-    flag(kernel_, out, Violation::dma_after_unbind, actor,
-         fmt::format("syncs DMA memory after its device was unbound [dev={}] [device address=0x{:016x}]",
-                     dev, dma_addr));
+  check_bound(dev, dma_addr, "syncs", actor, out);
   if (!intended.valid() || !mappings_.alive(intended)) {
     flag(kernel_, out, Violation::dma_sync_not_mapped, actor,
          fmt::format("syncs memory that is not mapped [device address=0x{:016x}] [size={} bytes]",

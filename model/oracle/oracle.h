@@ -113,6 +113,9 @@ class Oracle {
   void final_check(std::string_view actor);
 
  private:
+  void check_bound(DeviceId dev, uint64_t dma_addr, std::string_view verb,
+                   std::string_view actor, Verdicts& out);
+
   Kernel& kernel_;
   Table<PageState, kMaxPages, PageTag> pages_;
   Table<MappingState, kMaxMappings, MappingTag> mappings_;
