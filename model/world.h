@@ -54,7 +54,8 @@ class World {
 
  private:
   bool apply_inner(const Event& event);
-  void drain(std::string_view phase);
+  // Runs deferred work to quiescence; returns false (and reports if asked) on a stall.
+  bool drain(std::string_view phase, bool report);
 
   Kernel kernel_;
   Oracle oracle_;
