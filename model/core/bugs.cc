@@ -1,6 +1,9 @@
 #include "model/core/bugs.h"
 
+#include <fmt/format.h>
+
 #include <array>
+#include <iterator>
 
 namespace inflight {
 namespace {
@@ -45,8 +48,8 @@ std::optional<BugSet> BugSet::parse(std::string_view list, std::string* error) {
     const std::optional<Bug> bug = bug_from_name(name);
     if (!bug) {
       if (error) {
-        *error = "unknown bug variant '" + std::string(name) + "'; known variants:";
-        for (const BugInfo& info : kBugs) *error += " " + std::string(info.name);
+        *error = fmt::format("unknown bug variant '{}'; known variants:", name);
+        for (const BugInfo& info : kBugs) fmt::format_to(std::back_inserter(*error), " {}", info.name);
       }
       return std::nullopt;
     }
