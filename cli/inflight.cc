@@ -19,6 +19,7 @@
 
 #include "model/core/bugs.h"
 #include "model/core/codec.h"
+#include "model/drivers/driver.h"
 #include "model/world.h"
 
 namespace {
@@ -36,6 +37,7 @@ struct Entry {
 };
 constexpr Entry kTargets[] = {
     {"dma_debug", "differential: dma-debug's verdicts against the ground truth on raw DMA API use"},
+    {"page_pool", "a page_pool driver world: polls, skbs freed on any CPU, stop, unbind"},
 };
 constexpr Entry kProperties[] = {
     {"DmaDebug.AgreesWithGroundTruthOnEveryCall", "no dma-debug false positive or negative"},
@@ -49,7 +51,8 @@ constexpr Entry kProperties[] = {
 constexpr std::string_view kUsage = R"(usage: inflight <command> [options]
 
 commands:
-  list [bugs|targets|properties]   what the harness knows (default: all three)
+  list [bugs|drivers|targets|properties]
+                                   what the harness knows (default: all)
   replay FILE [options]            run a binary fuzzer input or a .trace, print the trace
   convert IN OUT                   binary <-> text; the direction follows OUT's extension
                                    (.trace: text, anything else: binary)
@@ -60,7 +63,9 @@ Bug variants restore historical kernel behaviour (model/core/bugs.def). Choose t
 )";
 
 constexpr std::string_view kReplayUsage = R"(usage: inflight replay FILE [--bugs LIST] [--format auto|text|binary]
-                      [--quiet] [--expect VIOLATION | --expect-title S | --expect-bugs]
+                      [--quiet] [--driver-faults]
+                      [--expect VIOLATION | --expect-title S | --expect-bugs |
+                       --expect-clean-of NAME]
 
 Runs the scenario in FILE (a binary fuzzer input or a .trace text file) and prints one
 line per step: time, CPU, context, the event and what it did, dma-debug's and the
@@ -69,24 +74,34 @@ IOMMU's messages in the kernel's words, then the findings.
   --bugs LIST      bug variants to enable (comma-separated; default $INFLIGHT_BUGS)
   --format F       auto (default: .trace files and text that parses as a trace are text),
                    text or binary
+  --target T       how a binary input decodes: the fuzz target that wrote it (dma_debug,
+                   page_pool) or world (every event kind; the default)
   --quiet          print only the configuration line and the findings
   --expect KIND    exit 0 if a finding of this Violation kind appears, 1 if not
   --expect-title S exit 0 if a finding's title contains S, 1 if not
   --expect-bugs    exit 0 if every enabled variant's finding (kind and title, bugs.def)
                    appears, 1 if not
+  --expect-clean-of NAME
+                   exit 0 if variant NAME's finding does not appear (run with --bugs none:
+                   the fixed model on the variant's scenario), 1 if it does
+  --driver-faults  enable driver fault events (a driver breaking its own contract). Also
+                   on when a variant named in --bugs or --expect-clean-of needs them.
 
 exit: 0 clean, 1 finding (or --expect not met), 2 bad input or usage
 )";
 
-constexpr std::string_view kConvertUsage = R"(usage: inflight convert IN OUT [--format auto|text|binary]
+constexpr std::string_view kConvertUsage = R"(usage: inflight convert IN OUT [--format auto|text|binary] [--target T]
 
 Reads IN (binary or .trace, detected as for replay) and writes OUT: a .trace file gets the
-text form, any other name the binary form. The conversion is exact both ways.
+text form, any other name the binary form. Binary inputs belong to a fuzz target's event
+family (--target dma_debug|page_pool|world, default world). The conversion is exact both
+ways.
 exit: 0 done, 2 bad input or usage
 )";
 
-constexpr std::string_view kListUsage = R"(usage: inflight list [bugs|targets|properties]
-       inflight list bug NAME    one variant as `name<TAB>violation<TAB>title` (for scripts)
+constexpr std::string_view kListUsage = R"(usage: inflight list [bugs|drivers|targets|properties]
+       inflight list bug NAME    one variant as name, violation, title, driver-faults|-, fuzz
+                                 target, tab-separated (for scripts)
 )";
 
 int usage_error(std::string_view message, std::string_view usage) {
@@ -123,7 +138,8 @@ struct Loaded {
 };
 
 // Loads a scenario; prints the error and returns nullopt on bad input.
-std::optional<Loaded> load(const std::string& path, std::string_view format) {
+std::optional<Loaded> load(const std::string& path, std::string_view format,
+                           const TargetFamily& family) {
   const std::optional<std::string> content = read_file(path);
   if (!content) return std::nullopt;
   bool text = format == "text";
@@ -138,7 +154,7 @@ std::optional<Loaded> load(const std::string& path, std::string_view format) {
     return Loaded{std::move(*scenario), true};
   }
   const auto* bytes = reinterpret_cast<const uint8_t*>(content->data());
-  return Loaded{decode_binary({bytes, content->size()}), false};
+  return Loaded{decode_binary({bytes, content->size()}, family), false};
 }
 
 std::optional<BugSet> bugs_from(std::optional<std::string> flag) {
@@ -161,18 +177,25 @@ int cmd_list(const std::vector<std::string>& args) {
       return kExitUsage;
     }
     const BugInfo& b = bug_info(*bug);
-    std::cout << b.name << '\t' << violation_name(b.violation) << '\t' << b.title << '\n';
+    std::cout << b.name << '\t' << violation_name(b.violation) << '\t' << b.title << '\t'
+              << (b.faults ? "driver-faults" : "-") << '\t'
+              << (b.subsystem == "dma-debug" ? "dma_debug" : "page_pool") << '\n';
     return kExitClean;
   }
   const std::string what = args.empty() ? "all" : args[0];
-  if (args.size() > 1 || (what != "all" && what != "bugs" && what != "targets" && what != "properties"))
-    return usage_error("list takes one of bugs, targets, properties", kListUsage);
+  if (args.size() > 1 || (what != "all" && what != "bugs" && what != "targets" && what != "properties" &&
+                           what != "drivers"))
+    return usage_error("list takes one of bugs, drivers, targets, properties", kListUsage);
   if (what == "all" || what == "bugs") {
     std::cout << "bug variants (spec/protocols.md §7; enable with --bugs NAME or INFLIGHT_BUGS=NAME):\n";
     for (const BugInfo& b : all_bugs())
       std::cout << fmt::format("  {:<48} R{:<2} {:<10} finding: {}\n  {:<48}      Fixes: {}\n",
                                b.name, b.r_number, b.subsystem, violation_name(b.violation), "",
                                b.fix);
+  }
+  if (what == "all" || what == "drivers") {
+    std::cout << "driver models (model/drivers/; topology driver=NAME):\n";
+    for (const DriverModel& d : driver_models()) std::cout << fmt::format("  {:<48} {}\n", d.name, d.what);
   }
   if (what == "all" || what == "targets") {
     std::cout << "fuzz targets (fuzzers/<name>_fuzzer.cc):\n";
@@ -186,7 +209,9 @@ int cmd_list(const std::vector<std::string>& args) {
 }
 
 int cmd_replay(const std::vector<std::string>& args) {
-  std::optional<std::string> file, bugs_flag, expect, expect_title;
+  std::optional<std::string> file, bugs_flag, expect, expect_title, clean_of;
+  bool driver_faults = false;
+  const TargetFamily* family = &world_family();
   std::string format = "auto";
   bool quiet = false;
   bool expect_bugs = false;
@@ -214,6 +239,16 @@ int cmd_replay(const std::vector<std::string>& args) {
       if (!(expect_title = value())) return usage_error("--expect-title needs a text", kReplayUsage);
     } else if (a == "--quiet") {
       quiet = true;
+    } else if (a == "--driver-faults") {
+      driver_faults = true;
+    } else if (a == "--target") {
+      const auto t = value();
+      if (!t || !(family = target_family(*t)))
+        return usage_error("--target takes world, dma_debug or page_pool", kReplayUsage);
+    } else if (a == "--expect-clean-of") {
+      if (!(clean_of = value())) return usage_error("--expect-clean-of needs a variant", kReplayUsage);
+      if (!bug_from_name(*clean_of))
+        return usage_error(fmt::format("unknown bug variant '{}'", *clean_of), kReplayUsage);
     } else if (a == "--expect-bugs") {
       expect_bugs = true;
     } else if (!a.empty() && a[0] == '-') {
@@ -227,13 +262,16 @@ int cmd_replay(const std::vector<std::string>& args) {
   if (!file) return usage_error("replay needs a file", kReplayUsage);
   const std::optional<BugSet> bugs = bugs_from(bugs_flag);
   if (!bugs) return kExitUsage;
-  const std::optional<Loaded> loaded = load(*file, format);
+  const std::optional<Loaded> loaded = load(*file, format, *family);
   if (!loaded) return kExitUsage;
+  for (const BugInfo& b : all_bugs())
+    if (b.faults && (bugs->has(b.bug) || (clean_of && *clean_of == b.name))) driver_faults = true;
 
-  std::cout << fmt::format("inflight replay: file={} format={} bugs={} events={} {}\n", *file,
-                           loaded->text ? "text" : "binary", bugs->to_string(),
-                           loaded->scenario.events.size(), format_topology(loaded->scenario.topology));
-  World world(loaded->scenario.topology, *bugs, /*record_trace=*/!quiet);
+  std::cout << fmt::format("inflight replay: file={} format={} bugs={} driver-faults={} events={} {}\n",
+                           *file, loaded->text ? "text" : "binary", bugs->to_string(),
+                           driver_faults ? "on" : "off", loaded->scenario.events.size(),
+                           format_topology(loaded->scenario.topology));
+  World world(loaded->scenario.topology, *bugs, /*record_trace=*/!quiet, driver_faults);
   run_scenario(world, loaded->scenario);
   for (const std::string& line : world.trace()) std::cout << line << "\n";
   const ViolationLog& log = world.violations();
@@ -258,6 +296,15 @@ int cmd_replay(const std::vector<std::string>& args) {
     }
     return all ? kExitClean : kExitFinding;
   }
+  if (clean_of) {
+    const BugInfo& b = bug_info(*bug_from_name(*clean_of));
+    bool seen = false;
+    for (const Finding& f : log.findings())
+      seen = seen || (f.kind == b.violation && f.title.find(b.title) != std::string::npos);
+    std::cout << fmt::format("expect no finding of {} ({}: '{}'): {}\n", b.name,
+                             violation_name(b.violation), b.title, seen ? "FOUND" : "absent");
+    return seen ? kExitFinding : kExitClean;
+  }
   if (expect_title) {
     const bool met = log.has_title(*expect_title);
     std::cout << fmt::format("expect title '{}': {}\n", *expect_title, met ? "found" : "NOT found");
@@ -274,10 +321,14 @@ int cmd_replay(const std::vector<std::string>& args) {
 int cmd_convert(const std::vector<std::string>& args) {
   std::vector<std::string> files;
   std::string format = "auto";
+  const TargetFamily* family = &world_family();
   for (size_t i = 0; i < args.size(); i++) {
     if (args[i] == "--help" || args[i] == "-h") {
       std::cout << kConvertUsage;
       return kExitClean;
+    } else if (args[i] == "--target" && i + 1 < args.size()) {
+      if (!(family = target_family(args[++i])))
+        return usage_error("--target takes world, dma_debug or page_pool", kConvertUsage);
     } else if (args[i] == "--format" && i + 1 < args.size()) {
       format = args[++i];
       if (format != "auto" && format != "text" && format != "binary")
@@ -289,13 +340,22 @@ int cmd_convert(const std::vector<std::string>& args) {
     }
   }
   if (files.size() != 2) return usage_error("convert takes IN and OUT", kConvertUsage);
-  const std::optional<Loaded> loaded = load(files[0], format);
+  const std::optional<Loaded> loaded = load(files[0], format, *family);
   if (!loaded) return kExitUsage;
   std::string out;
   if (ends_with(files[1], ".trace")) {
     out = encode_text(loaded->scenario);
   } else {
-    const std::vector<uint8_t> bytes = encode_binary(loaded->scenario);
+    for (const Event& e : loaded->scenario.events) {
+      bool in_family = false;
+      for (const uint8_t k : family->kinds) in_family = in_family || k == e.index();
+      if (!in_family) {
+        std::cerr << fmt::format("inflight: event '{}' is not in target {}'s family; use --target world\n",
+                                 event_name(e), family->name);
+        return kExitUsage;
+      }
+    }
+    const std::vector<uint8_t> bytes = encode_binary(loaded->scenario, *family);
     out.assign(bytes.begin(), bytes.end());
   }
   std::ofstream file(files[1], std::ios::binary | std::ios::trunc);

@@ -14,7 +14,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto& config = inflight::fuzz::config("dma_debug", inflight::ViolationGroup::dma_debug);
-  const inflight::Scenario scenario{inflight::decode_binary({data, size})};
+  const inflight::Scenario scenario{inflight::decode_binary({data, size}, *config.family)};
   inflight::fuzz::run_and_check(config, scenario);
   return 0;
 }

@@ -8,6 +8,7 @@
 //   INFLIGHT_EXPECT=substring  hunt mode: crash only on a finding whose title contains it
 //   INFLIGHT_KNOWN=file        titles (one substring per line, # comments) of findings that
 //                              are known and documented; they do not crash
+//   INFLIGHT_DRIVER_FAULTS=1   enable driver fault events (a driver breaking its contract)
 // An unknown bug name or an unreadable file is a usage error: message, exit 2.
 #pragma once
 
@@ -24,7 +25,9 @@ namespace inflight::fuzz {
 
 struct Config {
   std::string target;
+  const TargetFamily* family;
   BugSet bugs;
+  bool driver_faults = false;
   std::string expect;               // hunt mode when not empty
   std::vector<std::string> known;   // title substrings that do not crash
   ViolationGroup group;             // which findings this target fails on

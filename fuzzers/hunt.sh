@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
 # fuzzers/hunt.sh: a bug variant must be found from scratch by a fuzz target.
 #
-# usage: hunt.sh FUZZER INFLIGHT VARIANT [RUNS] [SEED]
-# Runs FUZZER from an empty corpus with INFLIGHT_BUGS=VARIANT and INFLIGHT_EXPECT=TITLE,
+# usage: hunt.sh FUZZER_DIR INFLIGHT VARIANT [RUNS] [SEED]
+# Runs the variant's fuzz target (FUZZER_DIR/<target>_fuzzer, from `inflight list bug`)
+# from an empty corpus with INFLIGHT_BUGS=VARIANT and INFLIGHT_EXPECT=TITLE,
 # the variant's title from bugs.def (it crashes only on a finding whose title contains
 # it), for at most RUNS executions,
 # then checks that the crash input shows the finding with the variant on and does not
 # with it off (`INFLIGHT replay`). Prints executions and seconds to the finding.
 # Exit 0 when found and honest, 1 otherwise.
 set -uo pipefail
-fuzzer=$(realpath "$1") inflight=$(realpath "$2") variant=$3 runs=${4:-200000} seed=${5:-1}
+fuzzers=$(realpath "$1") inflight=$(realpath "$2") variant=$3 runs=${4:-200000} seed=${5:-1}
 row=$("$inflight" list bug "$variant") || exit 1
 title=$(cut -f3 <<<"$row")
+faults=$(cut -f4 <<<"$row")
+target=$(cut -f5 <<<"$row")
+fuzzer=$fuzzers/${target}_fuzzer
+extra=()
+export INFLIGHT_DRIVER_FAULTS=0
+[[ $faults == driver-faults ]] && INFLIGHT_DRIVER_FAULTS=1 && extra=(--driver-faults)
 [[ -n $title ]] || { echo "hunt $variant: no title in bugs.def"; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -29,10 +36,10 @@ fi
 execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' log | grep -o '[0-9]*$' || echo "?")
 echo "hunt $variant: found after $execs executions, $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }') s (seed $seed)"
 grep -m1 "INFLIGHT FINDING" log
-on=$("$inflight" replay "$crash" --bugs "$variant" --quiet)
-off=$("$inflight" replay "$crash" --bugs none --quiet)
+on=$("$inflight" replay "$crash" --target "$target" --bugs "$variant" --quiet)
+off=$("$inflight" replay "$crash" --target "$target" --bugs none "${extra[@]}" --quiet)
 if ! grep -qF -- "$title" <<<"$on"; then echo "hunt $variant: the crash does not replay"; exit 1; fi
 if grep -qF -- "$title" <<<"$off"; then echo "hunt $variant: also found with the variant off"; exit 1; fi
-"$inflight" convert "$crash" minimal.trace >/dev/null
+"$inflight" convert --target "$target" "$crash" minimal.trace >/dev/null
 echo "---- crash as .trace ($(grep -vc '^#' minimal.trace) lines) ----"
 cat minimal.trace

@@ -25,13 +25,28 @@ uint8_t event_cpu(const Event& event) {
 }
 }  // namespace
 
-World::World(const Topology& topology, BugSet bugs, bool record_trace)
+World::World(const Topology& topology, BugSet bugs, bool record_trace, bool driver_faults)
     : kernel_(topology, bugs, record_trace),
       oracle_(kernel_),
       pages_(kernel_, oracle_),
       dma_(kernel_, oracle_, pages_),
-      client_(kernel_, pages_, dma_) {
+      client_(kernel_, pages_, dma_),
+      pools_(kernel_, oracle_, pages_, dma_, napis_),
+      skbs_(kernel_, oracle_, pages_, pools_) {
   for (DeviceId d = 0; d < topology.devices; d++) dma_.set_driver(d, DmaClient::kActor);
+  MODEL_ASSERT(topology.driver < driver_models().size());
+  driver_ = driver_models()[topology.driver].make(
+      DriverEnv{kernel_, oracle_, pages_, dma_, napis_, pools_, skbs_, driver_faults});
+}
+
+// The driver core unbinds a device: the bound driver's remove runs first.
+bool World::unbind(DeviceId dev) {
+  if (!dma_.bound(dev)) return false;
+  // remove() stops the driver, which waits for producers inside its pools' locks.
+  if (driver_->dev() == dev) pools_.producer_unlock_all();
+  if (driver_->dev() == dev) driver_->remove();
+  dma_.device_unbind(dev, "driver_core");
+  return true;
 }
 
 bool World::apply(const Event& event) {
@@ -42,6 +57,8 @@ bool World::apply(const Event& event) {
   if (!applied) {
     skipped_++;
     kernel_.log("  skipped: guard does not hold");
+  } else {
+    pools_.check();
   }
   step_++;
   return applied;
@@ -67,6 +84,28 @@ bool World::apply_inner(const Event& event) {
             kernel_.begin_step(step_, d.cpu, context);
             kernel_.log("running {}", d.name);
             d.fn(*this, d.arg);
+            return true;
+          },
+          [&](const DeviceUnbind& e) {
+            return unbind(static_cast<DeviceId>(e.dev % kernel_.topology().devices));
+          },
+          [&](const DriverOpen&) { return driver_->open(); },
+          [&](const DriverStop&) { return driver_->stop(); },
+          [&](const NapiPoll& e) {
+            const int queue = e.queue % driver_->queues();
+            kernel_.begin_step(step_, driver_->queue_cpu(queue), Context::softirq);
+            return driver_->poll(queue, static_cast<RxAction>(e.action));
+          },
+          [&](const DriverFault& e) { return driver_->fault_double_put(e.queue % driver_->queues()); },
+          [&](const SkbFree& e) {
+            kernel_.begin_step(step_, kernel_.resolve_cpu(e.cpu),
+                               e.ctx == 0 ? Context::softirq : Context::process);
+            return skbs_.free(e.skb, /*split=*/true);
+          },
+          [&](const SkbClone& e) { return skbs_.clone(e.skb); },
+          [&](const PpProducerUnlock& e) {
+            if (!pools_.producer_unlock_pending()) return false;
+            pools_.producer_unlock(e.pick);
             return true;
           },
           [&](const auto& e) { return client_.apply(e); },
@@ -108,11 +147,18 @@ void World::finish() {
   if (finished_) return;
   kernel_.begin_step(step_, 0, Context::process);
   kernel_.log("finish: no more injected work; draining");
+  pools_.producer_unlock_all();
   const bool drained = drain("finish", true);
   kernel_.log("finish: tearing down");
+  skbs_.free_all();  // sockets close, queues purge
+  driver_->remove();
   client_.teardown();
   pages_.drain_frag_caches("finish");
-  drain("teardown", drained);  // a stall already named is not named twice
+  const bool torn_down = drain("teardown", drained);  // a stall already named is not named twice
+  for (DeviceId dev = 0; dev < kernel_.topology().devices; dev++) unbind(dev);
+  drain("unbind", drained && torn_down);
+  pools_.check();
+  pools_.final_check();
   oracle_.final_check("finish");
   finished_ = true;
 }

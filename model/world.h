@@ -23,7 +23,11 @@
 #include "model/core/kernel.h"
 #include "model/dma/dma_api.h"
 #include "model/dma/dma_client.h"
+#include "model/drivers/driver.h"
 #include "model/mm/page_alloc.h"
+#include "model/net/napi.h"
+#include "model/net/page_pool.h"
+#include "model/net/skb.h"
 #include "model/oracle/oracle.h"
 
 namespace inflight {
@@ -33,7 +37,10 @@ class World {
   static constexpr int kFinishMaxSteps = 10000;
   static constexpr uint64_t kFinishMaxMs = 3600 * 1000;
 
-  World(const Topology& topology, BugSet bugs, bool record_trace = false);
+  // driver_faults enables fault events (DriverFault): the driver breaks its own contract.
+  // Like the bug set it is configuration, never part of the input.
+  World(const Topology& topology, BugSet bugs, bool record_trace = false,
+        bool driver_faults = false);
   World(const World&) = delete;
   World& operator=(const World&) = delete;
 
@@ -49,11 +56,15 @@ class World {
   Oracle& oracle() { return oracle_; }
   PageAllocator& pages() { return pages_; }
   Dma& dma() { return dma_; }
+  PagePools& page_pools() { return pools_; }
+  Skbs& skbs() { return skbs_; }
+  Driver& driver() { return *driver_; }
   uint32_t steps() const { return step_; }
   uint32_t skipped() const { return skipped_; }
 
  private:
   bool apply_inner(const Event& event);
+  bool unbind(DeviceId dev);
   // Runs deferred work to quiescence; returns false (and reports if asked) on a stall.
   bool drain(std::string_view phase, bool report);
 
@@ -62,6 +73,10 @@ class World {
   PageAllocator pages_;
   Dma dma_;
   DmaClient client_;
+  Napis napis_;
+  PagePools pools_;
+  Skbs skbs_;
+  std::unique_ptr<Driver> driver_;
   uint32_t step_ = 0;
   uint32_t skipped_ = 0;
   bool finished_ = false;

@@ -13,14 +13,14 @@ namespace inflight {
 namespace {
 
 RC_GTEST_PROP(Codec, BinaryRoundTrip, ()) {
-  const Scenario s = *gen::scenario();
+  const Scenario s = *rc::gen::oneOf(gen::dma_scenario(), gen::pp_scenario());
   const std::vector<uint8_t> bytes = encode_binary(s);
   RC_ASSERT(bytes.size() == kHeaderBytes + s.events.size() * kRecordBytes);
   RC_ASSERT(decode_binary(bytes) == s);
 }
 
 RC_GTEST_PROP(Codec, TextRoundTrip, ()) {
-  const Scenario s = *gen::scenario();
+  const Scenario s = *rc::gen::oneOf(gen::dma_scenario(), gen::pp_scenario());
   TextError error;
   const std::optional<Scenario> back = decode_text(encode_text(s), &error);
   RC_ASSERT(back.has_value());
@@ -38,7 +38,7 @@ RC_GTEST_PROP(Codec, BytesDecodeToValidScenarios, (const std::vector<uint8_t>& b
 }
 
 RC_GTEST_PROP(Determinism, SameScenarioSameTrace, ()) {
-  const Scenario s = *gen::scenario();
+  const Scenario s = *rc::gen::oneOf(gen::dma_scenario(), gen::pp_scenario());
   World a(s.topology, BugSet{}, true), b(s.topology, BugSet{}, true);
   run_scenario(a, s);
   run_scenario(b, s);

@@ -34,7 +34,7 @@ std::vector<std::string> known_findings() {
 }
 
 RC_GTEST_PROP(DmaDebug, PrintsNoMoreThanShowNumErrors, ()) {
-  const Scenario s = *gen::scenario();
+  const Scenario s = *gen::dma_scenario();
   World world(s.topology, BugSet{});
   run_scenario(world, s);
   RC_ASSERT(world.violations().count(Violation::dma_debug_flood) == 0u);
@@ -44,7 +44,7 @@ RC_GTEST_PROP(DmaDebug, PrintsNoMoreThanShowNumErrors, ()) {
 
 RC_GTEST_PROP(DmaDebug, DisagreesWithGroundTruthOnlyAsDocumented, ()) {
   static const std::vector<std::string> known = known_findings();
-  Scenario s = *gen::scenario();
+  Scenario s = *gen::dma_scenario();
   s.topology.differential = true;
   World world(s.topology, BugSet{});
   run_scenario(world, s);

@@ -27,6 +27,10 @@ rc::Gen<Topology> topology() {
     t.cacheline = *rc::gen::element<uint16_t>(64, 128);
     t.coherent_mask = *rc::gen::inRange<uint8_t>(0, 4);
     t.differential = *rc::gen::arbitrary<bool>();
+    t.driver = *rc::gen::inRange<uint8_t>(0, kDriverModels);
+    t.rx_queues = *rc::gen::inRange<uint8_t>(1, 3);
+    t.pp_ring_size = *rc::gen::element<uint16_t>(4, 8, 16, 64);
+    t.pp_counter_wrap = *rc::gen::arbitrary<bool>();
     return t;
   });
 }
@@ -79,29 +83,50 @@ rc::Gen<Event> event_of_kind(size_t kind) {
         e.dir = *enumeration(names::kSameOther.size());
         return Event{e};
       });
-    default: return rc::gen::exec([] { return Event{DeviceUnbind{*dev()}}; });
+    case 11: return rc::gen::exec([] { return Event{DeviceUnbind{*dev()}}; });
+    case 12: return rc::gen::just(Event{DriverOpen{}});
+    case 13:
+      return rc::gen::exec([] {
+        return Event{NapiPoll{*rc::gen::inRange<uint8_t>(0, 2), *enumeration(names::kRxAction.size())}};
+      });
+    case 14: return rc::gen::just(Event{DriverStop{}});
+    case 15: return rc::gen::exec([] { return Event{DriverFault{*rc::gen::inRange<uint8_t>(0, 2)}}; });
+    case 16:
+      return rc::gen::exec([] {
+        return Event{SkbFree{*cpu(), *pick(), *enumeration(names::kFreeCtx.size())}};
+      });
+    case 17: return rc::gen::exec([] { return Event{SkbClone{*pick()}}; });
+    default: return rc::gen::exec([] { return Event{PpProducerUnlock{*pick()}}; });
   }
 }
 
-rc::Gen<Scenario> scenario() {
-  static_assert(kEventKinds == 12, "teach event_of_kind() the new event");
-  return rc::gen::exec([] {
-    // Swarm: a random subset of kinds, DMA maps weighted up when present.
-    const auto mask = *rc::gen::inRange<uint32_t>(1, 1u << kEventKinds);
-    std::vector<size_t> kinds;
-    for (size_t k = 0; k < kEventKinds; k++)
-      if ((mask >> k) & 1) kinds.push_back(k);
-    // Without buffers and maps there is nothing for DMA events to act on.
-    kinds.push_back(3);
-    kinds.push_back(6);
-    kinds.push_back(6);
-    kinds.push_back(8);
+namespace {
+// Swarm: a random subset of `pool`, plus the kinds every scenario of the family needs.
+rc::Gen<Scenario> swarm(std::vector<size_t> pool, std::vector<size_t> always) {
+  return rc::gen::exec([pool, always] {
+    const auto mask = *rc::gen::inRange<uint32_t>(1, 1u << pool.size());
+    std::vector<size_t> kinds = always;
+    for (size_t k = 0; k < pool.size(); k++)
+      if ((mask >> k) & 1) kinds.push_back(pool[k]);
     Scenario s;
     s.topology = *topology();
     s.events = *rc::gen::container<std::vector<Event>>(
         rc::gen::mapcat(rc::gen::elementOf(kinds), [](size_t k) { return event_of_kind(k); }));
     return s;
   });
+}
+}  // namespace
+
+rc::Gen<Scenario> dma_scenario() {
+  static_assert(kEventKinds == 19, "teach event_of_kind() and a swarm the new event");
+  // Buffers and maps (weighted up): without them DMA events have nothing to act on.
+  return swarm({0, 1, 2, 3, 4, 5, 7, 9, 10, 11}, {3, 6, 6, 8});
+}
+
+rc::Gen<Scenario> pp_scenario() {
+  // The driver must open and poll for anything to happen; time and deferred work let
+  // destroy's retries run.
+  return swarm({0, 1, 2, 11, 13, 14, 15, 16, 17, 18}, {12, 13, 13, 16, 0, 2});
 }
 
 }  // namespace inflight::gen

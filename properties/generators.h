@@ -27,7 +27,9 @@ namespace inflight::gen {
 
 rc::Gen<Topology> topology();
 rc::Gen<Event> event_of_kind(size_t kind);
-// A scenario whose events come from a swarm: a random non-empty subset of kinds.
-rc::Gen<Scenario> scenario();
+// Scenarios whose events come from a swarm (a random subset of the family's kinds):
+// raw DMA API use (the dma-debug differential), or the driver/page_pool world.
+rc::Gen<Scenario> dma_scenario();
+rc::Gen<Scenario> pp_scenario();
 
 }  // namespace inflight::gen

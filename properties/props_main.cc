@@ -30,11 +30,12 @@ bool has_finding(const World& world, Violation kind, const std::string& title) {
 void hunt(const BugInfo& bug) {
   const std::string title(bug.title);
   const auto hit = [&](const World& w) { return has_finding(w, bug.violation, title); };
-  const SearchResult r = search(bug.name.data(), BugSet::of(bug.bug), false, hit);
+  const SearchSpec spec{bug.name.data(), BugSet::of(bug.bug), family_of(bug), false, bug.faults};
+  const SearchResult r = search(spec, hit);
   ASSERT_TRUE(r.found) << bug.name << ": the generators did not find '" << title << "'";
   ASSERT_TRUE(r.minimal.has_value());
   // Honest finding: the same minimal scenario is clean once the variant is off.
-  World fixed(r.minimal->topology, BugSet{});
+  World fixed(r.minimal->topology, BugSet{}, false, bug.faults);
   run_scenario(fixed, *r.minimal);
   EXPECT_FALSE(hit(fixed)) << bug.name << ": the minimal trace also fails with the variant off";
   std::cout << fmt::format("hunt {}: found after {} cases; shrunk to {} events\n{}", bug.name,
@@ -49,7 +50,7 @@ void disagreement(const std::string& title) {
         return true;
     return false;
   };
-  const SearchResult r = search(title.c_str(), BugSet{}, true, hit);
+  const SearchResult r = search(SearchSpec{title.c_str(), BugSet{}, Family::dma, true, false}, hit);
   ASSERT_TRUE(r.found) << "the generators did not find '" << title << "'";
   std::cout << fmt::format("disagreement '{}': found after {} cases; shrunk to {} events\n{}",
                            title, r.cases_to_first, r.minimal->events.size(),

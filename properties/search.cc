@@ -6,15 +6,18 @@
 
 namespace inflight {
 
-SearchResult search(const char* description, BugSet bugs, bool differential,
-                    const std::function<bool(const World&)>& hit) {
+Family family_of(const BugInfo& bug) {
+  return bug.subsystem == "dma-debug" ? Family::dma : Family::pp;
+}
+
+SearchResult search(const SearchSpec& spec, const std::function<bool(const World&)>& hit) {
   SearchResult result;
   int cases = 0;
-  const bool held = rc::check(description, [&] {
-    Scenario s = *gen::scenario();
-    if (differential) s.topology.differential = true;
+  const bool held = rc::check(spec.description, [&] {
+    Scenario s = spec.family == Family::dma ? *gen::dma_scenario() : *gen::pp_scenario();
+    if (spec.differential) s.topology.differential = true;
     cases++;
-    World world(s.topology, bugs);
+    World world(s.topology, spec.bugs, false, spec.driver_faults);
     run_scenario(world, s);
     const bool h = hit(world);
     if (h) {

@@ -19,9 +19,17 @@ struct SearchResult {
   std::optional<Scenario> minimal;
 };
 
-// `hit` looks at a finished world. With `differential` every scenario runs with the
-// topology's differential bit set.
-SearchResult search(const char* description, BugSet bugs, bool differential,
-                    const std::function<bool(const World&)>& hit);
+enum class Family { dma, pp };  // which generator: raw DMA API use, or the driver world
+
+struct SearchSpec {
+  const char* description;
+  BugSet bugs;
+  Family family = Family::dma;
+  bool differential = false;  // every scenario runs with the differential bit set
+  bool driver_faults = false;
+};
+// `hit` looks at a finished world.
+SearchResult search(const SearchSpec& spec, const std::function<bool(const World&)>& hit);
+Family family_of(const BugInfo& bug);
 
 }  // namespace inflight

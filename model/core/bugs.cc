@@ -8,8 +8,8 @@
 namespace inflight {
 namespace {
 constexpr std::array kBugs = {
-#define INFLIGHT_BUG(name, r, subsystem, fix, violation, title) \
-  BugInfo{Bug::name, #name, r, subsystem, fix, Violation::violation, title},
+#define INFLIGHT_BUG(name, r, subsystem, fix, violation, title, faults) \
+  BugInfo{Bug::name, #name, r, subsystem, fix, Violation::violation, title, faults},
 #include "model/core/bugs.def"
 #undef INFLIGHT_BUG
 };

@@ -16,7 +16,7 @@
 namespace inflight {
 
 enum class Bug : uint8_t {
-#define INFLIGHT_BUG(name, r, subsystem, fix, violation, title) name,
+#define INFLIGHT_BUG(name, r, subsystem, fix, violation, title, faults) name,
 #include "model/core/bugs.def"
 #undef INFLIGHT_BUG
 };
@@ -29,6 +29,7 @@ struct BugInfo {
   std::string_view fix;
   Violation violation;
   std::string_view title;  // substring of the finding's title
+  bool faults;             // needs driver faults enabled
 };
 
 std::span<const BugInfo> all_bugs();

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <iterator>
 
 #include "model/core/assert.h"
 
@@ -53,12 +54,17 @@ Event make_event(size_t kind) {
   }
 }
 
+// Index 0 is the default, so an all-zero header is the default topology.
+constexpr uint16_t kRingSizes[4] = {16, 4, 8, 64};
+
 Topology decode_topology(ByteReader& r) {
   // The bytes are read in order into named locals before anything is derived from them.
   const uint8_t b0 = r.next();
   const uint8_t b1 = r.next();
   const uint8_t b2 = r.next();
-  for (size_t i = 3; i < kHeaderBytes; i++) r.next();  // reserved for later subsystems
+  const uint8_t b3 = r.next();
+  const uint8_t b4 = r.next();
+  for (size_t i = 5; i < kHeaderBytes; i++) r.next();  // reserved for later subsystems
   Topology t;
   t.cpus = static_cast<uint8_t>(1 + (b0 & 3));
   t.devices = static_cast<uint8_t>(1 + (b1 & 1));
@@ -68,6 +74,10 @@ Topology decode_topology(ByteReader& r) {
   t.cacheline = ((b1 >> 4) & 1) != 0 ? 128 : 64;
   t.differential = ((b1 >> 5) & 1) != 0;
   t.coherent_mask = static_cast<uint8_t>(b2 & 3);
+  t.pp_ring_size = kRingSizes[b3 & 3];
+  t.pp_counter_wrap = ((b3 >> 2) & 1) != 0;
+  t.rx_queues = static_cast<uint8_t>(1 + ((b3 >> 3) & 1));
+  t.driver = static_cast<uint8_t>(b4 % kDriverModels);
   return t;
 }
 
@@ -80,7 +90,11 @@ void encode_topology(const Topology& t, std::vector<uint8_t>& out) {
                                      (t.arch == Arch::arm64 ? 8 : 0) |
                                      (t.cacheline == 128 ? 16 : 0) | (t.differential ? 32 : 0)));
   out.push_back(t.coherent_mask);
-  for (size_t i = 3; i < kHeaderBytes; i++) out.push_back(0);
+  uint8_t ring = 0;
+  while (kRingSizes[ring] != t.pp_ring_size) ring++;
+  out.push_back(static_cast<uint8_t>(ring | (t.pp_counter_wrap ? 4 : 0) | ((t.rx_queues - 1) << 3)));
+  out.push_back(t.driver);
+  for (size_t i = 5; i < kHeaderBytes; i++) out.push_back(0);
 }
 
 // ---- text ----
@@ -238,10 +252,25 @@ bool parse_topology(std::span<const std::string_view> words, Topology& t, std::s
       else t.coherent_mask = static_cast<uint8_t>(*n);
     } else if (key == "differential") {
       flag("on", "off", t.differential);
+    } else if (key == "queues") {
+      if (!n || *n < 1 || *n > 2) error = fmt::format("topology 'queues' expects 1 or 2, got '{}'", value);
+      else t.rx_queues = static_cast<uint8_t>(*n);
+    } else if (key == "pp_ring") {
+      if (!n || (*n != 4 && *n != 8 && *n != 16 && *n != 64))
+        error = fmt::format("topology 'pp_ring' expects 4, 8, 16 or 64, got '{}'", value);
+      else t.pp_ring_size = static_cast<uint16_t>(*n);
+    } else if (key == "pp_wrap") {
+      flag("on", "off", t.pp_counter_wrap);
+    } else if (key == "driver") {
+      uint8_t found = kDriverModels;
+      for (uint8_t i = 0; i < kDriverModels; i++)
+        if (kDriverNames[i] == value) found = i;
+      if (found == kDriverModels) error = fmt::format("topology 'driver': unknown driver model '{}'", value);
+      else t.driver = found;
     } else {
       error = fmt::format(
           "unknown topology key '{}' (expected cpus, devices, iommu, pte, arch, cacheline, "
-          "coherent, differential)",
+          "coherent, differential, driver, queues, pp_ring, pp_wrap)",
           key);
     }
     if (!error.empty()) return false;
@@ -251,11 +280,33 @@ bool parse_topology(std::span<const std::string_view> words, Topology& t, std::s
 
 }  // namespace
 
+namespace {
+constexpr uint8_t kWorldKinds[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18};
+static_assert(std::size(kWorldKinds) == kEventKinds, "every kind is in the world family");
+// Raw DMA API use: the first twelve kinds, so that their binary indices never change.
+constexpr uint8_t kDmaKinds[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
+// The driver/page_pool world: time, deferred work, the driver, skbs, producers, unbind.
+constexpr uint8_t kPagePoolKinds[] = {0, 1, 2, 11, 12, 13, 14, 15, 16, 17, 18};
+constexpr TargetFamily kFamilies[] = {
+    {"world", kWorldKinds},
+    {"dma_debug", kDmaKinds},
+    {"page_pool", kPagePoolKinds},
+};
+}  // namespace
+
+std::span<const TargetFamily> target_families() { return kFamilies; }
+const TargetFamily& world_family() { return kFamilies[0]; }
+const TargetFamily* target_family(std::string_view name) {
+  for (const TargetFamily& f : kFamilies)
+    if (f.name == name) return &f;
+  return nullptr;
+}
+
 std::string_view event_name(const Event& event) {
   return std::visit([](const auto& e) { return std::decay_t<decltype(e)>::kName; }, event);
 }
 
-Scenario decode_binary(std::span<const uint8_t> bytes) {
+Scenario decode_binary(std::span<const uint8_t> bytes, const TargetFamily& family) {
   ByteReader reader{bytes};
   Scenario scenario;
   scenario.topology = decode_topology(reader);
@@ -264,7 +315,7 @@ Scenario decode_binary(std::span<const uint8_t> bytes) {
   for (size_t i = 0; i < records && i < static_cast<size_t>(kMaxEvents); i++) {
     const size_t start = reader.pos;
     const uint8_t kind_byte = reader.next();
-    Event event = make_event(kind_byte % kEventKinds);
+    Event event = make_event(family.kinds[kind_byte % family.kinds.size()]);
     std::visit([&](auto& e) { e.visit(BinaryDecoder{&reader}); }, event);
     reader.pos = start + kRecordBytes;  // skip the padding
     scenario.events.push_back(event);
@@ -272,13 +323,17 @@ Scenario decode_binary(std::span<const uint8_t> bytes) {
   return scenario;
 }
 
-std::vector<uint8_t> encode_binary(const Scenario& scenario) {
+std::vector<uint8_t> encode_binary(const Scenario& scenario, const TargetFamily& family) {
   std::vector<uint8_t> out;
   out.reserve(kHeaderBytes + scenario.events.size() * kRecordBytes);
   encode_topology(scenario.topology, out);
   for (Event event : scenario.events) {
     const size_t start = out.size();
-    out.push_back(static_cast<uint8_t>(event.index()));
+    size_t index = family.kinds.size();
+    for (size_t i = 0; i < family.kinds.size(); i++)
+      if (family.kinds[i] == event.index()) index = i;
+    MODEL_ASSERT(index < family.kinds.size());
+    out.push_back(static_cast<uint8_t>(index));
     std::visit([&](auto& e) { e.visit(BinaryEncoder{&out}); }, event);
     MODEL_ASSERT(out.size() - start <= kRecordBytes);
     out.resize(start + kRecordBytes, 0);
@@ -296,10 +351,11 @@ std::string format_event(const Event& event) {
 std::string format_topology(const Topology& t) {
   return fmt::format(
       "topology cpus={} devices={} iommu={} pte={} arch={} cacheline={} coherent={} "
-      "differential={}",
+      "differential={} driver={} queues={} pp_ring={} pp_wrap={}",
       t.cpus, t.devices, t.iommu ? "strict" : "off", t.iommu_pte == IommuPte::large ? "large" : "4k",
       t.arch == Arch::arm64 ? "arm64" : "x86", t.cacheline, t.coherent_mask,
-      t.differential ? "on" : "off");
+      t.differential ? "on" : "off", kDriverNames[t.driver], t.rx_queues, t.pp_ring_size,
+      t.pp_counter_wrap ? "on" : "off");
 }
 
 std::string encode_text(const Scenario& scenario) {

@@ -34,6 +34,9 @@ Scenario every_kind() {
   s.topology.cacheline = 128;
   s.topology.coherent_mask = 2;
   s.topology.differential = true;
+  s.topology.rx_queues = 2;
+  s.topology.pp_ring_size = 4;
+  s.topology.pp_counter_wrap = true;
   s.events = {
       Tick{3},
       RcuQs{2},
@@ -47,6 +50,13 @@ Scenario every_kind() {
       DmaUnmap{1, 5, 3, 1, 1},
       DmaSync{2, 6, 1, 0x0102, 0xfffe, 1},
       DeviceUnbind{1},
+      DriverOpen{},
+      NapiPoll{1, 3},
+      DriverStop{},
+      DriverFault{1},
+      SkbFree{3, 7, 1},
+      SkbClone{4},
+      PpProducerUnlock{2},
   };
   return s;
 }
@@ -106,13 +116,16 @@ TEST(Codec, BinaryRecordIsTheKindByteThenFieldsLittleEndianThenZeroPadding) {
   EXPECT_EQ(record, expected);
 }
 
-TEST(Codec, BinaryHeaderPacksTheTopologyIntoItsFirstThreeBytes) {
+TEST(Codec, BinaryHeaderPacksTheTopologyIntoItsFirstFiveBytes) {
   const std::vector<uint8_t> bytes = encode_binary(every_kind());
-  // cpus - 1; then devices - 1 | iommu | large | arm64 | 128 | differential; then coherent.
+  // cpus - 1; then devices - 1 | iommu | large | arm64 | 128 | differential; then coherent;
+  // then ring-size index (4 is index 1) | counter wrap | queues - 1; then the driver.
   EXPECT_EQ(bytes[0], 2);
   EXPECT_EQ(bytes[1], 0x3f);
   EXPECT_EQ(bytes[2], 2);
-  for (size_t i = 3; i < kHeaderBytes; i++) EXPECT_EQ(bytes[i], 0) << "byte " << i;
+  EXPECT_EQ(bytes[3], 0x0d);
+  EXPECT_EQ(bytes[4], 0);
+  for (size_t i = 5; i < kHeaderBytes; i++) EXPECT_EQ(bytes[i], 0) << "byte " << i;
 }
 
 TEST(Codec, AnEmptyInputDecodesToTheDefaultTopologyAndNoEvents) {
@@ -136,7 +149,8 @@ TEST(Codec, AShortHeaderReadsItsMissingBytesAsZero) {
 }
 
 TEST(Codec, HeaderBitsOutsideTheirFieldsAreIgnored) {
-  const std::vector<uint8_t> bytes = {0xfc, 0xc0, 0xfc, 0xff, 0xff, 0xff, 0xff, 0xff};
+  // Byte 3's high nibble is unused; byte 4 picks the driver modulo the models there are.
+  const std::vector<uint8_t> bytes = {0xfc, 0xc0, 0xfc, 0xf0, kDriverModels, 0xff, 0xff, 0xff};
   const Scenario s = decode_binary(bytes);
   EXPECT_EQ(s.topology, Topology{});
 }
@@ -153,7 +167,7 @@ TEST(Codec, APartialTrailingRecordIsIgnored) {
 TEST(Codec, TheKindByteIsTakenModuloTheNumberOfKinds) {
   std::vector<uint8_t> bytes = header();
   append_record(bytes, {static_cast<uint8_t>(kEventKinds + 1), 9});  // rcu_qs
-  append_record(bytes, {255, 2, 1});                                 // 255 % 12 == 3: page_alloc
+  append_record(bytes, {255, 2, 1});  // 255 % 19 == 8: dma_mapping_error
   const Scenario s = decode_binary(bytes);
   ASSERT_EQ(s.events.size(), 2u);
   EXPECT_EQ(s.events[0], Event{RcuQs{9}});
@@ -248,10 +262,10 @@ TEST(Codec, FormatEventPrintsEveryFieldWithEnumerationNames) {
 TEST(Codec, FormatTopologyNamesEveryField) {
   EXPECT_EQ(format_topology(every_kind().topology),
             "topology cpus=3 devices=2 iommu=strict pte=large arch=arm64 cacheline=128 "
-            "coherent=2 differential=on");
+            "coherent=2 differential=on driver=pp_rx queues=2 pp_ring=4 pp_wrap=on");
   EXPECT_EQ(format_topology(Topology{}),
             "topology cpus=1 devices=1 iommu=off pte=4k arch=x86 cacheline=64 coherent=0 "
-            "differential=off");
+            "differential=off driver=pp_rx queues=1 pp_ring=16 pp_wrap=off");
 }
 
 TEST(Codec, CommentsBlankLinesAndCarriageReturnsAreIgnored) {

@@ -31,6 +31,10 @@ struct Topology {
   uint16_t cacheline = 64;      // L1_CACHE_BYTES: 64 or 128
   uint8_t coherent_mask = 0;    // bit d: device d is DMA-coherent (arm64 only)
   bool differential = false;    // compare dma-debug's verdicts with the ground truth
+  uint8_t driver = 0;           // index into driver_models() (model/drivers/registry.cc)
+  uint8_t rx_queues = 1;        // RX queues (and page_pools, NAPIs) of the driver: 1..2
+  uint16_t pp_ring_size = 16;   // ptr_ring capacity of each page_pool: 4, 8, 16 or 64
+  bool pp_counter_wrap = false; // page_pool hold/release counters start near 2^32
 
   bool device_coherent(uint8_t dev) const {
     return arch == Arch::x86 || ((coherent_mask >> dev) & 1) != 0;

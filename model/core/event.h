@@ -36,7 +36,15 @@ inline constexpr std::array<std::string_view, 4> kUnmapSize = {"exact", "zero", 
 inline constexpr std::array<std::string_view, 2> kSameOther = {"same", "other"};
 inline constexpr std::array<std::string_view, 2> kUnmapApi = {"matching", "other"};
 inline constexpr std::array<std::string_view, 2> kSyncFor = {"cpu", "device"};
+inline constexpr std::array<std::string_view, 4> kRxAction = {"pass", "drop", "cache",
+                                                              "cache_release"};
+inline constexpr std::array<std::string_view, 2> kFreeCtx = {"softirq", "process"};
 }  // namespace names
+
+// The driver models the topology can name (model/drivers/registry.cc keeps the same
+// order; a test checks it).
+inline constexpr uint8_t kDriverModels = 1;
+inline constexpr std::array<std::string_view, kDriverModels> kDriverNames = {"pp_rx"};
 
 // A field visitor has:
 //   void u8(std::string_view name, uint8_t& v);
@@ -201,8 +209,77 @@ struct DeviceUnbind {
   friend bool operator==(const DeviceUnbind&, const DeviceUnbind&) = default;
 };
 
+// ndo_open of the topology's driver model (process context).
+struct DriverOpen {
+  static constexpr std::string_view kName = "driver_open";
+  template <class V> void visit(V&&) {}
+  friend bool operator==(const DriverOpen&, const DriverOpen&) = default;
+};
+
+// One NAPI poll of an RX queue, in softirq on the queue's CPU: a frame arrives in a pool
+// page and takes an XDP verdict or driver path.
+struct NapiPoll {
+  static constexpr std::string_view kName = "napi_poll";
+  uint8_t queue = 0;
+  uint8_t action = 0;
+  template <class V> void visit(V&& v) {
+    v.u8("queue", queue);
+    v.enumeration("action", action, names::kRxAction);
+  }
+  friend bool operator==(const NapiPoll&, const NapiPoll&) = default;
+};
+
+// ndo_stop of the driver (process context): its own teardown order.
+struct DriverStop {
+  static constexpr std::string_view kName = "driver_stop";
+  template <class V> void visit(V&&) {}
+  friend bool operator==(const DriverStop&, const DriverStop&) = default;
+};
+
+// A driver fault (only with driver faults enabled): the driver puts a page it already
+// gave back to its pool.
+struct DriverFault {
+  static constexpr std::string_view kName = "driver_fault_double_put";
+  uint8_t queue = 0;
+  template <class V> void visit(V&& v) { v.u8("queue", queue); }
+  friend bool operator==(const DriverFault&, const DriverFault&) = default;
+};
+
+// The stack frees an skb it holds: kfree_skb() on a CPU, in softirq or process context.
+struct SkbFree {
+  static constexpr std::string_view kName = "skb_free";
+  uint8_t cpu = 0;
+  uint8_t skb = 0;
+  uint8_t ctx = 0;
+  template <class V> void visit(V&& v) {
+    v.u8("cpu", cpu);
+    v.u8("skb", skb);
+    v.enumeration("ctx", ctx, names::kFreeCtx);
+  }
+  friend bool operator==(const SkbFree&, const SkbFree&) = default;
+};
+
+// skb_clone() of an skb the stack holds.
+struct SkbClone {
+  static constexpr std::string_view kName = "skb_clone";
+  uint8_t skb = 0;
+  template <class V> void visit(V&& v) { v.u8("skb", skb); }
+  friend bool operator==(const SkbClone&, const SkbClone&) = default;
+};
+
+// A page_pool ring producer inside producer_lock finishes: the `ring` statistic and
+// page_pool_producer_unlock().
+struct PpProducerUnlock {
+  static constexpr std::string_view kName = "pp_producer_unlock";
+  uint8_t pick = 0;
+  template <class V> void visit(V&& v) { v.u8("pick", pick); }
+  friend bool operator==(const PpProducerUnlock&, const PpProducerUnlock&) = default;
+};
+
 using Event = std::variant<Tick, RcuQs, RunDeferred, PageAlloc, FragAlloc, BufFree, DmaMap,
-                           DmaAllocCoherent, DmaMappingError, DmaUnmap, DmaSync, DeviceUnbind>;
+                           DmaAllocCoherent, DmaMappingError, DmaUnmap, DmaSync, DeviceUnbind,
+                           DriverOpen, NapiPoll, DriverStop, DriverFault, SkbFree, SkbClone,
+                           PpProducerUnlock>;
 inline constexpr size_t kEventKinds = std::variant_size_v<Event>;
 
 std::string_view event_name(const Event& event);

@@ -122,13 +122,6 @@ bool DmaClient::apply(const DmaSync& e) {
   return true;
 }
 
-bool DmaClient::apply(const DeviceUnbind& e) {
-  const DeviceId dev = resolve_dev(e.dev);
-  if (!dma_.bound(dev)) return false;
-  dma_.device_unbind(dev, kActor);
-  return true;
-}
-
 void DmaClient::teardown() {
   for (Record& r : records_) {
     if (!r.live || !dma_.bound(r.handle.dev) || !r.handle.id.valid()) continue;
@@ -137,8 +130,6 @@ void DmaClient::teardown() {
     r.live = false;
   }
   while (!buffers_.empty()) apply(BufFree{0, 0});
-  for (DeviceId dev = 0; dev < kernel_.topology().devices; dev++)
-    if (dma_.bound(dev)) dma_.device_unbind(dev, kActor);
 }
 
 }  // namespace inflight

@@ -10,7 +10,7 @@
 //
 // Lifecycle: buffers and mappings come and go with events; at teardown (World::finish)
 // it behaves like a correct remove(): every mapping it believes live on a bound device
-// is unmapped with the recorded arguments, every buffer freed, then the devices unbind.
+// is unmapped with the recorded arguments and every buffer freed (World then unbinds).
 #pragma once
 
 #include <boost/container/static_vector.hpp>
@@ -36,7 +36,6 @@ class DmaClient {
   bool apply(const DmaMappingError& e);
   bool apply(const DmaUnmap& e);
   bool apply(const DmaSync& e);
-  bool apply(const DeviceUnbind& e);
 
   void teardown();
 

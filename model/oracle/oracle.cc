@@ -64,6 +64,12 @@ bool Oracle::page_put(PageId page, std::string_view actor) {
   PageState& p = pages_[page];
   MODEL_ASSERT(p.refcount > 0);
   if (--p.refcount > 0) return false;
+  if (p.pp_owner != 0)
+    kernel_.report(Violation::pp_page_freed_in_flight,
+                   fmt::format("{} in {}", violation_summary(Violation::pp_page_freed_in_flight), actor),
+                   fmt::format("{} frees a page to the page allocator while it is in flight for "
+                               "page_pool {} [page={}]",
+                               actor, p.pp_owner & 0xFFFF, page.slot));
   const uint64_t start = page_phys(page), end = start + (uint64_t{kPageSize} << p.order);
   mappings_.for_each([&](MappingId, const MappingState& m) {
     if (m.phys < end && start < m.phys + m.size)
@@ -74,6 +80,12 @@ bool Oracle::page_put(PageId page, std::string_view actor) {
   });
   pages_.free(page);
   return true;
+}
+
+int Oracle::pages_owned_by(uint32_t owner) const {
+  int n = 0;
+  pages_.for_each([&](PageId, const PageState& p) { n += p.pp_owner == owner ? 1 : 0; });
+  return n;
 }
 
 bool Oracle::syncs_cpu_cache(const MappingState& m) const {

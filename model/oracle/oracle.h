@@ -44,6 +44,9 @@ using Verdicts = std::bitset<64>;  // Violation kinds one call produced
 struct PageState {
   uint8_t order = 0;
   uint32_t refcount = 0;
+  // The page_pool the page is in flight for (page->pp with PP_SIGNATURE set), as a
+  // packed pool handle; 0 when the page belongs to no pool.
+  uint32_t pp_owner = 0;
 };
 
 struct MappingState {
@@ -73,6 +76,18 @@ class Oracle {
   void page_get(PageId page, std::string_view actor);
   bool page_put(PageId page, std::string_view actor);
   int live_pages() const { return pages_.live(); }
+  // page_pool_set_pp_info() / page_pool_clear_pp_info(): the page enters or leaves a
+  // pool's ownership. Freeing a page that is still owned is a finding (page_put).
+  void set_pp_owner(PageId page, uint32_t owner) {
+    if (pages_.alive(page)) pages_[page].pp_owner = owner;  // a freed page owns nothing
+  }
+  uint32_t pp_owner(PageId page) const { return pages_.alive(page) ? pages_[page].pp_owner : 0; }
+  // Pages really out for a pool: the ground truth of its in-flight count.
+  int pages_owned_by(uint32_t owner) const;
+  template <class F>
+  void for_each_page(F&& f) const {
+    pages_.for_each(f);
+  }
 
   // ---- device state ----
   bool device_bound(DeviceId dev) const { return bound_[dev]; }

@@ -1,0 +1,67 @@
+// model/drivers/driver.h
+//
+// A driver model: what a NIC driver does in open / poll / stop / remove, against the
+// whole world. A reviewer expresses a driver under review as one file implementing this
+// interface plus one line in registry.cc; every front end then drives it
+// (docs/driver-models.md).
+//
+// Contexts: open, stop and remove run in process context (rtnl held); poll runs in
+// softirq on the CPU its queue's NAPI is steered to; World sets the context before
+// calling. Each call returns false when its guard does not hold (the event is skipped).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string_view>
+
+#include "model/core/kernel.h"
+
+namespace inflight {
+
+class Dma;
+class Napis;
+class Oracle;
+class PageAllocator;
+class PagePools;
+class Skbs;
+
+// What a driver may use: the kernel services it calls.
+struct DriverEnv {
+  Kernel& kernel;
+  Oracle& oracle;
+  PageAllocator& pages;
+  Dma& dma;
+  Napis& napis;
+  PagePools& pools;
+  Skbs& skbs;
+  bool faults;  // driver faults (fuzzer actions that break the driver's contract) enabled
+};
+
+// The XDP verdict (or driver path) a poll takes for the frame it receives.
+enum class RxAction : uint8_t { pass, drop, cache, cache_release, count };
+
+class Driver {
+ public:
+  virtual ~Driver() = default;
+  virtual std::string_view name() const = 0;
+  virtual DeviceId dev() const = 0;
+  virtual int queues() const = 0;
+  virtual uint8_t queue_cpu(int queue) const = 0;
+
+  virtual bool open() = 0;                                // ndo_open
+  virtual bool poll(int queue, RxAction action) = 0;      // one NAPI poll of a queue
+  virtual bool stop() = 0;                                // ndo_stop
+  virtual void remove() = 0;                              // driver remove (unbind)
+  // A driver fault: returns a page it already gave back (double put). Only when enabled.
+  virtual bool fault_double_put(int queue) = 0;
+};
+
+struct DriverModel {
+  std::string_view name;
+  std::string_view what;
+  std::unique_ptr<Driver> (*make)(DriverEnv env);
+};
+std::span<const DriverModel> driver_models();  // registry.cc
+
+}  // namespace inflight

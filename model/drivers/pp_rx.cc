@@ -1,0 +1,106 @@
+#include "model/drivers/pp_rx.h"
+
+#include "model/net/skb.h"
+
+namespace inflight {
+
+PpRxDriver::PpRxDriver(DriverEnv env) : env_(env), queues_(env.kernel.topology().rx_queues) {
+  for (int i = 0; i < queues_; i++) q_[static_cast<size_t>(i)].napi = env_.napis.add(queue_cpu(i));
+}
+
+uint8_t PpRxDriver::queue_cpu(int queue) const {
+  return static_cast<uint8_t>(queue % env_.kernel.topology().cpus);
+}
+
+bool PpRxDriver::open() {
+  if (open_ || !env_.dma.bound(dev()) || env_.pools.live() + queues_ > kMaxPools) return false;
+  env_.dma.set_driver(dev(), kName);
+  for (int i = 0; i < queues_; i++) {
+    Queue& q = q_[static_cast<size_t>(i)];
+    PagePoolParams params;
+    params.dev = dev();
+    params.napi = q.napi;
+    params.netdev = kName;
+    q.pool = env_.pools.create(params);
+    q.last_returned = PageId{};
+    env_.napis.enable(q.napi);
+  }
+  open_ = true;
+  env_.kernel.log("{}: ndo_open ({} queues)", kName, queues_);
+  return true;
+}
+
+bool PpRxDriver::poll(int queue, RxAction action) {
+  Queue& q = q_[static_cast<size_t>(queue)];
+  // A poll that may recycle into the ring would spin on another CPU's producer lock.
+  if (!open_ || !env_.pools.can_alloc(q.pool) || env_.pools.producer_busy(q.pool)) return false;
+  env_.napis.begin_poll(q.napi, queue_cpu(queue));
+  if (action == RxAction::cache_release) {
+    if (!q.cache.empty()) {
+      const PageId page = q.cache.back();
+      q.cache.pop_back();
+      env_.pools.put(page, true, false, kName);  // page_pool_recycle_direct()
+      q.last_returned = page;
+    }
+    env_.napis.end_poll(q.napi);
+    return true;
+  }
+  const PageId page = env_.pools.alloc(q.pool, kName);
+  if (page.valid()) {
+    if (action == RxAction::pass && !env_.skbs.full()) {
+      env_.skbs.build_and_deliver(page, true, kName);
+    } else if (action == RxAction::cache && q.cache.size() < kCacheSize) {
+      q.cache.push_back(page);
+      env_.kernel.log("{}: page {} kept in the driver page cache", kName, page.slot);
+    } else {
+      env_.pools.put(page, true, false, kName);  // XDP_DROP: page_pool_recycle_direct()
+      q.last_returned = page;
+    }
+  }
+  env_.napis.end_poll(q.napi);
+  return true;
+}
+
+bool PpRxDriver::stop() {
+  if (!open_) return false;
+  for (int i = 0; i < queues_; i++)  // the cache release would spin on a producer lock
+    if (env_.pools.producer_busy(q_[static_cast<size_t>(i)].pool)) return false;
+  env_.kernel.log("{}: ndo_stop", kName);
+  for (int i = 0; i < queues_; i++) env_.napis.disable(q_[static_cast<size_t>(i)].napi);
+  for (int i = 0; i < queues_; i++) {
+    Queue& q = q_[static_cast<size_t>(i)];
+    if (env_.kernel.bug(Bug::driver_destroy_before_cache_drain)) {
+      // BUG VARIANT driver_destroy_before_cache_drain: the pool is destroyed first and the
+      // driver cache is released through the non-recycle path, put_page(), which never
+      // tells the pool (mlx5e before "mlx5: more strict use of page_pool API").
+      env_.pools.destroy(q.pool, kName);
+      for (const PageId page : q.cache) env_.pages.put_page(page, kName);
+    } else {
+      for (const PageId page : q.cache) env_.pools.put(page, false, false, kName);
+      env_.pools.destroy(q.pool, kName);
+    }
+    q.cache.clear();
+    q.last_returned = PageId{};
+  }
+  open_ = false;
+  return true;
+}
+
+void PpRxDriver::remove() {
+  if (open_) stop();
+  // unregister_netdev(): slow.netdev goes away for the pools still shutting down.
+  for (int i = 0; i < queues_; i++) env_.pools.netdev_gone(q_[static_cast<size_t>(i)].pool);
+}
+
+bool PpRxDriver::fault_double_put(int queue) {
+  Queue& q = q_[static_cast<size_t>(queue)];
+  if (!env_.faults || !open_ || !q.last_returned.valid() || env_.pools.producer_busy(q.pool))
+    return false;
+  // Only while the pool still has the page (cache or ring): a second put of it.
+  if (env_.oracle.pp_owner(q.last_returned) != pack_pool(q.pool)) return false;
+  env_.kernel.log("{}: driver fault: page {} put twice", kName, q.last_returned.slot);
+  env_.pools.put(q.last_returned, true, false, kName);
+  return true;
+}
+
+}  // namespace inflight

@@ -1,0 +1,57 @@
+// model/drivers/pp_rx.h
+//
+// A page_pool RX driver with XDP: one page_pool and one NAPI per RX queue; every poll
+// receives one frame into a pool page and runs the XDP verdict: PASS builds an skb
+// marked for recycling and hands it up the stack, DROP recycles the page directly, and
+// the driver keeps a small page cache of its own (as mlx5e did) that it fills and
+// releases back to the pool.
+// Teardown (ndo_stop): napi_disable on every queue, release the driver cache through the
+// page_pool API, then page_pool_destroy. Remove (unbind): stop if open, then the netdev
+// goes away (the pools' stall warnings may print).
+// Bug variant here: driver_destroy_before_cache_drain (R11): destroy first, then free
+// the cached pages with put_page behind the pool's back.
+#pragma once
+
+#include <boost/container/static_vector.hpp>
+
+#include <array>
+
+#include "model/drivers/driver.h"
+#include "model/net/napi.h"
+#include "model/net/page_pool.h"
+
+namespace inflight {
+
+class PpRxDriver : public Driver {
+ public:
+  static constexpr std::string_view kName = "pp_rx";
+  static constexpr int kMaxQueues = 2;
+  static constexpr size_t kCacheSize = 4;
+
+  explicit PpRxDriver(DriverEnv env);
+
+  std::string_view name() const override { return kName; }
+  DeviceId dev() const override { return 0; }
+  int queues() const override { return queues_; }
+  uint8_t queue_cpu(int queue) const override;
+
+  bool open() override;
+  bool poll(int queue, RxAction action) override;
+  bool stop() override;
+  void remove() override;
+  bool fault_double_put(int queue) override;
+
+ private:
+  struct Queue {
+    NapiId napi = kNoNapi;
+    PoolId pool;
+    boost::container::static_vector<PageId, kCacheSize> cache;  // the driver's page cache
+    PageId last_returned;
+  };
+  DriverEnv env_;
+  int queues_;
+  bool open_ = false;
+  std::array<Queue, kMaxQueues> q_{};
+};
+
+}  // namespace inflight

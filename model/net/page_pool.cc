@@ -1,0 +1,375 @@
+#include "model/net/page_pool.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "model/world.h"
+
+namespace inflight {
+
+namespace {
+constexpr std::string_view kDmaMapActor = "page_pool_dma_map";
+constexpr std::string_view kReturnActor = "page_pool_return_netmem";
+}  // namespace
+
+PoolId PagePools::create(const PagePoolParams& params) {
+  MODEL_ASSERT(!pools_.full());
+  MODEL_ASSERT(!params.dma_map || params.dma_dir != DmaDir::to_device);  // -EINVAL
+  const PoolId id = pools_.alloc();
+  PagePool& pool = pools_[id];
+  pool.p = params;
+  pool.napi = params.napi;
+  pool.dma_sync = params.dma_map && params.dma_sync_dev;
+  pool.ring_size = kernel_.topology().pp_ring_size;
+  // Serial-number arithmetic must survive wrap-around (spec §1.3).
+  const uint32_t base = kernel_.topology().pp_counter_wrap ? 0xFFFFFFF0u : 0u;
+  pool.hold_count = base;
+  pool.release_count = base;
+  kernel_.log("page_pool_create: pool {} [dev={}] [napi={}] [ring={}] [hold=release={}]", id.slot,
+              params.dev, params.napi, pool.ring_size, base);
+  return id;
+}
+
+PagePool* PagePools::lookup(PoolId id, std::string_view actor) {
+  if (pools_.alive(id)) return &pools_[id];
+  kernel_.report(Violation::use_after_free, fmt::format("access to a freed page_pool in {}", actor),
+                 fmt::format("{} uses page_pool {} after it was freed", actor, id.slot));
+  return nullptr;
+}
+
+bool PagePools::can_alloc(PoolId id) const {
+  return pools_.alive(id) && !pools_[id].destroying && dma_.bound(pools_[id].p.dev);
+}
+
+PageId PagePools::alloc(PoolId id, std::string_view actor) {
+  MODEL_ASSERT(can_alloc(id));
+  PagePool& pool = pools_[id];
+  // Fast path: the lockless cache (caller is the owner, R-C1).
+  if (pool.cache.empty() && !pool.ring.empty()) {
+    // Refill: consume up to PP_ALLOC_CACHE_REFILL entries from the ring.
+    while (!pool.ring.empty() && pool.cache.size() < kRefill) {
+      pool.cache.push_back(pool.ring.front());
+      pool.ring.erase(pool.ring.begin());
+    }
+    pool.stat_refill++;
+  } else if (!pool.cache.empty()) {
+    pool.stat_fast++;
+  }
+  if (!pool.cache.empty()) {
+    const PageId page = pool.cache.back();
+    pool.cache.pop_back();
+    info_[page.slot].pp_ref_count = 1;
+    kernel_.log("{}: page_pool_alloc_pages pool {} -> page {} (cache)", actor, id.slot, page.slot);
+    return page;
+  }
+  // Slow path: fresh pages, mapped, tracked and counted in hold_count.
+  PageId first;
+  for (uint32_t i = 0; i < kSlowBulk; i++) {
+    const PageId page = pages_.alloc_pages(0);
+    if (!page.valid()) break;
+    DmaHandle handle;
+    if (pool.p.dma_map) {
+      handle = dma_.map(pool.p.dev, page, 0, kPageSize, pool.p.dma_dir, kDmaAttrs, kDmaMapActor);
+      if (dma_.mapping_error(handle)) {  // not counted in hold_count
+        pages_.put_page(page, kDmaMapActor);
+        continue;
+      }
+      if (!kernel_.bug(Bug::page_pool_unmap_after_unbind)) {
+        pool.dma_mapped.push_back(PagePool::Mapped{page, handle});
+      } else {
+        // BUG VARIANT page_pool_unmap_after_unbind: before ee62ce7a1d90 the pool did not
+        // track its mappings; a page is unmapped only when it comes back.
+      }
+      if (pool.dma_sync)
+        dma_.sync(handle, handle.dma_addr, pool.p.max_len, pool.p.dma_dir, false,
+                  "page_pool_dma_sync_for_device");
+    }
+    info_[page.slot] = PpPageInfo{handle, 1};
+    oracle_.set_pp_owner(page, pack_pool(id));  // page_pool_set_pp_info()
+    pool.hold_count++;
+    pool.stat_slow++;
+    if (!first.valid())
+      first = page;
+    else
+      pool.cache.push_back(page);
+  }
+  kernel_.log("{}: page_pool_alloc_pages pool {} -> page {} (slow) [hold={}]", actor, id.slot,
+              first.valid() ? first.slot : -1, pool.hold_count);
+  return first;
+}
+
+bool PagePools::napi_local(const PagePool& pool) const {
+  // page_pool_napi_local(): softirq only; this CPU is pool->cpuid or the linked NAPI's
+  // list_owner.
+  if (kernel_.context() != Context::softirq) return false;
+  const int cpu = kernel_.cpu();
+  if (pool.cpuid == cpu) return true;
+  return pool.napi != kNoNapi && napis_.get(pool.napi).list_owner == cpu;
+}
+
+bool PagePools::put_would_block(PageId page, bool allow_direct) const {
+  const PoolId id = unpack_pool(oracle_.pp_owner(page));
+  if (!pools_.alive(id)) return false;
+  const PagePool& pool = pools_[id];
+  if (pool.producer_cpu < 0) return false;
+  if (info_[page.slot].pp_ref_count > 1) return false;
+  const bool recyclable = oracle_.page(page).refcount == 1;
+  const bool direct = allow_direct || napi_local(pool);
+  return recyclable && !(direct && pool.cache.size() < kCacheSize);
+}
+
+void PagePools::put(PageId page, bool allow_direct, bool split, std::string_view actor) {
+  if (!oracle_.page_alive(page)) {
+    kernel_.report(Violation::use_after_free, fmt::format("put of a freed page to a page_pool in {}", actor),
+                   fmt::format("{} puts page {} which was already freed", actor, page.slot));
+    return;
+  }
+  const uint32_t owner = oracle_.pp_owner(page);
+  const PoolId id = unpack_pool(owner);
+  PagePool* pool = lookup(id, actor);
+  if (!pool) return;
+  // Ground truth: a page the pool already holds is not the caller's to give back.
+  const bool held = std::find(pool->cache.begin(), pool->cache.end(), page) != pool->cache.end() ||
+                    std::find(pool->ring.begin(), pool->ring.end(), page) != pool->ring.end();
+  if (held)
+    kernel_.report(Violation::pp_double_release,
+                   fmt::format("page returned to its page_pool while the pool holds it in {}", actor),
+                   fmt::format("{} puts page {} into page_pool {} which already holds it", actor,
+                               page.slot, id.slot));
+  // page_pool_unref_and_test(): only the holder of the last pp reference goes on.
+  PpPageInfo& info = info_[page.slot];
+  if (info.pp_ref_count > 1) {
+    info.pp_ref_count--;
+    return;
+  }
+  info.pp_ref_count = 1;  // re-armed for the next user
+  allow_direct = allow_direct || napi_local(*pool);
+  const bool recyclable = oracle_.page(page).refcount == 1;
+  if (!recyclable) {
+    pool->stat_released_refcnt++;
+    kernel_.log("{}: page {} not recyclable (refcount {}): leaves page_pool {}", actor, page.slot,
+                oracle_.page(page).refcount, id.slot);
+    return_page(id, page, actor);
+    return;
+  }
+  if (pool->dma_sync)
+    dma_.sync(info.dma, info.dma.dma_addr, pool->p.max_len, pool->p.dma_dir, false,
+              "page_pool_dma_sync_for_device");
+  if (allow_direct && pool->cache.size() < kCacheSize) {
+    pool->cache.push_back(page);
+    pool->stat_cached++;
+    kernel_.log("{}: page {} recycled into page_pool {} alloc cache", actor, page.slot, id.slot);
+    return;
+  }
+  // page_pool_recycle_in_ring(): lock, produce; the statistic and unlock may come later.
+  MODEL_ASSERT(pool->producer_cpu < 0);
+  if (pool->ring.size() >= pool->ring_size) {
+    pool->stat_ring_full++;
+    kernel_.log("{}: page_pool {} ring full: page {} leaves", actor, id.slot, page.slot);
+    return_page(id, page, actor);
+    return;
+  }
+  pool->ring.push_back(page);
+  kernel_.log("{}: page {} produced into page_pool {} ring [{}/{}]{}", actor, page.slot, id.slot,
+              pool->ring.size(), pool->ring_size, split ? " (producer lock held)" : "");
+  if (split)
+    pool->producer_cpu = static_cast<int8_t>(kernel_.cpu());
+  else
+    pool->stat_ring++;
+}
+
+bool PagePools::producer_unlock_pending() const {
+  bool pending = false;
+  pools_.for_each([&](PoolId, const PagePool& p) { pending = pending || p.producer_cpu >= 0; });
+  return pending;
+}
+
+void PagePools::producer_unlock(uint8_t pick) {
+  int n = 0;
+  pools_.for_each([&](PoolId, const PagePool& p) { n += p.producer_cpu >= 0 ? 1 : 0; });
+  MODEL_ASSERT(n > 0);
+  int want = pick % n;
+  pools_.for_each([&](PoolId id, PagePool& p) {
+    if (p.producer_cpu < 0 || want-- != 0) return;
+    p.stat_ring++;  // still inside the lock: pool memory
+    p.producer_cpu = -1;
+    kernel_.log("page_pool_producer_unlock: pool {}", id.slot);
+  });
+}
+
+void PagePools::producer_unlock_all() {
+  while (producer_unlock_pending()) producer_unlock(0);
+}
+
+void PagePools::return_page(PoolId id, PageId page, std::string_view actor) {
+  PagePool& pool = pools_[id];
+  if (oracle_.pp_owner(page) != pack_pool(id))
+    kernel_.report(Violation::pp_double_release,
+                   fmt::format("page released from its page_pool twice in {}", actor),
+                   fmt::format("{} releases page {} from page_pool {} again [hold={}] [release={}]",
+                               actor, page.slot, id.slot, pool.hold_count, pool.release_count));
+  PpPageInfo& info = info_[page.slot];
+  if (pool.p.dma_map) {
+    if (kernel_.bug(Bug::page_pool_unmap_after_unbind)) {
+      // BUG VARIANT page_pool_unmap_after_unbind: unmap whatever address is stored,
+      // whenever the page comes back, bound device or not (before ee62ce7a1d90).
+      const DmaHandle stored = info.dma.id.valid() ? info.dma : DmaHandle{pool.p.dev, 0, {}};
+      dma_.unmap(stored, kPageSize, pool.p.dma_dir, DmaType::single, kReturnActor);
+    } else {
+      // __page_pool_release_netmem_dma(): only the path that wins the xarray cmpxchg
+      // unmaps; after the destroy scrub the entry is gone and late returns skip.
+      for (auto it = pool.dma_mapped.begin(); it != pool.dma_mapped.end(); ++it) {
+        if (it->page != page) continue;
+        const DmaHandle handle = it->handle;
+        pool.dma_mapped.erase(it);
+        dma_.unmap(handle, kPageSize, pool.p.dma_dir, DmaType::single, kReturnActor);
+        break;
+      }
+    }
+    info.dma = DmaHandle{};
+  }
+  pool.release_count++;
+  // This may have been the last page: from here on nothing touches the pool.
+  kernel_.log("{}: page {} leaves page_pool {} [release={}]", actor, page.slot, id.slot,
+              pool.release_count);
+  oracle_.set_pp_owner(page, 0);  // page_pool_clear_pp_info()
+  info = PpPageInfo{};
+  pages_.put_page(page, kReturnActor);
+}
+
+int32_t PagePools::release(PoolId id, bool* blocked) {
+  PagePool& pool = pools_[id];
+  // page_pool_scrub(): the cache once, the DMA scrub once, the ring every time.
+  if (pool.destroy_count == 0) {
+    while (!pool.cache.empty()) {
+      const PageId page = pool.cache.back();
+      pool.cache.pop_back();
+      return_page(id, page, "page_pool_empty_alloc_cache_once");
+    }
+  }
+  const bool first_pass = pool.destroy_count++ == 0;
+  if (first_pass && pool.p.dma_map && !kernel_.bug(Bug::page_pool_unmap_after_unbind)) {
+    pool.dma_sync = false;
+    for (const PagePool::Mapped& m : pool.dma_mapped) {
+      dma_.unmap(m.handle, kPageSize, pool.p.dma_dir, DmaType::single, "page_pool_scrub");
+      info_[m.page.slot].dma = DmaHandle{};
+    }
+    pool.dma_mapped.clear();
+  }
+  while (!pool.ring.empty()) {
+    const PageId page = pool.ring.front();
+    pool.ring.erase(pool.ring.begin());
+    if (oracle_.page_alive(page) && oracle_.page(page).refcount != 1)
+      kernel_.log("page_pool_empty_ring() page_pool refcnt {} violation",
+                  oracle_.page(page).refcount);
+    return_page(id, page, "page_pool_empty_ring");
+  }
+  const int32_t inflight = PagePools::inflight(pool);
+  if (inflight < 0) kernel_.log("WARNING: Negative({}) inflight packet-pages", inflight);
+  // The producer-lock barrier: a producer still inside keeps the pool alive.
+  *blocked = pool.producer_cpu >= 0;
+  if (inflight == 0 && !*blocked) free_pool(id);
+  return inflight;
+}
+
+void PagePools::free_pool(PoolId id) {
+  kernel_.log("__page_pool_destroy: page_pool {} freed", id.slot);
+  pools_.free(id);
+}
+
+void PagePools::destroy(PoolId id, std::string_view actor) {
+  PagePool* pool = lookup(id, actor);
+  if (!pool) return;
+  if (--pool->user_count > 0) return;
+  pool->destroying = true;
+  // page_pool_disable_direct_recycling(): the NAPI must already be disabled.
+  pool->cpuid = -1;
+  if (pool->napi != kNoNapi && napis_.enabled(pool->napi))
+    kernel_.log("WARNING: page_pool_disable_direct_recycling: NAPI {} still enabled", pool->napi);
+  pool->napi = kNoNapi;
+  kernel_.log("{}: page_pool_destroy pool {} [inflight={}]", actor, id.slot,
+              PagePools::inflight(*pool));
+  bool blocked = false;
+  const int32_t inflight = release(id, &blocked);
+  if (inflight == 0 && !blocked) return;  // freed
+  pool->defer_start = kernel_.now_ms();
+  pool->defer_warn = kernel_.now_ms() + kDeferWarnIntervalMs;
+  kernel_.queue_delayed_work("page_pool_release_retry", page_pool_release_retry, pack_pool(id),
+                             blocked ? 0 : kDeferTimeMs);
+}
+
+void PagePools::retry(PoolId id) {
+  PagePool* pool = lookup(id, "page_pool_release_retry");
+  if (!pool) return;
+  bool blocked = false;
+  const int32_t inflight = release(id, &blocked);
+  if (!blocked) {
+    if (kernel_.bug(Bug::page_pool_negative_inflight_retry_forever)) {
+      // BUG VARIANT page_pool_negative_inflight_retry_forever: before 43130d02baa1 only
+      // inflight == 0 stopped the worker; a negative count reschedules it forever.
+      if (inflight == 0) return;
+    } else if (inflight <= 0) {
+      return;  // freed, or a driver bug drove it negative: stop, the pool leaks
+    }
+  }
+  if (!blocked && inflight <= 0 && !pool->livelock_reported) {
+    // P4: after destroy no page enters the pool, so inflight can only fall; a worker
+    // that reschedules at or below zero waits for nothing.
+    pool->livelock_reported = true;
+    kernel_.report(Violation::pp_retry_livelock,
+                   "page_pool_release_retry reschedules with inflight <= 0",
+                   fmt::format("page_pool_release_retry reschedules for page_pool {} with "
+                               "inflight {} [hold={}] [release={}]",
+                               id.slot, inflight, pool->hold_count, pool->release_count));
+  }
+  if (!blocked && pool->netdev_gone && kernel_.now_ms() >= pool->defer_warn) {
+    kernel_.log("page_pool_release_retry() stalled pool shutdown: id {}, {} inflight {} sec",
+                id.slot, inflight, (kernel_.now_ms() - pool->defer_start) / 1000);
+    pool->defer_warn = kernel_.now_ms() + kDeferWarnIntervalMs;
+  }
+  kernel_.queue_delayed_work("page_pool_release_retry", page_pool_release_retry, pack_pool(id),
+                             blocked ? 0 : kDeferTimeMs);
+}
+
+void page_pool_release_retry(World& world, uint32_t arg) {
+  world.page_pools().retry(unpack_pool(arg));
+}
+
+void PagePools::check() {
+  pools_.for_each([&](PoolId id, PagePool& pool) {
+    if (pool.mismatch_reported) return;
+    const int real = oracle_.pages_owned_by(pack_pool(id));
+    const int32_t counted = inflight(pool);
+    if (real == counted) return;
+    pool.mismatch_reported = true;
+    kernel_.report(Violation::pp_inflight_mismatch,
+                   fmt::format("{} ({})", violation_summary(Violation::pp_inflight_mismatch),
+                               counted < 0 ? "negative" : counted > real ? "counted pages lost"
+                                                                         : "pages not counted"),
+                   fmt::format("page_pool {} counts inflight {} [hold={}] [release={}] but {} "
+                               "pages are really out",
+                               id.slot, counted, pool.hold_count, pool.release_count, real));
+  });
+}
+
+void PagePools::final_check() {
+  pools_.for_each([&](PoolId id, const PagePool& pool) {
+    kernel_.report(Violation::pp_pool_leak,
+                   fmt::format("page_pool never freed ({})", pool.destroying ? "destroyed, inflight "
+                                                                               "never drained"
+                                                                             : "never destroyed"),
+                   fmt::format("page_pool {} still allocated at the end [inflight={}] [hold={}] "
+                               "[release={}] [destroy passes={}]",
+                               id.slot, inflight(pool), pool.hold_count, pool.release_count,
+                               pool.destroy_count));
+  });
+  oracle_.for_each_page([&](PageId page, const PageState& p) {
+    if (p.pp_owner != 0 && !pools_.alive(unpack_pool(p.pp_owner)))
+      kernel_.report(Violation::use_after_free, "page owned by a freed page_pool",
+                     fmt::format("page {} still names page_pool {} which was freed", page.slot,
+                                 p.pp_owner & 0xFFFF));
+  });
+}
+
+}  // namespace inflight

@@ -1,0 +1,183 @@
+// model/net/page_pool.h
+//
+// Executable specification of the page_pool recycling protocol (spec §1).
+// Models: net/core/page_pool.c, include/net/page_pool/helpers.h, the pp parts of
+// net/core/skbuff.c (napi_pp_put_page).
+//
+// Page lifecycle (owner as the oracle sees it, oracle PageState::pp_owner):
+//   alloc:   page allocator -> pool (hold_count++, DMA-mapped, tracked) -> caller
+//   put:     caller -> alloc cache (direct) | ptr_ring | leaves the pool
+//   leave:   unmap (unless the destroy scrub already did) -> release_count++ -> put_page
+//   destroy: user_cnt drop, direct recycling disabled, cache drained and DMA scrubbed
+//            once, ring drained every pass; the pool is freed when inflight reaches 0,
+//            else page_pool_release_retry runs every DEFER_TIME (1 s) and warns every
+//            60 s once the netdev is gone.
+// inflight = (s32)(hold_count - release_count): serial-number arithmetic, right across
+// wrap-around (spec §1.3); Topology::pp_counter_wrap starts both counters near 2^32.
+//
+// Windows (spec §1.5 step 4, §1.8 step 3): a put into the ptr_ring takes the producer
+// lock and stores the page in one step and leaves the lock held; the statistics update
+// and unlock are a second step (PpProducerUnlock). The page is consumable by refill or
+// drain in between, and no release pass can pass its producer-lock barrier meanwhile:
+// the retry work then re-runs at once, as the kernel's spin would.
+//
+// Simplifications (each departs from the section named):
+// - order-0 pages, no frag API (§1.7), no NUMA waiving (§1.4.2), no PP_FLAG_SYSTEM_POOL;
+// - the slow path allocates kSlowBulk (4) pages, not 64 (§1.4.3), to fit the model's
+//   page table; ptr_ring capacity is Topology::pp_ring_size, not pool_size;
+// - pool->cpuid is -1 (page_pool_create), so napi-local comes from list_owner only, and
+//   the three reads of the napi-local test are one step (§1.5 step 2; TODO issue 3);
+// - synchronize_net() in the DMA scrub has no effect: no recycler runs inside a step;
+// - the xarray dma_mapped is a bounded list; its index is the list position.
+// Bug variants here: page_pool_negative_inflight_retry_forever (R5),
+// page_pool_unmap_after_unbind (R6).
+#pragma once
+
+#include <boost/container/static_vector.hpp>
+
+#include <cstdint>
+#include <string_view>
+
+#include "model/core/ids.h"
+#include "model/core/kernel.h"
+#include "model/dma/dma_api.h"
+#include "model/net/napi.h"
+
+namespace inflight {
+
+struct PoolTag;
+using PoolId = Handle<PoolTag>;
+inline constexpr int kMaxPools = 4;
+inline constexpr int kMaxRing = 64;
+
+// A pool handle packed for the oracle's page ownership (0 = none).
+inline uint32_t pack_pool(PoolId id) { return (uint32_t{id.gen} << 16) | id.slot; }
+inline PoolId unpack_pool(uint32_t v) {
+  return PoolId{static_cast<uint16_t>(v & 0xFFFF), static_cast<uint16_t>(v >> 16)};
+}
+
+struct PagePoolParams {
+  DeviceId dev = 0;
+  DmaDir dma_dir = DmaDir::from_device;  // PP_FLAG_DMA_MAP requires FROM_DEVICE or BIDIRECTIONAL
+  bool dma_map = true;                   // PP_FLAG_DMA_MAP
+  bool dma_sync_dev = true;              // PP_FLAG_DMA_SYNC_DEV
+  uint32_t max_len = 2048;
+  NapiId napi = kNoNapi;                 // p.napi
+  std::string_view netdev;               // the owning driver, for messages
+};
+
+struct PagePool {
+  PagePoolParams p;
+  int8_t cpuid = -1;                     // kernel: cpuid
+  NapiId napi = kNoNapi;                 // kernel: p.napi, cleared by disable_direct_recycling
+  uint32_t hold_count = 0;               // kernel: pages_state_hold_cnt
+  uint32_t release_count = 0;            // kernel: pages_state_release_cnt
+  bool dma_sync = false;                 // kernel: dma_sync
+  boost::container::static_vector<PageId, 128> cache;   // kernel: alloc.cache
+  boost::container::static_vector<PageId, kMaxRing> ring;  // kernel: ring (FIFO)
+  uint32_t ring_size = 16;
+  int8_t producer_cpu = -1;              // a producer holds producer_lock (the window)
+  uint32_t user_count = 1;               // kernel: user_cnt
+  uint64_t destroy_count = 0;            // kernel: destroy_cnt
+  bool destroying = false;               // user_cnt reached 0
+  bool netdev_gone = false;              // slow.netdev NULL: the stall warning may print
+  uint64_t defer_start = 0;              // kernel: defer_start (ms)
+  uint64_t defer_warn = 0;               // kernel: defer_warn (ms)
+  bool livelock_reported = false;
+  bool mismatch_reported = false;
+  struct Mapped {
+    PageId page;
+    DmaHandle handle;
+  };
+  boost::container::static_vector<Mapped, kMaxPages> dma_mapped;  // kernel: dma_mapped xarray
+  // Statistics named as the kernel's (page_pool_recycle_stats / alloc_stats).
+  uint32_t stat_fast = 0, stat_slow = 0, stat_refill = 0, stat_cached = 0, stat_ring = 0,
+           stat_ring_full = 0, stat_released_refcnt = 0;
+};
+
+// Per-page pp state (struct page / netmem_desc): which pool, its DMA handle and its
+// pp_ref_count. Indexed by page slot; valid while the oracle says the page is owned.
+struct PpPageInfo {
+  DmaHandle dma;        // kernel: dma_addr (the handle also names the mapping)
+  uint32_t pp_ref_count = 0;
+};
+
+class PagePools {
+ public:
+  static constexpr uint32_t kCacheSize = 128;  // PP_ALLOC_CACHE_SIZE
+  static constexpr uint32_t kRefill = 64;      // PP_ALLOC_CACHE_REFILL
+  static constexpr uint32_t kSlowBulk = 4;     // the model's bulk (kernel: 64)
+  static constexpr uint64_t kDeferTimeMs = 1000;         // DEFER_TIME
+  static constexpr uint64_t kDeferWarnIntervalMs = 60000;  // DEFER_WARN_INTERVAL
+  static constexpr uint32_t kDmaAttrs = kAttrSkipCpuSync;  // | DMA_ATTR_WEAK_ORDERING
+
+  PagePools(Kernel& kernel, Oracle& oracle, PageAllocator& pages, Dma& dma, Napis& napis)
+      : kernel_(kernel), oracle_(oracle), pages_(pages), dma_(dma), napis_(napis) {}
+
+  // Models: page_pool_create(). Process context.
+  PoolId create(const PagePoolParams& params);
+  bool alive(PoolId id) const { return pools_.alive(id); }
+  const PagePool& pool(PoolId id) const { return pools_[id]; }
+  int live() const { return pools_.live(); }
+
+  // Guard: the caller is the pool's owner (its NAPI polling, or process context with the
+  // queue quiesced) and the pool is not being destroyed.
+  bool can_alloc(PoolId id) const;
+  // Models: page_pool_alloc_pages(). Returns an invalid PageId when memory runs out.
+  PageId alloc(PoolId id, std::string_view actor);
+
+  // Whether a put of `page` now would have to wait for another CPU's producer lock.
+  bool put_would_block(PageId page, bool allow_direct) const;
+  // Models: page_pool_put_full_page() (allow_direct false) and page_pool_recycle_direct()
+  // (true); napi_pp_put_page() from the skb free path is the same with false. The pool
+  // comes from the page (page->pp). `split` leaves a ring producer inside its lock.
+  void put(PageId page, bool allow_direct, bool split, std::string_view actor);
+  // Another CPU is inside the pool's producer lock: a put that needs the ring spins.
+  bool producer_busy(PoolId id) const { return pools_.alive(id) && pools_[id].producer_cpu >= 0; }
+  // The second half of a ring produce: the `ring` statistic and the unlock.
+  bool producer_unlock_pending() const;
+  void producer_unlock(uint8_t pick);
+  void producer_unlock_all();
+
+  // Models: page_pool_destroy(). Process context; the pool's NAPI must be disabled.
+  void destroy(PoolId id, std::string_view actor);
+  // The pool's netdev is unregistered (slow.netdev cleared): stall warnings may print.
+  void netdev_gone(PoolId id) {
+    if (alive(id)) pools_[id].netdev_gone = true;
+  }
+
+  // P7 and P4 after every step: inflight equals the pages really out, never negative.
+  void check();
+  // At the end: pools that were never freed.
+  void final_check();
+
+ private:
+  friend void page_pool_release_retry(World& world, uint32_t arg);
+
+  PagePool* lookup(PoolId id, std::string_view actor);
+  static int32_t inflight(const PagePool& pool) {
+    return static_cast<int32_t>(pool.hold_count - pool.release_count);
+  }
+  bool napi_local(const PagePool& pool) const;
+  // Models: page_pool_return_netmem(). May free the pool's last page; it touches the
+  // pool only before the release_count increment.
+  void return_page(PoolId id, PageId page, std::string_view actor);
+  // Models: page_pool_release(). Returns inflight; frees the pool when it is 0 and no
+  // producer is inside the lock. *blocked is set when the barrier could not pass.
+  int32_t release(PoolId id, bool* blocked);
+  void free_pool(PoolId id);
+  void retry(PoolId id);
+
+  Kernel& kernel_;
+  Oracle& oracle_;
+  PageAllocator& pages_;
+  Dma& dma_;
+  Napis& napis_;
+  Table<PagePool, kMaxPools, PoolTag> pools_;
+  std::array<PpPageInfo, kMaxPages> info_{};
+};
+
+// The delayed work item page_pool_release_retry(); arg is the packed pool handle.
+void page_pool_release_retry(World& world, uint32_t arg);
+
+}  // namespace inflight

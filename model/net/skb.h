@@ -1,0 +1,67 @@
+// model/net/skb.h
+//
+// sk_buffs as far as pages travel in them (spec §1.7), and the stack that holds them:
+// a bounded set of skbs delivered up (socket receive queues, the defrag queue) that are
+// freed later, on any CPU, in softirq or process context.
+// Models: net/core/skbuff.c (build_skb, skb_mark_for_recycle, skb_clone,
+// skb_release_data, kfree_skb / napi_consume_skb), napi_pp_put_page().
+//
+// A frag holds a pp reference when the skb is marked pp_recycle and the page is a pp
+// page, else a page reference (the frag ownership invariant). The frags live in the
+// shared info, released once by the last dataref holder.
+// Simplifications: one frag per skb (the head buffer of a pp page); no expand-head,
+// coalesce or segmentation yet (TODO issue 3).
+#pragma once
+
+#include <boost/container/static_vector.hpp>
+
+#include <cstdint>
+
+#include "model/net/page_pool.h"
+
+namespace inflight {
+
+inline constexpr int kMaxSkbs = 16;
+
+struct SkbShinfo {
+  PageId page;             // frags[0]
+  uint32_t dataref = 1;    // kernel: shinfo->dataref
+};
+struct SkbShinfoTag;
+using ShinfoId = Handle<SkbShinfoTag>;
+
+struct Skb {
+  ShinfoId shinfo;
+  bool pp_recycle = false;  // kernel: skb->pp_recycle
+};
+
+class Skbs {
+ public:
+  Skbs(Kernel& kernel, Oracle& oracle, PageAllocator& pages, PagePools& pools)
+      : kernel_(kernel), oracle_(oracle), pages_(pages), pools_(pools) {}
+
+  bool full() const { return held_.size() == held_.capacity() || shinfos_.full(); }
+  size_t held() const { return held_.size(); }
+
+  // Models: build_skb() around `page` + skb_mark_for_recycle() when `recycle`; the skb is
+  // handed up the stack (netif_receive_skb) and held there.
+  void build_and_deliver(PageId page, bool recycle, std::string_view actor);
+  // Models: skb_clone(): a second header sharing the shinfo.
+  bool clone(uint8_t pick);
+  // Models: kfree_skb() of a held skb on the current CPU and context.
+  bool would_block(uint8_t pick) const;
+  bool free(uint8_t pick, bool split);
+  void free_all();
+
+ private:
+  void release_data(const Skb& skb, bool split);
+
+  Kernel& kernel_;
+  Oracle& oracle_;
+  PageAllocator& pages_;
+  PagePools& pools_;
+  Table<SkbShinfo, kMaxSkbs, SkbShinfoTag> shinfos_;
+  boost::container::static_vector<Skb, kMaxSkbs> held_;
+};
+
+}  // namespace inflight
