@@ -146,17 +146,18 @@ bool World::drain(std::string_view phase, bool report) {
 void World::finish() {
   if (finished_) return;
   kernel_.begin_step(step_, 0, Context::process);
-  kernel_.log("finish: no more injected work; draining");
+  kernel_.log("finish: no more injected work; tearing down");
+  // Holders let go first, as at shutdown: producers leave their locks, sockets close and
+  // purge their queues, the driver is removed, the raw DMA client frees what it holds.
+  // Only then can deferred work (pool release retries) drain.
   pools_.producer_unlock_all();
-  const bool drained = drain("finish", true);
-  kernel_.log("finish: tearing down");
-  skbs_.free_all();  // sockets close, queues purge
+  skbs_.free_all();
   driver_->remove();
   client_.teardown();
   pages_.drain_frag_caches("finish");
-  const bool torn_down = drain("teardown", drained);  // a stall already named is not named twice
+  const bool drained = drain("teardown", true);
   for (DeviceId dev = 0; dev < kernel_.topology().devices; dev++) unbind(dev);
-  drain("unbind", drained && torn_down);
+  drain("unbind", drained);  // a stall already named is not named twice
   pools_.check();
   pools_.final_check();
   oracle_.final_check("finish");

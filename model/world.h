@@ -9,10 +9,12 @@
 //
 // apply() runs one event as one step on its CPU; an event whose guard does not hold is
 // skipped and marked in the trace, so every decoded input is a valid scenario.
-// finish() stops injecting work, runs every pending deferred context with time
-// advancing (bounded: kFinishMaxSteps and kFinishMaxMs), tears the actors down as their
-// drivers would, drains again and reports what is left: mappings, IOVA pages, pages, and
-// any deferred context that never became runnable (a stall, named).
+// finish() stops injecting work, lets every holder go as at shutdown (ring producers
+// unlock, the stack frees its skbs, the driver is removed, the DMA client frees what it
+// holds), runs every pending deferred context with time advancing (bounded:
+// kFinishMaxSteps and kFinishMaxMs), unbinds the devices, and reports what is left:
+// pools, mappings, IOVA pages, pages, and any deferred context that never drains (a
+// stall, named).
 #pragma once
 
 #include <span>
