@@ -97,7 +97,7 @@ bool PpRxDriver::fault_double_put(int queue) {
   if (!env_.faults || !open_ || !q.last_returned.valid() || env_.pools.producer_busy(q.pool))
     return false;
   // Only while the pool still has the page (cache or ring): a second put of it.
-  if (env_.oracle.pp_owner(q.last_returned) != pack_pool(q.pool)) return false;
+  if (!env_.pools.holds(q.pool, q.last_returned)) return false;
   env_.kernel.log("{}: driver fault: page {} put twice", kName, q.last_returned.slot);
   env_.pools.put(q.last_returned, true, false, kName);
   return true;

@@ -23,7 +23,7 @@ PoolId PagePools::create(const PagePoolParams& params) {
   pool.dma_sync = params.dma_map && params.dma_sync_dev;
   pool.ring_size = kernel_.topology().pp_ring_size;
   // Serial-number arithmetic must survive wrap-around (spec §1.3).
-  const uint32_t base = kernel_.topology().pp_counter_wrap ? 0xFFFFFFF0u : 0u;
+  const uint32_t base = kernel_.topology().pp_counter_wrap ? 0xFFFFFFFEu : 0u;
   pool.hold_count = base;
   pool.release_count = base;
   kernel_.log("page_pool_create: pool {} [dev={}] [napi={}] [ring={}] [hold=release={}]", id.slot,
@@ -99,6 +99,13 @@ PageId PagePools::alloc(PoolId id, std::string_view actor) {
   return first;
 }
 
+bool PagePools::holds(PoolId id, PageId page) const {
+  if (!pools_.alive(id)) return false;
+  const PagePool& pool = pools_[id];
+  return std::find(pool.cache.begin(), pool.cache.end(), page) != pool.cache.end() ||
+         std::find(pool.ring.begin(), pool.ring.end(), page) != pool.ring.end();
+}
+
 bool PagePools::napi_local(const PagePool& pool) const {
   // page_pool_napi_local(): softirq only; this CPU is pool->cpuid or the linked NAPI's
   // list_owner.
@@ -130,9 +137,7 @@ void PagePools::put(PageId page, bool allow_direct, bool split, std::string_view
   PagePool* pool = lookup(id, actor);
   if (!pool) return;
   // Ground truth: a page the pool already holds is not the caller's to give back.
-  const bool held = std::find(pool->cache.begin(), pool->cache.end(), page) != pool->cache.end() ||
-                    std::find(pool->ring.begin(), pool->ring.end(), page) != pool->ring.end();
-  if (held)
+  if (holds(id, page))
     kernel_.report(Violation::pp_double_release,
                    fmt::format("page returned to its page_pool while the pool holds it in {}", actor),
                    fmt::format("{} puts page {} into page_pool {} which already holds it", actor,

@@ -13,7 +13,7 @@
 //            else page_pool_release_retry runs every DEFER_TIME (1 s) and warns every
 //            60 s once the netdev is gone.
 // inflight = (s32)(hold_count - release_count): serial-number arithmetic, right across
-// wrap-around (spec §1.3); Topology::pp_counter_wrap starts both counters near 2^32.
+// wrap-around (spec §1.3); Topology::pp_counter_wrap starts both counters at 2^32 - 2.
 //
 // Windows (spec §1.5 step 4, §1.8 step 3): a put into the ptr_ring takes the producer
 // lock and stores the page in one step and leaves the lock held; the statistics update
@@ -132,6 +132,8 @@ class PagePools {
   // (true); napi_pp_put_page() from the skb free path is the same with false. The pool
   // comes from the page (page->pp). `split` leaves a ring producer inside its lock.
   void put(PageId page, bool allow_direct, bool split, std::string_view actor);
+  // The page sits in the pool's alloc cache or ring (partitions (a) and (b)).
+  bool holds(PoolId id, PageId page) const;
   // Another CPU is inside the pool's producer lock: a put that needs the ring spins.
   bool producer_busy(PoolId id) const { return pools_.alive(id) && pools_[id].producer_cpu >= 0; }
   // The second half of a ring produce: the `ring` statistic and the unlock.

@@ -1,0 +1,155 @@
+// page_pool through the driver world: recycling paths, the producer window, the destroy
+// scrub, the retry worker and its warning, counters across wrap-around, and the three
+// page_pool-side bug variants (R5, R6, R11).
+#include "model/net/page_pool.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "model/world.h"
+
+namespace inflight {
+namespace {
+
+Topology topo(uint16_t ring = 16, bool wrap = false) {
+  Topology t;
+  t.cpus = 2;
+  t.iommu = true;
+  t.pp_ring_size = ring;
+  t.pp_counter_wrap = wrap;
+  return t;
+}
+
+bool traced(const World& w, std::string_view text) {
+  return std::any_of(w.trace().begin(), w.trace().end(),
+                     [&](const std::string& line) { return line.find(text) != std::string::npos; });
+}
+
+const PagePool& first_pool(World& w) { return w.page_pools().pool(PoolId{0, 1}); }
+
+TEST(PagePool, DropInsideTheNapiPollRecyclesIntoTheAllocCache) {
+  World w(topo(), BugSet{});
+  w.run(std::vector<Event>{DriverOpen{}, NapiPoll{0, 1}});
+  EXPECT_EQ(first_pool(w).stat_cached, 1u);
+  EXPECT_EQ(first_pool(w).cache.size(), 4u);  // the slow path's bulk, all back
+  w.finish();
+  EXPECT_TRUE(w.violations().empty());
+}
+
+TEST(PagePool, AnSkbFreedOutsideThePollGoesThroughTheRing) {
+  World w(topo(), BugSet{});
+  w.run(std::vector<Event>{DriverOpen{}, NapiPoll{0, 0}, SkbFree{1, 0, 0}});
+  EXPECT_EQ(first_pool(w).ring.size(), 1u);
+  EXPECT_EQ(first_pool(w).producer_cpu, 1);  // still inside producer_lock
+  EXPECT_TRUE(w.apply(PpProducerUnlock{0}));
+  EXPECT_EQ(first_pool(w).stat_ring, 1u);
+  EXPECT_EQ(first_pool(w).producer_cpu, -1);
+  w.finish();
+  EXPECT_TRUE(w.violations().empty());
+}
+
+TEST(PagePool, AProducerInsideTheLockHoldsOffStopAndOtherProducers) {
+  World w(topo(), BugSet{});
+  w.run(std::vector<Event>{DriverOpen{}, NapiPoll{0, 0}, NapiPoll{0, 0}, SkbFree{1, 0, 0}});
+  EXPECT_FALSE(w.apply(SkbFree{0, 0, 1}));  // would spin on producer_lock
+  EXPECT_FALSE(w.apply(DriverStop{}));      // the cache release would too
+  EXPECT_TRUE(w.apply(PpProducerUnlock{0}));
+  EXPECT_TRUE(w.apply(SkbFree{0, 0, 1}));
+  w.finish();
+  EXPECT_TRUE(w.violations().empty());
+}
+
+TEST(PagePool, AFullRingSendsThePageOutOfThePool) {
+  World w(topo(/*ring=*/4), BugSet{});
+  std::vector<Event> events = {DriverOpen{}};
+  for (int i = 0; i < 6; i++) events.push_back(NapiPoll{0, 0});
+  for (int i = 0; i < 6; i++) {
+    events.push_back(SkbFree{1, 0, 1});
+    events.push_back(PpProducerUnlock{0});
+  }
+  w.run(events);
+  EXPECT_EQ(first_pool(w).stat_ring, 4u);
+  EXPECT_EQ(first_pool(w).stat_ring_full, 2u);
+  w.finish();
+  EXPECT_TRUE(w.violations().empty());
+}
+
+TEST(PagePool, InflightIsRightAcrossCounterWrapAround) {
+  World w(topo(16, /*wrap=*/true), BugSet{});
+  std::vector<Event> events = {DriverOpen{}};
+  for (int i = 0; i < 8; i++) events.push_back(NapiPoll{0, 0});  // 8 pages held: wraps at 2
+  w.run(events);
+  EXPECT_EQ(first_pool(w).hold_count, 6u);  // 0xFFFFFFFE + 8, wrapped
+  EXPECT_GT(first_pool(w).release_count, first_pool(w).hold_count);
+  w.finish();
+  EXPECT_TRUE(w.violations().empty());
+  EXPECT_EQ(w.page_pools().live(), 0);
+}
+
+TEST(PagePool, DestroyScrubsInFlightMappingsAndTheLateReturnSkipsTheUnmap) {
+  World w(topo(), BugSet{}, /*record_trace=*/true);
+  w.run(std::vector<Event>{DriverOpen{}, NapiPoll{0, 0}, DriverStop{}});
+  EXPECT_EQ(w.oracle().live_mappings(), 0);  // the scrub, while the device is bound
+  EXPECT_EQ(w.page_pools().live(), 1);       // one page still in an skb: deferred
+  w.run(std::vector<Event>{DeviceUnbind{0}, SkbFree{0, 0, 1}});
+  w.finish();
+  EXPECT_TRUE(w.violations().empty());
+  EXPECT_EQ(w.page_pools().live(), 0);
+  EXPECT_TRUE(traced(w, "page_pool_scrub: dma_unmap_page_attrs"));
+}
+
+TEST(PagePool, StalledShutdownWarnsEverySixtySecondsOnceTheNetdevIsGone) {
+  World w(topo(), BugSet{}, /*record_trace=*/true);
+  w.run(std::vector<Event>{DriverOpen{}, NapiPoll{0, 0}, DeviceUnbind{0}});
+  for (int s = 0; s < 121; s++) w.run(std::vector<Event>{Tick{3}, RunDeferred{0}});
+  const auto warnings = std::count_if(w.trace().begin(), w.trace().end(), [](const std::string& l) {
+    return l.find("page_pool_release_retry() stalled pool shutdown: id 0, 1 inflight") !=
+           std::string::npos;
+  });
+  EXPECT_EQ(warnings, 2);  // at 60 s and 120 s
+  w.finish();              // the skb is freed at teardown: the pool drains after all
+  EXPECT_TRUE(w.violations().empty());
+}
+
+// R5: a double put makes inflight negative; before 43130d02baa1 the retry worker never
+// stopped.
+TEST(PagePool, NegativeInflightStopsTheRetryWorkerOnlySinceTheFix) {
+  for (const bool bug : {false, true}) {
+    World w(topo(), bug ? BugSet::of(Bug::page_pool_negative_inflight_retry_forever) : BugSet{},
+            /*record_trace=*/true, /*driver_faults=*/true);
+    w.run(std::vector<Event>{DriverOpen{}, NapiPoll{0, 1}, DriverFault{0}, DriverStop{}});
+    EXPECT_TRUE(traced(w, "Negative(-1) inflight packet-pages"));
+    for (int s = 0; s < 5; s++) w.run(std::vector<Event>{Tick{3}, RunDeferred{0}});
+    EXPECT_EQ(w.kernel().deferred_count(), bug ? 1u : 0u) << "bug=" << bug;
+    EXPECT_EQ(w.violations().count(Violation::pp_retry_livelock), bug ? 1u : 0u);
+    EXPECT_GE(w.violations().count(Violation::pp_double_release), 2u);  // the driver's bug
+  }
+}
+
+// R6: before ee62ce7a1d90 an in-flight page is unmapped when it comes back, even after
+// the device was unbound.
+TEST(PagePool, LateReturnUnmapsAfterUnbindOnlyBeforeTheFix) {
+  for (const bool bug : {false, true}) {
+    World w(topo(), bug ? BugSet::of(Bug::page_pool_unmap_after_unbind) : BugSet{});
+    w.run(std::vector<Event>{DriverOpen{}, NapiPoll{0, 0}, DeviceUnbind{0}, SkbFree{0, 0, 1}});
+    w.finish();
+    EXPECT_EQ(w.violations().count(Violation::dma_after_unbind) > 0, bug) << "bug=" << bug;
+    EXPECT_EQ(w.violations().count(Violation::dma_mapping_leak) > 0, bug);  // pending at unbind
+  }
+}
+
+// R11: destroy before draining the driver cache, and drain it with put_page.
+TEST(PagePool, DriverCacheFreedBehindThePoolsBackNeverDrains) {
+  for (const bool bug : {false, true}) {
+    World w(topo(), bug ? BugSet::of(Bug::driver_destroy_before_cache_drain) : BugSet{});
+    w.run(std::vector<Event>{DriverOpen{}, NapiPoll{0, 2}, DriverStop{}});
+    EXPECT_EQ(w.violations().count(Violation::pp_page_freed_in_flight), bug ? 1u : 0u);
+    w.finish();
+    EXPECT_EQ(w.violations().count(Violation::pp_pool_leak), bug ? 1u : 0u);
+    EXPECT_EQ(w.page_pools().live(), bug ? 1 : 0);
+  }
+}
+
+}  // namespace
+}  // namespace inflight
