@@ -45,7 +45,11 @@ constexpr Entry kProperties[] = {
     {"Codec.BinaryRoundTrip", "decode_binary(encode_binary(s)) == s"},
     {"Codec.TextRoundTrip", "decode_text(encode_text(s)) == s"},
     {"Codec.BytesDecodeToValidScenarios", "every byte string decodes; re-encoding is stable"},
+    {"PagePool.ADriverThatKeepsItsContractLeavesNoFinding", "the fixed driver world is clean"},
+    {"PagePool.InflightIsRightAcrossCounterWrapAround", "the same with counters near 2^32"},
+    {"PagePool.EveryDoublePutIsCaught", "a driver fault never goes unnoticed"},
     {"Hunt.<variant>", "each bug variant is found from scratch by the generators"},
+    {"Canary.<driver>", "each canary driver model is caught from scratch"},
 };
 
 constexpr std::string_view kUsage = R"(usage: inflight <command> [options]
@@ -84,6 +88,8 @@ IOMMU's messages in the kernel's words, then the findings.
   --expect-clean-of NAME
                    exit 0 if variant NAME's finding does not appear (run with --bugs none:
                    the fixed model on the variant's scenario), 1 if it does
+  --driver NAME    run driver model NAME instead of the topology's (a driver under
+                   review or a canary; `inflight list drivers`)
   --driver-faults  enable driver fault events (a driver breaking its own contract). Also
                    on when a variant named in --bugs or --expect-clean-of needs them.
 
@@ -195,7 +201,9 @@ int cmd_list(const std::vector<std::string>& args) {
   }
   if (what == "all" || what == "drivers") {
     std::cout << "driver models (model/drivers/; topology driver=NAME):\n";
-    for (const DriverModel& d : driver_models()) std::cout << fmt::format("  {:<48} {}\n", d.name, d.what);
+    for (const DriverModel& d : driver_models())
+      std::cout << fmt::format("  {:<48} {}{}\n", d.name, d.what,
+                               d.production ? "" : " (not production: --driver NAME only)");
   }
   if (what == "all" || what == "targets") {
     std::cout << "fuzz targets (fuzzers/<name>_fuzzer.cc):\n";
@@ -209,7 +217,7 @@ int cmd_list(const std::vector<std::string>& args) {
 }
 
 int cmd_replay(const std::vector<std::string>& args) {
-  std::optional<std::string> file, bugs_flag, expect, expect_title, clean_of;
+  std::optional<std::string> file, bugs_flag, expect, expect_title, clean_of, driver;
   bool driver_faults = false;
   const TargetFamily* family = &world_family();
   std::string format = "auto";
@@ -241,6 +249,12 @@ int cmd_replay(const std::vector<std::string>& args) {
       quiet = true;
     } else if (a == "--driver-faults") {
       driver_faults = true;
+    } else if (a == "--driver") {
+      if (!(driver = value()) || !driver_model(*driver)) {
+        std::string known;
+        for (const DriverModel& m : driver_models()) known += " " + std::string(m.name);
+        return usage_error(fmt::format("--driver takes a driver model:{}", known), kReplayUsage);
+      }
     } else if (a == "--target") {
       const auto t = value();
       if (!t || !(family = target_family(*t)))
@@ -267,11 +281,14 @@ int cmd_replay(const std::vector<std::string>& args) {
   for (const BugInfo& b : all_bugs())
     if (b.faults && (bugs->has(b.bug) || (clean_of && *clean_of == b.name))) driver_faults = true;
 
-  std::cout << fmt::format("inflight replay: file={} format={} bugs={} driver-faults={} events={} {}\n",
+  std::cout << fmt::format("inflight replay: file={} format={} bugs={} driver-faults={} {}events={} {}\n",
                            *file, loaded->text ? "text" : "binary", bugs->to_string(),
-                           driver_faults ? "on" : "off", loaded->scenario.events.size(),
+                           driver_faults ? "on" : "off",
+                           driver ? "driver-override=" + *driver + " " : "",
+                           loaded->scenario.events.size(),
                            format_topology(loaded->scenario.topology));
-  World world(loaded->scenario.topology, *bugs, /*record_trace=*/!quiet, driver_faults);
+  World world(loaded->scenario.topology, *bugs, /*record_trace=*/!quiet, driver_faults,
+              driver.value_or(""));
   run_scenario(world, loaded->scenario);
   for (const std::string& line : world.trace()) std::cout << line << "\n";
   const ViolationLog& log = world.violations();

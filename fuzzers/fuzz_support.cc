@@ -1,5 +1,7 @@
 #include "fuzzers/fuzz_support.h"
 
+#include "model/drivers/driver.h"
+
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -21,9 +23,13 @@ namespace {
 const Config& config(const char* target, ViolationGroup group) {
   static Config* cached = nullptr;
   if (cached) return *cached;
-  auto* c = new Config{target, target_family(target), {}, false, {}, {}, group};
+  auto* c = new Config{target, target_family(target), {}, false, {}, {}, {}, group};
   MODEL_ASSERT(c->family != nullptr);
   if (const char* f = std::getenv("INFLIGHT_DRIVER_FAULTS")) c->driver_faults = *f && *f != '0';
+  if (const char* d = std::getenv("INFLIGHT_DRIVER"); d && *d) {
+    if (!driver_model(d)) usage_exit(fmt::format("INFLIGHT_DRIVER: unknown driver model '{}'", d));
+    c->driver = d;
+  }
   std::string error;
   const char* bugs = std::getenv("INFLIGHT_BUGS");
   const std::optional<BugSet> set = BugSet::parse(bugs ? bugs : "", &error);
@@ -39,8 +45,8 @@ const Config& config(const char* target, ViolationGroup group) {
       if (!line.empty()) c->known.push_back(line);
     }
   }
-  std::cerr << fmt::format("inflight {}_fuzzer: bugs={} driver-faults={} expect='{}' known={} fails-on={}\n",
-                           target, c->bugs.to_string(), c->driver_faults ? "on" : "off", c->expect,
+  std::cerr << fmt::format("inflight {}_fuzzer: bugs={} driver-faults={} driver='{}' expect='{}' known={} fails-on={}\n",
+                           target, c->bugs.to_string(), c->driver_faults ? "on" : "off", c->driver, c->expect,
                            c->known.size(),
                            group == ViolationGroup::truth ? "truth" : "dma_debug");
   cached = c;
@@ -64,11 +70,11 @@ const Finding* crashing_finding(const Config& c, const World& world) {
 
 void run_and_check(const Config& c, const Scenario& scenario) {
   {
-    World world(scenario.topology, c.bugs, false, c.driver_faults);
+    World world(scenario.topology, c.bugs, false, c.driver_faults, c.driver);
     run_scenario(world, scenario);
     if (!crashing_finding(c, world)) return;
   }
-  World world(scenario.topology, c.bugs, /*record_trace=*/true, c.driver_faults);
+  World world(scenario.topology, c.bugs, /*record_trace=*/true, c.driver_faults, c.driver);
   run_scenario(world, scenario);
   const Finding* f = crashing_finding(c, world);
   std::fprintf(stderr, "inflight %s_fuzzer: bugs=%s %s\n", c.target.c_str(),
@@ -77,9 +83,10 @@ void run_and_check(const Config& c, const Scenario& scenario) {
   std::fprintf(stderr, "---- scenario (.trace) ----\n%s", encode_text(scenario).c_str());
   std::fprintf(stderr, "INFLIGHT FINDING %s: %s\n    %s\n",
                std::string(violation_name(f->kind)).c_str(), f->title.c_str(), f->message.c_str());
-  std::fprintf(stderr, "replay: inflight replay --target %s --bugs %s%s <crash file>\n",
+  std::fprintf(stderr, "replay: inflight replay --target %s --bugs %s%s%s%s <crash file>\n",
                c.target.c_str(), c.bugs.to_string().c_str(),
-               c.driver_faults ? " --driver-faults" : "");
+               c.driver_faults ? " --driver-faults" : "", c.driver.empty() ? "" : " --driver ",
+               c.driver.c_str());
   std::fflush(stderr);
   std::abort();
 }

@@ -9,6 +9,8 @@
 //   INFLIGHT_KNOWN=file        titles (one substring per line, # comments) of findings that
 //                              are known and documented; they do not crash
 //   INFLIGHT_DRIVER_FAULTS=1   enable driver fault events (a driver breaking its contract)
+//   INFLIGHT_DRIVER=name       run this driver model instead of the topology's (a canary or
+//                              a driver under review)
 // An unknown bug name or an unreadable file is a usage error: message, exit 2.
 #pragma once
 
@@ -28,6 +30,7 @@ struct Config {
   const TargetFamily* family;
   BugSet bugs;
   bool driver_faults = false;
+  std::string driver;               // driver model override, empty for the topology's
   std::string expect;               // hunt mode when not empty
   std::vector<std::string> known;   // title substrings that do not crash
   ViolationGroup group;             // which findings this target fails on

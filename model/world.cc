@@ -25,7 +25,8 @@ uint8_t event_cpu(const Event& event) {
 }
 }  // namespace
 
-World::World(const Topology& topology, BugSet bugs, bool record_trace, bool driver_faults)
+World::World(const Topology& topology, BugSet bugs, bool record_trace, bool driver_faults,
+             std::string_view driver)
     : kernel_(topology, bugs, record_trace),
       oracle_(kernel_),
       pages_(kernel_, oracle_),
@@ -34,8 +35,10 @@ World::World(const Topology& topology, BugSet bugs, bool record_trace, bool driv
       pools_(kernel_, oracle_, pages_, dma_, napis_),
       skbs_(kernel_, oracle_, pages_, pools_) {
   for (DeviceId d = 0; d < topology.devices; d++) dma_.set_driver(d, DmaClient::kActor);
-  MODEL_ASSERT(topology.driver < driver_models().size());
-  driver_ = driver_models()[topology.driver].make(
+  MODEL_ASSERT(topology.driver < kDriverModels && driver_models()[topology.driver].production);
+  const DriverModel* model = driver.empty() ? &driver_models()[topology.driver] : driver_model(driver);
+  MODEL_ASSERT(model != nullptr);  // front ends reject unknown names as usage errors
+  driver_ = model->make(
       DriverEnv{kernel_, oracle_, pages_, dma_, napis_, pools_, skbs_, driver_faults});
 }
 

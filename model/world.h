@@ -41,8 +41,10 @@ class World {
 
   // driver_faults enables fault events (DriverFault): the driver breaks its own contract.
   // Like the bug set it is configuration, never part of the input.
+  // `driver` names a driver model to use instead of the topology's (a canary or a driver
+  // under review); empty for the topology's production model.
   World(const Topology& topology, BugSet bugs, bool record_trace = false,
-        bool driver_faults = false);
+        bool driver_faults = false, std::string_view driver = {});
   World(const World&) = delete;
   World& operator=(const World&) = delete;
 

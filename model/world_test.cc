@@ -55,3 +55,22 @@ TEST(World, FinishNamesWorkThatNeverDrains) {
 
 }  // namespace
 }  // namespace inflight
+
+namespace inflight {
+namespace {
+
+TEST(World, TopologyDriverNamesAreTheRegistrysProductionModelsInOrder) {
+  size_t production = 0;
+  for (const DriverModel& m : driver_models()) {
+    if (!m.production) continue;
+    ASSERT_LT(production, kDriverNames.size());
+    EXPECT_EQ(m.name, kDriverNames[production]);
+    production++;
+  }
+  EXPECT_EQ(production, kDriverModels);
+  // Production models come first, so the topology's index is a registry index.
+  for (size_t i = 0; i < kDriverModels; i++) EXPECT_TRUE(driver_models()[i].production);
+}
+
+}  // namespace
+}  // namespace inflight

@@ -15,6 +15,7 @@
 #include <iostream>
 
 #include "model/core/codec.h"
+#include "model/drivers/driver.h"
 #include "properties/search.h"
 
 namespace inflight {
@@ -57,6 +58,20 @@ void disagreement(const std::string& title) {
                            encode_text(*r.minimal));
 }
 
+// A canary driver model must be caught from scratch: some ground-truth finding, with the
+// production model clean on the same shrunk scenario.
+void canary(const DriverModel& model) {
+  const auto hit = [](const World& w) { return w.violations().count(ViolationGroup::truth) > 0; };
+  const SearchResult r = search(
+      SearchSpec{model.name.data(), BugSet{}, Family::pp, false, false, model.name}, hit);
+  ASSERT_TRUE(r.found) << model.name << ": the generators did not catch the canary";
+  World production(r.minimal->topology, BugSet{});
+  run_scenario(production, *r.minimal);
+  EXPECT_FALSE(hit(production)) << model.name << ": the production driver fails too";
+  std::cout << fmt::format("canary {}: caught after {} cases; shrunk to {} events\n{}", model.name,
+                           r.cases_to_first, r.minimal->events.size(), encode_text(*r.minimal));
+}
+
 class Registered : public testing::Test {
  public:
   explicit Registered(std::function<void()> body) : body_(std::move(body)) {}
@@ -71,6 +86,12 @@ void register_searches() {
     const BugInfo* b = &bug;
     testing::RegisterTest("Hunt", std::string(bug.name).c_str(), nullptr, nullptr, __FILE__,
                           __LINE__, [b]() -> testing::Test* { return new Registered([b] { hunt(*b); }); });
+  }
+  for (const DriverModel& model : driver_models()) {
+    if (model.production) continue;
+    const DriverModel* m = &model;
+    testing::RegisterTest("Canary", std::string(model.name).c_str(), nullptr, nullptr, __FILE__,
+                          __LINE__, [m]() -> testing::Test* { return new Registered([m] { canary(*m); }); });
   }
   std::ifstream in(INFLIGHT_SOURCE_DIR "/corpus/dma_debug/known_findings.txt");
   int n = 0;

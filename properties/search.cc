@@ -17,7 +17,7 @@ SearchResult search(const SearchSpec& spec, const std::function<bool(const World
     Scenario s = spec.family == Family::dma ? *gen::dma_scenario() : *gen::pp_scenario();
     if (spec.differential) s.topology.differential = true;
     cases++;
-    World world(s.topology, spec.bugs, false, spec.driver_faults);
+    World world(s.topology, spec.bugs, false, spec.driver_faults, spec.driver);
     run_scenario(world, s);
     const bool h = hit(world);
     if (h) {

@@ -27,6 +27,7 @@ struct SearchSpec {
   Family family = Family::dma;
   bool differential = false;  // every scenario runs with the differential bit set
   bool driver_faults = false;
+  std::string_view driver = {};  // driver model override (a canary, a driver under review)
 };
 // `hit` looks at a finished world.
 SearchResult search(const SearchSpec& spec, const std::function<bool(const World&)>& hit);

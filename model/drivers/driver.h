@@ -61,7 +61,12 @@ struct DriverModel {
   std::string_view name;
   std::string_view what;
   std::unique_ptr<Driver> (*make)(DriverEnv env);
+  // Production models are what the topology's `driver` index picks (nightly runs must stay
+  // clean on them). Others (canaries, drivers under review) are chosen by name as run
+  // configuration: --driver NAME, INFLIGHT_DRIVER=NAME.
+  bool production;
 };
-std::span<const DriverModel> driver_models();  // registry.cc
+std::span<const DriverModel> driver_models();  // registry.cc, production models first
+const DriverModel* driver_model(std::string_view name);
 
 }  // namespace inflight

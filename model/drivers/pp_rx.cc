@@ -48,7 +48,7 @@ bool PpRxDriver::poll(int queue, RxAction action) {
   const PageId page = env_.pools.alloc(q.pool, kName);
   if (page.valid()) {
     if (action == RxAction::pass && !env_.skbs.full()) {
-      env_.skbs.build_and_deliver(page, true, kName);
+      pass_up(queue, page);
     } else if (action == RxAction::cache && q.cache.size() < kCacheSize) {
       q.cache.push_back(page);
       env_.kernel.log("{}: page {} kept in the driver page cache", kName, page.slot);
@@ -60,6 +60,8 @@ bool PpRxDriver::poll(int queue, RxAction action) {
   env_.napis.end_poll(q.napi);
   return true;
 }
+
+void PpRxDriver::pass_up(int, PageId page) { env_.skbs.build_and_deliver(page, true, kName); }
 
 bool PpRxDriver::stop() {
   if (!open_) return false;

@@ -41,6 +41,11 @@ class PpRxDriver : public Driver {
   void remove() override;
   bool fault_double_put(int queue) override;
 
+ protected:
+  // XDP_PASS: the frame goes up the stack in an skb marked for recycling.
+  virtual void pass_up(int queue, PageId page);
+  DriverEnv env_;
+
  private:
   struct Queue {
     NapiId napi = kNoNapi;
@@ -48,7 +53,6 @@ class PpRxDriver : public Driver {
     boost::container::static_vector<PageId, kCacheSize> cache;  // the driver's page cache
     PageId last_returned;
   };
-  DriverEnv env_;
   int queues_;
   bool open_ = false;
   std::array<Queue, kMaxQueues> q_{};
