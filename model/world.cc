@@ -33,13 +33,15 @@ World::World(const Topology& topology, BugSet bugs, bool record_trace, bool driv
       dma_(kernel_, oracle_, pages_),
       client_(kernel_, pages_, dma_),
       pools_(kernel_, oracle_, pages_, dma_, napis_),
-      skbs_(kernel_, oracle_, pages_, pools_) {
+      skbs_(kernel_, oracle_, pages_, pools_),
+      xdp_(kernel_, pools_) {
+  pools_.set_xdp_mem(&xdp_);
   for (DeviceId d = 0; d < topology.devices; d++) dma_.set_driver(d, DmaClient::kActor);
   MODEL_ASSERT(topology.driver < kDriverModels && driver_models()[topology.driver].production);
   const DriverModel* model = driver.empty() ? &driver_models()[topology.driver] : driver_model(driver);
   MODEL_ASSERT(model != nullptr);  // front ends reject unknown names as usage errors
   driver_ = model->make(
-      DriverEnv{kernel_, oracle_, pages_, dma_, napis_, pools_, skbs_, driver_faults});
+      DriverEnv{kernel_, oracle_, pages_, dma_, napis_, pools_, skbs_, xdp_, driver_faults});
 }
 
 // The driver core unbinds a device: the bound driver's remove runs first.
@@ -62,6 +64,7 @@ bool World::apply(const Event& event) {
     kernel_.log("  skipped: guard does not hold");
   } else {
     pools_.check();
+    xdp_.check();
   }
   step_++;
   return applied;
@@ -106,6 +109,11 @@ bool World::apply_inner(const Event& event) {
             return skbs_.free(e.skb, /*split=*/true);
           },
           [&](const SkbClone& e) { return skbs_.clone(e.skb); },
+          [&](const XdpMemInsertFail&) {
+            if (xdp_.insert_failure_armed()) return false;
+            xdp_.inject_insert_failure();
+            return true;
+          },
           [&](const PpProducerUnlock& e) {
             if (!pools_.producer_unlock_pending()) return false;
             pools_.producer_unlock(e.pick);
@@ -162,6 +170,7 @@ void World::finish() {
   for (DeviceId dev = 0; dev < kernel_.topology().devices; dev++) unbind(dev);
   drain("unbind", drained);  // a stall already named is not named twice
   pools_.check();
+  xdp_.check();
   pools_.final_check();
   oracle_.final_check("finish");
   finished_ = true;

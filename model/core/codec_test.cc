@@ -57,6 +57,7 @@ Scenario every_kind() {
       SkbFree{3, 7, 1},
       SkbClone{4},
       PpProducerUnlock{2},
+      XdpMemInsertFail{},
   };
   return s;
 }
@@ -167,7 +168,7 @@ TEST(Codec, APartialTrailingRecordIsIgnored) {
 TEST(Codec, TheKindByteIsTakenModuloTheNumberOfKinds) {
   std::vector<uint8_t> bytes = header();
   append_record(bytes, {static_cast<uint8_t>(kEventKinds + 1), 9});  // rcu_qs
-  append_record(bytes, {255, 2, 1});  // 255 % 19 == 8: dma_mapping_error
+  append_record(bytes, {255, 2, 1});  // 255 % 20 == 15: driver_fault_double_put
   const Scenario s = decode_binary(bytes);
   ASSERT_EQ(s.events.size(), 2u);
   EXPECT_EQ(s.events[0], Event{RcuQs{9}});

@@ -276,10 +276,17 @@ struct PpProducerUnlock {
   friend bool operator==(const PpProducerUnlock&, const PpProducerUnlock&) = default;
 };
 
+// Environment: the next rhashtable_insert_slow() into mem_id_ht fails (-ENOMEM).
+struct XdpMemInsertFail {
+  static constexpr std::string_view kName = "xdp_mem_insert_fail";
+  template <class V> void visit(V&&) {}
+  friend bool operator==(const XdpMemInsertFail&, const XdpMemInsertFail&) = default;
+};
+
 using Event = std::variant<Tick, RcuQs, RunDeferred, PageAlloc, FragAlloc, BufFree, DmaMap,
                            DmaAllocCoherent, DmaMappingError, DmaUnmap, DmaSync, DeviceUnbind,
                            DriverOpen, NapiPoll, DriverStop, DriverFault, SkbFree, SkbClone,
-                           PpProducerUnlock>;
+                           PpProducerUnlock, XdpMemInsertFail>;
 inline constexpr size_t kEventKinds = std::variant_size_v<Event>;
 
 std::string_view event_name(const Event& event);

@@ -25,6 +25,7 @@ class Oracle;
 class PageAllocator;
 class PagePools;
 class Skbs;
+class XdpMem;
 
 // What a driver may use: the kernel services it calls.
 struct DriverEnv {
@@ -35,6 +36,7 @@ struct DriverEnv {
   Napis& napis;
   PagePools& pools;
   Skbs& skbs;
+  XdpMem& xdp;
   bool faults;  // driver faults (fuzzer actions that break the driver's contract) enabled
 };
 

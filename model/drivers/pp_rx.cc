@@ -23,6 +23,20 @@ bool PpRxDriver::open() {
     params.netdev = kName;
     q.pool = env_.pools.create(params);
     q.last_returned = PageId{};
+    env_.xdp.rxq_reg(q.rxq, kName);
+    const int err = env_.xdp.reg_mem_model(q.rxq, q.pool, kName);
+    if (err != 0) {
+      // Unwind: this queue's pool and rxq, then every queue opened before it.
+      env_.pools.destroy(q.pool, kName);
+      env_.xdp.rxq_unreg(q.rxq, kName);
+      for (int j = 0; j < i; j++) {
+        Queue& done = q_[static_cast<size_t>(j)];
+        env_.napis.disable(done.napi);
+        teardown_queue(done);
+      }
+      env_.kernel.log("{}: ndo_open failed ({})", kName, err);
+      return true;  // the open ran and failed; the driver stays closed
+    }
     env_.napis.enable(q.napi);
   }
   open_ = true;
@@ -69,23 +83,26 @@ bool PpRxDriver::stop() {
     if (env_.pools.producer_busy(q_[static_cast<size_t>(i)].pool)) return false;
   env_.kernel.log("{}: ndo_stop", kName);
   for (int i = 0; i < queues_; i++) env_.napis.disable(q_[static_cast<size_t>(i)].napi);
-  for (int i = 0; i < queues_; i++) {
-    Queue& q = q_[static_cast<size_t>(i)];
-    if (env_.kernel.bug(Bug::driver_destroy_before_cache_drain)) {
-      // BUG VARIANT driver_destroy_before_cache_drain: the pool is destroyed first and the
-      // driver cache is released through the non-recycle path, put_page(), which never
-      // tells the pool (mlx5e before "mlx5: more strict use of page_pool API").
-      env_.pools.destroy(q.pool, kName);
-      for (const PageId page : q.cache) env_.pages.put_page(page, kName);
-    } else {
-      for (const PageId page : q.cache) env_.pools.put(page, false, false, kName);
-      env_.pools.destroy(q.pool, kName);
-    }
-    q.cache.clear();
-    q.last_returned = PageId{};
-  }
+  for (int i = 0; i < queues_; i++) teardown_queue(q_[static_cast<size_t>(i)]);
   open_ = false;
   return true;
+}
+
+void PpRxDriver::teardown_queue(Queue& q) {
+  if (env_.kernel.bug(Bug::driver_destroy_before_cache_drain)) {
+    // BUG VARIANT driver_destroy_before_cache_drain: the pool is destroyed first and the
+    // driver cache is released through the non-recycle path, put_page(), which never
+    // tells the pool (mlx5e before "mlx5: more strict use of page_pool API").
+    env_.xdp.rxq_unreg(q.rxq, kName);
+    env_.pools.destroy(q.pool, kName);
+    for (const PageId page : q.cache) env_.pages.put_page(page, kName);
+  } else {
+    for (const PageId page : q.cache) env_.pools.put(page, false, false, kName);
+    env_.xdp.rxq_unreg(q.rxq, kName);
+    env_.pools.destroy(q.pool, kName);
+  }
+  q.cache.clear();
+  q.last_returned = PageId{};
 }
 
 void PpRxDriver::remove() {

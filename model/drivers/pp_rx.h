@@ -1,13 +1,17 @@
 // model/drivers/pp_rx.h
 //
-// A page_pool RX driver with XDP: one page_pool and one NAPI per RX queue; every poll
+// A page_pool RX driver with XDP: one page_pool, one NAPI and one xdp_rxq_info (mem model
+// MEM_TYPE_PAGE_POOL) per RX queue; every poll
 // receives one frame into a pool page and runs the XDP verdict: PASS builds an skb
 // marked for recycling and hands it up the stack, DROP recycles the page directly, and
 // the driver keeps a small page cache of its own (as mlx5e did) that it fills and
 // releases back to the pool.
+// Open registers each rxq and its mem model; if that fails the queue's pool is destroyed,
+// the rxq unregistered and the open fails (already opened queues are torn down too).
 // Teardown (ndo_stop): napi_disable on every queue, release the driver cache through the
-// page_pool API, then page_pool_destroy. Remove (unbind): stop if open, then the netdev
-// goes away (the pools' stall warnings may print).
+// page_pool API, xdp_rxq_info_unreg (one page_pool_destroy through the mem model), then
+// the driver's own page_pool_destroy. Remove (unbind): stop if open, then the netdev goes
+// away (the pools' stall warnings may print).
 // Bug variant here: driver_destroy_before_cache_drain (R11): destroy first, then free
 // the cached pages with put_page behind the pool's back.
 #pragma once
@@ -19,6 +23,7 @@
 #include "model/drivers/driver.h"
 #include "model/net/napi.h"
 #include "model/net/page_pool.h"
+#include "model/net/xdp_mem.h"
 
 namespace inflight {
 
@@ -50,11 +55,13 @@ class PpRxDriver : public Driver {
   struct Queue {
     NapiId napi = kNoNapi;
     PoolId pool;
+    XdpRxqInfo rxq;
     boost::container::static_vector<PageId, kCacheSize> cache;  // the driver's page cache
     PageId last_returned;
   };
   int queues_;
   bool open_ = false;
+  void teardown_queue(Queue& q);
   std::array<Queue, kMaxQueues> q_{};
 };
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "model/net/xdp_mem.h"
 #include "model/world.h"
 
 namespace inflight {
@@ -278,7 +279,15 @@ int32_t PagePools::release(PoolId id, bool* blocked) {
   return inflight;
 }
 
+void PagePools::use_xdp_mem(PoolId id, uint32_t mem_id) {
+  PagePool& pool = pools_[id];
+  pool.user_count++;
+  pool.xdp_mem_id = mem_id;
+}
+
 void PagePools::free_pool(PoolId id) {
+  // __page_pool_destroy(): the disconnect callback first, then unlist and free.
+  if (pools_[id].xdp_mem_id != 0 && xdp_) xdp_->disconnect(id);
   kernel_.log("__page_pool_destroy: page_pool {} freed", id.slot);
   pools_.free(id);
 }

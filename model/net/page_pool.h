@@ -78,6 +78,7 @@ struct PagePool {
   uint32_t ring_size = 16;
   int8_t producer_cpu = -1;              // a producer holds producer_lock (the window)
   uint32_t user_count = 1;               // kernel: user_cnt
+  uint32_t xdp_mem_id = 0;               // kernel: xdp_mem_id; disconnect set when non-zero
   uint64_t destroy_count = 0;            // kernel: destroy_cnt
   bool destroying = false;               // user_cnt reached 0
   bool netdev_gone = false;              // slow.netdev NULL: the stall warning may print
@@ -134,6 +135,10 @@ class PagePools {
   void put(PageId page, bool allow_direct, bool split, std::string_view actor);
   // The page sits in the pool's alloc cache or ring (partitions (a) and (b)).
   bool holds(PoolId id, PageId page) const;
+  // Models: page_pool_use_xdp_mem(): the XDP mem model holds a user reference and is
+  // told (disconnect) when the pool is freed.
+  void use_xdp_mem(PoolId id, uint32_t mem_id);
+  void set_xdp_mem(class XdpMem* xdp) { xdp_ = xdp; }
   // Another CPU is inside the pool's producer lock: a put that needs the ring spins.
   bool producer_busy(PoolId id) const { return pools_.alive(id) && pools_[id].producer_cpu >= 0; }
   // The second half of a ring produce: the `ring` statistic and the unlock.
@@ -175,6 +180,7 @@ class PagePools {
   PageAllocator& pages_;
   Dma& dma_;
   Napis& napis_;
+  class XdpMem* xdp_ = nullptr;
   Table<PagePool, kMaxPools, PoolTag> pools_;
   std::array<PpPageInfo, kMaxPages> info_{};
 };

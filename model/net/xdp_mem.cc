@@ -1,0 +1,118 @@
+#include "model/net/xdp_mem.h"
+
+#include <fmt/format.h>
+
+#include "model/world.h"
+
+namespace inflight {
+
+void XdpMem::rxq_reg(XdpRxqInfo& rxq, std::string_view driver) {
+  if (rxq.state == XdpRegState::unused) {
+    kernel_.log("WARNING: {}: Driver promised not to register this", driver);
+    return;
+  }
+  if (rxq.state == XdpRegState::registered) {
+    kernel_.log("WARNING: {}: Missing unregister, handled but fix driver", driver);
+    rxq_unreg(rxq, driver);
+  }
+  rxq = XdpRxqInfo{XdpRegState::registered, {}};
+  kernel_.log("{}: xdp_rxq_info_reg", driver);
+}
+
+void XdpMem::rxq_unreg(XdpRxqInfo& rxq, std::string_view driver) {
+  if (rxq.state == XdpRegState::unused) return;
+  if (rxq.state != XdpRegState::registered) kernel_.log("WARNING: {}: Driver BUG", driver);
+  // xdp_unreg_mem_model(): the entry stays until the pool's disconnect callback.
+  const XdpMemInfo mem = rxq.mem;
+  rxq.mem = XdpMemInfo{};
+  if (mem.id != 0 && mem.type == XdpMemType::page_pool && mem.id < kMemIdMax &&
+      ids_[mem.id] == IdState::entry)
+    pools_.destroy(entry_pool_[mem.id], "xdp_unreg_mem_model");
+  rxq.state = XdpRegState::unregistered;
+  kernel_.log("{}: xdp_rxq_info_unreg [mem.id={}]", driver, mem.id);
+}
+
+int XdpMem::mem_id_cyclic_get() {
+  for (int attempt = 0; attempt < 2; attempt++) {
+    for (uint32_t id = mem_id_next_; id < kMemIdMax; id++) {
+      if (ids_[id] != IdState::free) continue;
+      mem_id_next_ = id + 1;
+      return static_cast<int>(id);
+    }
+    mem_id_next_ = kMemIdMin;  // one retry from the bottom
+  }
+  return kENOSPC;
+}
+
+int XdpMem::reg_mem_model(XdpRxqInfo& rxq, PoolId pool, std::string_view driver) {
+  if (rxq.state != XdpRegState::registered) {
+    kernel_.log("WARNING: {}: Missing register, driver bug", driver);
+    return kEFAULT;
+  }
+  const int id = mem_id_cyclic_get();
+  if (id < 0) {
+    int leaked = 0;
+    for (const IdState s : ids_) leaked += s == IdState::no_owner ? 1 : 0;
+    kernel_.log("{}: xdp_rxq_info_reg_mem_model: -ENOSPC", driver);
+    if (leaked > 0)
+      kernel_.report(Violation::xdp_mem_id_leak,
+                     "xdp_rxq_info_reg_mem_model fails with -ENOSPC while mem ids are leaked",
+                     fmt::format("{}: no mem id left although {} of {} ids have no allocator "
+                                 "entry and no pending free",
+                                 driver, leaked, kMemIdMax - kMemIdMin));
+    return id;
+  }
+  const uint32_t mem_id = static_cast<uint32_t>(id);
+  rxq.mem = XdpMemInfo{XdpMemType::page_pool, mem_id};
+  if (fail_next_insert_) {
+    // rhashtable_insert_slow() fails.
+    fail_next_insert_ = false;
+    if (kernel_.bug(Bug::xdp_mem_id_leak_on_insert_fail)) {
+      // BUG VARIANT xdp_mem_id_leak_on_insert_fail: the allocator is freed and the error
+      // returned, but the id is not given back to the IDA and mem->id stays set.
+      ids_[mem_id] = IdState::no_owner;
+    } else {
+      ids_[mem_id] = IdState::free;
+      rxq.mem.id = 0;
+    }
+    kernel_.log("{}: xdp_rxq_info_reg_mem_model: rhashtable insert failed (-ENOMEM) [mem.id={}]",
+                driver, mem_id);
+    return kENOMEM;
+  }
+  ids_[mem_id] = IdState::entry;
+  entry_pool_[mem_id] = pool;
+  pools_.use_xdp_mem(pool, mem_id);  // page_pool_use_xdp_mem(): user_cnt++, disconnect set
+  kernel_.log("{}: xdp_rxq_info_reg_mem_model: MEM_TYPE_PAGE_POOL [mem.id={}]", driver, mem_id);
+  return 0;
+}
+
+void XdpMem::disconnect(PoolId pool) {
+  for (uint32_t id = kMemIdMin; id < kMemIdMax; id++) {
+    if (ids_[id] != IdState::entry || entry_pool_[id] != pool) continue;
+    ids_[id] = IdState::rcu_pending;  // rhashtable_remove_fast() under mem_id_lock
+    kernel_.call_rcu("__xdp_mem_allocator_rcu_free", xdp_mem_allocator_rcu_free, id);
+    kernel_.log("mem_allocator_disconnect: mem.id={} removed", id);
+  }
+}
+
+void xdp_mem_allocator_rcu_free(World& world, uint32_t id) {
+  XdpMem& xdp = world.xdp_mem();
+  MODEL_ASSERT(id < XdpMem::kMemIdMax && xdp.ids_[id] == XdpMem::IdState::rcu_pending);
+  xdp.ids_[id] = XdpMem::IdState::free;  // ida_free()
+  world.kernel().log("__xdp_mem_allocator_rcu_free: mem.id={} back in the IDA", id);
+}
+
+void XdpMem::check() {
+  if (leak_reported_) return;
+  for (uint32_t id = kMemIdMin; id < kMemIdMax; id++) {
+    if (ids_[id] != IdState::no_owner) continue;
+    leak_reported_ = true;
+    kernel_.report(Violation::xdp_mem_id_leak, "mem id allocated with no allocator entry",
+                   fmt::format("mem.id={} is allocated in the IDA but owned by no mem_id_ht entry "
+                               "and no pending free",
+                               id));
+    return;
+  }
+}
+
+}  // namespace inflight

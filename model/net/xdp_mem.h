@@ -1,0 +1,88 @@
+// model/net/xdp_mem.h
+//
+// The XDP memory model's registration side (spec §2.1-2.3): rxq info registration
+// states, memory types, mem ids handed out cyclically from an IDA, and the id-to-allocator
+// table (mem_id_ht) whose insert can be made to fail.
+// Models: net/core/xdp.c (__xdp_rxq_info_reg, xdp_rxq_info_unreg,
+// __xdp_reg_mem_model, xdp_unreg_mem_model, __mem_id_cyclic_get,
+// mem_allocator_disconnect, __xdp_mem_allocator_rcu_free).
+//
+// Lifecycle of a PAGE_POOL mem id (5.5+, the rule of §2.2): taken from the IDA at
+// registration, owned by exactly one table entry until the pool's disconnect callback
+// runs (when its inflight reaches 0), then removed from the table and returned to the IDA
+// after an RCU grace period. No id is ever allocated with no entry and no pending free (P5).
+//
+// Simplifications: the id space is 1..kMemIdMax-1 (kMemIdMax = 8, not 0xFFFE) so that
+// exhaustion is reachable; the rhashtable is a bounded table; mem_id_lock is implicit
+// (every operation is one step); xdp_return and its eras are not modelled yet (TODO
+// issue 3: R2, R3 need frames in flight through redirect targets).
+// Bug variant here: xdp_mem_id_leak_on_insert_fail (R1).
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "model/core/kernel.h"
+#include "model/net/page_pool.h"
+
+namespace inflight {
+
+enum class XdpRegState : uint8_t { fresh, registered, unregistered, unused };  // REG_STATE_*
+enum class XdpMemType : uint8_t { page_shared, page_order0, page_pool, xsk_buff_pool };
+
+struct XdpMemInfo {
+  XdpMemType type = XdpMemType::page_shared;
+  uint32_t id = 0;  // 0: no id
+};
+
+struct XdpRxqInfo {
+  XdpRegState state = XdpRegState::fresh;
+  XdpMemInfo mem;
+};
+
+class XdpMem {
+ public:
+  static constexpr uint32_t kMemIdMin = 1;  // MEM_ID_MIN
+  static constexpr uint32_t kMemIdMax = 8;  // the model's MEM_ID_MAX (kernel: 0xFFFE)
+  static constexpr int kENOSPC = -28;
+  static constexpr int kEFAULT = -14;
+  static constexpr int kENOMEM = -12;
+
+  XdpMem(Kernel& kernel, PagePools& pools) : kernel_(kernel), pools_(pools) {}
+
+  // Models: xdp_rxq_info_reg(). Process context.
+  void rxq_reg(XdpRxqInfo& rxq, std::string_view driver);
+  // Models: xdp_rxq_info_unreg(): unregisters the mem model (page_pool_destroy for a pool).
+  void rxq_unreg(XdpRxqInfo& rxq, std::string_view driver);
+  // Models: xdp_rxq_info_reg_mem_model(rxq, MEM_TYPE_PAGE_POOL, pool). Returns 0 or -errno.
+  int reg_mem_model(XdpRxqInfo& rxq, PoolId pool, std::string_view driver);
+
+  // Environment: the next rhashtable_insert_slow() fails (-ENOMEM).
+  void inject_insert_failure() { fail_next_insert_ = true; }
+  bool insert_failure_armed() const { return fail_next_insert_; }
+
+  // Models: mem_allocator_disconnect(), the pool's disconnect callback, run when the pool
+  // is freed: the entry leaves the table and the id returns after a grace period.
+  void disconnect(PoolId pool);
+
+  // P5 after every step: every allocated id has one entry or a pending free.
+  void check();
+
+ private:
+  friend void xdp_mem_allocator_rcu_free(World& world, uint32_t arg);
+  enum class IdState : uint8_t { free, entry, rcu_pending, no_owner };
+  int mem_id_cyclic_get();
+
+  Kernel& kernel_;
+  PagePools& pools_;
+  std::array<IdState, kMemIdMax> ids_{};          // the IDA, with what owns each id
+  std::array<PoolId, kMemIdMax> entry_pool_{};    // mem_id_ht: id -> allocator (the pool)
+  uint32_t mem_id_next_ = kMemIdMin;
+  bool fail_next_insert_ = false;
+  bool leak_reported_ = false;
+};
+
+// The RCU callback __xdp_mem_allocator_rcu_free(); arg is the id.
+void xdp_mem_allocator_rcu_free(World& world, uint32_t arg);
+
+}  // namespace inflight

@@ -1,0 +1,98 @@
+// The XDP memory model's registration side: rxq states, cyclic mem ids, the entry's
+// lifetime until the pool's disconnect and an RCU grace period, and R1.
+#include "model/net/xdp_mem.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "model/world.h"
+
+namespace inflight {
+namespace {
+
+bool traced(const World& w, std::string_view text) {
+  return std::any_of(w.trace().begin(), w.trace().end(),
+                     [&](const std::string& line) { return line.find(text) != std::string::npos; });
+}
+
+TEST(XdpMem, RegistrationTakesIdsCyclically) {
+  World w(Topology{}, BugSet{});
+  XdpMem& xdp = w.xdp_mem();
+  PagePools& pools = w.page_pools();
+  XdpRxqInfo a, b;
+  xdp.rxq_reg(a, "test");
+  xdp.rxq_reg(b, "test");
+  EXPECT_EQ(xdp.reg_mem_model(a, pools.create(PagePoolParams{}), "test"), 0);
+  EXPECT_EQ(xdp.reg_mem_model(b, pools.create(PagePoolParams{}), "test"), 0);
+  EXPECT_EQ(a.mem.id, 1u);
+  EXPECT_EQ(b.mem.id, 2u);
+  EXPECT_EQ(a.mem.type, XdpMemType::page_pool);
+}
+
+TEST(XdpMem, MemModelWithoutRegisteredRxqIsRefused) {
+  World w(Topology{}, BugSet{}, /*record_trace=*/true);
+  XdpRxqInfo rxq;
+  EXPECT_EQ(w.xdp_mem().reg_mem_model(rxq, w.page_pools().create(PagePoolParams{}), "test"),
+            XdpMem::kEFAULT);
+  EXPECT_TRUE(traced(w, "Missing register, driver bug"));
+}
+
+TEST(XdpMem, TheIdReturnsOnlyAfterThePoolIsFreedAndAGracePeriodPasses) {
+  Topology t;
+  t.cpus = 2;
+  World w(t, BugSet{}, /*record_trace=*/true);
+  // Open, put a page in an skb, stop: the pool waits for the skb, the id stays taken.
+  w.run(std::vector<Event>{DriverOpen{}, NapiPoll{0, 0}, DriverStop{}});
+  EXPECT_EQ(w.page_pools().live(), 1);
+  EXPECT_FALSE(traced(w, "mem_allocator_disconnect"));
+  // The skb goes; the next retry frees the pool and removes the entry.
+  w.run(std::vector<Event>{SkbFree{0, 0, 1}, PpProducerUnlock{0}, Tick{3}, RunDeferred{0}});
+  EXPECT_EQ(w.page_pools().live(), 0);
+  EXPECT_TRUE(traced(w, "mem_allocator_disconnect: mem.id=1 removed"));
+  EXPECT_FALSE(traced(w, "mem.id=1 back in the IDA"));
+  // Both CPUs pass a quiescent state; the RCU callback returns the id.
+  w.run(std::vector<Event>{RcuQs{0}, RcuQs{1}, RunDeferred{0}});
+  EXPECT_TRUE(traced(w, "mem.id=1 back in the IDA"));
+  w.finish();
+  EXPECT_TRUE(w.violations().empty());
+}
+
+TEST(XdpMem, IdsInUseExhaustTheSpaceWithoutALeak) {
+  // Pools that never drain keep their ids: ENOSPC is legitimate and not a finding.
+  World w(Topology{}, BugSet{});
+  XdpMem& xdp = w.xdp_mem();
+  std::vector<XdpRxqInfo> rxqs(XdpMem::kMemIdMax);
+  int last = 0;
+  for (XdpRxqInfo& rxq : rxqs) {
+    xdp.rxq_reg(rxq, "test");
+    if (w.page_pools().live() == kMaxPools) break;
+    last = xdp.reg_mem_model(rxq, w.page_pools().create(PagePoolParams{}), "test");
+  }
+  EXPECT_EQ(last, 0);  // kMaxPools (4) pools fit in the 7 ids
+  xdp.check();
+  EXPECT_TRUE(w.violations().empty());
+}
+
+// R1: the insert failure path leaks the id; repeated, registration runs out of ids.
+TEST(XdpMem, AFailedInsertLeaksItsIdOnlyBeforeTheFix) {
+  for (const bool bug : {false, true}) {
+    World w(Topology{}, bug ? BugSet::of(Bug::xdp_mem_id_leak_on_insert_fail) : BugSet{});
+    XdpMem& xdp = w.xdp_mem();
+    int err = 0;
+    for (uint32_t i = 0; i < XdpMem::kMemIdMax; i++) {
+      XdpRxqInfo rxq;
+      xdp.rxq_reg(rxq, "test");
+      xdp.inject_insert_failure();
+      const PoolId pool = w.page_pools().create(PagePoolParams{});
+      err = xdp.reg_mem_model(rxq, pool, "test");
+      w.page_pools().destroy(pool, "test");
+    }
+    xdp.check();
+    EXPECT_EQ(err, bug ? XdpMem::kENOSPC : XdpMem::kENOMEM) << "bug=" << bug;
+    EXPECT_EQ(w.violations().count(Violation::xdp_mem_id_leak), bug ? 2u : 0u);
+  }
+}
+
+}  // namespace
+}  // namespace inflight
