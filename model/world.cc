@@ -34,14 +34,16 @@ World::World(const Topology& topology, BugSet bugs, bool record_trace, bool driv
       client_(kernel_, pages_, dma_),
       pools_(kernel_, oracle_, pages_, dma_, napis_),
       skbs_(kernel_, oracle_, pages_, pools_),
-      xdp_(kernel_, pools_) {
+      xdp_(kernel_, pools_, pages_),
+      redirect_(kernel_, xdp_) {
   pools_.set_xdp_mem(&xdp_);
   for (DeviceId d = 0; d < topology.devices; d++) dma_.set_driver(d, DmaClient::kActor);
   MODEL_ASSERT(topology.driver < kDriverModels && driver_models()[topology.driver].production);
   const DriverModel* model = driver.empty() ? &driver_models()[topology.driver] : driver_model(driver);
   MODEL_ASSERT(model != nullptr);  // front ends reject unknown names as usage errors
   driver_ = model->make(
-      DriverEnv{kernel_, oracle_, pages_, dma_, napis_, pools_, skbs_, xdp_, driver_faults});
+      DriverEnv{kernel_, oracle_, pages_, dma_, napis_, pools_, skbs_, xdp_, redirect_,
+                driver_faults});
 }
 
 // The driver core unbinds a device: the bound driver's remove runs first.
@@ -114,6 +116,11 @@ bool World::apply_inner(const Event& event) {
             xdp_.inject_insert_failure();
             return true;
           },
+          [&](const XdpTxComplete& e) {
+            kernel_.begin_step(step_, kernel_.resolve_cpu(XdpRedirectTarget::kCpu),
+                               Context::softirq);
+            return redirect_.complete(e.pick);
+          },
           [&](const PpProducerUnlock& e) {
             if (!pools_.producer_unlock_pending()) return false;
             pools_.producer_unlock(e.pick);
@@ -162,6 +169,7 @@ void World::finish() {
   // purge their queues, the driver is removed, the raw DMA client frees what it holds.
   // Only then can deferred work (pool release retries) drain.
   pools_.producer_unlock_all();
+  redirect_.complete_all();  // the peer stops: its TX ring is drained
   skbs_.free_all();
   driver_->remove();
   client_.teardown();

@@ -30,6 +30,7 @@
 #include "model/net/napi.h"
 #include "model/net/page_pool.h"
 #include "model/net/skb.h"
+#include "model/net/xdp_frame.h"
 #include "model/net/xdp_mem.h"
 #include "model/oracle/oracle.h"
 
@@ -64,6 +65,7 @@ class World {
   PagePools& page_pools() { return pools_; }
   Skbs& skbs() { return skbs_; }
   XdpMem& xdp_mem() { return xdp_; }
+  XdpRedirectTarget& redirect_target() { return redirect_; }
   Driver& driver() { return *driver_; }
   uint32_t steps() const { return step_; }
   uint32_t skipped() const { return skipped_; }
@@ -83,6 +85,7 @@ class World {
   PagePools pools_;
   Skbs skbs_;
   XdpMem xdp_;
+  XdpRedirectTarget redirect_;
   std::unique_ptr<Driver> driver_;
   uint32_t step_ = 0;
   uint32_t skipped_ = 0;

@@ -58,6 +58,7 @@ Scenario every_kind() {
       SkbClone{4},
       PpProducerUnlock{2},
       XdpMemInsertFail{},
+      XdpTxComplete{5},
   };
   return s;
 }
@@ -168,7 +169,7 @@ TEST(Codec, APartialTrailingRecordIsIgnored) {
 TEST(Codec, TheKindByteIsTakenModuloTheNumberOfKinds) {
   std::vector<uint8_t> bytes = header();
   append_record(bytes, {static_cast<uint8_t>(kEventKinds + 1), 9});  // rcu_qs
-  append_record(bytes, {255, 2, 1});  // 255 % 20 == 15: driver_fault_double_put
+  append_record(bytes, {255, 2, 1});  // 255 % 21 == 3: page_alloc
   const Scenario s = decode_binary(bytes);
   ASSERT_EQ(s.events.size(), 2u);
   EXPECT_EQ(s.events[0], Event{RcuQs{9}});

@@ -36,8 +36,8 @@ inline constexpr std::array<std::string_view, 4> kUnmapSize = {"exact", "zero", 
 inline constexpr std::array<std::string_view, 2> kSameOther = {"same", "other"};
 inline constexpr std::array<std::string_view, 2> kUnmapApi = {"matching", "other"};
 inline constexpr std::array<std::string_view, 2> kSyncFor = {"cpu", "device"};
-inline constexpr std::array<std::string_view, 4> kRxAction = {"pass", "drop", "cache",
-                                                              "cache_release"};
+inline constexpr std::array<std::string_view, 5> kRxAction = {"pass", "drop", "cache",
+                                                              "cache_release", "redirect"};
 inline constexpr std::array<std::string_view, 2> kFreeCtx = {"softirq", "process"};
 }  // namespace names
 
@@ -283,10 +283,19 @@ struct XdpMemInsertFail {
   friend bool operator==(const XdpMemInsertFail&, const XdpMemInsertFail&) = default;
 };
 
+// The redirect target (a veth-like peer) completes one frame it holds: xdp_return_frame()
+// in softirq on its CPU.
+struct XdpTxComplete {
+  static constexpr std::string_view kName = "xdp_tx_complete";
+  uint8_t pick = 0;
+  template <class V> void visit(V&& v) { v.u8("pick", pick); }
+  friend bool operator==(const XdpTxComplete&, const XdpTxComplete&) = default;
+};
+
 using Event = std::variant<Tick, RcuQs, RunDeferred, PageAlloc, FragAlloc, BufFree, DmaMap,
                            DmaAllocCoherent, DmaMappingError, DmaUnmap, DmaSync, DeviceUnbind,
                            DriverOpen, NapiPoll, DriverStop, DriverFault, SkbFree, SkbClone,
-                           PpProducerUnlock, XdpMemInsertFail>;
+                           PpProducerUnlock, XdpMemInsertFail, XdpTxComplete>;
 inline constexpr size_t kEventKinds = std::variant_size_v<Event>;
 
 std::string_view event_name(const Event& event);

@@ -26,6 +26,7 @@ class PageAllocator;
 class PagePools;
 class Skbs;
 class XdpMem;
+class XdpRedirectTarget;
 
 // What a driver may use: the kernel services it calls.
 struct DriverEnv {
@@ -37,11 +38,12 @@ struct DriverEnv {
   PagePools& pools;
   Skbs& skbs;
   XdpMem& xdp;
+  XdpRedirectTarget& redirect;  // where XDP_REDIRECT sends frames (a veth-like peer)
   bool faults;  // driver faults (fuzzer actions that break the driver's contract) enabled
 };
 
 // The XDP verdict (or driver path) a poll takes for the frame it receives.
-enum class RxAction : uint8_t { pass, drop, cache, cache_release, count };
+enum class RxAction : uint8_t { pass, drop, cache, cache_release, redirect, count };
 
 class Driver {
  public:

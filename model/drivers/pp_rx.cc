@@ -1,6 +1,7 @@
 #include "model/drivers/pp_rx.h"
 
 #include "model/net/skb.h"
+#include "model/net/xdp_frame.h"
 
 namespace inflight {
 
@@ -63,6 +64,12 @@ bool PpRxDriver::poll(int queue, RxAction action) {
   if (page.valid()) {
     if (action == RxAction::pass && !env_.skbs.full()) {
       pass_up(queue, page);
+    } else if (action == RxAction::redirect) {
+      // xdp_convert_buff_to_frame() + xdp_do_redirect(); a full target ring drops the
+      // frame back with xdp_return_frame_rx_napi() (napi_direct: this is its pool's NAPI).
+      const XdpFrame frame{page, q.rxq.mem};
+      if (!env_.redirect.xmit(frame, kName))
+        env_.xdp.return_frame(page, frame.mem, /*napi_direct=*/true, kName);
     } else if (action == RxAction::cache && q.cache.size() < kCacheSize) {
       q.cache.push_back(page);
       env_.kernel.log("{}: page {} kept in the driver page cache", kName, page.slot);

@@ -102,6 +102,23 @@ void xdp_mem_allocator_rcu_free(World& world, uint32_t id) {
   world.kernel().log("__xdp_mem_allocator_rcu_free: mem.id={} back in the IDA", id);
 }
 
+void XdpMem::return_frame(PageId page, const XdpMemInfo& mem, bool napi_direct,
+                          std::string_view actor) {
+  MODEL_ASSERT(mem.type == XdpMemType::page_pool);  // the only type a pp driver redirects
+  const bool found = mem.id > 0 && mem.id < kMemIdMax && ids_[mem.id] == IdState::entry;
+  if (found) {
+    // page_pool_put_full_page(xa->page_pool, page, napi_direct)
+    pools_.put(page, napi_direct, false, actor);
+    return;
+  }
+  // 5.5+: the entry lives until the pool's inflight reaches 0, so a page in flight always
+  // finds it. Not finding it means the pool went away under a page it still counts.
+  kernel_.report(Violation::use_after_free, fmt::format("xdp_return finds no allocator in {}", actor),
+                 fmt::format("{}: __xdp_return of page {} finds no mem_id_ht entry for mem.id={}",
+                             actor, page.slot, mem.id));
+  pages_->put_page(page, actor);
+}
+
 void XdpMem::check() {
   if (leak_reported_) return;
   for (uint32_t id = kMemIdMin; id < kMemIdMax; id++) {

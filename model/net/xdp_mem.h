@@ -14,8 +14,7 @@
 //
 // Simplifications: the id space is 1..kMemIdMax-1 (kMemIdMax = 8, not 0xFFFE) so that
 // exhaustion is reachable; the rhashtable is a bounded table; mem_id_lock is implicit
-// (every operation is one step); xdp_return and its eras are not modelled yet (TODO
-// issue 3: R2, R3 need frames in flight through redirect targets).
+// (every operation is one step).
 // Bug variant here: xdp_mem_id_leak_on_insert_fail (R1).
 #pragma once
 
@@ -48,7 +47,8 @@ class XdpMem {
   static constexpr int kEFAULT = -14;
   static constexpr int kENOMEM = -12;
 
-  XdpMem(Kernel& kernel, PagePools& pools) : kernel_(kernel), pools_(pools) {}
+  XdpMem(Kernel& kernel, PagePools& pools, PageAllocator& pages)
+      : kernel_(kernel), pools_(pools), pages_(&pages) {}
 
   // Models: xdp_rxq_info_reg(). Process context.
   void rxq_reg(XdpRxqInfo& rxq, std::string_view driver);
@@ -65,6 +65,10 @@ class XdpMem {
   // is freed: the entry leaves the table and the id returns after a grace period.
   void disconnect(PoolId pool);
 
+  // Models: __xdp_return() for a page of `mem` (xdp_return_frame: napi_direct false;
+  // xdp_return_frame_rx_napi: true). Looks the allocator up by mem.id.
+  void return_frame(PageId page, const XdpMemInfo& mem, bool napi_direct, std::string_view actor);
+
   // P5 after every step: every allocated id has one entry or a pending free.
   void check();
 
@@ -75,6 +79,7 @@ class XdpMem {
 
   Kernel& kernel_;
   PagePools& pools_;
+  PageAllocator* pages_ = nullptr;
   std::array<IdState, kMemIdMax> ids_{};          // the IDA, with what owns each id
   std::array<PoolId, kMemIdMax> entry_pool_{};    // mem_id_ht: id -> allocator (the pool)
   uint32_t mem_id_next_ = kMemIdMin;
