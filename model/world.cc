@@ -13,6 +13,7 @@ template <class... F>
 Overloaded(F...) -> Overloaded<F...>;
 
 constexpr uint64_t kTickMs[] = {1, 10, 100, 1000};
+constexpr uint64_t kIdleMs[] = {1000, 10000, 60000, 180000};
 
 // The CPU an event names, if it has one.
 uint8_t event_cpu(const Event& event) {
@@ -116,6 +117,10 @@ bool World::apply_inner(const Event& event) {
             xdp_.inject_insert_failure();
             return true;
           },
+          [&](const Idle& e) {
+            idle(kIdleMs[e.by]);
+            return true;
+          },
           [&](const XdpTxComplete& e) {
             kernel_.begin_step(step_, kernel_.resolve_cpu(XdpRedirectTarget::kCpu),
                                Context::softirq);
@@ -131,11 +136,32 @@ bool World::apply_inner(const Event& event) {
       event);
 }
 
+void World::idle(uint64_t ms) {
+  const uint64_t until = kernel_.now_ms() + ms;
+  // Nothing else runs, so producers inside a ring lock finish their critical sections.
+  pools_.producer_unlock_all();
+  for (int i = 0; i < kFinishMaxSteps; i++) {
+    if (kernel_.runnable_count() > 0) {
+      apply_inner(RunDeferred{0});
+      continue;
+    }
+    if (kernel_.grace_period_in_progress()) {  // idle CPUs are quiescent
+      for (CpuId c = 0; c < kernel_.topology().cpus; c++) kernel_.rcu_quiescent_state(c);
+      continue;
+    }
+    const uint64_t due = kernel_.next_due_ms();
+    if (due > until) break;
+    kernel_.advance(due - kernel_.now_ms());
+  }
+  if (kernel_.now_ms() < until) kernel_.advance(until - kernel_.now_ms());
+}
+
 void World::run(std::span<const Event> events) {
   for (const Event& event : events) apply(event);
 }
 
 bool World::drain(std::string_view phase, bool report) {
+  const uint64_t deadline = kernel_.now_ms() + kFinishMaxMs;
   for (int i = 0; i < kFinishMaxSteps; i++) {
     if (kernel_.runnable_count() > 0) {
       apply_inner(RunDeferred{0});
@@ -147,7 +173,7 @@ bool World::drain(std::string_view phase, bool report) {
     }
     if (kernel_.deferred_count() == 0) return true;
     const uint64_t due = kernel_.next_due_ms();
-    if (due > kFinishMaxMs) break;
+    if (due > deadline) break;
     kernel_.advance(due - kernel_.now_ms());
   }
   if (kernel_.deferred_count() == 0) return true;

@@ -73,6 +73,8 @@ class World {
  private:
   bool apply_inner(const Event& event);
   bool unbind(DeviceId dev);
+  // Runs due deferred work while time advances to now + ms (bounded); the Idle event.
+  void idle(uint64_t ms);
   // Runs deferred work to quiescence; returns false (and reports if asked) on a stall.
   bool drain(std::string_view phase, bool report);
 

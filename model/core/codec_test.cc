@@ -59,6 +59,7 @@ Scenario every_kind() {
       PpProducerUnlock{2},
       XdpMemInsertFail{},
       XdpTxComplete{5},
+      Idle{2},
   };
   return s;
 }
@@ -169,7 +170,7 @@ TEST(Codec, APartialTrailingRecordIsIgnored) {
 TEST(Codec, TheKindByteIsTakenModuloTheNumberOfKinds) {
   std::vector<uint8_t> bytes = header();
   append_record(bytes, {static_cast<uint8_t>(kEventKinds + 1), 9});  // rcu_qs
-  append_record(bytes, {255, 2, 1});  // 255 % 21 == 3: page_alloc
+  append_record(bytes, {255, 2, 1});  // 255 % 22 == 13: napi_poll
   const Scenario s = decode_binary(bytes);
   ASSERT_EQ(s.events.size(), 2u);
   EXPECT_EQ(s.events[0], Event{RcuQs{9}});

@@ -39,6 +39,7 @@ inline constexpr std::array<std::string_view, 2> kSyncFor = {"cpu", "device"};
 inline constexpr std::array<std::string_view, 5> kRxAction = {"pass", "drop", "cache",
                                                               "cache_release", "redirect"};
 inline constexpr std::array<std::string_view, 2> kFreeCtx = {"softirq", "process"};
+inline constexpr std::array<std::string_view, 4> kIdle = {"1s", "10s", "1min", "3min"};
 }  // namespace names
 
 // The driver models the topology can name (model/drivers/registry.cc keeps the same
@@ -292,10 +293,19 @@ struct XdpTxComplete {
   friend bool operator==(const XdpTxComplete&, const XdpTxComplete&) = default;
 };
 
+// A quiet period: time passes and every work item, timer and RCU callback that falls due
+// runs (idle CPUs pass quiescent states); no other event interleaves.
+struct Idle {
+  static constexpr std::string_view kName = "idle";
+  uint8_t by = 0;
+  template <class V> void visit(V&& v) { v.enumeration("by", by, names::kIdle); }
+  friend bool operator==(const Idle&, const Idle&) = default;
+};
+
 using Event = std::variant<Tick, RcuQs, RunDeferred, PageAlloc, FragAlloc, BufFree, DmaMap,
                            DmaAllocCoherent, DmaMappingError, DmaUnmap, DmaSync, DeviceUnbind,
                            DriverOpen, NapiPoll, DriverStop, DriverFault, SkbFree, SkbClone,
-                           PpProducerUnlock, XdpMemInsertFail, XdpTxComplete>;
+                           PpProducerUnlock, XdpMemInsertFail, XdpTxComplete, Idle>;
 inline constexpr size_t kEventKinds = std::variant_size_v<Event>;
 
 std::string_view event_name(const Event& event);

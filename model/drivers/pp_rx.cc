@@ -28,7 +28,7 @@ bool PpRxDriver::open() {
     const int err = env_.xdp.reg_mem_model(q.rxq, q.pool, kName);
     if (err != 0) {
       // Unwind: this queue's pool and rxq, then every queue opened before it.
-      env_.pools.destroy(q.pool, kName);
+      env_.pools.destroy(q.pool, kName);  // never registered: the driver's to free
       env_.xdp.rxq_unreg(q.rxq, kName);
       for (int j = 0; j < i; j++) {
         Queue& done = q_[static_cast<size_t>(j)];
@@ -106,7 +106,8 @@ void PpRxDriver::teardown_queue(Queue& q) {
   } else {
     for (const PageId page : q.cache) env_.pools.put(page, false, false, kName);
     env_.xdp.rxq_unreg(q.rxq, kName);
-    env_.pools.destroy(q.pool, kName);
+    // v5.3 drivers left shutdown to the mem model (xdp_forced_allocator_removal's era).
+    if (!env_.kernel.bug(Bug::xdp_forced_allocator_removal)) env_.pools.destroy(q.pool, kName);
   }
   q.cache.clear();
   q.last_returned = PageId{};

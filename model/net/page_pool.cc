@@ -279,6 +279,35 @@ int32_t PagePools::release(PoolId id, bool* blocked) {
   return inflight;
 }
 
+int32_t PagePools::request_shutdown(PoolId id) {
+  PagePool& pool = pools_[id];
+  pool.destroying = true;
+  pool.cpuid = -1;
+  pool.napi = kNoNapi;
+  while (!pool.cache.empty()) {
+    const PageId page = pool.cache.back();
+    pool.cache.pop_back();
+    return_page(id, page, "__page_pool_empty_ring");
+  }
+  while (!pool.ring.empty()) {
+    const PageId page = pool.ring.front();
+    pool.ring.erase(pool.ring.begin());
+    return_page(id, page, "__page_pool_empty_ring");
+  }
+  return inflight(pool);
+}
+
+void PagePools::free_now(PoolId id, std::string_view actor) {
+  const int32_t left = request_shutdown(id);
+  if (left != 0)
+    kernel_.report(Violation::pp_freed_with_inflight,
+                   fmt::format("{} in {}", violation_summary(Violation::pp_freed_with_inflight), actor),
+                   fmt::format("{} frees page_pool {} with {} pages in flight [hold={}] [release={}]",
+                               actor, id.slot, left, pools_[id].hold_count,
+                               pools_[id].release_count));
+  free_pool(id);
+}
+
 void PagePools::use_xdp_mem(PoolId id, uint32_t mem_id) {
   PagePool& pool = pools_[id];
   pool.user_count++;
@@ -295,6 +324,12 @@ void PagePools::free_pool(PoolId id) {
 void PagePools::destroy(PoolId id, std::string_view actor) {
   PagePool* pool = lookup(id, actor);
   if (!pool) return;
+  if (kernel_.bug(Bug::xdp_early_allocator_removal)) {
+    // BUG VARIANT xdp_early_allocator_removal: 4.18-5.2 page_pool_destroy() empties the
+    // cache and ring and frees the pool at once; pages in flight are not waited for.
+    free_now(id, "page_pool_destroy");
+    return;
+  }
   if (--pool->user_count > 0) return;
   pool->destroying = true;
   // page_pool_disable_direct_recycling(): the NAPI must already be disabled.

@@ -135,6 +135,12 @@ class PagePools {
   void put(PageId page, bool allow_direct, bool split, std::string_view actor);
   // The page sits in the pool's alloc cache or ring (partitions (a) and (b)).
   bool holds(PoolId id, PageId page) const;
+  // Older eras (R2, R3): drain the cache and ring and report inflight, without freeing
+  // (v5.3 __page_pool_request_shutdown); free the pool now whatever its inflight
+  // (4.18-5.2 page_pool_destroy, v5.3 forced removal). No DMA scrub in those eras.
+  int32_t request_shutdown(PoolId id);
+  void free_now(PoolId id, std::string_view actor);
+  int32_t inflight_of(PoolId id) const { return inflight(pools_[id]); }
   // Models: page_pool_use_xdp_mem(): the XDP mem model holds a user reference and is
   // told (disconnect) when the pool is freed.
   void use_xdp_mem(PoolId id, uint32_t mem_id);

@@ -26,8 +26,21 @@ void XdpMem::rxq_unreg(XdpRxqInfo& rxq, std::string_view driver) {
   const XdpMemInfo mem = rxq.mem;
   rxq.mem = XdpMemInfo{};
   if (mem.id != 0 && mem.type == XdpMemType::page_pool && mem.id < kMemIdMax &&
-      ids_[mem.id] == IdState::entry)
-    pools_.destroy(entry_pool_[mem.id], "xdp_unreg_mem_model");
+      ids_[mem.id] == IdState::entry) {
+    if (kernel_.bug(Bug::xdp_early_allocator_removal)) {
+      // BUG VARIANT xdp_early_allocator_removal: the entry goes now (4.18-5.2), whatever
+      // is still in flight; the driver then destroys the pool itself.
+      remove_entry(mem.id);
+    } else if (kernel_.bug(Bug::xdp_forced_allocator_removal)) {
+      // BUG VARIANT xdp_forced_allocator_removal: v5.3, the mem model drives shutdown.
+      disconnect_count_[mem.id] = 0;
+      if (!mem_id_disconnect(mem.id, false))
+        kernel_.queue_delayed_work("mem_id_disconnect_defer_retry", mem_id_disconnect_defer_retry,
+                                   mem.id, 1000);
+    } else {
+      pools_.destroy(entry_pool_[mem.id], "xdp_unreg_mem_model");
+    }
+  }
   rxq.state = XdpRegState::unregistered;
   kernel_.log("{}: xdp_rxq_info_unreg [mem.id={}]", driver, mem.id);
 }
@@ -81,18 +94,45 @@ int XdpMem::reg_mem_model(XdpRxqInfo& rxq, PoolId pool, std::string_view driver)
   }
   ids_[mem_id] = IdState::entry;
   entry_pool_[mem_id] = pool;
-  pools_.use_xdp_mem(pool, mem_id);  // page_pool_use_xdp_mem(): user_cnt++, disconnect set
+  // page_pool_use_xdp_mem(): user_cnt++ and the disconnect callback (5.5+ only).
+  if (!kernel_.bug(Bug::xdp_early_allocator_removal) &&
+      !kernel_.bug(Bug::xdp_forced_allocator_removal))
+    pools_.use_xdp_mem(pool, mem_id);
   kernel_.log("{}: xdp_rxq_info_reg_mem_model: MEM_TYPE_PAGE_POOL [mem.id={}]", driver, mem_id);
   return 0;
 }
 
+void XdpMem::remove_entry(uint32_t id) {
+  MODEL_ASSERT(ids_[id] == IdState::entry);
+  ids_[id] = IdState::rcu_pending;  // rhashtable_remove_fast() under mem_id_lock
+  kernel_.call_rcu("__xdp_mem_allocator_rcu_free", xdp_mem_allocator_rcu_free, id);
+  kernel_.log("mem_allocator_disconnect: mem.id={} removed", id);
+}
+
 void XdpMem::disconnect(PoolId pool) {
-  for (uint32_t id = kMemIdMin; id < kMemIdMax; id++) {
-    if (ids_[id] != IdState::entry || entry_pool_[id] != pool) continue;
-    ids_[id] = IdState::rcu_pending;  // rhashtable_remove_fast() under mem_id_lock
-    kernel_.call_rcu("__xdp_mem_allocator_rcu_free", xdp_mem_allocator_rcu_free, id);
-    kernel_.log("mem_allocator_disconnect: mem.id={} removed", id);
-  }
+  for (uint32_t id = kMemIdMin; id < kMemIdMax; id++)
+    if (ids_[id] == IdState::entry && entry_pool_[id] == pool) remove_entry(id);
+}
+
+bool XdpMem::mem_id_disconnect(uint32_t id, bool force) {
+  const PoolId pool = entry_pool_[id];
+  const bool drained = pools_.request_shutdown(pool) == 0;
+  if (!drained && !force) return false;
+  remove_entry(id);
+  pools_.free_now(pool, "mem_id_disconnect");
+  return true;
+}
+
+void mem_id_disconnect_defer_retry(World& world, uint32_t id) {
+  XdpMem& xdp = world.xdp_mem();
+  if (xdp.ids_[id] != XdpMem::IdState::entry) return;
+  const uint16_t attempts = ++xdp.disconnect_count_[id];
+  if (xdp.mem_id_disconnect(id, attempts > 120)) return;  // forced after ~2 minutes
+  if (attempts % 30 == 0)
+    world.kernel().log("mem_id_disconnect_defer_retry() stalled mem.id={} shutdown {} attempts {} sec",
+                       id, attempts, attempts);
+  world.kernel().queue_delayed_work("mem_id_disconnect_defer_retry", mem_id_disconnect_defer_retry,
+                                    id, 1000);
 }
 
 void xdp_mem_allocator_rcu_free(World& world, uint32_t id) {
@@ -109,6 +149,18 @@ void XdpMem::return_frame(PageId page, const XdpMemInfo& mem, bool napi_direct,
   if (found) {
     // page_pool_put_full_page(xa->page_pool, page, napi_direct)
     pools_.put(page, napi_direct, false, actor);
+    return;
+  }
+  if (kernel_.bug(Bug::xdp_early_allocator_removal)) {
+    // BUG VARIANT xdp_early_allocator_removal: 4.18-5.2 falls back to put_page silently.
+    pages_->put_page(page, actor);
+    return;
+  }
+  if (kernel_.bug(Bug::xdp_forced_allocator_removal)) {
+    // BUG VARIANT xdp_forced_allocator_removal: v5.3 warns once, then put_page.
+    if (!warned_gone_) kernel_.log("WARNING: page_pool gone mem.id={}", mem.id);
+    warned_gone_ = true;
+    pages_->put_page(page, actor);
     return;
   }
   // 5.5+: the entry lives until the pool's inflight reaches 0, so a page in flight always

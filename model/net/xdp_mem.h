@@ -15,7 +15,15 @@
 // Simplifications: the id space is 1..kMemIdMax-1 (kMemIdMax = 8, not 0xFFFE) so that
 // exhaustion is reachable; the rhashtable is a bounded table; mem_id_lock is implicit
 // (every operation is one step).
-// Bug variant here: xdp_mem_id_leak_on_insert_fail (R1).
+// Eras (spec §2.4, §2.5), as bug variants on top of the 5.5+ model:
+// - xdp_early_allocator_removal (R2, 4.18-5.2): unreg removes the entry at once and frees
+//   its id after a grace period; the driver's page_pool_destroy frees the pool at once;
+//   __xdp_return with no entry silently falls back to put_page.
+// - xdp_forced_allocator_removal (R3, v5.3): the mem model drives shutdown (drivers did not
+//   call page_pool_destroy): unreg retries every second while pages are in flight, warns
+//   every 30 s, and after 120 attempts removes the entry and frees the pool anyway; a late
+//   return then hits "page_pool gone mem.id=%d" and put_page.
+// Bug variants here: xdp_mem_id_leak_on_insert_fail (R1), R2, R3.
 #pragma once
 
 #include <array>
@@ -68,12 +76,21 @@ class XdpMem {
   // Models: __xdp_return() for a page of `mem` (xdp_return_frame: napi_direct false;
   // xdp_return_frame_rx_napi: true). Looks the allocator up by mem.id.
   void return_frame(PageId page, const XdpMemInfo& mem, bool napi_direct, std::string_view actor);
+  // The return would spin on another CPU's producer lock of the page's pool.
+  bool return_would_block(PageId page, bool napi_direct) const {
+    return pools_.put_would_block(page, napi_direct);
+  }
 
   // P5 after every step: every allocated id has one entry or a pending free.
   void check();
 
  private:
   friend void xdp_mem_allocator_rcu_free(World& world, uint32_t arg);
+  friend void mem_id_disconnect_defer_retry(World& world, uint32_t arg);
+  // Removes the entry (rhashtable_remove_fast) and queues the id's RCU free.
+  void remove_entry(uint32_t id);
+  // v5.3 __mem_id_disconnect(id, force): frees the pool when it has drained or when forced.
+  bool mem_id_disconnect(uint32_t id, bool force);
   enum class IdState : uint8_t { free, entry, rcu_pending, no_owner };
   int mem_id_cyclic_get();
 
@@ -83,10 +100,14 @@ class XdpMem {
   std::array<IdState, kMemIdMax> ids_{};          // the IDA, with what owns each id
   std::array<PoolId, kMemIdMax> entry_pool_{};    // mem_id_ht: id -> allocator (the pool)
   uint32_t mem_id_next_ = kMemIdMin;
+  std::array<uint16_t, kMemIdMax> disconnect_count_{};  // v5.3 disconnect_cnt
   bool fail_next_insert_ = false;
+  bool warned_gone_ = false;
   bool leak_reported_ = false;
 };
 
+// v5.3's delayed work mem_id_disconnect_defer_retry(); arg is the id.
+void mem_id_disconnect_defer_retry(World& world, uint32_t arg);
 // The RCU callback __xdp_mem_allocator_rcu_free(); arg is the id.
 void xdp_mem_allocator_rcu_free(World& world, uint32_t arg);
 
