@@ -16,9 +16,8 @@ title=$(cut -f3 <<<"$row")
 faults=$(cut -f4 <<<"$row")
 target=$(cut -f5 <<<"$row")
 fuzzer=$fuzzers/${target}_fuzzer
-extra=()
 export INFLIGHT_DRIVER_FAULTS=0
-[[ $faults == driver-faults ]] && INFLIGHT_DRIVER_FAULTS=1 && extra=(--driver-faults)
+[[ $faults == driver-faults ]] && INFLIGHT_DRIVER_FAULTS=1
 [[ -n $title ]] || { echo "hunt $variant: no title in bugs.def"; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -36,10 +35,15 @@ fi
 execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' log | grep -o '[0-9]*$' || echo "?")
 echo "hunt $variant: found after $execs executions, $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }') s (seed $seed)"
 grep -m1 "INFLIGHT FINDING" log
-on=$("$inflight" replay "$crash" --target "$target" --bugs "$variant" --quiet)
-off=$("$inflight" replay "$crash" --target "$target" --bugs none "${extra[@]}" --quiet)
-if ! grep -qF -- "$title" <<<"$on"; then echo "hunt $variant: the crash does not replay"; exit 1; fi
-if grep -qF -- "$title" <<<"$off"; then echo "hunt $variant: also found with the variant off"; exit 1; fi
+# The crash must show the variant's finding (kind and title) with it on, and not with it
+# off: the same scenario on the fixed model.
+if ! "$inflight" replay "$crash" --target "$target" --bugs "$variant" --quiet --expect-bugs >on.txt; then
+  echo "hunt $variant: the crash does not replay with the variant's finding"; tail -3 on.txt; exit 1
+fi
+if ! "$inflight" replay "$crash" --target "$target" --bugs none --quiet \
+    --expect-clean-of "$variant" >off.txt; then
+  echo "hunt $variant: also found with the variant off"; tail -3 off.txt; exit 1
+fi
 "$inflight" convert --target "$target" "$crash" minimal.trace >/dev/null
 echo "---- crash as .trace ($(grep -vc '^#' minimal.trace) lines) ----"
 cat minimal.trace
