@@ -12,14 +12,4 @@
 // tracking EEXIST' must crash from an empty corpus; see fuzzers/hunt.sh.
 #include "fuzzers/fuzz_support.h"
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const auto& config = inflight::fuzz::config("dma_debug", inflight::ViolationGroup::dma_debug);
-  const inflight::Scenario scenario{inflight::decode_binary({data, size}, *config.family)};
-  inflight::fuzz::run_and_check(config, scenario);
-  return 0;
-}
-
-extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max_size,
-                                          unsigned int seed) {
-  return inflight::fuzz::mutate(data, size, max_size, seed);
-}
+INFLIGHT_FUZZ_TARGET("dma_debug", inflight::ViolationGroup::dma_debug)

@@ -51,3 +51,17 @@ void run_and_check(const Config& config, const Scenario& scenario);
 size_t mutate(uint8_t* data, size_t size, size_t max_size, unsigned int seed);
 
 }  // namespace inflight::fuzz
+
+// Defines a target's libFuzzer entry points: decode with the target's event family, run,
+// fail on findings of `group`; the structure-aware mutator next to libFuzzer's.
+#define INFLIGHT_FUZZ_TARGET(target, group)                                                 \
+  extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {                \
+    const auto& config = inflight::fuzz::config(target, group);                            \
+    const inflight::Scenario scenario{inflight::decode_binary({data, size}, *config.family)}; \
+    inflight::fuzz::run_and_check(config, scenario);                                        \
+    return 0;                                                                               \
+  }                                                                                         \
+  extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max_size,   \
+                                            unsigned int seed) {                            \
+    return inflight::fuzz::mutate(data, size, max_size, seed);                              \
+  }

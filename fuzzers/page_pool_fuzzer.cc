@@ -12,14 +12,4 @@
 // INFLIGHT_DRIVER_FAULTS=1 lets the driver break its contract (R5 needs it).
 #include "fuzzers/fuzz_support.h"
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const auto& config = inflight::fuzz::config("page_pool", inflight::ViolationGroup::truth);
-  const inflight::Scenario scenario{inflight::decode_binary({data, size}, *config.family)};
-  inflight::fuzz::run_and_check(config, scenario);
-  return 0;
-}
-
-extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max_size,
-                                          unsigned int seed) {
-  return inflight::fuzz::mutate(data, size, max_size, seed);
-}
+INFLIGHT_FUZZ_TARGET("page_pool", inflight::ViolationGroup::truth)
