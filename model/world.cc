@@ -36,7 +36,8 @@ World::World(const Topology& topology, BugSet bugs, bool record_trace, bool driv
       pools_(kernel_, oracle_, pages_, dma_, napis_),
       skbs_(kernel_, oracle_, pages_, pools_),
       xdp_(kernel_, pools_, pages_),
-      redirect_(kernel_, xdp_) {
+      redirect_(kernel_, xdp_),
+      cpumap_(kernel_, xdp_, skbs_) {
   pools_.set_xdp_mem(&xdp_);
   for (DeviceId d = 0; d < topology.devices; d++) dma_.set_driver(d, DmaClient::kActor);
   MODEL_ASSERT(topology.driver < kDriverModels && driver_models()[topology.driver].production);
@@ -44,7 +45,7 @@ World::World(const Topology& topology, BugSet bugs, bool record_trace, bool driv
   MODEL_ASSERT(model != nullptr);  // front ends reject unknown names as usage errors
   driver_ = model->make(
       DriverEnv{kernel_, oracle_, pages_, dma_, napis_, pools_, skbs_, xdp_, redirect_,
-                driver_faults});
+                cpumap_, driver_faults});
 }
 
 // The driver core unbinds a device: the bound driver's remove runs first.
@@ -117,6 +118,14 @@ bool World::apply_inner(const Event& event) {
             xdp_.inject_insert_failure();
             return true;
           },
+          [&](const CpumapUpdate& e) { return cpumap_.update(e.slot % Cpumap::kEntries); },
+          [&](const CpumapDelete& e) { return cpumap_.remove(e.slot % Cpumap::kEntries); },
+          [&](const CpumapKthread& e) {
+            const uint8_t slot = e.slot % Cpumap::kEntries;
+            kernel_.begin_step(step_, kernel_.resolve_cpu(slot), Context::kthread);
+            pools_.producer_unlock_all();  // its puts would spin on a producer lock
+            return cpumap_.kthread_run(slot);
+          },
           [&](const Idle& e) {
             idle(kIdleMs[e.by]);
             return true;
@@ -154,6 +163,18 @@ void World::idle(uint64_t ms) {
     kernel_.advance(due - kernel_.now_ms());
   }
   if (kernel_.now_ms() < until) kernel_.advance(until - kernel_.now_ms());
+}
+
+void World::settle() {
+  for (int i = 0; i < kFinishMaxSteps; i++) {
+    if (kernel_.runnable_count() > 0) {
+      apply_inner(RunDeferred{0});
+    } else if (kernel_.grace_period_in_progress()) {
+      for (CpuId c = 0; c < kernel_.topology().cpus; c++) kernel_.rcu_quiescent_state(c);
+    } else {
+      return;
+    }
+  }
 }
 
 void World::run(std::span<const Event> events) {
@@ -196,6 +217,8 @@ void World::finish() {
   // Only then can deferred work (pool release retries) drain.
   pools_.producer_unlock_all();
   redirect_.complete_all();  // the peer stops: its TX ring is drained
+  cpumap_.free_all();        // the map goes: entries freed after a grace period
+  settle();
   skbs_.free_all();
   driver_->remove();
   client_.teardown();

@@ -27,6 +27,7 @@
 #include "model/dma/dma_client.h"
 #include "model/drivers/driver.h"
 #include "model/mm/page_alloc.h"
+#include "model/net/cpumap.h"
 #include "model/net/napi.h"
 #include "model/net/page_pool.h"
 #include "model/net/skb.h"
@@ -66,6 +67,7 @@ class World {
   Skbs& skbs() { return skbs_; }
   XdpMem& xdp_mem() { return xdp_; }
   XdpRedirectTarget& redirect_target() { return redirect_; }
+  Cpumap& cpumap() { return cpumap_; }
   Driver& driver() { return *driver_; }
   uint32_t steps() const { return step_; }
   uint32_t skipped() const { return skipped_; }
@@ -75,6 +77,8 @@ class World {
   bool unbind(DeviceId dev);
   // Runs due deferred work while time advances to now + ms (bounded); the Idle event.
   void idle(uint64_t ms);
+  // Runs what is runnable now and completes pending grace periods, without time passing.
+  void settle();
   // Runs deferred work to quiescence; returns false (and reports if asked) on a stall.
   bool drain(std::string_view phase, bool report);
 
@@ -88,6 +92,7 @@ class World {
   Skbs skbs_;
   XdpMem xdp_;
   XdpRedirectTarget redirect_;
+  Cpumap cpumap_;
   std::unique_ptr<Driver> driver_;
   uint32_t step_ = 0;
   uint32_t skipped_ = 0;

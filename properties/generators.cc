@@ -99,7 +99,10 @@ rc::Gen<Event> event_of_kind(size_t kind) {
     case 18: return rc::gen::exec([] { return Event{PpProducerUnlock{*pick()}}; });
     case 19: return rc::gen::just(Event{XdpMemInsertFail{}});
     case 20: return rc::gen::exec([] { return Event{XdpTxComplete{*pick()}}; });
-    default: return rc::gen::exec([] { return Event{Idle{*enumeration(names::kIdle.size())}}; });
+    case 21: return rc::gen::exec([] { return Event{Idle{*enumeration(names::kIdle.size())}}; });
+    case 22: return rc::gen::exec([] { return Event{CpumapUpdate{*pick()}}; });
+    case 23: return rc::gen::exec([] { return Event{CpumapDelete{*pick()}}; });
+    default: return rc::gen::exec([] { return Event{CpumapKthread{*pick()}}; });
   }
 }
 
@@ -121,7 +124,7 @@ rc::Gen<Scenario> swarm(std::vector<size_t> pool, std::vector<size_t> always) {
 }  // namespace
 
 rc::Gen<Scenario> dma_scenario() {
-  static_assert(kEventKinds == 22, "teach event_of_kind() and a swarm the new event");
+  static_assert(kEventKinds == 25, "teach event_of_kind() and a swarm the new event");
   // Buffers and maps (weighted up): without them DMA events have nothing to act on.
   return swarm({0, 1, 2, 3, 4, 5, 7, 9, 10, 11}, {3, 6, 6, 8});
 }
@@ -129,7 +132,8 @@ rc::Gen<Scenario> dma_scenario() {
 rc::Gen<Scenario> pp_scenario() {
   // The driver must open and poll for anything to happen; time and deferred work let
   // destroy's retries run.
-  return swarm({0, 1, 2, 11, 13, 14, 15, 16, 17, 18, 19, 20, 21}, {12, 13, 13, 16, 0, 2});
+  return swarm({0, 1, 2, 11, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24},
+               {12, 13, 13, 16, 0, 2});
 }
 
 }  // namespace inflight::gen

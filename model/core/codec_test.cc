@@ -60,6 +60,9 @@ Scenario every_kind() {
       XdpMemInsertFail{},
       XdpTxComplete{5},
       Idle{2},
+      CpumapUpdate{1},
+      CpumapDelete{1},
+      CpumapKthread{0},
   };
   return s;
 }
@@ -170,7 +173,7 @@ TEST(Codec, APartialTrailingRecordIsIgnored) {
 TEST(Codec, TheKindByteIsTakenModuloTheNumberOfKinds) {
   std::vector<uint8_t> bytes = header();
   append_record(bytes, {static_cast<uint8_t>(kEventKinds + 1), 9});  // rcu_qs
-  append_record(bytes, {255, 2, 1});  // 255 % 22 == 13: napi_poll
+  append_record(bytes, {255, 2, 1});  // 255 % 25 == 5: buf_free
   const Scenario s = decode_binary(bytes);
   ASSERT_EQ(s.events.size(), 2u);
   EXPECT_EQ(s.events[0], Event{RcuQs{9}});

@@ -36,8 +36,8 @@ inline constexpr std::array<std::string_view, 4> kUnmapSize = {"exact", "zero", 
 inline constexpr std::array<std::string_view, 2> kSameOther = {"same", "other"};
 inline constexpr std::array<std::string_view, 2> kUnmapApi = {"matching", "other"};
 inline constexpr std::array<std::string_view, 2> kSyncFor = {"cpu", "device"};
-inline constexpr std::array<std::string_view, 5> kRxAction = {"pass", "drop", "cache",
-                                                              "cache_release", "redirect"};
+inline constexpr std::array<std::string_view, 6> kRxAction = {
+    "pass", "drop", "cache", "cache_release", "redirect", "redirect_cpu"};
 inline constexpr std::array<std::string_view, 2> kFreeCtx = {"softirq", "process"};
 inline constexpr std::array<std::string_view, 4> kIdle = {"1s", "10s", "1min", "3min"};
 }  // namespace names
@@ -302,10 +302,35 @@ struct Idle {
   friend bool operator==(const Idle&, const Idle&) = default;
 };
 
+// cpu_map_update_elem() of a slot (process context): a new entry and its kthread.
+struct CpumapUpdate {
+  static constexpr std::string_view kName = "cpumap_update";
+  uint8_t slot = 0;
+  template <class V> void visit(V&& v) { v.u8("slot", slot); }
+  friend bool operator==(const CpumapUpdate&, const CpumapUpdate&) = default;
+};
+
+// cpu_map_delete_elem() of a slot (process context).
+struct CpumapDelete {
+  static constexpr std::string_view kName = "cpumap_delete";
+  uint8_t slot = 0;
+  template <class V> void visit(V&& v) { v.u8("slot", slot); }
+  friend bool operator==(const CpumapDelete&, const CpumapDelete&) = default;
+};
+
+// One pass of a cpumap entry's kthread on its CPU: a batch of frames becomes skbs.
+struct CpumapKthread {
+  static constexpr std::string_view kName = "cpumap_kthread";
+  uint8_t slot = 0;
+  template <class V> void visit(V&& v) { v.u8("slot", slot); }
+  friend bool operator==(const CpumapKthread&, const CpumapKthread&) = default;
+};
+
 using Event = std::variant<Tick, RcuQs, RunDeferred, PageAlloc, FragAlloc, BufFree, DmaMap,
                            DmaAllocCoherent, DmaMappingError, DmaUnmap, DmaSync, DeviceUnbind,
                            DriverOpen, NapiPoll, DriverStop, DriverFault, SkbFree, SkbClone,
-                           PpProducerUnlock, XdpMemInsertFail, XdpTxComplete, Idle>;
+                           PpProducerUnlock, XdpMemInsertFail, XdpTxComplete, Idle, CpumapUpdate,
+                           CpumapDelete, CpumapKthread>;
 inline constexpr size_t kEventKinds = std::variant_size_v<Event>;
 
 std::string_view event_name(const Event& event);

@@ -27,6 +27,7 @@ class PagePools;
 class Skbs;
 class XdpMem;
 class XdpRedirectTarget;
+class Cpumap;
 
 // What a driver may use: the kernel services it calls.
 struct DriverEnv {
@@ -39,11 +40,12 @@ struct DriverEnv {
   Skbs& skbs;
   XdpMem& xdp;
   XdpRedirectTarget& redirect;  // where XDP_REDIRECT sends frames (a veth-like peer)
+  Cpumap& cpumap;               // or into a cpumap entry (redirect_cpu)
   bool faults;  // driver faults (fuzzer actions that break the driver's contract) enabled
 };
 
 // The XDP verdict (or driver path) a poll takes for the frame it receives.
-enum class RxAction : uint8_t { pass, drop, cache, cache_release, redirect, count };
+enum class RxAction : uint8_t { pass, drop, cache, cache_release, redirect, redirect_cpu, count };
 
 class Driver {
  public:

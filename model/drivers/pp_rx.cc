@@ -1,6 +1,7 @@
 #include "model/drivers/pp_rx.h"
 
 #include "model/net/skb.h"
+#include "model/net/cpumap.h"
 #include "model/net/xdp_frame.h"
 
 namespace inflight {
@@ -64,6 +65,11 @@ bool PpRxDriver::poll(int queue, RxAction action) {
   if (page.valid()) {
     if (action == RxAction::pass && !env_.skbs.full()) {
       pass_up(queue, page);
+    } else if (action == RxAction::redirect_cpu) {
+      // bpf_redirect_map(&cpu_map, slot): queued, flushed to the entry at the poll's end.
+      const XdpFrame frame{page, q.rxq.mem};
+      if (!env_.cpumap.enqueue(static_cast<uint8_t>(queue % Cpumap::kEntries), frame, kName))
+        env_.xdp.return_frame(page, frame.mem, /*napi_direct=*/true, kName);
     } else if (action == RxAction::redirect) {
       // xdp_convert_buff_to_frame() + xdp_do_redirect(); a full target ring drops the
       // frame back with xdp_return_frame_rx_napi() (napi_direct: this is its pool's NAPI).

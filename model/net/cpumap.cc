@@ -1,0 +1,123 @@
+#include "model/net/cpumap.h"
+
+#include <fmt/format.h>
+
+#include "model/world.h"
+
+namespace inflight {
+
+bool Cpumap::published(uint8_t slot) const {
+  for (const Entry& e : entries_)
+    if (e.used && e.published && e.slot == slot) return true;
+  return false;
+}
+
+bool Cpumap::update(uint8_t slot) {
+  MODEL_ASSERT(slot < kEntries);
+  size_t fresh = entries_.size();
+  for (size_t i = 0; i < entries_.size() && fresh == entries_.size(); i++)
+    if (!entries_[i].used) fresh = i;
+  if (fresh == entries_.size()) return false;  // too many entries awaiting their free
+  Entry& e = entries_[fresh];
+  e = Entry{};
+  e.used = true;
+  e.slot = slot;
+  e.cpu = static_cast<uint8_t>(slot % kernel_.topology().cpus);
+  // kthread_create_on_node() + wake_up_process(); the update waits for kthread_running.
+  e.kthread = KthreadState::running;
+  kernel_.log("cpu_map_update_elem: slot {} -> entry {} [cpu={}] kthread cpumap/{} running", slot,
+              fresh, e.cpu, e.cpu);
+  remove(slot);  // an older entry in the slot is replaced (xchg)
+  e.published = true;
+  return true;
+}
+
+bool Cpumap::remove(uint8_t slot) {
+  for (size_t i = 0; i < entries_.size(); i++) {
+    Entry& e = entries_[i];
+    if (!e.used || !e.published || e.slot != slot) continue;
+    e.published = false;  // xchg() out of the map; producers that saw it finish first
+    kernel_.call_rcu("__cpu_map_entry_free", cpu_map_entry_free, static_cast<uint32_t>(i));
+    kernel_.log("cpu_map: entry {} unpublished from slot {}", i, slot);
+    return true;
+  }
+  return false;
+}
+
+bool Cpumap::enqueue(uint8_t slot, const XdpFrame& frame, std::string_view actor) {
+  for (Entry& e : entries_) {
+    if (!e.used || !e.published || e.slot != slot) continue;
+    if (e.ring.size() == e.ring.capacity()) return false;  // drop: counted, returned
+    e.ring.push_back(frame);
+    kernel_.log("{}: XDP_REDIRECT page {} to cpumap slot {} [ring {}/{}]", actor, frame.page.slot,
+                slot, e.ring.size(), kQsize);
+    return true;
+  }
+  return false;
+}
+
+void Cpumap::convert(const XdpFrame& frame) {
+  if (skbs_.full()) {  // no skb to build: the frame goes back (cpu_map_kthread_run's drop)
+    xdp_.return_frame(frame.page, frame.mem, false, "cpu_map_kthread_run");
+    return;
+  }
+  if (kernel_.bug(Bug::cpumap_no_release_frame)) {
+    // BUG VARIANT cpumap_no_release_frame: before 6bf071bf09d4 the page was handed to the
+    // skb with neither xdp_release_frame() nor skb_mark_for_recycle(); freeing the skb
+    // gives a page the pool still counts to the page allocator.
+    skbs_.build_and_deliver(frame.page, /*recycle=*/false, "cpu_map_kthread_run");
+  } else {
+    // __xdp_build_skb_from_frame(): skb_mark_for_recycle() for MEM_TYPE_PAGE_POOL.
+    skbs_.build_and_deliver(frame.page, /*recycle=*/true, "cpu_map_kthread_run");
+  }
+}
+
+bool Cpumap::kthread_run(uint8_t slot) {
+  for (Entry& e : entries_) {
+    if (!e.used || e.slot != slot || e.kthread != KthreadState::running || e.ring.empty()) continue;
+    for (size_t n = 0; n < kBatch && !e.ring.empty(); n++) {
+      const XdpFrame frame = e.ring.front();
+      e.ring.erase(e.ring.begin());
+      convert(frame);
+    }
+    return true;
+  }
+  return false;
+}
+
+void Cpumap::entry_free(size_t index) {
+  Entry& e = entries_[index];
+  MODEL_ASSERT(e.used && !e.published);
+  // kthread_stop(): the kthread sees the stop, drains the ring and exits.
+  e.kthread = KthreadState::stopping;
+  while (!e.ring.empty()) {
+    const XdpFrame frame = e.ring.front();
+    e.ring.erase(e.ring.begin());
+    convert(frame);
+  }
+  e.kthread = KthreadState::exited;
+  // __cpu_map_ring_cleanup(): the ring must be empty; anything left is returned, with a
+  // warning (P10).
+  if (!e.ring.empty()) {
+    kernel_.report(Violation::cpumap_ring_not_empty, "cpumap ring cleanup finds the ring not empty",
+                   fmt::format("__cpu_map_ring_cleanup: entry {} still holds {} frames after its "
+                               "kthread exited",
+                               index, e.ring.size()));
+    for (const XdpFrame& frame : e.ring)
+      xdp_.return_frame(frame.page, frame.mem, false, "__cpu_map_ring_cleanup");
+  }
+  kernel_.log("__cpu_map_entry_free: entry {} freed (kthread exited)", index);
+  e = Entry{};
+}
+
+void cpu_map_entry_free(World& world, uint32_t index) {
+  // The kthread's puts would spin on a ring producer lock: those producers finish first.
+  world.page_pools().producer_unlock_all();
+  world.cpumap().entry_free(index);
+}
+
+void Cpumap::free_all() {
+  for (uint8_t slot = 0; slot < kEntries; slot++) remove(slot);
+}
+
+}  // namespace inflight
