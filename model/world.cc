@@ -113,6 +113,16 @@ bool World::apply_inner(const Event& event) {
             return skbs_.free(e.skb, /*split=*/true);
           },
           [&](const SkbClone& e) { return skbs_.clone(e.skb); },
+          // Both may drop a last share into a pool's ring: a producer inside the lock
+          // finishes first (the spin, linearized).
+          [&](const SkbExpandHead& e) {
+            pools_.producer_unlock_all();
+            return skbs_.expand_head(e.skb);
+          },
+          [&](const SkbCoalesce& e) {
+            pools_.producer_unlock_all();
+            return skbs_.coalesce(e.to, e.from);
+          },
           [&](const XdpMemInsertFail&) {
             if (xdp_.insert_failure_armed()) return false;
             xdp_.inject_insert_failure();

@@ -63,6 +63,8 @@ Scenario every_kind() {
       CpumapUpdate{1},
       CpumapDelete{1},
       CpumapKthread{0},
+      SkbExpandHead{3},
+      SkbCoalesce{1, 2},
   };
   return s;
 }
@@ -173,7 +175,7 @@ TEST(Codec, APartialTrailingRecordIsIgnored) {
 TEST(Codec, TheKindByteIsTakenModuloTheNumberOfKinds) {
   std::vector<uint8_t> bytes = header();
   append_record(bytes, {static_cast<uint8_t>(kEventKinds + 1), 9});  // rcu_qs
-  append_record(bytes, {255, 2, 1});  // 255 % 25 == 5: buf_free
+  append_record(bytes, {255, 2, 1});  // 255 % 27 == 12: driver_open
   const Scenario s = decode_binary(bytes);
   ASSERT_EQ(s.events.size(), 2u);
   EXPECT_EQ(s.events[0], Event{RcuQs{9}});

@@ -326,11 +326,31 @@ struct CpumapKthread {
   friend bool operator==(const CpumapKthread&, const CpumapKthread&) = default;
 };
 
+// pskb_expand_head() of an skb the stack holds.
+struct SkbExpandHead {
+  static constexpr std::string_view kName = "skb_expand_head";
+  uint8_t skb = 0;
+  template <class V> void visit(V&& v) { v.u8("skb", skb); }
+  friend bool operator==(const SkbExpandHead&, const SkbExpandHead&) = default;
+};
+
+// skb_try_coalesce(to, from) of two skbs the stack holds (GRO, TCP receive queue).
+struct SkbCoalesce {
+  static constexpr std::string_view kName = "skb_coalesce";
+  uint8_t to = 0;
+  uint8_t from = 0;
+  template <class V> void visit(V&& v) {
+    v.u8("to", to);
+    v.u8("from", from);
+  }
+  friend bool operator==(const SkbCoalesce&, const SkbCoalesce&) = default;
+};
+
 using Event = std::variant<Tick, RcuQs, RunDeferred, PageAlloc, FragAlloc, BufFree, DmaMap,
                            DmaAllocCoherent, DmaMappingError, DmaUnmap, DmaSync, DeviceUnbind,
                            DriverOpen, NapiPoll, DriverStop, DriverFault, SkbFree, SkbClone,
                            PpProducerUnlock, XdpMemInsertFail, XdpTxComplete, Idle, CpumapUpdate,
-                           CpumapDelete, CpumapKthread>;
+                           CpumapDelete, CpumapKthread, SkbExpandHead, SkbCoalesce>;
 inline constexpr size_t kEventKinds = std::variant_size_v<Event>;
 
 std::string_view event_name(const Event& event);

@@ -1,5 +1,7 @@
 #include "model/net/skb.h"
 
+#include <fmt/format.h>
+
 namespace inflight {
 
 namespace {
@@ -9,7 +11,7 @@ constexpr std::string_view kActor = "skb_release_data";
 void Skbs::build_and_deliver(PageId page, bool recycle, std::string_view actor) {
   MODEL_ASSERT(!full());
   const ShinfoId shinfo = shinfos_.alloc();
-  shinfos_[shinfo] = SkbShinfo{page, 1};
+  shinfos_[shinfo].frags.push_back(SkbFrag{page, recycle && oracle_.pp_owner(page) != 0});
   held_.push_back(Skb{shinfo, recycle});
   kernel_.log("{}: build_skb on page {}{} -> skb {} up the stack", actor, page.slot,
               recycle ? " + skb_mark_for_recycle" : "", held_.size() - 1);
@@ -29,8 +31,10 @@ bool Skbs::would_block(uint8_t pick) const {
   if (held_.empty()) return false;
   const Skb& skb = held_[pick % held_.size()];
   const SkbShinfo& sh = shinfos_[skb.shinfo];
-  if (sh.dataref > 1 || !skb.pp_recycle || oracle_.pp_owner(sh.page) == 0) return false;
-  return pools_.put_would_block(sh.page, false);
+  if (sh.dataref > 1 || !skb.pp_recycle) return false;
+  for (const SkbFrag& f : sh.frags)
+    if (oracle_.pp_owner(f.page) != 0 && pools_.put_would_block(f.page, false)) return true;
+  return false;
 }
 
 bool Skbs::free(uint8_t pick, bool split) {
@@ -54,14 +58,75 @@ void Skbs::free_all() {
 void Skbs::release_data(const Skb& skb, bool split) {
   SkbShinfo& sh = shinfos_[skb.shinfo];
   if (--sh.dataref > 0) return;  // only the last holder releases the frags
-  const PageId page = sh.page;
+  const auto frags = sh.frags;
   shinfos_.free(skb.shinfo);
-  // skb_frag_unref() semantics: a pp reference goes back through napi_pp_put_page(),
-  // anything else is a page reference.
-  if (skb.pp_recycle && oracle_.pp_owner(page) != 0)
-    pools_.put(page, false, split, "napi_pp_put_page");
-  else
-    pages_.put_page(page, kActor);
+  for (size_t i = 0; i < frags.size(); i++) {
+    const SkbFrag& f = frags[i];
+    // Only the last frag's ring produce may stay inside the producer lock (the window).
+    const bool window = split && i + 1 == frags.size();
+    // skb_frag_unref() semantics: pp_recycle and a pp page drop a pp reference through
+    // napi_pp_put_page(); anything else drops a page reference.
+    const bool as_pp = skb.pp_recycle && oracle_.pp_owner(f.page) != 0;
+    if (as_pp != f.pp_ref)
+      kernel_.report(Violation::skb_ref_kind_mismatch,
+                     fmt::format("skb frag dropped as a {} reference but held as a {} reference",
+                                 as_pp ? "pp" : "page", f.pp_ref ? "pp" : "page"),
+                     fmt::format("skb_release_data: page {} [pp_recycle={}]", f.page.slot,
+                                 skb.pp_recycle));
+    if (as_pp)
+      pools_.put(f.page, false, window, "napi_pp_put_page");
+    else
+      pages_.put_page(f.page, kActor);
+  }
+}
+
+bool Skbs::expand_head(uint8_t pick) {
+  if (held_.empty()) return false;
+  Skb& skb = held_[pick % held_.size()];
+  if (shinfos_[skb.shinfo].dataref == 1) return true;  // private already: nothing to copy
+  const ShinfoId fresh = shinfos_.alloc();
+  for (const SkbFrag& f : shinfos_[skb.shinfo].frags) {
+    pages_.get_page(f.page, "pskb_expand_head");  // skb_frag_ref(): a page reference
+    shinfos_[fresh].frags.push_back(SkbFrag{f.page, false});
+  }
+  const Skb old = skb;
+  skb.shinfo = fresh;
+  skb.pp_recycle = false;  // its frags now hold page references
+  kernel_.log("pskb_expand_head: skb {} gets a private shinfo with page references",
+              pick % held_.size());
+  release_data(old, false);  // drops the old share; not the last (it was cloned)
+  return true;
+}
+
+bool Skbs::coalesce(uint8_t to_pick, uint8_t from_pick) {
+  if (held_.size() < 2) return false;
+  const size_t ti = to_pick % held_.size(), fi = from_pick % held_.size();
+  if (ti == fi) return false;
+  Skb& to = held_[ti];
+  const Skb from = held_[fi];
+  SkbShinfo& to_sh = shinfos_[to.shinfo];
+  SkbShinfo& from_sh = shinfos_[from.shinfo];
+  const bool from_cloned = from_sh.dataref > 1;
+  // skb_try_coalesce()'s refusals.
+  if (to.shinfo == from.shinfo || to_sh.dataref > 1 || to.pp_recycle != from.pp_recycle ||
+      (from.pp_recycle && from_cloned) ||
+      to_sh.frags.size() + from_sh.frags.size() > kMaxFrags) {
+    kernel_.log("skb_try_coalesce: skb {} into skb {} refused", fi, ti);
+    return true;
+  }
+  if (from_cloned) {
+    for (const SkbFrag& f : from_sh.frags) {
+      pages_.get_page(f.page, "skb_try_coalesce");  // shared: a new page reference each
+      to_sh.frags.push_back(SkbFrag{f.page, false});
+    }
+  } else {
+    for (const SkbFrag& f : from_sh.frags) to_sh.frags.push_back(f);  // stolen, kinds kept
+    from_sh.frags.clear();
+  }
+  kernel_.log("skb_try_coalesce: skb {} into skb {} ({})", fi, ti, from_cloned ? "page refs" : "stolen");
+  held_.erase(held_.begin() + static_cast<std::ptrdiff_t>(fi));
+  release_data(from, false);  // kfree_skb_partial(from)
+  return true;
 }
 
 }  // namespace inflight

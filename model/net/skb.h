@@ -7,10 +7,17 @@
 // skb_release_data, kfree_skb / napi_consume_skb), napi_pp_put_page().
 //
 // A frag holds a pp reference when the skb is marked pp_recycle and the page is a pp
-// page, else a page reference (the frag ownership invariant). The frags live in the
-// shared info, released once by the last dataref holder.
-// Simplifications: one frag per skb (the head buffer of a pp page); no expand-head,
-// coalesce or segmentation yet (TODO issue 3).
+// page, else a page reference (the frag ownership invariant, spec §1.7). The frags live in
+// the shared info, released once by the last dataref holder; each frag remembers which
+// kind of reference it holds, and the release checks it drops that kind (P9).
+// - skb_try_coalesce(to, from) refuses when to is cloned, when pp_recycle differs, or when
+//   a pp_recycle from is cloned (1effe8ca4e34); otherwise it steals from's frags (kinds
+//   unchanged) or, from a cloned from, takes page references.
+// - pskb_expand_head() of a cloned skb gives it a private shinfo whose frags hold new page
+//   references, and clears pp_recycle on it so that the invariant holds (inferred: the
+//   spec allows refusing or fixing the flag; the model fixes the flag).
+// Simplifications: up to four frags per skb, each a whole pool page or buffer; no
+// segmentation or trimming.
 #pragma once
 
 #include <boost/container/static_vector.hpp>
@@ -23,9 +30,15 @@ namespace inflight {
 
 inline constexpr int kMaxSkbs = 16;
 
+struct SkbFrag {
+  PageId page;
+  bool pp_ref = false;  // the reference held is a pp reference (else a page reference)
+};
+inline constexpr size_t kMaxFrags = 4;
+
 struct SkbShinfo {
-  PageId page;             // frags[0]
-  uint32_t dataref = 1;    // kernel: shinfo->dataref
+  boost::container::static_vector<SkbFrag, kMaxFrags> frags;
+  uint32_t dataref = 1;  // kernel: shinfo->dataref
 };
 struct SkbShinfoTag;
 using ShinfoId = Handle<SkbShinfoTag>;
@@ -48,6 +61,10 @@ class Skbs {
   void build_and_deliver(PageId page, bool recycle, std::string_view actor);
   // Models: skb_clone(): a second header sharing the shinfo.
   bool clone(uint8_t pick);
+  // Models: pskb_expand_head() of a held skb (a no-op unless it is cloned).
+  bool expand_head(uint8_t pick);
+  // Models: skb_try_coalesce(to, from); from is consumed when it succeeds.
+  bool coalesce(uint8_t to_pick, uint8_t from_pick);
   // Models: kfree_skb() of a held skb on the current CPU and context.
   bool would_block(uint8_t pick) const;
   bool free(uint8_t pick, bool split);
