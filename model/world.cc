@@ -106,6 +106,14 @@ bool World::apply_inner(const Event& event) {
             kernel_.begin_step(step_, driver_->queue_cpu(queue), Context::softirq);
             return driver_->poll(queue, static_cast<RxAction>(e.action));
           },
+          [&](const DriverTxClean& e) {
+            const int queue = e.queue % driver_->queues();
+            kernel_.begin_step(step_, driver_->queue_cpu(queue), Context::softirq);
+            return driver_->tx_clean(queue);
+          },
+          [&](const DriverReconfigure& e) {
+            return driver_->reconfigure(e.queue % driver_->queues());
+          },
           [&](const DriverFault& e) { return driver_->fault_double_put(e.queue % driver_->queues()); },
           [&](const SkbFree& e) {
             kernel_.begin_step(step_, kernel_.resolve_cpu(e.cpu),

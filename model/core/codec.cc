@@ -283,13 +283,13 @@ bool parse_topology(std::span<const std::string_view> words, Topology& t, std::s
 namespace {
 constexpr uint8_t kWorldKinds[] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,
                                    10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
-                                   20, 21, 22, 23, 24, 25, 26};
+                                   20, 21, 22, 23, 24, 25, 26, 27, 28};
 static_assert(std::size(kWorldKinds) == kEventKinds, "every kind is in the world family");
 // Raw DMA API use: the first twelve kinds, so that their binary indices never change.
 constexpr uint8_t kDmaKinds[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
 // The driver/page_pool world: time, deferred work, the driver, skbs, producers, unbind.
-constexpr uint8_t kPagePoolKinds[] = {0,  1,  2,  11, 12, 13, 14, 15, 16, 17,
-                                      18, 19, 20, 21, 22, 23, 24, 25, 26};
+constexpr uint8_t kPagePoolKinds[] = {0,  1,  2,  11, 12, 13, 14, 15, 16, 17, 18,
+                                      19, 20, 21, 22, 23, 24, 25, 26, 27, 28};
 constexpr TargetFamily kFamilies[] = {
     {"world", kWorldKinds},
     {"dma_debug", kDmaKinds},

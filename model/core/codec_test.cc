@@ -65,6 +65,8 @@ Scenario every_kind() {
       CpumapKthread{0},
       SkbExpandHead{3},
       SkbCoalesce{1, 2},
+      DriverTxClean{1},
+      DriverReconfigure{0},
   };
   return s;
 }
@@ -175,7 +177,7 @@ TEST(Codec, APartialTrailingRecordIsIgnored) {
 TEST(Codec, TheKindByteIsTakenModuloTheNumberOfKinds) {
   std::vector<uint8_t> bytes = header();
   append_record(bytes, {static_cast<uint8_t>(kEventKinds + 1), 9});  // rcu_qs
-  append_record(bytes, {255, 2, 1});  // 255 % 27 == 12: driver_open
+  append_record(bytes, {255, 2, 1});  // 255 % 29 == 23: cpumap_delete
   const Scenario s = decode_binary(bytes);
   ASSERT_EQ(s.events.size(), 2u);
   EXPECT_EQ(s.events[0], Event{RcuQs{9}});

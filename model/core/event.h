@@ -36,8 +36,8 @@ inline constexpr std::array<std::string_view, 4> kUnmapSize = {"exact", "zero", 
 inline constexpr std::array<std::string_view, 2> kSameOther = {"same", "other"};
 inline constexpr std::array<std::string_view, 2> kUnmapApi = {"matching", "other"};
 inline constexpr std::array<std::string_view, 2> kSyncFor = {"cpu", "device"};
-inline constexpr std::array<std::string_view, 6> kRxAction = {
-    "pass", "drop", "cache", "cache_release", "redirect", "redirect_cpu"};
+inline constexpr std::array<std::string_view, 7> kRxAction = {
+    "pass", "drop", "cache", "cache_release", "redirect", "redirect_cpu", "tx"};
 inline constexpr std::array<std::string_view, 2> kFreeCtx = {"softirq", "process"};
 inline constexpr std::array<std::string_view, 4> kIdle = {"1s", "10s", "1min", "3min"};
 }  // namespace names
@@ -346,11 +346,28 @@ struct SkbCoalesce {
   friend bool operator==(const SkbCoalesce&, const SkbCoalesce&) = default;
 };
 
+// TX completion of a queue's XDP_TX ring, in its NAPI.
+struct DriverTxClean {
+  static constexpr std::string_view kName = "driver_tx_clean";
+  uint8_t queue = 0;
+  template <class V> void visit(V&& v) { v.u8("queue", queue); }
+  friend bool operator==(const DriverTxClean&, const DriverTxClean&) = default;
+};
+
+// ethtool-style reconfiguration of a queue: its page_pool is swapped (process context).
+struct DriverReconfigure {
+  static constexpr std::string_view kName = "driver_reconfigure";
+  uint8_t queue = 0;
+  template <class V> void visit(V&& v) { v.u8("queue", queue); }
+  friend bool operator==(const DriverReconfigure&, const DriverReconfigure&) = default;
+};
+
 using Event = std::variant<Tick, RcuQs, RunDeferred, PageAlloc, FragAlloc, BufFree, DmaMap,
                            DmaAllocCoherent, DmaMappingError, DmaUnmap, DmaSync, DeviceUnbind,
                            DriverOpen, NapiPoll, DriverStop, DriverFault, SkbFree, SkbClone,
                            PpProducerUnlock, XdpMemInsertFail, XdpTxComplete, Idle, CpumapUpdate,
-                           CpumapDelete, CpumapKthread, SkbExpandHead, SkbCoalesce>;
+                           CpumapDelete, CpumapKthread, SkbExpandHead, SkbCoalesce, DriverTxClean,
+                           DriverReconfigure>;
 inline constexpr size_t kEventKinds = std::variant_size_v<Event>;
 
 std::string_view event_name(const Event& event);

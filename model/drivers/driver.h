@@ -45,7 +45,9 @@ struct DriverEnv {
 };
 
 // The XDP verdict (or driver path) a poll takes for the frame it receives.
-enum class RxAction : uint8_t { pass, drop, cache, cache_release, redirect, redirect_cpu, count };
+enum class RxAction : uint8_t {
+  pass, drop, cache, cache_release, redirect, redirect_cpu, tx, count
+};
 
 class Driver {
  public:
@@ -58,6 +60,11 @@ class Driver {
   virtual bool open() = 0;                                // ndo_open
   virtual bool poll(int queue, RxAction action) = 0;      // one NAPI poll of a queue
   virtual bool stop() = 0;                                // ndo_stop
+  // TX completion of a queue's XDP_TX ring, in its NAPI (softirq on the queue's CPU).
+  virtual bool tx_clean(int queue) = 0;
+  // ethtool -G/-L style reconfiguration of one queue: a new pool replaces the old one on
+  // the same NAPI (process context).
+  virtual bool reconfigure(int queue) = 0;
   virtual void remove() = 0;                              // driver remove (unbind)
   // A driver fault: returns a page it already gave back (double put). Only when enabled.
   virtual bool fault_double_put(int queue) = 0;

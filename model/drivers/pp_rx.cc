@@ -14,35 +14,79 @@ uint8_t PpRxDriver::queue_cpu(int queue) const {
   return static_cast<uint8_t>(queue % env_.kernel.topology().cpus);
 }
 
+// One queue's pool, rxq and mem model; false (after unwinding) when registration fails.
+bool PpRxDriver::setup_queue(Queue& q) {
+  PagePoolParams params;
+  params.dev = dev();
+  params.napi = q.napi;
+  params.netdev = kName;
+  q.pool = env_.pools.create(params);
+  q.last_returned = PageId{};
+  env_.xdp.rxq_reg(q.rxq, kName);
+  const int err = env_.xdp.reg_mem_model(q.rxq, q.pool, kName);
+  if (err == 0) return true;
+  env_.pools.destroy(q.pool, kName);  // never registered: the driver's to free
+  env_.xdp.rxq_unreg(q.rxq, kName);
+  env_.kernel.log("{}: queue setup failed ({})", kName, err);
+  return false;
+}
+
 bool PpRxDriver::open() {
   if (open_ || !env_.dma.bound(dev()) || env_.pools.live() + queues_ > kMaxPools) return false;
   env_.dma.set_driver(dev(), kName);
   for (int i = 0; i < queues_; i++) {
     Queue& q = q_[static_cast<size_t>(i)];
-    PagePoolParams params;
-    params.dev = dev();
-    params.napi = q.napi;
-    params.netdev = kName;
-    q.pool = env_.pools.create(params);
-    q.last_returned = PageId{};
-    env_.xdp.rxq_reg(q.rxq, kName);
-    const int err = env_.xdp.reg_mem_model(q.rxq, q.pool, kName);
-    if (err != 0) {
-      // Unwind: this queue's pool and rxq, then every queue opened before it.
-      env_.pools.destroy(q.pool, kName);  // never registered: the driver's to free
-      env_.xdp.rxq_unreg(q.rxq, kName);
-      for (int j = 0; j < i; j++) {
+    if (!setup_queue(q)) {
+      for (int j = 0; j < i; j++) {  // unwind the queues already set up
         Queue& done = q_[static_cast<size_t>(j)];
         env_.napis.disable(done.napi);
         teardown_queue(done);
       }
-      env_.kernel.log("{}: ndo_open failed ({})", kName, err);
+      env_.kernel.log("{}: ndo_open failed", kName);
       return true;  // the open ran and failed; the driver stays closed
     }
     env_.napis.enable(q.napi);
   }
   open_ = true;
   env_.kernel.log("{}: ndo_open ({} queues)", kName, queues_);
+  return true;
+}
+
+bool PpRxDriver::tx_clean(int queue) {
+  Queue& q = q_[static_cast<size_t>(queue)];
+  if (!open_ || q.tx_ring.empty() || env_.pools.producer_busy(q.pool)) return false;
+  env_.napis.begin_poll(q.napi, queue_cpu(queue));
+  clean_tx_ring(q);
+  env_.napis.end_poll(q.napi);
+  return true;
+}
+
+// XDP_TX completions: page_pool_recycle_direct() of each page (bnxt_tx_int_xdp).
+void PpRxDriver::clean_tx_ring(Queue& q) {
+  for (const PageId page : q.tx_ring) env_.pools.put(page, true, false, kName);
+  q.tx_ring.clear();
+}
+
+bool PpRxDriver::reconfigure(int queue) {
+  Queue& q = q_[static_cast<size_t>(queue)];
+  if (!open_ || env_.pools.live() >= kMaxPools) return false;
+  env_.pools.producer_unlock_all();  // the teardown would spin on a producer lock
+  env_.kernel.log("{}: reconfigure queue {}: swap page_pool", kName, queue);
+  env_.napis.disable(q.napi);
+  teardown_queue(q);
+  if (!setup_queue(q)) {
+    // The queue cannot come back: the driver closes (as a failed ethtool op brings the
+    // device down); the other queues are torn down too.
+    for (int i = 0; i < queues_; i++) {
+      Queue& other = q_[static_cast<size_t>(i)];
+      if (&other == &q) continue;
+      env_.napis.disable(other.napi);
+      teardown_queue(other);
+    }
+    open_ = false;
+    return true;
+  }
+  env_.napis.enable(q.napi);
   return true;
 }
 
@@ -65,6 +109,9 @@ bool PpRxDriver::poll(int queue, RxAction action) {
   if (page.valid()) {
     if (action == RxAction::pass && !env_.skbs.full()) {
       pass_up(queue, page);
+    } else if (action == RxAction::tx && q.tx_ring.size() < kTxRing) {
+      q.tx_ring.push_back(page);  // XDP_TX: completed by a later TX clean
+      env_.kernel.log("{}: XDP_TX page {} on queue {}'s TX ring", kName, page.slot, queue);
     } else if (action == RxAction::redirect_cpu) {
       // bpf_redirect_map(&cpu_map, slot): queued, flushed to the entry at the poll's end.
       const XdpFrame frame{page, q.rxq.mem};
@@ -92,8 +139,8 @@ void PpRxDriver::pass_up(int, PageId page) { env_.skbs.build_and_deliver(page, t
 
 bool PpRxDriver::stop() {
   if (!open_) return false;
-  for (int i = 0; i < queues_; i++)  // the cache release would spin on a producer lock
-    if (env_.pools.producer_busy(q_[static_cast<size_t>(i)].pool)) return false;
+  // Cache and TX release would spin on a ring producer lock: those producers finish first.
+  env_.pools.producer_unlock_all();
   env_.kernel.log("{}: ndo_stop", kName);
   for (int i = 0; i < queues_; i++) env_.napis.disable(q_[static_cast<size_t>(i)].napi);
   for (int i = 0; i < queues_; i++) teardown_queue(q_[static_cast<size_t>(i)]);
@@ -102,6 +149,7 @@ bool PpRxDriver::stop() {
 }
 
 void PpRxDriver::teardown_queue(Queue& q) {
+  clean_tx_ring(q);  // bnxt_free_tx_skbs(): XDP_TX pages go back to their pool first
   if (env_.kernel.bug(Bug::driver_destroy_before_cache_drain)) {
     // BUG VARIANT driver_destroy_before_cache_drain: the pool is destroyed first and the
     // driver cache is released through the non-recycle path, put_page(), which never

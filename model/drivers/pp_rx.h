@@ -6,6 +6,10 @@
 // marked for recycling and hands it up the stack, DROP recycles the page directly, and
 // the driver keeps a small page cache of its own (as mlx5e did) that it fills and
 // releases back to the pool.
+// XDP_TX puts the page on the queue's own XDP TX ring; TX clean runs in the same NAPI and
+// recycles it directly. A reconfiguration swaps a queue's pool: quiesce (napi_disable, TX
+// ring cleaned), tear the queue down as at stop, then a new pool, rxq and mem model on the
+// same NAPI while the old pool may still wait for pages in flight.
 // Open registers each rxq and its mem model; if that fails the queue's pool is destroyed,
 // the rxq unregistered and the open fails (already opened queues are torn down too).
 // Teardown (ndo_stop): napi_disable on every queue, release the driver cache through the
@@ -32,6 +36,7 @@ class PpRxDriver : public Driver {
   static constexpr std::string_view kName = "pp_rx";
   static constexpr int kMaxQueues = 2;
   static constexpr size_t kCacheSize = 4;
+  static constexpr size_t kTxRing = 4;
 
   explicit PpRxDriver(DriverEnv env);
 
@@ -45,6 +50,8 @@ class PpRxDriver : public Driver {
   bool stop() override;
   void remove() override;
   bool fault_double_put(int queue) override;
+  bool tx_clean(int queue) override;
+  bool reconfigure(int queue) override;
 
  protected:
   // XDP_PASS: the frame goes up the stack in an skb marked for recycling.
@@ -57,11 +64,14 @@ class PpRxDriver : public Driver {
     PoolId pool;
     XdpRxqInfo rxq;
     boost::container::static_vector<PageId, kCacheSize> cache;  // the driver's page cache
+    boost::container::static_vector<PageId, kTxRing> tx_ring;   // XDP_TX frames not completed
     PageId last_returned;
   };
   int queues_;
   bool open_ = false;
   void teardown_queue(Queue& q);
+  bool setup_queue(Queue& q);
+  void clean_tx_ring(Queue& q);
   std::array<Queue, kMaxQueues> q_{};
 };
 

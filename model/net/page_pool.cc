@@ -163,6 +163,12 @@ void PagePools::put(PageId page, bool allow_direct, bool split, std::string_view
     dma_.sync(info.dma, info.dma.dma_addr, pool->p.max_len, pool->p.dma_dir, false,
               "page_pool_dma_sync_for_device");
   if (allow_direct && pool->cache.size() < kCacheSize) {
+    if (pool->destroying)  // P8: nothing enters the cache once the pool left ALIVE (R-C1)
+      kernel_.report(Violation::pp_cache_after_destroy,
+                     fmt::format("page recycled into the alloc cache of a destroyed page_pool in {}",
+                                 actor),
+                     fmt::format("{} pushes page {} into page_pool {}'s alloc cache after destroy",
+                                 actor, page.slot, id.slot));
     pool->cache.push_back(page);
     pool->stat_cached++;
     kernel_.log("{}: page {} recycled into page_pool {} alloc cache", actor, page.slot, id.slot);

@@ -49,13 +49,20 @@ TEST(PagePool, AnSkbFreedOutsideThePollGoesThroughTheRing) {
   EXPECT_TRUE(w.violations().empty());
 }
 
-TEST(PagePool, AProducerInsideTheLockHoldsOffStopAndOtherProducers) {
-  World w(topo(), BugSet{});
+TEST(PagePool, AProducerInsideTheLockHoldsOffOtherProducersAndStopWaitsForIt) {
+  World w(topo(), BugSet{}, /*record_trace=*/true);
   w.run(std::vector<Event>{DriverOpen{}, NapiPoll{0, 0}, NapiPoll{0, 0}, SkbFree{1, 0, 0}});
-  EXPECT_FALSE(w.apply(SkbFree{0, 0, 1}));  // would spin on producer_lock
-  EXPECT_FALSE(w.apply(DriverStop{}));      // the cache release would too
-  EXPECT_TRUE(w.apply(PpProducerUnlock{0}));
-  EXPECT_TRUE(w.apply(SkbFree{0, 0, 1}));
+  EXPECT_FALSE(w.apply(SkbFree{0, 0, 1}));  // would spin on producer_lock: not now
+  // ndo_stop spins on the lock too: linearized, the producer finishes first.
+  EXPECT_TRUE(w.apply(DriverStop{}));
+  const auto unlock = std::find_if(w.trace().begin(), w.trace().end(), [](const std::string& l) {
+    return l.find("page_pool_producer_unlock") != std::string::npos;
+  });
+  const auto destroy = std::find_if(w.trace().begin(), w.trace().end(), [](const std::string& l) {
+    return l.find("page_pool_destroy") != std::string::npos;
+  });
+  ASSERT_NE(unlock, w.trace().end());
+  EXPECT_LT(unlock, destroy);
   w.finish();
   EXPECT_TRUE(w.violations().empty());
 }
@@ -110,6 +117,29 @@ TEST(PagePool, StalledShutdownWarnsEverySixtySecondsOnceTheNetdevIsGone) {
   EXPECT_EQ(warnings, 2);  // at 60 s and 120 s
   w.finish();              // the skb is freed at teardown: the pool drains after all
   EXPECT_TRUE(w.violations().empty());
+}
+
+TEST(PagePool, XdpTxPagesAreRecycledDirectlyWhenTheTxRingIsCleaned) {
+  World w(topo(), BugSet{}, /*record_trace=*/true);
+  w.run(std::vector<Event>{DriverOpen{}, NapiPoll{0, 6}, NapiPoll{0, 6}});
+  const uint32_t cached = first_pool(w).stat_cached;
+  EXPECT_TRUE(w.apply(DriverTxClean{0}));
+  EXPECT_EQ(first_pool(w).stat_cached, cached + 2);  // page_pool_recycle_direct()
+  EXPECT_FALSE(w.apply(DriverTxClean{0}));           // nothing left to complete
+  w.finish();
+  EXPECT_TRUE(w.violations().empty());
+}
+
+TEST(PagePool, AReconfigurationSwapsThePoolWhileTheOldOneWaitsForItsPages) {
+  World w(topo(), BugSet{}, /*record_trace=*/true);
+  w.run(std::vector<Event>{DriverOpen{}, NapiPoll{0, 0}, NapiPoll{0, 6}, DriverReconfigure{0}});
+  EXPECT_EQ(w.page_pools().live(), 2);  // the old pool still counts the skb's page
+  EXPECT_TRUE(w.apply(NapiPoll{0, 0}));  // the queue runs on its new pool
+  w.run(std::vector<Event>{SkbFree{0, 0, 1}, PpProducerUnlock{0}, Tick{3}, RunDeferred{0}});
+  EXPECT_EQ(w.page_pools().live(), 1);  // the old pool drained and was freed
+  w.finish();
+  EXPECT_TRUE(w.violations().empty());
+  EXPECT_EQ(w.page_pools().live(), 0);
 }
 
 // R5: a double put makes inflight negative; before 43130d02baa1 the retry worker never
