@@ -37,7 +37,9 @@ struct Entry {
 };
 constexpr Entry kTargets[] = {
     {"dma_debug", "differential: dma-debug's verdicts against the ground truth on raw DMA API use"},
-    {"page_pool", "a page_pool driver world: polls, skbs freed on any CPU, stop, unbind"},
+    {"page_pool", "page_pool and its holders: polls, skbs on any CPU, XDP_TX, reconfigure, stop"},
+    {"xdp", "the XDP memory model, xdp_return paths, XDP_REDIRECT and cpumap"},
+    {"world", "the whole driver world: every driver-side event together"},
 };
 constexpr Entry kProperties[] = {
     {"DmaDebug.AgreesWithGroundTruthOnEveryCall", "no dma-debug false positive or negative"},
@@ -79,7 +81,7 @@ IOMMU's messages in the kernel's words, then the findings.
   --format F       auto (default: .trace files and text that parses as a trace are text),
                    text or binary
   --target T       how a binary input decodes: the fuzz target that wrote it (dma_debug,
-                   page_pool) or world (every event kind; the default)
+                   page_pool, xdp, world) or all (every event kind; the default)
   --quiet          print only the configuration line and the findings
   --expect KIND    exit 0 if a finding of this Violation kind appears, 1 if not
   --expect-title S exit 0 if a finding's title contains S, 1 if not
@@ -100,8 +102,8 @@ constexpr std::string_view kConvertUsage = R"(usage: inflight convert IN OUT [--
 
 Reads IN (binary or .trace, detected as for replay) and writes OUT: a .trace file gets the
 text form, any other name the binary form. Binary inputs belong to a fuzz target's event
-family (--target dma_debug|page_pool|world, default world). The conversion is exact both
-ways.
+family (--target dma_debug|page_pool|xdp|world, default all). The conversion is exact
+both ways.
 exit: 0 done, 2 bad input or usage
 )";
 
@@ -173,6 +175,13 @@ std::optional<BugSet> bugs_from(std::optional<std::string> flag) {
   return bugs;
 }
 
+// The fuzz target that hunts a variant: its subsystem's target.
+std::string_view hunt_target(const BugInfo& b) {
+  if (b.subsystem == "dma-debug") return "dma_debug";
+  if (b.subsystem == "xdp" || b.subsystem == "cpumap") return "xdp";
+  return "page_pool";
+}
+
 int cmd_list(const std::vector<std::string>& args) {
   if (args.size() == 2 && args[0] == "bug") {
     const std::optional<Bug> bug = bug_from_name(args[1]);
@@ -184,8 +193,7 @@ int cmd_list(const std::vector<std::string>& args) {
     }
     const BugInfo& b = bug_info(*bug);
     std::cout << b.name << '\t' << violation_name(b.violation) << '\t' << b.title << '\t'
-              << (b.faults ? "driver-faults" : "-") << '\t'
-              << (b.subsystem == "dma-debug" ? "dma_debug" : "page_pool") << '\n';
+              << (b.faults ? "driver-faults" : "-") << '\t' << hunt_target(b) << '\n';
     return kExitClean;
   }
   const std::string what = args.empty() ? "all" : args[0];
@@ -219,7 +227,7 @@ int cmd_list(const std::vector<std::string>& args) {
 int cmd_replay(const std::vector<std::string>& args) {
   std::optional<std::string> file, bugs_flag, expect, expect_title, clean_of, driver;
   bool driver_faults = false;
-  const TargetFamily* family = &world_family();
+  const TargetFamily* family = &all_family();
   std::string format = "auto";
   bool quiet = false;
   bool expect_bugs = false;
@@ -258,7 +266,7 @@ int cmd_replay(const std::vector<std::string>& args) {
     } else if (a == "--target") {
       const auto t = value();
       if (!t || !(family = target_family(*t)))
-        return usage_error("--target takes world, dma_debug or page_pool", kReplayUsage);
+        return usage_error("--target takes all, dma_debug, page_pool, xdp or world", kReplayUsage);
     } else if (a == "--expect-clean-of") {
       if (!(clean_of = value())) return usage_error("--expect-clean-of needs a variant", kReplayUsage);
       if (!bug_from_name(*clean_of))
@@ -338,14 +346,14 @@ int cmd_replay(const std::vector<std::string>& args) {
 int cmd_convert(const std::vector<std::string>& args) {
   std::vector<std::string> files;
   std::string format = "auto";
-  const TargetFamily* family = &world_family();
+  const TargetFamily* family = &all_family();
   for (size_t i = 0; i < args.size(); i++) {
     if (args[i] == "--help" || args[i] == "-h") {
       std::cout << kConvertUsage;
       return kExitClean;
     } else if (args[i] == "--target" && i + 1 < args.size()) {
       if (!(family = target_family(args[++i])))
-        return usage_error("--target takes world, dma_debug or page_pool", kConvertUsage);
+        return usage_error("--target takes all, dma_debug, page_pool, xdp or world", kConvertUsage);
     } else if (args[i] == "--format" && i + 1 < args.size()) {
       format = args[++i];
       if (format != "auto" && format != "text" && format != "binary")
@@ -367,7 +375,7 @@ int cmd_convert(const std::vector<std::string>& args) {
       bool in_family = false;
       for (const uint8_t k : family->kinds) in_family = in_family || k == e.index();
       if (!in_family) {
-        std::cerr << fmt::format("inflight: event '{}' is not in target {}'s family; use --target world\n",
+        std::cerr << fmt::format("inflight: event '{}' is not in target {}'s family; use --target all\n",
                                  event_name(e), family->name);
         return kExitUsage;
       }

@@ -281,24 +281,27 @@ bool parse_topology(std::span<const std::string_view> words, Topology& t, std::s
 }  // namespace
 
 namespace {
-constexpr uint8_t kWorldKinds[] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,
-                                   10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
-                                   20, 21, 22, 23, 24, 25, 26, 27, 28};
-static_assert(std::size(kWorldKinds) == kEventKinds, "every kind is in the world family");
+constexpr uint8_t kAllKinds[] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14,
+                                 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28};
+static_assert(std::size(kAllKinds) == kEventKinds, "every kind is in the `all` family");
 // Raw DMA API use: the first twelve kinds, so that their binary indices never change.
 constexpr uint8_t kDmaKinds[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
-// The driver/page_pool world: time, deferred work, the driver, skbs, producers, unbind.
-constexpr uint8_t kPagePoolKinds[] = {0,  1,  2,  11, 12, 13, 14, 15, 16, 17, 18,
-                                      19, 20, 21, 22, 23, 24, 25, 26, 27, 28};
+// page_pool and its holders: the driver, skbs, producers, XDP_TX, reconfiguration, faults.
+constexpr uint8_t kPagePoolKinds[] = {0,  1,  2,  11, 12, 13, 14, 15, 16,
+                                      17, 18, 21, 25, 26, 27, 28};
+// The XDP memory model, the return paths and cpumap.
+constexpr uint8_t kXdpKinds[] = {0, 1, 2, 11, 12, 13, 14, 16, 18, 19, 20, 21, 22, 23, 24};
+// Everything the driver world has (all but the raw DMA client's misuse).
+constexpr uint8_t kWorldKinds[] = {0,  1,  2,  11, 12, 13, 14, 15, 16, 17, 18, 19,
+                                   20, 21, 22, 23, 24, 25, 26, 27, 28};
 constexpr TargetFamily kFamilies[] = {
-    {"world", kWorldKinds},
-    {"dma_debug", kDmaKinds},
-    {"page_pool", kPagePoolKinds},
+    {"all", kAllKinds},      {"dma_debug", kDmaKinds}, {"page_pool", kPagePoolKinds},
+    {"xdp", kXdpKinds},      {"world", kWorldKinds},
 };
 }  // namespace
 
 std::span<const TargetFamily> target_families() { return kFamilies; }
-const TargetFamily& world_family() { return kFamilies[0]; }
+const TargetFamily& all_family() { return kFamilies[0]; }
 const TargetFamily* target_family(std::string_view name) {
   for (const TargetFamily& f : kFamilies)
     if (f.name == name) return &f;

@@ -32,19 +32,19 @@ inline constexpr size_t kRecordBytes = 12;
 
 // A fuzz target's event family: its kind byte indexes this list (modulo its size), so
 // the target's inputs only ever hold events it exercises. Binary inputs belong to a
-// target; `.trace` text is target-free. "world" is every kind.
+// target; `.trace` text is target-free. "all" is every kind (the default for replay).
 struct TargetFamily {
   std::string_view name;
   std::span<const uint8_t> kinds;  // event kind indices (Event::index())
 };
 std::span<const TargetFamily> target_families();
 const TargetFamily* target_family(std::string_view name);
-const TargetFamily& world_family();
+const TargetFamily& all_family();
 
-Scenario decode_binary(std::span<const uint8_t> bytes, const TargetFamily& family = world_family());
+Scenario decode_binary(std::span<const uint8_t> bytes, const TargetFamily& family = all_family());
 // MODEL_ASSERTs that every event's kind is in the family.
 std::vector<uint8_t> encode_binary(const Scenario& scenario,
-                                   const TargetFamily& family = world_family());
+                                   const TargetFamily& family = all_family());
 
 // One event as a text line, without the newline: "dma_unmap cpu=0 map=1 size=zero ...".
 std::string format_event(const Event& event);
