@@ -151,7 +151,7 @@ bool World::apply_inner(const Event& event) {
           [&](const XdpTxComplete& e) {
             kernel_.begin_step(step_, kernel_.resolve_cpu(XdpRedirectTarget::kCpu),
                                Context::softirq);
-            return redirect_.complete(e.pick);
+            return e.mode == 0 ? redirect_.complete(e.pick) : redirect_.complete_bulk();
           },
           [&](const PpProducerUnlock& e) {
             if (!pools_.producer_unlock_pending()) return false;

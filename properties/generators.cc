@@ -31,6 +31,7 @@ rc::Gen<Topology> topology() {
     t.rx_queues = *rc::gen::inRange<uint8_t>(1, 3);
     t.pp_ring_size = *rc::gen::element<uint16_t>(4, 8, 16, 64);
     t.pp_counter_wrap = *rc::gen::arbitrary<bool>();
+    t.cpumap_release_era = *rc::gen::arbitrary<bool>();
     return t;
   });
 }
@@ -98,7 +99,10 @@ rc::Gen<Event> event_of_kind(size_t kind) {
     case 17: return rc::gen::exec([] { return Event{SkbClone{*pick()}}; });
     case 18: return rc::gen::exec([] { return Event{PpProducerUnlock{*pick()}}; });
     case 19: return rc::gen::just(Event{XdpMemInsertFail{}});
-    case 20: return rc::gen::exec([] { return Event{XdpTxComplete{*pick()}}; });
+    case 20:
+      return rc::gen::exec([] {
+        return Event{XdpTxComplete{*pick(), *enumeration(names::kCompleteMode.size())}};
+      });
     case 21: return rc::gen::exec([] { return Event{Idle{*enumeration(names::kIdle.size())}}; });
     case 22: return rc::gen::exec([] { return Event{CpumapUpdate{*pick()}}; });
     case 23: return rc::gen::exec([] { return Event{CpumapDelete{*pick()}}; });

@@ -77,6 +77,7 @@ Topology decode_topology(ByteReader& r) {
   t.pp_ring_size = kRingSizes[b3 & 3];
   t.pp_counter_wrap = ((b3 >> 2) & 1) != 0;
   t.rx_queues = static_cast<uint8_t>(1 + ((b3 >> 3) & 1));
+  t.cpumap_release_era = ((b3 >> 4) & 1) != 0;
   t.driver = static_cast<uint8_t>(b4 % kDriverModels);
   return t;
 }
@@ -92,7 +93,8 @@ void encode_topology(const Topology& t, std::vector<uint8_t>& out) {
   out.push_back(t.coherent_mask);
   uint8_t ring = 0;
   while (kRingSizes[ring] != t.pp_ring_size) ring++;
-  out.push_back(static_cast<uint8_t>(ring | (t.pp_counter_wrap ? 4 : 0) | ((t.rx_queues - 1) << 3)));
+  out.push_back(static_cast<uint8_t>(ring | (t.pp_counter_wrap ? 4 : 0) | ((t.rx_queues - 1) << 3) |
+                                     (t.cpumap_release_era ? 16 : 0)));
   out.push_back(t.driver);
   for (size_t i = 5; i < kHeaderBytes; i++) out.push_back(0);
 }
@@ -261,6 +263,10 @@ bool parse_topology(std::span<const std::string_view> words, Topology& t, std::s
       else t.pp_ring_size = static_cast<uint16_t>(*n);
     } else if (key == "pp_wrap") {
       flag("on", "off", t.pp_counter_wrap);
+    } else if (key == "cpumap_era") {
+      bool release = false;
+      flag("2019", "2023", release);
+      t.cpumap_release_era = release;
     } else if (key == "driver") {
       uint8_t found = kDriverModels;
       for (uint8_t i = 0; i < kDriverModels; i++)
@@ -270,7 +276,7 @@ bool parse_topology(std::span<const std::string_view> words, Topology& t, std::s
     } else {
       error = fmt::format(
           "unknown topology key '{}' (expected cpus, devices, iommu, pte, arch, cacheline, "
-          "coherent, differential, driver, queues, pp_ring, pp_wrap)",
+          "coherent, differential, driver, queues, pp_ring, pp_wrap, cpumap_era)",
           key);
     }
     if (!error.empty()) return false;
@@ -357,11 +363,11 @@ std::string format_event(const Event& event) {
 std::string format_topology(const Topology& t) {
   return fmt::format(
       "topology cpus={} devices={} iommu={} pte={} arch={} cacheline={} coherent={} "
-      "differential={} driver={} queues={} pp_ring={} pp_wrap={}",
+      "differential={} driver={} queues={} pp_ring={} pp_wrap={} cpumap_era={}",
       t.cpus, t.devices, t.iommu ? "strict" : "off", t.iommu_pte == IommuPte::large ? "large" : "4k",
       t.arch == Arch::arm64 ? "arm64" : "x86", t.cacheline, t.coherent_mask,
       t.differential ? "on" : "off", kDriverNames[t.driver], t.rx_queues, t.pp_ring_size,
-      t.pp_counter_wrap ? "on" : "off");
+      t.pp_counter_wrap ? "on" : "off", t.cpumap_release_era ? "2019" : "2023");
 }
 
 std::string encode_text(const Scenario& scenario) {

@@ -37,6 +37,7 @@ Scenario every_kind() {
   s.topology.rx_queues = 2;
   s.topology.pp_ring_size = 4;
   s.topology.pp_counter_wrap = true;
+  s.topology.cpumap_release_era = true;
   s.events = {
       Tick{3},
       RcuQs{2},
@@ -58,7 +59,7 @@ Scenario every_kind() {
       SkbClone{4},
       PpProducerUnlock{2},
       XdpMemInsertFail{},
-      XdpTxComplete{5},
+      XdpTxComplete{5, 1},
       Idle{2},
       CpumapUpdate{1},
       CpumapDelete{1},
@@ -129,11 +130,12 @@ TEST(Codec, BinaryRecordIsTheKindByteThenFieldsLittleEndianThenZeroPadding) {
 TEST(Codec, BinaryHeaderPacksTheTopologyIntoItsFirstFiveBytes) {
   const std::vector<uint8_t> bytes = encode_binary(every_kind());
   // cpus - 1; then devices - 1 | iommu | large | arm64 | 128 | differential; then coherent;
-  // then ring-size index (4 is index 1) | counter wrap | queues - 1; then the driver.
+  // then ring-size index (4 is index 1) | counter wrap | queues - 1 | cpumap era; then
+  // the driver.
   EXPECT_EQ(bytes[0], 2);
   EXPECT_EQ(bytes[1], 0x3f);
   EXPECT_EQ(bytes[2], 2);
-  EXPECT_EQ(bytes[3], 0x0d);
+  EXPECT_EQ(bytes[3], 0x1d);
   EXPECT_EQ(bytes[4], 0);
   for (size_t i = 5; i < kHeaderBytes; i++) EXPECT_EQ(bytes[i], 0) << "byte " << i;
 }
@@ -159,8 +161,8 @@ TEST(Codec, AShortHeaderReadsItsMissingBytesAsZero) {
 }
 
 TEST(Codec, HeaderBitsOutsideTheirFieldsAreIgnored) {
-  // Byte 3's high nibble is unused; byte 4 picks the driver modulo the models there are.
-  const std::vector<uint8_t> bytes = {0xfc, 0xc0, 0xfc, 0xf0, kDriverModels, 0xff, 0xff, 0xff};
+  // Byte 3's top three bits are unused; byte 4 picks the driver modulo the models there are.
+  const std::vector<uint8_t> bytes = {0xfc, 0xc0, 0xfc, 0xe0, kDriverModels, 0xff, 0xff, 0xff};
   const Scenario s = decode_binary(bytes);
   EXPECT_EQ(s.topology, Topology{});
 }
@@ -272,10 +274,11 @@ TEST(Codec, FormatEventPrintsEveryFieldWithEnumerationNames) {
 TEST(Codec, FormatTopologyNamesEveryField) {
   EXPECT_EQ(format_topology(every_kind().topology),
             "topology cpus=3 devices=2 iommu=strict pte=large arch=arm64 cacheline=128 "
-            "coherent=2 differential=on driver=pp_rx queues=2 pp_ring=4 pp_wrap=on");
+            "coherent=2 differential=on driver=pp_rx queues=2 pp_ring=4 pp_wrap=on "
+            "cpumap_era=2019");
   EXPECT_EQ(format_topology(Topology{}),
             "topology cpus=1 devices=1 iommu=off pte=4k arch=x86 cacheline=64 coherent=0 "
-            "differential=off driver=pp_rx queues=1 pp_ring=16 pp_wrap=off");
+            "differential=off driver=pp_rx queues=1 pp_ring=16 pp_wrap=off cpumap_era=2023");
 }
 
 TEST(Codec, CommentsBlankLinesAndCarriageReturnsAreIgnored) {

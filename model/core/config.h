@@ -34,7 +34,8 @@ struct Topology {
   uint8_t driver = 0;           // index into driver_models() (model/drivers/registry.cc)
   uint8_t rx_queues = 1;        // RX queues (and page_pools, NAPIs) of the driver: 1..2
   uint16_t pp_ring_size = 16;   // ptr_ring capacity of each page_pool: 4, 8, 16 or 64
-  bool pp_counter_wrap = false; // page_pool hold/release counters start near 2^32
+  bool pp_counter_wrap = false; // page_pool hold/release counters start at 2^32 - 2
+  bool cpumap_release_era = false;  // cpumap converts frames as in 2019-2023 (release, scrub)
 
   bool device_coherent(uint8_t dev) const {
     return arch == Arch::x86 || ((coherent_mask >> dev) & 1) != 0;

@@ -39,6 +39,7 @@ inline constexpr std::array<std::string_view, 2> kSyncFor = {"cpu", "device"};
 inline constexpr std::array<std::string_view, 7> kRxAction = {
     "pass", "drop", "cache", "cache_release", "redirect", "redirect_cpu", "tx"};
 inline constexpr std::array<std::string_view, 2> kFreeCtx = {"softirq", "process"};
+inline constexpr std::array<std::string_view, 2> kCompleteMode = {"one", "bulk"};
 inline constexpr std::array<std::string_view, 4> kIdle = {"1s", "10s", "1min", "3min"};
 }  // namespace names
 
@@ -284,12 +285,16 @@ struct XdpMemInsertFail {
   friend bool operator==(const XdpMemInsertFail&, const XdpMemInsertFail&) = default;
 };
 
-// The redirect target (a veth-like peer) completes one frame it holds: xdp_return_frame()
-// in softirq on its CPU.
+// The redirect target (a veth-like peer) completes frames it holds, in softirq on its CPU:
+// one with xdp_return_frame(), or all with xdp_return_frame_bulk() and a flush.
 struct XdpTxComplete {
   static constexpr std::string_view kName = "xdp_tx_complete";
   uint8_t pick = 0;
-  template <class V> void visit(V&& v) { v.u8("pick", pick); }
+  uint8_t mode = 0;
+  template <class V> void visit(V&& v) {
+    v.u8("pick", pick);
+    v.enumeration("mode", mode, names::kCompleteMode);
+  }
   friend bool operator==(const XdpTxComplete&, const XdpTxComplete&) = default;
 };
 

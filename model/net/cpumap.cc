@@ -61,6 +61,14 @@ void Cpumap::convert(const XdpFrame& frame) {
     xdp_.return_frame(frame.page, frame.mem, false, "cpu_map_kthread_run");
     return;
   }
+  if (kernel_.topology().cpumap_release_era && !kernel_.bug(Bug::cpumap_no_release_frame)) {
+    // 2019-2023 (6bf071bf09d4 .. 9c94bbf9a87b): xdp_release_frame() before the scrub
+    // (the release needs the frame's mem info); the page becomes an ordinary page of the
+    // skb, which frees it with put_page.
+    xdp_.release_frame(frame.page, frame.mem, "cpu_map_build_skb");
+    skbs_.build_and_deliver(frame.page, /*recycle=*/false, "cpu_map_build_skb");
+    return;
+  }
   if (kernel_.bug(Bug::cpumap_no_release_frame)) {
     // BUG VARIANT cpumap_no_release_frame: before 6bf071bf09d4 the page was handed to the
     // skb with neither xdp_release_frame() nor skb_mark_for_recycle(); freeing the skb

@@ -13,11 +13,13 @@
 // (STOPPING), which drains the ring before it exits (EXITED); ring cleanup must then find
 // the ring empty (P10); ring and entry are freed.
 // Conversion eras: since 2023 (9c94bbf9a87b) the skb is marked for recycling and the page
-// stays in flight for its pool until the skb is freed. Bug variant cpumap_no_release_frame
-// (R4) restores the pre-2019 conversion: no xdp_release_frame, no skb_mark_for_recycle.
+// stays in flight for its pool until the skb is freed; in 2019-2023
+// (Topology::cpumap_release_era) xdp_release_frame() lets the page leave its pool before
+// the scrub and the skb owns an ordinary page. Bug variant cpumap_no_release_frame (R4)
+// restores the pre-2019 conversion: no xdp_release_frame, no skb_mark_for_recycle.
 // Simplifications: the bulk queue holds one poll's frames and is flushed at the end of
 // that poll (a poll is one step); no second XDP program on the target CPU; no generic-XDP
-// skb entries; the 2019-2023 release-then-scrub era is not modelled.
+// skb entries.
 #pragma once
 
 #include <boost/container/static_vector.hpp>

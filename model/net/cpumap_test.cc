@@ -71,6 +71,19 @@ TEST(Cpumap, ReplacingAnEntryFreesTheOldOneAfterAGracePeriod) {
   EXPECT_TRUE(w.violations().empty());
 }
 
+TEST(Cpumap, In2019To2023ThePageLeavesItsPoolBeforeTheScrub) {
+  Topology t = topo();
+  t.cpumap_release_era = true;
+  World w(t, BugSet{}, /*record_trace=*/true);
+  w.run(std::vector<Event>{DriverOpen{}, CpumapUpdate{0}, NapiPoll{0, 5}, CpumapKthread{0}});
+  // xdp_release_frame(): unmapped and counted as released while the skb keeps the page.
+  EXPECT_TRUE(traced(w, "cpu_map_build_skb: page 0 leaves page_pool 0"));
+  EXPECT_EQ(w.oracle().pp_owner(PageId{0, 1}), 0u);
+  EXPECT_EQ(w.oracle().page(PageId{0, 1}).refcount, 1u);
+  w.finish();  // the skb frees an ordinary page: nothing left over
+  EXPECT_TRUE(w.violations().empty());
+}
+
 // R4: the frame's page handed to the skb without release or recycle mark.
 TEST(Cpumap, TheSkbFreesAPageThePoolStillCountsOnlyBeforeTheFix) {
   for (const bool bug : {false, true}) {

@@ -214,6 +214,13 @@ void PagePools::producer_unlock_all() {
   while (producer_unlock_pending()) producer_unlock(0);
 }
 
+void PagePools::release_page(PageId page, std::string_view actor) {
+  const PoolId id = unpack_pool(oracle_.pp_owner(page));
+  if (!lookup(id, actor)) return;
+  pages_.get_page(page, actor);  // the reference return_page() drops is handed over instead
+  return_page(id, page, actor);
+}
+
 void PagePools::return_page(PoolId id, PageId page, std::string_view actor) {
   PagePool& pool = pools_[id];
   if (oracle_.pp_owner(page) != pack_pool(id))

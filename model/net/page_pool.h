@@ -135,6 +135,10 @@ class PagePools {
   void put(PageId page, bool allow_direct, bool split, std::string_view actor);
   // The page sits in the pool's alloc cache or ring (partitions (a) and (b)).
   bool holds(PoolId id, PageId page) const;
+  // Models: page_pool_release_page() (v5.5-v6.5, used by xdp_release_frame): the page
+  // leaves its pool (unmap, release_count++, pp info cleared) but stays allocated, its
+  // pool reference now an ordinary page reference of the caller.
+  void release_page(PageId page, std::string_view actor);
   // Older eras (R2, R3): drain the cache and ring and report inflight, without freeing
   // (v5.3 __page_pool_request_shutdown); free the pool now whatever its inflight
   // (4.18-5.2 page_pool_destroy, v5.3 forced removal). No DMA scrub in those eras.

@@ -20,6 +20,26 @@ bool XdpRedirectTarget::complete(uint8_t pick) {
   return true;
 }
 
+bool XdpRedirectTarget::complete_bulk() {
+  if (ring_.empty()) return false;
+  for (const XdpFrame& f : ring_)
+    if (xdp_.return_would_block(f.page, false)) return false;  // the flush would spin
+  constexpr size_t kBulk = 16;  // XDP_BULK_QUEUE_SIZE
+  boost::container::static_vector<XdpFrame, kBulk> bq;
+  auto flush = [&] {
+    kernel_.log("xdp_flush_frame_bulk: {} pages to page_pool_put_netmem_bulk", bq.size());
+    for (const XdpFrame& f : bq) xdp_.return_frame(f.page, f.mem, false, "xdp_flush_frame_bulk");
+    bq.clear();
+  };
+  for (const XdpFrame& f : ring_) {
+    if (bq.size() == bq.capacity()) flush();
+    bq.push_back(f);
+  }
+  ring_.clear();
+  flush();
+  return true;
+}
+
 void XdpRedirectTarget::complete_all() {
   while (!ring_.empty() && complete(0)) {
   }

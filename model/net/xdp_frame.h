@@ -12,7 +12,8 @@
 // missing while pages are in flight. The era switches of R2 and R3 change what happens
 // when it is (model/net/xdp_mem.h).
 // Simplifications: one frame per page, no frags, no DMA mapping by the target (the bnxt
-// path that maps frames is issue 4), no bulk return yet.
+// path that maps frames is issue 4); a bulk flush puts its pages one by one (the kernel
+// takes each pool's producer lock once for the group).
 #pragma once
 
 #include <boost/container/static_vector.hpp>
@@ -39,6 +40,9 @@ class XdpRedirectTarget {
   size_t in_flight() const { return ring_.size(); }
   // The peer's TX completion: xdp_return_frame() of the pick-th frame, in softirq.
   bool complete(uint8_t pick);
+  // xdp_return_frame_bulk() of every frame held, flushed every XDP_BULK_QUEUE_SIZE (16) and
+  // at the end through page_pool_put_netmem_bulk() (grouped by pool).
+  bool complete_bulk();
   void complete_all();
 
  private:

@@ -171,6 +171,12 @@ void XdpMem::return_frame(PageId page, const XdpMemInfo& mem, bool napi_direct,
   pages_->put_page(page, actor);
 }
 
+void XdpMem::release_frame(PageId page, const XdpMemInfo& mem, std::string_view actor) {
+  MODEL_ASSERT(mem.type == XdpMemType::page_pool);
+  if (mem.id > 0 && mem.id < kMemIdMax && ids_[mem.id] == IdState::entry)
+    pools_.release_page(page, actor);
+}
+
 void XdpMem::check() {
   if (leak_reported_) return;
   for (uint32_t id = kMemIdMin; id < kMemIdMax; id++) {

@@ -76,6 +76,9 @@ class XdpMem {
   // Models: __xdp_return() for a page of `mem` (xdp_return_frame: napi_direct false;
   // xdp_return_frame_rx_napi: true). Looks the allocator up by mem.id.
   void return_frame(PageId page, const XdpMemInfo& mem, bool napi_direct, std::string_view actor);
+  // Models: xdp_release_frame() (2019-2023): for MEM_TYPE_PAGE_POOL the page leaves its
+  // pool through page_pool_release_page(), found by mem.id.
+  void release_frame(PageId page, const XdpMemInfo& mem, std::string_view actor);
   // The return would spin on another CPU's producer lock of the page's pool.
   bool return_would_block(PageId page, bool napi_direct) const {
     return pools_.put_would_block(page, napi_direct);

@@ -74,6 +74,17 @@ TEST(XdpMem, IdsInUseExhaustTheSpaceWithoutALeak) {
   EXPECT_TRUE(w.violations().empty());
 }
 
+TEST(XdpMem, ABulkCompletionReturnsEveryFrameThroughItsPool) {
+  World w(Topology{}, BugSet{}, /*record_trace=*/true);
+  w.run(std::vector<Event>{DriverOpen{}, NapiPoll{0, 4}, NapiPoll{0, 4}, NapiPoll{0, 4}});
+  EXPECT_EQ(w.redirect_target().in_flight(), 3u);
+  EXPECT_TRUE(w.apply(XdpTxComplete{0, 1}));
+  EXPECT_EQ(w.redirect_target().in_flight(), 0u);
+  EXPECT_TRUE(traced(w, "xdp_flush_frame_bulk: 3 pages to page_pool_put_netmem_bulk"));
+  w.finish();
+  EXPECT_TRUE(w.violations().empty());
+}
+
 // R1: the insert failure path leaks the id; repeated, registration runs out of ids.
 TEST(XdpMem, AFailedInsertLeaksItsIdOnlyBeforeTheFix) {
   for (const bool bug : {false, true}) {
