@@ -36,8 +36,8 @@ inline constexpr std::array<std::string_view, 4> kUnmapSize = {"exact", "zero", 
 inline constexpr std::array<std::string_view, 2> kSameOther = {"same", "other"};
 inline constexpr std::array<std::string_view, 2> kUnmapApi = {"matching", "other"};
 inline constexpr std::array<std::string_view, 2> kSyncFor = {"cpu", "device"};
-inline constexpr std::array<std::string_view, 7> kRxAction = {
-    "pass", "drop", "cache", "cache_release", "redirect", "redirect_cpu", "tx"};
+inline constexpr std::array<std::string_view, 8> kRxAction = {
+    "pass", "drop", "cache", "cache_release", "redirect", "redirect_cpu", "tx", "pass_frag"};
 inline constexpr std::array<std::string_view, 2> kFreeCtx = {"softirq", "process"};
 inline constexpr std::array<std::string_view, 2> kCompleteMode = {"one", "bulk"};
 inline constexpr std::array<std::string_view, 4> kIdle = {"1s", "10s", "1min", "3min"};

@@ -46,7 +46,7 @@ struct DriverEnv {
 
 // The XDP verdict (or driver path) a poll takes for the frame it receives.
 enum class RxAction : uint8_t {
-  pass, drop, cache, cache_release, redirect, redirect_cpu, tx, count
+  pass, drop, cache, cache_release, redirect, redirect_cpu, tx, pass_frag, count
 };
 
 class Driver {

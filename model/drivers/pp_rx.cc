@@ -105,6 +105,15 @@ bool PpRxDriver::poll(int queue, RxAction action) {
     env_.napis.end_poll(q.napi);
     return true;
   }
+  if (action == RxAction::pass_frag) {
+    // A half-page frag from the pool's frag API, handed up in an skb (one pp reference).
+    if (!env_.skbs.full()) {
+      const PagePools::FragRef frag = env_.pools.alloc_frag(q.pool, 2048, kName);
+      if (frag.page.valid()) pass_up(queue, frag.page);
+    }
+    env_.napis.end_poll(q.napi);
+    return true;
+  }
   const PageId page = env_.pools.alloc(q.pool, kName);
   if (page.valid()) {
     if (action == RxAction::pass && !env_.skbs.full()) {

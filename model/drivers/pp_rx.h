@@ -6,6 +6,8 @@
 // marked for recycling and hands it up the stack, DROP recycles the page directly, and
 // the driver keeps a small page cache of its own (as mlx5e did) that it fills and
 // releases back to the pool.
+// pass_frag receives into half a page from the pool's frag API (consecutive frames share
+// a page, each frag holding one pp reference).
 // XDP_TX puts the page on the queue's own XDP TX ring; TX clean runs in the same NAPI and
 // recycles it directly. A reconfiguration swaps a queue's pool: quiesce (napi_disable, TX
 // ring cleaned), tear the queue down as at stop, then a new pool, rxq and mem model on the

@@ -150,6 +150,13 @@ void PagePools::put(PageId page, bool allow_direct, bool split, std::string_view
     return;
   }
   info.pp_ref_count = 1;  // re-armed for the next user
+  put_unrefed(id, page, allow_direct, split, actor);
+}
+
+void PagePools::put_unrefed(PoolId id, PageId page, bool allow_direct, bool split,
+                            std::string_view actor) {
+  PagePool* pool = &pools_[id];
+  PpPageInfo& info = info_[page.slot];
   allow_direct = allow_direct || napi_local(*pool);
   const bool recyclable = oracle_.page(page).refcount == 1;
   if (!recyclable) {
@@ -189,6 +196,51 @@ void PagePools::put(PageId page, bool allow_direct, bool split, std::string_view
     pool->producer_cpu = static_cast<int8_t>(kernel_.cpu());
   else
     pool->stat_ring++;
+}
+
+PagePools::FragRef PagePools::alloc_frag(PoolId id, uint32_t size, std::string_view actor) {
+  MODEL_ASSERT(can_alloc(id));
+  PagePool& pool = pools_[id];
+  size = (size + 63) & ~63u;  // ALIGN(size, dma_get_cache_alignment())
+  MODEL_ASSERT(size > 0 && size <= kPageSize);
+  if (pool.frag_page.valid() && pool.frag_offset + size <= kPageSize) {
+    const FragRef ref{pool.frag_page, pool.frag_offset};
+    pool.frag_offset += size;
+    pool.frag_users++;
+    kernel_.log("{}: page_pool_alloc_frag pool {} -> page {} offset {}", actor, id.slot,
+                ref.page.slot, ref.offset);
+    return ref;
+  }
+  drain_frag(id, true, actor);
+  const PageId page = alloc(id, actor);
+  if (!page.valid()) return FragRef{};
+  PagePool& p = pools_[id];
+  info_[page.slot].pp_ref_count = kBiasMax;  // a fresh frag page
+  p.frag_page = page;
+  p.frag_users = 1;
+  p.frag_offset = size;
+  kernel_.log("{}: page_pool_alloc_frag pool {} -> page {} offset 0 (new frag page)", actor, id.slot,
+              page.slot);
+  return FragRef{page, 0};
+}
+
+void PagePools::drain_frag(PoolId id, bool allow_direct, std::string_view actor) {
+  PagePool& pool = pools_[id];
+  const PageId page = pool.frag_page;
+  if (!page.valid()) return;
+  pool.frag_page = PageId{};
+  PpPageInfo& info = info_[page.slot];
+  info.pp_ref_count -= kBiasMax - static_cast<int64_t>(pool.frag_users);
+  kernel_.log("{}: page_pool_drain_frag page {} [pp_ref_count={}]", actor, page.slot,
+              info.pp_ref_count);
+  if (info.pp_ref_count < 0)
+    kernel_.report(Violation::pp_double_release, "page_pool frag page pp_ref_count below zero",
+                   fmt::format("page {} of page_pool {}: pp_ref_count {} after the bias drain",
+                               page.slot, id.slot, info.pp_ref_count));
+  if (info.pp_ref_count == 0) {  // every frag user already gone: the page is recycled
+    info.pp_ref_count = 1;
+    put_unrefed(id, page, allow_direct, false, actor);
+  }
 }
 
 bool PagePools::producer_unlock_pending() const {
@@ -350,6 +402,7 @@ void PagePools::destroy(PoolId id, std::string_view actor) {
   if (pool->napi != kNoNapi && napis_.enabled(pool->napi))
     kernel_.log("WARNING: page_pool_disable_direct_recycling: NAPI {} still enabled", pool->napi);
   pool->napi = kNoNapi;
+  drain_frag(id, false, "page_pool_free_frag");
   kernel_.log("{}: page_pool_destroy pool {} [inflight={}]", actor, id.slot,
               PagePools::inflight(*pool));
   bool blocked = false;

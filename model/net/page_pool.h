@@ -22,7 +22,8 @@
 // the retry work then re-runs at once, as the kernel's spin would.
 //
 // Simplifications (each departs from the section named):
-// - order-0 pages, no frag API (§1.7), no NUMA waiving (§1.4.2), no PP_FLAG_SYSTEM_POOL;
+// - order-0 pages, no NUMA waiving (§1.4.2), no PP_FLAG_SYSTEM_POOL; the frag cache
+//   alignment is 64 bytes;
 // - the slow path allocates kSlowBulk (4) pages, not 64 (§1.4.3), to fit the model's
 //   page table; ptr_ring capacity is Topology::pp_ring_size, not pool_size;
 // - pool->cpuid is -1 (page_pool_create), so napi-local comes from list_owner only, and
@@ -35,6 +36,7 @@
 
 #include <boost/container/static_vector.hpp>
 
+#include <cstdint>
 #include <cstdint>
 #include <string_view>
 
@@ -79,6 +81,9 @@ struct PagePool {
   int8_t producer_cpu = -1;              // a producer holds producer_lock (the window)
   uint32_t user_count = 1;               // kernel: user_cnt
   uint32_t xdp_mem_id = 0;               // kernel: xdp_mem_id; disconnect set when non-zero
+  PageId frag_page;                      // kernel: frag_page
+  uint32_t frag_offset = 0;              // kernel: frag_offset
+  uint32_t frag_users = 0;               // kernel: frag_users
   uint64_t destroy_count = 0;            // kernel: destroy_cnt
   bool destroying = false;               // user_cnt reached 0
   bool netdev_gone = false;              // slow.netdev NULL: the stall warning may print
@@ -100,7 +105,7 @@ struct PagePool {
 // pp_ref_count. Indexed by page slot; valid while the oracle says the page is owned.
 struct PpPageInfo {
   DmaHandle dma;        // kernel: dma_addr (the handle also names the mapping)
-  uint32_t pp_ref_count = 0;
+  int64_t pp_ref_count = 0;  // kernel: pp_ref_count (BIAS_MAX on a fresh frag page)
 };
 
 class PagePools {
@@ -126,6 +131,16 @@ class PagePools {
   bool can_alloc(PoolId id) const;
   // Models: page_pool_alloc_pages(). Returns an invalid PageId when memory runs out.
   PageId alloc(PoolId id, std::string_view actor);
+
+  static constexpr int64_t kBiasMax = INT64_MAX >> 1;  // BIAS_MAX (LONG_MAX >> 1)
+  struct FragRef {
+    PageId page;
+    uint32_t offset = 0;
+  };
+  // Models: page_pool_alloc_frag_netmem(): a frag of `size` (rounded up to the cache
+  // alignment) from the current frag page, or a fresh one (pp_ref_count = BIAS_MAX) after
+  // page_pool_drain_frag() dropped the old page's unused bias. Each frag holds one pp ref.
+  FragRef alloc_frag(PoolId id, uint32_t size, std::string_view actor);
 
   // Whether a put of `page` now would have to wait for another CPU's producer lock.
   bool put_would_block(PageId page, bool allow_direct) const;
@@ -179,6 +194,10 @@ class PagePools {
   // Models: page_pool_return_netmem(). May free the pool's last page; it touches the
   // pool only before the release_count increment.
   void return_page(PoolId id, PageId page, std::string_view actor);
+  // page_pool_put_unrefed_netmem(): the recycle decision once the last pp ref is gone.
+  void put_unrefed(PoolId id, PageId page, bool allow_direct, bool split, std::string_view actor);
+  // page_pool_drain_frag() / page_pool_free_frag(): drop the frag page's unused bias.
+  void drain_frag(PoolId id, bool allow_direct, std::string_view actor);
   // Models: page_pool_release(). Returns inflight; frees the pool when it is 0 and no
   // producer is inside the lock. *blocked is set when the barrier could not pass.
   int32_t release(PoolId id, bool* blocked);

@@ -142,6 +142,31 @@ TEST(PagePool, AReconfigurationSwapsThePoolWhileTheOldOneWaitsForItsPages) {
   EXPECT_EQ(w.page_pools().live(), 0);
 }
 
+TEST(PagePool, TwoFragsShareAPageWhichIsRecycledWhenBothUsersAndTheBiasAreGone) {
+  World w(topo(), BugSet{}, /*record_trace=*/true);
+  w.run(std::vector<Event>{DriverOpen{}, NapiPoll{0, 7}, NapiPoll{0, 7}});
+  EXPECT_TRUE(traced(w, "page_pool_alloc_frag pool 0 -> page 0 offset 0 (new frag page)"));
+  EXPECT_TRUE(traced(w, "page_pool_alloc_frag pool 0 -> page 0 offset 2048"));
+  // Both skbs go; the page is still the pool's current frag page (bias held).
+  w.run(std::vector<Event>{SkbFree{0, 0, 1}, SkbFree{0, 0, 1}});
+  EXPECT_EQ(first_pool(w).stat_ring + first_pool(w).stat_cached, 0u);
+  // The third frag does not fit: the drain drops the bias and recycles page 0.
+  w.run(std::vector<Event>{NapiPoll{0, 7}});
+  EXPECT_TRUE(traced(w, "page_pool_drain_frag page 0 [pp_ref_count=0]"));
+  EXPECT_EQ(first_pool(w).stat_cached, 1u);
+  w.finish();
+  EXPECT_TRUE(w.violations().empty());
+}
+
+TEST(PagePool, DestroyDropsTheBiasOfTheCurrentFragPage) {
+  World w(topo(), BugSet{}, /*record_trace=*/true);
+  w.run(std::vector<Event>{DriverOpen{}, NapiPoll{0, 7}, DriverStop{}});
+  EXPECT_TRUE(traced(w, "page_pool_free_frag: page_pool_drain_frag page 0 [pp_ref_count=1]"));
+  w.finish();  // the skb's frag is the last reference: the pool drains then
+  EXPECT_TRUE(w.violations().empty());
+  EXPECT_EQ(w.page_pools().live(), 0);
+}
+
 // R5: a double put makes inflight negative; before 43130d02baa1 the retry worker never
 // stopped.
 TEST(PagePool, NegativeInflightStopsTheRetryWorkerOnlySinceTheFix) {
