@@ -32,8 +32,12 @@ bool Skbs::would_block(uint8_t pick) const {
   const Skb& skb = held_[pick % held_.size()];
   const SkbShinfo& sh = shinfos_[skb.shinfo];
   if (sh.dataref > 1 || !skb.pp_recycle) return false;
-  for (const SkbFrag& f : sh.frags)
-    if (oracle_.pp_owner(f.page) != 0 && pools_.put_would_block(f.page, false)) return true;
+  // Conservative: several frags may share a page (frags, coalesce), so which put reaches
+  // the ring is decided only as they go; any busy producer lock of their pools waits.
+  for (const SkbFrag& f : sh.frags) {
+    const uint32_t owner = oracle_.pp_owner(f.page);
+    if (owner != 0 && pools_.producer_busy(unpack_pool(owner))) return true;
+  }
   return false;
 }
 
