@@ -36,10 +36,11 @@ World::World(const Topology& topology, BugSet bugs, bool record_trace, bool driv
       pools_(kernel_, oracle_, pages_, dma_, napis_),
       skbs_(kernel_, oracle_, pages_, pools_),
       xdp_(kernel_, pools_, pages_),
-      redirect_(kernel_, xdp_),
+      redirect_(kernel_, xdp_, dma_),
       cpumap_(kernel_, xdp_, skbs_) {
   pools_.set_xdp_mem(&xdp_);
   for (DeviceId d = 0; d < topology.devices; d++) dma_.set_driver(d, DmaClient::kActor);
+  if (redirect_.maps()) dma_.set_driver(XdpRedirectTarget::kDev, "xdp_tx_nic");
   MODEL_ASSERT(topology.driver < kDriverModels && driver_models()[topology.driver].production);
   const DriverModel* model = driver.empty() ? &driver_models()[topology.driver] : driver_model(driver);
   MODEL_ASSERT(model != nullptr);  // front ends reject unknown names as usage errors
@@ -54,6 +55,11 @@ bool World::unbind(DeviceId dev) {
   // remove() stops the driver, which waits for producers inside its pools' locks.
   if (driver_->dev() == dev) pools_.producer_unlock_all();
   if (driver_->dev() == dev) driver_->remove();
+  // The redirect target's remove frees its TX ring: unmap, return each frame.
+  if (redirect_.maps() && dev == XdpRedirectTarget::kDev) {
+    pools_.producer_unlock_all();
+    redirect_.complete_all();
+  }
   dma_.device_unbind(dev, "driver_core");
   return true;
 }

@@ -11,13 +11,18 @@
 // mem_id_ht (4.18-6.13) and puts the page into it. The 5.5+ rule: the entry cannot be
 // missing while pages are in flight. The era switches of R2 and R3 change what happens
 // when it is (model/net/xdp_mem.h).
-// Simplifications: one frame per page, no frags, no DMA mapping by the target (the bnxt
-// path that maps frames is issue 4); a bulk flush puts its pages one by one (the kernel
-// takes each pool's producer lock once for the group).
+// With two devices the target is a NIC on device 1 (driver "xdp_tx_nic"): ndo_xdp_xmit
+// maps each frame with dma_map_single(DMA_TO_DEVICE) over its length and records the
+// address and length in the TX slot; TX completion (and the TX ring's release when the
+// device is unbound) unmaps with the recorded length, then returns the frame. With one
+// device it is a veth-like peer that maps nothing.
+// Simplifications: one frame per page, frame length = the pool's max_len (2048); a bulk
+// flush puts its pages one by one (the kernel takes each pool's producer lock once).
 #pragma once
 
 #include <boost/container/static_vector.hpp>
 
+#include "model/dma/dma_api.h"
 #include "model/net/xdp_mem.h"
 
 namespace inflight {
@@ -27,12 +32,25 @@ struct XdpFrame {
   XdpMemInfo mem;  // kernel: xdpf->mem (mem.id dropped in 6.14)
 };
 
+// A TX slot of the target: the frame and, on a NIC, its mapping (tx_buf's dma_unmap_addr
+// and dma_unmap_len).
+struct XdpTxSlot {
+  XdpFrame frame;
+  DmaHandle mapping;
+  uint32_t unmap_len = 0;
+};
+
 class XdpRedirectTarget {
  public:
   static constexpr size_t kRingSize = 8;
   static constexpr uint8_t kCpu = 0;  // the peer's NAPI runs here (modulo the CPUs)
 
-  XdpRedirectTarget(Kernel& kernel, XdpMem& xdp) : kernel_(kernel), xdp_(xdp) {}
+  static constexpr uint32_t kFrameLen = 2048;
+  static constexpr DeviceId kDev = 1;
+
+  XdpRedirectTarget(Kernel& kernel, XdpMem& xdp, Dma& dma) : kernel_(kernel), xdp_(xdp), dma_(dma) {}
+  // A NIC on device 1 (two devices) that DMA-maps what it transmits.
+  bool maps() const { return kernel_.topology().devices > 1; }
 
   // Models: xdp_do_redirect() -> ndo_xdp_xmit of the peer. False when its ring is full
   // (the caller then returns the frame itself, xdp_return_frame_rx_napi()).
@@ -46,9 +64,12 @@ class XdpRedirectTarget {
   void complete_all();
 
  private:
+  void complete_slot(const XdpTxSlot& slot, std::string_view actor);
+
   Kernel& kernel_;
   XdpMem& xdp_;
-  boost::container::static_vector<XdpFrame, kRingSize> ring_;
+  Dma& dma_;
+  boost::container::static_vector<XdpTxSlot, kRingSize> ring_;
 };
 
 }  // namespace inflight

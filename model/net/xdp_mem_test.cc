@@ -85,6 +85,24 @@ TEST(XdpMem, ABulkCompletionReturnsEveryFrameThroughItsPool) {
   EXPECT_TRUE(w.violations().empty());
 }
 
+TEST(XdpMem, ANicTargetMapsEachFrameAndUnmapsItWithTheRecordedLength) {
+  Topology t;
+  t.devices = 2;
+  t.iommu = true;
+  World w(t, BugSet{}, /*record_trace=*/true);
+  w.run(std::vector<Event>{DriverOpen{}, NapiPoll{0, 4}, NapiPoll{0, 4}});
+  int tx_mappings = 0;
+  w.oracle().for_each_mapping([&](MappingId, const MappingState& m) {
+    tx_mappings += m.dev == XdpRedirectTarget::kDev && m.dir == DmaDir::to_device ? 1 : 0;
+  });
+  EXPECT_EQ(tx_mappings, 2);
+  w.run(std::vector<Event>{XdpTxComplete{0, 0}, DeviceUnbind{1}});  // one completes, one freed
+  EXPECT_TRUE(traced(w, "xdp_tx_nic_tx_int: dma_unmap_page_attrs dev1"));
+  EXPECT_EQ(w.redirect_target().in_flight(), 0u);
+  w.finish();
+  EXPECT_TRUE(w.violations().empty());
+}
+
 // R1: the insert failure path leaks the id; repeated, registration runs out of ids.
 TEST(XdpMem, AFailedInsertLeaksItsIdOnlyBeforeTheFix) {
   for (const bool bug : {false, true}) {
