@@ -159,6 +159,11 @@ bool World::apply_inner(const Event& event) {
                                Context::softirq);
             return e.mode == 0 ? redirect_.complete(e.pick) : redirect_.complete_bulk();
           },
+          [&](const PpReleaseCount& e) {
+            if (!pools_.release_count_pending()) return false;
+            pools_.finish_release(e.pick);
+            return true;
+          },
           [&](const PpProducerUnlock& e) {
             if (!pools_.producer_unlock_pending()) return false;
             pools_.producer_unlock(e.pick);
@@ -171,8 +176,10 @@ bool World::apply_inner(const Event& event) {
 
 void World::idle(uint64_t ms) {
   const uint64_t until = kernel_.now_ms() + ms;
-  // Nothing else runs, so producers inside a ring lock finish their critical sections.
+  // Nothing else runs, so producers inside a ring lock and releasers between their two
+  // steps finish.
   pools_.producer_unlock_all();
+  pools_.finish_releases();
   for (int i = 0; i < kFinishMaxSteps; i++) {
     if (kernel_.runnable_count() > 0) {
       apply_inner(RunDeferred{0});
@@ -240,6 +247,7 @@ void World::finish() {
   // purge their queues, the driver is removed, the raw DMA client frees what it holds.
   // Only then can deferred work (pool release retries) drain.
   pools_.producer_unlock_all();
+  pools_.finish_releases();
   redirect_.complete_all();  // the peer stops: its TX ring is drained
   cpumap_.free_all();        // the map goes: entries freed after a grace period
   settle();

@@ -110,7 +110,8 @@ rc::Gen<Event> event_of_kind(size_t kind) {
     case 25: return rc::gen::exec([] { return Event{SkbExpandHead{*pick()}}; });
     case 26: return rc::gen::exec([] { return Event{SkbCoalesce{*pick(), *pick()}}; });
     case 27: return rc::gen::exec([] { return Event{DriverTxClean{*rc::gen::inRange<uint8_t>(0, 2)}}; });
-    default: return rc::gen::exec([] { return Event{DriverReconfigure{*rc::gen::inRange<uint8_t>(0, 2)}}; });
+    case 28: return rc::gen::exec([] { return Event{DriverReconfigure{*rc::gen::inRange<uint8_t>(0, 2)}}; });
+    default: return rc::gen::exec([] { return Event{PpReleaseCount{*pick()}}; });
   }
 }
 
@@ -132,7 +133,7 @@ rc::Gen<Scenario> swarm(std::vector<size_t> pool, std::vector<size_t> always) {
 }  // namespace
 
 rc::Gen<Scenario> dma_scenario() {
-  static_assert(kEventKinds == 29, "teach event_of_kind() and a swarm the new event");
+  static_assert(kEventKinds == 30, "teach event_of_kind() and a swarm the new event");
   // Buffers and maps (weighted up): without them DMA events have nothing to act on.
   return swarm({0, 1, 2, 3, 4, 5, 7, 9, 10, 11}, {3, 6, 6, 8});
 }
@@ -140,7 +141,7 @@ rc::Gen<Scenario> dma_scenario() {
 rc::Gen<Scenario> pp_scenario() {
   // The driver must open and poll for anything to happen; time and deferred work let
   // destroy's retries run.
-  return swarm({0, 1, 2, 11, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28},
+  return swarm({0, 1, 2, 11, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29},
                {12, 13, 13, 16, 0, 2});
 }
 

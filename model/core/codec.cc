@@ -288,18 +288,18 @@ bool parse_topology(std::span<const std::string_view> words, Topology& t, std::s
 
 namespace {
 constexpr uint8_t kAllKinds[] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14,
-                                 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28};
+                                 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29};
 static_assert(std::size(kAllKinds) == kEventKinds, "every kind is in the `all` family");
 // Raw DMA API use: the first twelve kinds, so that their binary indices never change.
 constexpr uint8_t kDmaKinds[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
 // page_pool and its holders: the driver, skbs, producers, XDP_TX, reconfiguration, faults.
 constexpr uint8_t kPagePoolKinds[] = {0,  1,  2,  11, 12, 13, 14, 15, 16,
-                                      17, 18, 21, 25, 26, 27, 28};
+                                      17, 18, 21, 25, 26, 27, 28, 29};
 // The XDP memory model, the return paths and cpumap.
-constexpr uint8_t kXdpKinds[] = {0, 1, 2, 11, 12, 13, 14, 16, 18, 19, 20, 21, 22, 23, 24};
+constexpr uint8_t kXdpKinds[] = {0, 1, 2, 11, 12, 13, 14, 16, 18, 19, 20, 21, 22, 23, 24, 29};
 // Everything the driver world has (all but the raw DMA client's misuse).
 constexpr uint8_t kWorldKinds[] = {0,  1,  2,  11, 12, 13, 14, 15, 16, 17, 18, 19,
-                                   20, 21, 22, 23, 24, 25, 26, 27, 28};
+                                   20, 21, 22, 23, 24, 25, 26, 27, 28, 29};
 constexpr TargetFamily kFamilies[] = {
     {"all", kAllKinds},      {"dma_debug", kDmaKinds}, {"page_pool", kPagePoolKinds},
     {"xdp", kXdpKinds},      {"world", kWorldKinds},

@@ -68,6 +68,7 @@ Scenario every_kind() {
       SkbCoalesce{1, 2},
       DriverTxClean{1},
       DriverReconfigure{0},
+      PpReleaseCount{6},
   };
   return s;
 }
@@ -179,7 +180,7 @@ TEST(Codec, APartialTrailingRecordIsIgnored) {
 TEST(Codec, TheKindByteIsTakenModuloTheNumberOfKinds) {
   std::vector<uint8_t> bytes = header();
   append_record(bytes, {static_cast<uint8_t>(kEventKinds + 1), 9});  // rcu_qs
-  append_record(bytes, {255, 2, 1});  // 255 % 29 == 23: cpumap_delete
+  append_record(bytes, {255, 2, 1});  // 255 % 30 == 15: driver_fault_double_put
   const Scenario s = decode_binary(bytes);
   ASSERT_EQ(s.events.size(), 2u);
   EXPECT_EQ(s.events[0], Event{RcuQs{9}});

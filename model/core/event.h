@@ -367,12 +367,20 @@ struct DriverReconfigure {
   friend bool operator==(const DriverReconfigure&, const DriverReconfigure&) = default;
 };
 
+// A late page_pool release finishes: release_count++, pp info cleared, put_page.
+struct PpReleaseCount {
+  static constexpr std::string_view kName = "pp_release_count";
+  uint8_t pick = 0;
+  template <class V> void visit(V&& v) { v.u8("pick", pick); }
+  friend bool operator==(const PpReleaseCount&, const PpReleaseCount&) = default;
+};
+
 using Event = std::variant<Tick, RcuQs, RunDeferred, PageAlloc, FragAlloc, BufFree, DmaMap,
                            DmaAllocCoherent, DmaMappingError, DmaUnmap, DmaSync, DeviceUnbind,
                            DriverOpen, NapiPoll, DriverStop, DriverFault, SkbFree, SkbClone,
                            PpProducerUnlock, XdpMemInsertFail, XdpTxComplete, Idle, CpumapUpdate,
                            CpumapDelete, CpumapKthread, SkbExpandHead, SkbCoalesce, DriverTxClean,
-                           DriverReconfigure>;
+                           DriverReconfigure, PpReleaseCount>;
 inline constexpr size_t kEventKinds = std::variant_size_v<Event>;
 
 std::string_view event_name(const Event& event);

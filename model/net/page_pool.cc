@@ -163,7 +163,7 @@ void PagePools::put_unrefed(PoolId id, PageId page, bool allow_direct, bool spli
     pool->stat_released_refcnt++;
     kernel_.log("{}: page {} not recyclable (refcount {}): leaves page_pool {}", actor, page.slot,
                 oracle_.page(page).refcount, id.slot);
-    return_page(id, page, actor);
+    split ? return_page_split(id, page, actor) : return_page(id, page, actor);
     return;
   }
   if (pool->dma_sync)
@@ -186,7 +186,7 @@ void PagePools::put_unrefed(PoolId id, PageId page, bool allow_direct, bool spli
   if (pool->ring.size() >= pool->ring_size) {
     pool->stat_ring_full++;
     kernel_.log("{}: page_pool {} ring full: page {} leaves", actor, id.slot, page.slot);
-    return_page(id, page, actor);
+    split ? return_page_split(id, page, actor) : return_page(id, page, actor);
     return;
   }
   pool->ring.push_back(page);
@@ -274,6 +274,12 @@ void PagePools::release_page(PageId page, std::string_view actor) {
 }
 
 void PagePools::return_page(PoolId id, PageId page, std::string_view actor) {
+  release_dma(id, page, actor);
+  release_count(id, page, actor);
+}
+
+// The first half of page_pool_return_netmem(): the DMA part.
+void PagePools::release_dma(PoolId id, PageId page, std::string_view actor) {
   PagePool& pool = pools_[id];
   if (oracle_.pp_owner(page) != pack_pool(id))
     kernel_.report(Violation::pp_double_release,
@@ -281,32 +287,60 @@ void PagePools::return_page(PoolId id, PageId page, std::string_view actor) {
                    fmt::format("{} releases page {} from page_pool {} again [hold={}] [release={}]",
                                actor, page.slot, id.slot, pool.hold_count, pool.release_count));
   PpPageInfo& info = info_[page.slot];
-  if (pool.p.dma_map) {
-    if (kernel_.bug(Bug::page_pool_unmap_after_unbind)) {
-      // BUG VARIANT page_pool_unmap_after_unbind: unmap whatever address is stored,
-      // whenever the page comes back, bound device or not (before ee62ce7a1d90).
-      const DmaHandle stored = info.dma.id.valid() ? info.dma : DmaHandle{pool.p.dev, 0, {}};
-      dma_.unmap(stored, kPageSize, pool.p.dma_dir, DmaType::single, kReturnActor);
-    } else {
-      // __page_pool_release_netmem_dma(): only the path that wins the xarray cmpxchg
-      // unmaps; after the destroy scrub the entry is gone and late returns skip.
-      for (auto it = pool.dma_mapped.begin(); it != pool.dma_mapped.end(); ++it) {
-        if (it->page != page) continue;
-        const DmaHandle handle = it->handle;
-        pool.dma_mapped.erase(it);
-        dma_.unmap(handle, kPageSize, pool.p.dma_dir, DmaType::single, kReturnActor);
-        break;
-      }
+  if (!pool.p.dma_map) return;
+  if (kernel_.bug(Bug::page_pool_unmap_after_unbind)) {
+    // BUG VARIANT page_pool_unmap_after_unbind: unmap whatever address is stored,
+    // whenever the page comes back, bound device or not (before ee62ce7a1d90).
+    const DmaHandle stored = info.dma.id.valid() ? info.dma : DmaHandle{pool.p.dev, 0, {}};
+    dma_.unmap(stored, kPageSize, pool.p.dma_dir, DmaType::single, kReturnActor);
+  } else {
+    // __page_pool_release_netmem_dma(): only the path that wins the xarray cmpxchg
+    // unmaps; after the destroy scrub the entry is gone and late returns skip.
+    for (auto it = pool.dma_mapped.begin(); it != pool.dma_mapped.end(); ++it) {
+      if (it->page != page) continue;
+      const DmaHandle handle = it->handle;
+      pool.dma_mapped.erase(it);
+      dma_.unmap(handle, kPageSize, pool.p.dma_dir, DmaType::single, kReturnActor);
+      break;
     }
-    info.dma = DmaHandle{};
   }
-  pool.release_count++;
-  // This may have been the last page: from here on nothing touches the pool.
+  info.dma = DmaHandle{};
+}
+
+// The second half: the release_count increment, after which the pool may be freed by a
+// concurrent release pass, so nothing after it touches the pool.
+void PagePools::release_count(PoolId id, PageId page, std::string_view actor) {
+  PagePool* pool = lookup(id, actor);
+  if (!pool) return;
+  pool->release_count++;
   kernel_.log("{}: page {} leaves page_pool {} [release={}]", actor, page.slot, id.slot,
-              pool.release_count);
+              pool->release_count);
   oracle_.set_pp_owner(page, 0);  // page_pool_clear_pp_info()
-  info = PpPageInfo{};
+  info_[page.slot] = PpPageInfo{};
   pages_.put_page(page, kReturnActor);
+}
+
+// A late return from the stack leaves the pool in two steps: the DMA part now, the count
+// later (PpReleaseCount), so other CPUs can run in between.
+void PagePools::return_page_split(PoolId id, PageId page, std::string_view actor) {
+  release_dma(id, page, actor);
+  MODEL_ASSERT(pending_releases_.size() < pending_releases_.capacity());
+  pending_releases_.push_back(PendingRelease{id, page});
+  kernel_.log("{}: page {} unmapped, release_count not yet incremented", actor, page.slot);
+}
+
+bool PagePools::release_count_pending() const { return !pending_releases_.empty(); }
+
+void PagePools::finish_release(uint8_t pick) {
+  MODEL_ASSERT(!pending_releases_.empty());
+  const size_t i = pick % pending_releases_.size();
+  const PendingRelease r = pending_releases_[i];
+  pending_releases_.erase(pending_releases_.begin() + static_cast<std::ptrdiff_t>(i));
+  release_count(r.pool, r.page, kReturnActor);
+}
+
+void PagePools::finish_releases() {
+  while (!pending_releases_.empty()) finish_release(0);
 }
 
 int32_t PagePools::release(PoolId id, bool* blocked) {

@@ -15,11 +15,14 @@
 // inflight = (s32)(hold_count - release_count): serial-number arithmetic, right across
 // wrap-around (spec §1.3); Topology::pp_counter_wrap starts both counters at 2^32 - 2.
 //
-// Windows (spec §1.5 step 4, §1.8 step 3): a put into the ptr_ring takes the producer
-// lock and stores the page in one step and leaves the lock held; the statistics update
-// and unlock are a second step (PpProducerUnlock). The page is consumable by refill or
-// drain in between, and no release pass can pass its producer-lock barrier meanwhile:
-// the retry work then re-runs at once, as the kernel's spin would.
+// Windows (spec §1.5 steps 4 and 5, §1.8 step 3): a put from the stack into the ptr_ring
+// takes the producer lock and stores the page in one step and leaves the lock held; the
+// statistics update and unlock are a second step (PpProducerUnlock). The page is
+// consumable by refill or drain in between, and no release pass can pass its
+// producer-lock barrier meanwhile: the retry work then re-runs at once, as the kernel's
+// spin would. A late return that leaves the pool (not recyclable, ring full) does its DMA
+// part (xarray cmpxchg, unmap) in one step and the release_count increment in a second
+// (PpReleaseCount), so the destroy scrub and release passes can run in between.
 //
 // Simplifications (each departs from the section named):
 // - order-0 pages, no NUMA waiving (§1.4.2), no PP_FLAG_SYSTEM_POOL; the frag cache
@@ -178,6 +181,11 @@ class PagePools {
     if (alive(id)) pools_[id].netdev_gone = true;
   }
 
+  // A late return split at the release-count window: DMA part done, count pending.
+  bool release_count_pending() const;
+  void finish_release(uint8_t pick);   // PpReleaseCount: the increment and put_page
+  void finish_releases();
+
   // P7 and P4 after every step: inflight equals the pages really out, never negative.
   void check();
   // At the end: pools that were never freed.
@@ -194,6 +202,9 @@ class PagePools {
   // Models: page_pool_return_netmem(). May free the pool's last page; it touches the
   // pool only before the release_count increment.
   void return_page(PoolId id, PageId page, std::string_view actor);
+  void return_page_split(PoolId id, PageId page, std::string_view actor);
+  void release_dma(PoolId id, PageId page, std::string_view actor);
+  void release_count(PoolId id, PageId page, std::string_view actor);
   // page_pool_put_unrefed_netmem(): the recycle decision once the last pp ref is gone.
   void put_unrefed(PoolId id, PageId page, bool allow_direct, bool split, std::string_view actor);
   // page_pool_drain_frag() / page_pool_free_frag(): drop the frag page's unused bias.
@@ -210,6 +221,11 @@ class PagePools {
   Dma& dma_;
   Napis& napis_;
   class XdpMem* xdp_ = nullptr;
+  struct PendingRelease {
+    PoolId pool;
+    PageId page;
+  };
+  boost::container::static_vector<PendingRelease, kMaxPages> pending_releases_;
   Table<PagePool, kMaxPools, PoolTag> pools_;
   std::array<PpPageInfo, kMaxPages> info_{};
 };

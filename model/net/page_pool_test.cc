@@ -167,6 +167,22 @@ TEST(PagePool, DestroyDropsTheBiasOfTheCurrentFragPage) {
   EXPECT_EQ(w.page_pools().live(), 0);
 }
 
+TEST(PagePool, DestroyAndItsScrubRunBetweenALateReleasesUnmapAndItsCount) {
+  World w(topo(), BugSet{}, /*record_trace=*/true);
+  // An expanded clone holds a page reference, so the pp reference's return finds the page
+  // not recyclable and releases it: unmap now, count later.
+  w.run(std::vector<Event>{DriverOpen{}, NapiPoll{0, 0}, SkbClone{0}, SkbExpandHead{1},
+                           SkbFree{0, 0, 1}});
+  EXPECT_TRUE(traced(w, "unmapped, release_count not yet incremented"));
+  w.run(std::vector<Event>{DriverStop{}});  // destroy + scrub in the window
+  EXPECT_EQ(w.page_pools().live(), 1);      // the page still counts: the pool waits
+  EXPECT_TRUE(w.apply(PpReleaseCount{0}));
+  w.run(std::vector<Event>{Tick{3}, RunDeferred{0}});
+  EXPECT_EQ(w.page_pools().live(), 0);
+  w.finish();
+  EXPECT_TRUE(w.violations().empty());  // unmapped exactly once
+}
+
 // R5: a double put makes inflight negative; before 43130d02baa1 the retry worker never
 // stopped.
 TEST(PagePool, NegativeInflightStopsTheRetryWorkerOnlySinceTheFix) {
