@@ -29,8 +29,13 @@
 //   alignment is 64 bytes;
 // - the slow path allocates kSlowBulk (4) pages, not 64 (§1.4.3), to fit the model's
 //   page table; ptr_ring capacity is Topology::pp_ring_size, not pool_size;
-// - pool->cpuid is -1 (page_pool_create), so napi-local comes from list_owner only, and
-//   the three reads of the napi-local test are one step (§1.5 step 2; TODO issue 3);
+// - pool->cpuid is -1 (page_pool_create; no per-CPU system pools), so napi-local comes from
+//   list_owner only, and the three reads of the napi-local test are one step (§1.5 step 2).
+//   A NAPI poll is one step, so list_owner equals a CPU only inside that CPU's poll: a put
+//   that sees itself napi-local runs in the poll, and napi_disable (required before
+//   page_pool_disable_direct_recycling) waits for the poll to end. Splitting the reads
+//   would open a window the kernel closes; it matters with per-CPU pools or busy polling,
+//   which are not modelled;
 // - synchronize_net() in the DMA scrub has no effect: no recycler runs inside a step;
 // - the xarray dma_mapped is a bounded list; its index is the list position.
 // Bug variants here: page_pool_negative_inflight_retry_forever (R5),
