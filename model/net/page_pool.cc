@@ -383,6 +383,9 @@ int32_t PagePools::request_shutdown(PoolId id) {
   pool.destroying = true;
   pool.cpuid = -1;
   pool.napi = kNoNapi;
+  // The frag API came later (2021); drivers of those eras had no frag page to hold a
+  // bias, so none may keep the pool alive here.
+  drain_frag(id, false, "page_pool_free_frag");
   while (!pool.cache.empty()) {
     const PageId page = pool.cache.back();
     pool.cache.pop_back();
