@@ -144,7 +144,17 @@ void xdp_mem_allocator_rcu_free(World& world, uint32_t id) {
 
 void XdpMem::return_frame(PageId page, const XdpMemInfo& mem, bool napi_direct,
                           std::string_view actor) {
-  MODEL_ASSERT(mem.type == XdpMemType::page_pool);  // the only type a pp driver redirects
+  switch (mem.type) {
+    case XdpMemType::page_shared:  // page_frag_free(data): a frag's page reference
+    case XdpMemType::page_order0:  // put_page(virt_to_page(data))
+      pages_->put_page(page, actor);
+      return;
+    case XdpMemType::xsk_buff_pool:  // not a frame type (converted at xdp_convert_zc_to_xdp_frame)
+      kernel_.log("WARNING: Incorrect XDP memory type ({}) usage", static_cast<int>(mem.type));
+      return;
+    case XdpMemType::page_pool:
+      break;
+  }
   const bool found = mem.id > 0 && mem.id < kMemIdMax && ids_[mem.id] == IdState::entry;
   if (found) {
     // page_pool_put_full_page(xa->page_pool, page, napi_direct)

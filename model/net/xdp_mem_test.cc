@@ -103,6 +103,20 @@ TEST(XdpMem, ANicTargetMapsEachFrameAndUnmapsItWithTheRecordedLength) {
   EXPECT_TRUE(w.violations().empty());
 }
 
+TEST(XdpMem, NonPoolMemoryTypesReturnThroughThePageAllocator) {
+  World w(Topology{}, BugSet{}, /*record_trace=*/true);
+  const Frag frag = w.pages().page_frag_alloc(0, 256, "tun");  // MEM_TYPE_PAGE_SHARED
+  const PageId order0 = w.pages().alloc_pages(0);              // MEM_TYPE_PAGE_ORDER0
+  w.xdp_mem().return_frame(frag.page, XdpMemInfo{XdpMemType::page_shared, 0}, false, "test");
+  w.xdp_mem().return_frame(order0, XdpMemInfo{XdpMemType::page_order0, 0}, false, "test");
+  EXPECT_FALSE(w.oracle().page_alive(order0));
+  EXPECT_EQ(w.oracle().page(frag.page).refcount, 1u);  // only the frag cache's own
+  w.xdp_mem().return_frame(order0, XdpMemInfo{XdpMemType::xsk_buff_pool, 0}, false, "test");
+  EXPECT_TRUE(traced(w, "Incorrect XDP memory type (3) usage"));
+  w.finish();
+  EXPECT_TRUE(w.violations().empty());
+}
+
 // R1: the insert failure path leaks the id; repeated, registration runs out of ids.
 TEST(XdpMem, AFailedInsertLeaksItsIdOnlyBeforeTheFix) {
   for (const bool bug : {false, true}) {
