@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "model/testing.h"
 #include "model/world.h"
 
 namespace inflight {
@@ -17,10 +18,7 @@ Topology topo() {
   return t;
 }
 
-bool traced(const World& w, std::string_view text) {
-  return std::any_of(w.trace().begin(), w.trace().end(),
-                     [&](const std::string& line) { return line.find(text) != std::string::npos; });
-}
+using inflight::testing::traced;
 
 TEST(Cpumap, RedirectWithoutAnEntryReturnsTheFrameToItsPool) {
   World w(topo(), BugSet{}, /*record_trace=*/true);

@@ -45,7 +45,6 @@
 #include <boost/container/static_vector.hpp>
 
 #include <cstdint>
-#include <cstdint>
 #include <string_view>
 
 #include "model/core/ids.h"

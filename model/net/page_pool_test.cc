@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "model/testing.h"
 #include "model/world.h"
 
 namespace inflight {
@@ -21,10 +22,7 @@ Topology topo(uint16_t ring = 16, bool wrap = false) {
   return t;
 }
 
-bool traced(const World& w, std::string_view text) {
-  return std::any_of(w.trace().begin(), w.trace().end(),
-                     [&](const std::string& line) { return line.find(text) != std::string::npos; });
-}
+using inflight::testing::traced;
 
 const PagePool& first_pool(World& w) { return w.page_pools().pool(PoolId{0, 1}); }
 

@@ -6,15 +6,13 @@
 
 #include <algorithm>
 
+#include "model/testing.h"
 #include "model/world.h"
 
 namespace inflight {
 namespace {
 
-bool traced(const World& w, std::string_view text) {
-  return std::any_of(w.trace().begin(), w.trace().end(),
-                     [&](const std::string& line) { return line.find(text) != std::string::npos; });
-}
+using inflight::testing::traced;
 
 std::vector<Event> two_passes() { return {DriverOpen{}, NapiPoll{0, 0}, NapiPoll{0, 0}}; }
 
