@@ -52,14 +52,11 @@ World::World(const Topology& topology, BugSet bugs, bool record_trace, bool driv
 // The driver core unbinds a device: the bound driver's remove runs first.
 bool World::unbind(DeviceId dev) {
   if (!dma_.bound(dev)) return false;
-  // remove() stops the driver, which waits for producers inside its pools' locks.
-  if (driver_->dev() == dev) pools_.producer_unlock_all();
+  // The removes below wait for producers inside a page_pool ring lock.
+  pools_.producer_unlock_all();
   if (driver_->dev() == dev) driver_->remove();
   // The redirect target's remove frees its TX ring: unmap, return each frame.
-  if (redirect_.maps() && dev == XdpRedirectTarget::kDev) {
-    pools_.producer_unlock_all();
-    redirect_.complete_all();
-  }
+  if (redirect_.maps() && dev == XdpRedirectTarget::kDev) redirect_.complete_all();
   dma_.device_unbind(dev, "driver_core");
   return true;
 }
@@ -174,61 +171,39 @@ bool World::apply_inner(const Event& event) {
       event);
 }
 
+bool World::run_due(uint64_t deadline) {
+  for (int i = 0; i < kFinishMaxSteps; i++) {
+    if (kernel_.runnable_count() > 0) {
+      apply_inner(RunDeferred{0});
+    } else if (kernel_.grace_period_in_progress()) {  // idle CPUs are quiescent
+      for (CpuId c = 0; c < kernel_.topology().cpus; c++) kernel_.rcu_quiescent_state(c);
+    } else {
+      const uint64_t due = kernel_.next_due_ms();  // UINT64_MAX when nothing is timed
+      if (due > deadline) break;
+      kernel_.advance(due - kernel_.now_ms());
+    }
+  }
+  return kernel_.deferred_count() == 0;
+}
+
 void World::idle(uint64_t ms) {
   const uint64_t until = kernel_.now_ms() + ms;
   // Nothing else runs, so producers inside a ring lock and releasers between their two
   // steps finish.
   pools_.producer_unlock_all();
   pools_.finish_releases();
-  for (int i = 0; i < kFinishMaxSteps; i++) {
-    if (kernel_.runnable_count() > 0) {
-      apply_inner(RunDeferred{0});
-      continue;
-    }
-    if (kernel_.grace_period_in_progress()) {  // idle CPUs are quiescent
-      for (CpuId c = 0; c < kernel_.topology().cpus; c++) kernel_.rcu_quiescent_state(c);
-      continue;
-    }
-    const uint64_t due = kernel_.next_due_ms();
-    if (due > until) break;
-    kernel_.advance(due - kernel_.now_ms());
-  }
+  run_due(until);
   if (kernel_.now_ms() < until) kernel_.advance(until - kernel_.now_ms());
 }
 
-void World::settle() {
-  for (int i = 0; i < kFinishMaxSteps; i++) {
-    if (kernel_.runnable_count() > 0) {
-      apply_inner(RunDeferred{0});
-    } else if (kernel_.grace_period_in_progress()) {
-      for (CpuId c = 0; c < kernel_.topology().cpus; c++) kernel_.rcu_quiescent_state(c);
-    } else {
-      return;
-    }
-  }
-}
+void World::settle() { run_due(kernel_.now_ms()); }
 
 void World::run(std::span<const Event> events) {
   for (const Event& event : events) apply(event);
 }
 
 bool World::drain(std::string_view phase, bool report) {
-  const uint64_t deadline = kernel_.now_ms() + kFinishMaxMs;
-  for (int i = 0; i < kFinishMaxSteps; i++) {
-    if (kernel_.runnable_count() > 0) {
-      apply_inner(RunDeferred{0});
-      continue;
-    }
-    if (kernel_.rcu_callbacks_waiting() || kernel_.grace_period_in_progress()) {
-      for (CpuId c = 0; c < kernel_.topology().cpus; c++) kernel_.rcu_quiescent_state(c);
-      continue;
-    }
-    if (kernel_.deferred_count() == 0) return true;
-    const uint64_t due = kernel_.next_due_ms();
-    if (due > deadline) break;
-    kernel_.advance(due - kernel_.now_ms());
-  }
-  if (kernel_.deferred_count() == 0) return true;
+  if (run_due(kernel_.now_ms() + kFinishMaxMs)) return true;
   if (!report) return false;
   const Deferred& d = kernel_.deferred().front();
   kernel_.report(Violation::stall, fmt::format("{} never drains ({})", d.name, phase),

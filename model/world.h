@@ -69,7 +69,6 @@ class World {
   XdpRedirectTarget& redirect_target() { return redirect_; }
   Cpumap& cpumap() { return cpumap_; }
   Driver& driver() { return *driver_; }
-  uint32_t steps() const { return step_; }
   uint32_t skipped() const { return skipped_; }
 
  private:
@@ -79,6 +78,10 @@ class World {
   void idle(uint64_t ms);
   // Runs what is runnable now and completes pending grace periods, without time passing.
   void settle();
+  // The loop under idle, settle and drain: run what is runnable, let idle CPUs complete a
+  // grace period, else advance time to the next due item while it is not after
+  // `deadline`. Returns whether nothing is left pending (bounded by kFinishMaxSteps).
+  bool run_due(uint64_t deadline);
   // Runs deferred work to quiescence; returns false (and reports if asked) on a stall.
   bool drain(std::string_view phase, bool report);
 

@@ -7,7 +7,7 @@
 namespace inflight {
 
 Family family_of(const BugInfo& bug) {
-  return bug.subsystem == "dma-debug" ? Family::dma : Family::pp;
+  return hunt_target(bug) == "dma_debug" ? Family::dma : Family::pp;
 }
 
 SearchResult search(const SearchSpec& spec, const std::function<bool(const World&)>& hit) {

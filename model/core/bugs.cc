@@ -19,6 +19,12 @@ std::span<const BugInfo> all_bugs() { return kBugs; }
 
 const BugInfo& bug_info(Bug bug) { return kBugs[static_cast<size_t>(bug)]; }
 
+std::string_view hunt_target(const BugInfo& bug) {
+  if (bug.subsystem == "dma-debug") return "dma_debug";
+  if (bug.subsystem == "xdp" || bug.subsystem == "cpumap") return "xdp";
+  return "page_pool";
+}
+
 std::optional<Bug> bug_from_name(std::string_view name) {
   for (const BugInfo& info : kBugs)
     if (info.name == name) return info.bug;

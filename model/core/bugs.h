@@ -34,6 +34,8 @@ struct BugInfo {
 
 std::span<const BugInfo> all_bugs();
 const BugInfo& bug_info(Bug bug);
+// The fuzz target (and generator family) that hunts a variant: its subsystem's.
+std::string_view hunt_target(const BugInfo& bug);
 std::optional<Bug> bug_from_name(std::string_view name);
 
 class BugSet {

@@ -301,8 +301,13 @@ constexpr uint8_t kXdpKinds[] = {0, 1, 2, 11, 12, 13, 14, 16, 18, 19, 20, 21, 22
 constexpr uint8_t kWorldKinds[] = {0,  1,  2,  11, 12, 13, 14, 15, 16, 17, 18, 19,
                                    20, 21, 22, 23, 24, 25, 26, 27, 28, 29};
 constexpr TargetFamily kFamilies[] = {
-    {"all", kAllKinds},      {"dma_debug", kDmaKinds}, {"page_pool", kPagePoolKinds},
-    {"xdp", kXdpKinds},      {"world", kWorldKinds},
+    {"all", kAllKinds, "every event kind (replay's default; no fuzz target)"},
+    {"dma_debug", kDmaKinds,
+     "differential: dma-debug's verdicts against the ground truth on raw DMA API use"},
+    {"page_pool", kPagePoolKinds,
+     "page_pool and its holders: polls, skbs on any CPU, XDP_TX, reconfigure, stop"},
+    {"xdp", kXdpKinds, "the XDP memory model, xdp_return paths, XDP_REDIRECT and cpumap"},
+    {"world", kWorldKinds, "the whole driver world: every driver-side event together"},
 };
 }  // namespace
 

@@ -36,6 +36,7 @@ inline constexpr size_t kRecordBytes = 12;
 struct TargetFamily {
   std::string_view name;
   std::span<const uint8_t> kinds;  // event kind indices (Event::index())
+  std::string_view what;           // for `inflight list targets`
 };
 std::span<const TargetFamily> target_families();
 const TargetFamily* target_family(std::string_view name);

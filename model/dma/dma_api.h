@@ -68,7 +68,6 @@ class Dma {
   void check_iova_leaks(DeviceId dev, std::string_view actor);
 
   const DmaDebug& dma_debug() const { return dma_debug_; }
-  const Iommu& iommu() const { return iommu_; }
 
  private:
   void compare(std::string_view call, const Verdicts& truth, const DdMsgs& dd,

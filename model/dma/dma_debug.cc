@@ -27,10 +27,6 @@ std::string_view dd_msg_name(DdMsg msg) {
   return kNames[static_cast<size_t>(msg)];
 }
 
-namespace {
-std::string_view dd_type_name(DmaType type) { return type_name(type); }  // type2name[]
-}  // namespace
-
 int DmaDebug::entries(DeviceId dev) const {
   int n = 0;
   for (const Entry& e : entries_) n += e.dev == dev ? 1 : 0;
@@ -226,7 +222,7 @@ void DmaDebug::unmap(DeviceId dev, uint64_t dma_addr, uint32_t size, DmaDir dir,
     err_printk(dev, driver, DdMsg::wrong_function,
                fmt::format("device driver frees DMA memory with wrong function [device "
                            "address=0x{:016x}] [size={} bytes] [mapped as {}] [unmapped as {}]",
-                           dma_addr, size, dd_type_name(e.type), dd_type_name(type)),
+                           dma_addr, size, type_name(e.type), type_name(type)),
                out);
   if (ref.dir != e.dir)
     err_printk(dev, driver, DdMsg::different_direction,
@@ -238,7 +234,7 @@ void DmaDebug::unmap(DeviceId dev, uint64_t dma_addr, uint32_t size, DmaDir dir,
     err_printk(dev, driver, DdMsg::map_error_not_checked,
                fmt::format("device driver failed to check map error[device address=0x{:016x}] "
                            "[size={} bytes] [mapped as {}]",
-                           dma_addr, size, dd_type_name(e.type)),
+                           dma_addr, size, type_name(e.type)),
                out);
   // hash_bucket_del() + dma_entry_free(): removed even after a mismatch.
   entries_.erase(entries_.begin() + found);
@@ -300,7 +296,7 @@ void DmaDebug::unbind(DeviceId dev, std::string_view driver, DdMsgs& out) {
                          "[count={}] One of leaked entries details: [device address=0x{:016x}] "
                          "[size={} bytes] [mapped with {}] [mapped as {}]",
                          count, last->dev_addr, last->size, dir_name(last->dir),
-                         dd_type_name(last->type)),
+                         type_name(last->type)),
              out);
 }
 

@@ -37,11 +37,7 @@ bool PpRxDriver::open() {
   for (int i = 0; i < queues_; i++) {
     Queue& q = q_[static_cast<size_t>(i)];
     if (!setup_queue(q)) {
-      for (int j = 0; j < i; j++) {  // unwind the queues already set up
-        Queue& done = q_[static_cast<size_t>(j)];
-        env_.napis.disable(done.napi);
-        teardown_queue(done);
-      }
+      teardown_queues(0, i);  // unwind the queues already set up
       env_.kernel.log("{}: ndo_open failed", kName);
       return true;  // the open ran and failed; the driver stays closed
     }
@@ -77,12 +73,8 @@ bool PpRxDriver::reconfigure(int queue) {
   if (!setup_queue(q)) {
     // The queue cannot come back: the driver closes (as a failed ethtool op brings the
     // device down); the other queues are torn down too.
-    for (int i = 0; i < queues_; i++) {
-      Queue& other = q_[static_cast<size_t>(i)];
-      if (&other == &q) continue;
-      env_.napis.disable(other.napi);
-      teardown_queue(other);
-    }
+    teardown_queues(0, queue);
+    teardown_queues(queue + 1, queues_);
     open_ = false;
     return true;
   }
@@ -155,6 +147,15 @@ bool PpRxDriver::stop() {
   for (int i = 0; i < queues_; i++) teardown_queue(q_[static_cast<size_t>(i)]);
   open_ = false;
   return true;
+}
+
+// napi_disable and teardown of queues [first, last).
+void PpRxDriver::teardown_queues(int first, int last) {
+  for (int i = first; i < last; i++) {
+    Queue& q = q_[static_cast<size_t>(i)];
+    env_.napis.disable(q.napi);
+    teardown_queue(q);
+  }
 }
 
 void PpRxDriver::teardown_queue(Queue& q) {

@@ -72,6 +72,7 @@ class PpRxDriver : public Driver {
   int queues_;
   bool open_ = false;
   void teardown_queue(Queue& q);
+  void teardown_queues(int first, int last);
   bool setup_queue(Queue& q);
   void clean_tx_ring(Queue& q);
   std::array<Queue, kMaxQueues> q_{};

@@ -42,7 +42,6 @@ class Napis {
     MODEL_ASSERT(false);
     return kNoNapi;
   }
-  void del(NapiId id) { at(id) = Napi{}; }  // netif_napi_del()
   void enable(NapiId id) { at(id).sched = false; }  // napi_enable()
   void disable(NapiId id) {  // napi_disable(): waits for a running poll, then owns SCHED
     at(id).sched = true;

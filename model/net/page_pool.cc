@@ -343,16 +343,41 @@ void PagePools::finish_releases() {
   while (!pending_releases_.empty()) finish_release(0);
 }
 
+// Models: page_pool_disable_direct_recycling(); the NAPI must already be disabled.
+void PagePools::disable_direct_recycling(PagePool& pool) {
+  pool.cpuid = -1;
+  if (pool.napi != kNoNapi && napis_.enabled(pool.napi))
+    kernel_.log("WARNING: page_pool_disable_direct_recycling: NAPI {} still enabled", pool.napi);
+  pool.napi = kNoNapi;
+}
+
+// Every page in the alloc cache leaves the pool.
+void PagePools::empty_cache(PoolId id, std::string_view actor) {
+  PagePool& pool = pools_[id];
+  while (!pool.cache.empty()) {
+    const PageId page = pool.cache.back();
+    pool.cache.pop_back();
+    return_page(id, page, actor);
+  }
+}
+
+// page_pool_empty_ring(): consume every entry; each leaves the pool.
+void PagePools::empty_ring(PoolId id, std::string_view actor) {
+  PagePool& pool = pools_[id];
+  while (!pool.ring.empty()) {
+    const PageId page = pool.ring.front();
+    pool.ring.erase(pool.ring.begin());
+    if (oracle_.page_alive(page) && oracle_.page(page).refcount != 1)
+      kernel_.log("page_pool_empty_ring() page_pool refcnt {} violation",
+                  oracle_.page(page).refcount);
+    return_page(id, page, actor);
+  }
+}
+
 int32_t PagePools::release(PoolId id, bool* blocked) {
   PagePool& pool = pools_[id];
   // page_pool_scrub(): the cache once, the DMA scrub once, the ring every time.
-  if (pool.destroy_count == 0) {
-    while (!pool.cache.empty()) {
-      const PageId page = pool.cache.back();
-      pool.cache.pop_back();
-      return_page(id, page, "page_pool_empty_alloc_cache_once");
-    }
-  }
+  if (pool.destroy_count == 0) empty_cache(id, "page_pool_empty_alloc_cache_once");
   const bool first_pass = pool.destroy_count++ == 0;
   if (first_pass && pool.p.dma_map && !kernel_.bug(Bug::page_pool_unmap_after_unbind)) {
     pool.dma_sync = false;
@@ -362,14 +387,7 @@ int32_t PagePools::release(PoolId id, bool* blocked) {
     }
     pool.dma_mapped.clear();
   }
-  while (!pool.ring.empty()) {
-    const PageId page = pool.ring.front();
-    pool.ring.erase(pool.ring.begin());
-    if (oracle_.page_alive(page) && oracle_.page(page).refcount != 1)
-      kernel_.log("page_pool_empty_ring() page_pool refcnt {} violation",
-                  oracle_.page(page).refcount);
-    return_page(id, page, "page_pool_empty_ring");
-  }
+  empty_ring(id, "page_pool_empty_ring");
   const int32_t inflight = PagePools::inflight(pool);
   if (inflight < 0) kernel_.log("WARNING: Negative({}) inflight packet-pages", inflight);
   // The producer-lock barrier: a producer still inside keeps the pool alive.
@@ -381,21 +399,12 @@ int32_t PagePools::release(PoolId id, bool* blocked) {
 int32_t PagePools::request_shutdown(PoolId id) {
   PagePool& pool = pools_[id];
   pool.destroying = true;
-  pool.cpuid = -1;
-  pool.napi = kNoNapi;
+  disable_direct_recycling(pool);
   // The frag API came later (2021); drivers of those eras had no frag page to hold a
   // bias, so none may keep the pool alive here.
   drain_frag(id, false, "page_pool_free_frag");
-  while (!pool.cache.empty()) {
-    const PageId page = pool.cache.back();
-    pool.cache.pop_back();
-    return_page(id, page, "__page_pool_empty_ring");
-  }
-  while (!pool.ring.empty()) {
-    const PageId page = pool.ring.front();
-    pool.ring.erase(pool.ring.begin());
-    return_page(id, page, "__page_pool_empty_ring");
-  }
+  empty_cache(id, "__page_pool_empty_ring");
+  empty_ring(id, "__page_pool_empty_ring");
   return inflight(pool);
 }
 
@@ -434,11 +443,7 @@ void PagePools::destroy(PoolId id, std::string_view actor) {
   }
   if (--pool->user_count > 0) return;
   pool->destroying = true;
-  // page_pool_disable_direct_recycling(): the NAPI must already be disabled.
-  pool->cpuid = -1;
-  if (pool->napi != kNoNapi && napis_.enabled(pool->napi))
-    kernel_.log("WARNING: page_pool_disable_direct_recycling: NAPI {} still enabled", pool->napi);
-  pool->napi = kNoNapi;
+  disable_direct_recycling(*pool);
   drain_frag(id, false, "page_pool_free_frag");
   kernel_.log("{}: page_pool_destroy pool {} [inflight={}]", actor, id.slot,
               PagePools::inflight(*pool));
@@ -489,9 +494,15 @@ void page_pool_release_retry(World& world, uint32_t arg) {
 }
 
 void PagePools::check() {
+  // One pass over the pages: how many each pool really has out (P7).
+  std::array<int, kMaxPools> owned{};
+  oracle_.for_each_page([&](PageId, const PageState& p) {
+    const PoolId owner = unpack_pool(p.pp_owner);
+    if (p.pp_owner != 0 && pools_.alive(owner)) owned[owner.slot]++;
+  });
   pools_.for_each([&](PoolId id, PagePool& pool) {
     if (pool.mismatch_reported) return;
-    const int real = oracle_.pages_owned_by(pack_pool(id));
+    const int real = owned[id.slot];
     const int32_t counted = inflight(pool);
     if (real == counted) return;
     pool.mismatch_reported = true;

@@ -166,7 +166,6 @@ class PagePools {
   // (4.18-5.2 page_pool_destroy, v5.3 forced removal). No DMA scrub in those eras.
   int32_t request_shutdown(PoolId id);
   void free_now(PoolId id, std::string_view actor);
-  int32_t inflight_of(PoolId id) const { return inflight(pools_[id]); }
   // Models: page_pool_use_xdp_mem(): the XDP mem model holds a user reference and is
   // told (disconnect) when the pool is freed.
   void use_xdp_mem(PoolId id, uint32_t mem_id);
@@ -217,6 +216,9 @@ class PagePools {
   // producer is inside the lock. *blocked is set when the barrier could not pass.
   int32_t release(PoolId id, bool* blocked);
   void free_pool(PoolId id);
+  void disable_direct_recycling(PagePool& pool);
+  void empty_cache(PoolId id, std::string_view actor);
+  void empty_ring(PoolId id, std::string_view actor);
   void retry(PoolId id);
 
   Kernel& kernel_;

@@ -82,12 +82,6 @@ bool Oracle::page_put(PageId page, std::string_view actor) {
   return true;
 }
 
-int Oracle::pages_owned_by(uint32_t owner) const {
-  int n = 0;
-  pages_.for_each([&](PageId, const PageState& p) { n += p.pp_owner == owner ? 1 : 0; });
-  return n;
-}
-
 bool Oracle::syncs_cpu_cache(const MappingState& m) const {
   return !kernel_.topology().device_coherent(m.dev) && (m.attrs & kAttrSkipCpuSync) == 0;
 }

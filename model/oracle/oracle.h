@@ -82,8 +82,6 @@ class Oracle {
     if (pages_.alive(page)) pages_[page].pp_owner = owner;  // a freed page owns nothing
   }
   uint32_t pp_owner(PageId page) const { return pages_.alive(page) ? pages_[page].pp_owner : 0; }
-  // Pages really out for a pool: the ground truth of its in-flight count.
-  int pages_owned_by(uint32_t owner) const;
   template <class F>
   void for_each_page(F&& f) const {
     pages_.for_each(f);
