@@ -36,11 +36,12 @@ World::World(const Topology& topology, BugSet bugs, bool record_trace, bool driv
       pools_(kernel_, oracle_, pages_, dma_, napis_),
       skbs_(kernel_, oracle_, pages_, pools_),
       xdp_(kernel_, pools_, pages_),
-      redirect_(kernel_, xdp_, dma_),
+      redirect_(kernel_, xdp_, dma_, pages_),
+      tun_(kernel_, pages_, skbs_, xdp_, redirect_),
       cpumap_(kernel_, xdp_, skbs_) {
   pools_.set_xdp_mem(&xdp_);
   for (DeviceId d = 0; d < topology.devices; d++) dma_.set_driver(d, DmaClient::kActor);
-  if (redirect_.maps()) dma_.set_driver(XdpRedirectTarget::kDev, "xdp_tx_nic");
+  if (redirect_.maps()) dma_.set_driver(XdpRedirectTarget::kDev, XdpRedirectTarget::kNicDriver);
   MODEL_ASSERT(topology.driver < kDriverModels && driver_models()[topology.driver].production);
   const DriverModel* model = driver.empty() ? &driver_models()[topology.driver] : driver_model(driver);
   MODEL_ASSERT(model != nullptr);  // front ends reject unknown names as usage errors
@@ -156,6 +157,12 @@ bool World::apply_inner(const Event& event) {
                                Context::softirq);
             return e.mode == 0 ? redirect_.complete(e.pick) : redirect_.complete_bulk();
           },
+          [&](const TunWrite& e) {
+            kernel_.begin_step(step_, kernel_.resolve_cpu(e.writer % Tun::kWriters),
+                               Context::process);
+            return tun_.write(e.writer, e.len, static_cast<Tun::Mode>(e.mode),
+                              static_cast<Tun::Verdict>(e.verdict));
+          },
           [&](const PpReleaseCount& e) {
             if (!pools_.release_count_pending()) return false;
             pools_.finish_release(e.pick);
@@ -229,6 +236,7 @@ void World::finish() {
   skbs_.free_all();
   driver_->remove();
   client_.teardown();
+  tun_.release_task_frags();
   pages_.drain_frag_caches("finish");
   const bool drained = drain("teardown", true);
   for (DeviceId dev = 0; dev < kernel_.topology().devices; dev++) unbind(dev);

@@ -31,6 +31,7 @@
 #include "model/net/napi.h"
 #include "model/net/page_pool.h"
 #include "model/net/skb.h"
+#include "model/net/tun.h"
 #include "model/net/xdp_frame.h"
 #include "model/net/xdp_mem.h"
 #include "model/oracle/oracle.h"
@@ -67,6 +68,7 @@ class World {
   Skbs& skbs() { return skbs_; }
   XdpMem& xdp_mem() { return xdp_; }
   XdpRedirectTarget& redirect_target() { return redirect_; }
+  Tun& tun() { return tun_; }
   Cpumap& cpumap() { return cpumap_; }
   Driver& driver() { return *driver_; }
   uint32_t skipped() const { return skipped_; }
@@ -95,6 +97,7 @@ class World {
   Skbs skbs_;
   XdpMem xdp_;
   XdpRedirectTarget redirect_;
+  Tun tun_;
   Cpumap cpumap_;
   std::unique_ptr<Driver> driver_;
   uint32_t step_ = 0;

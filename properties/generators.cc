@@ -14,6 +14,15 @@ rc::Gen<uint8_t> dev() { return rc::gen::inRange<uint8_t>(0, kMaxDevices); }
 rc::Gen<uint8_t> enumeration(size_t n) { return rc::gen::inRange<uint8_t>(0, static_cast<uint8_t>(n)); }
 rc::Gen<uint16_t> offset() { return small_or_any<uint16_t>({0, 0, 32, 64, 100, 128, 4032, 4095}); }
 rc::Gen<uint16_t> length() { return small_or_any<uint16_t>({0, 1, 64, 128, 256, 4096}); }
+// TAP frame lengths: every bucket of tun_build_skb's buffer sizes near the 64- and
+// 128-byte steps, MTU-sized frames, and anything.
+rc::Gen<uint16_t> frame_len() {
+  return rc::gen::weightedOneOf<uint16_t>({{3, rc::gen::inRange<uint16_t>(14, 65)},
+                                           {3, rc::gen::inRange<uint16_t>(65, 129)},
+                                           {2, rc::gen::inRange<uint16_t>(129, 257)},
+                                           {2, rc::gen::inRange<uint16_t>(257, 1519)},
+                                           {1, rc::gen::arbitrary<uint16_t>()}});
+}
 }  // namespace
 
 rc::Gen<Topology> topology() {
@@ -111,7 +120,16 @@ rc::Gen<Event> event_of_kind(size_t kind) {
     case 26: return rc::gen::exec([] { return Event{SkbCoalesce{*pick(), *pick()}}; });
     case 27: return rc::gen::exec([] { return Event{DriverTxClean{*rc::gen::inRange<uint8_t>(0, 2)}}; });
     case 28: return rc::gen::exec([] { return Event{DriverReconfigure{*rc::gen::inRange<uint8_t>(0, 2)}}; });
-    default: return rc::gen::exec([] { return Event{PpReleaseCount{*pick()}}; });
+    case 29: return rc::gen::exec([] { return Event{PpReleaseCount{*pick()}}; });
+    default:
+      return rc::gen::exec([] {
+        return Event{TunWrite{*rc::gen::inRange<uint8_t>(0, 2), *frame_len(),
+                              *rc::gen::weightedOneOf<uint8_t>({{4, rc::gen::just<uint8_t>(0)},
+                                                                {1, rc::gen::just<uint8_t>(1)}}),
+                              *rc::gen::weightedOneOf<uint8_t>(
+                                  {{4, rc::gen::just<uint8_t>(0)},
+                                   {1, enumeration(names::kTunVerdict.size())}})}};
+      });
   }
 }
 
@@ -133,7 +151,7 @@ rc::Gen<Scenario> swarm(std::vector<size_t> pool, std::vector<size_t> always) {
 }  // namespace
 
 rc::Gen<Scenario> dma_scenario() {
-  static_assert(kEventKinds == 30, "teach event_of_kind() and a swarm the new event");
+  static_assert(kEventKinds == 31, "teach event_of_kind() and a swarm the new event");
   // Buffers and maps (weighted up): without them DMA events have nothing to act on.
   return swarm({0, 1, 2, 3, 4, 5, 7, 9, 10, 11}, {3, 6, 6, 8});
 }
@@ -141,8 +159,18 @@ rc::Gen<Scenario> dma_scenario() {
 rc::Gen<Scenario> pp_scenario() {
   // The driver must open and poll for anything to happen; time and deferred work let
   // destroy's retries run.
-  return swarm({0, 1, 2, 11, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29},
+  return swarm({0, 1, 2, 11, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30},
                {12, 13, 13, 16, 0, 2});
+}
+
+rc::Gen<Scenario> tap_scenario() {
+  // TAP writes into the bnxt NIC (two devices), completions, and the page_pool driver's
+  // XDP_TX and redirects sharing the NIC.
+  return rc::gen::exec([] {
+    Scenario s = *swarm({0, 1, 2, 11, 12, 13, 14, 16, 20, 21, 27}, {30, 30, 30, 20});
+    s.topology.devices = 2;
+    return s;
+  });
 }
 
 }  // namespace inflight::gen

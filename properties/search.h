@@ -19,7 +19,8 @@ struct SearchResult {
   std::optional<Scenario> minimal;
 };
 
-enum class Family { dma, pp };  // which generator: raw DMA API use, or the driver world
+// Which generator: raw DMA API use, the driver world, or TAP writes into the bnxt NIC.
+enum class Family { dma, pp, tap };
 
 struct SearchSpec {
   const char* description;

@@ -22,6 +22,7 @@ const BugInfo& bug_info(Bug bug) { return kBugs[static_cast<size_t>(bug)]; }
 std::string_view hunt_target(const BugInfo& bug) {
   if (bug.subsystem == "dma-debug") return "dma_debug";
   if (bug.subsystem == "xdp" || bug.subsystem == "cpumap") return "xdp";
+  if (bug.subsystem == "bnxt_en") return "tap_redirect";
   return "page_pool";
 }
 

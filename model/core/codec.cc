@@ -288,7 +288,7 @@ bool parse_topology(std::span<const std::string_view> words, Topology& t, std::s
 
 namespace {
 constexpr uint8_t kAllKinds[] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14,
-                                 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29};
+                                 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30};
 static_assert(std::size(kAllKinds) == kEventKinds, "every kind is in the `all` family");
 // Raw DMA API use: the first twelve kinds, so that their binary indices never change.
 constexpr uint8_t kDmaKinds[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
@@ -299,7 +299,10 @@ constexpr uint8_t kPagePoolKinds[] = {0,  1,  2,  11, 12, 13, 14, 15, 16,
 constexpr uint8_t kXdpKinds[] = {0, 1, 2, 11, 12, 13, 14, 16, 18, 19, 20, 21, 22, 23, 24, 29};
 // Everything the driver world has (all but the raw DMA client's misuse).
 constexpr uint8_t kWorldKinds[] = {0,  1,  2,  11, 12, 13, 14, 15, 16, 17, 18, 19,
-                                   20, 21, 22, 23, 24, 25, 26, 27, 28, 29};
+                                   20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30};
+// TAP writes redirected to the bnxt NIC's ndo_xdp_xmit, TX completion and teardown, with
+// the page_pool driver's XDP_TX and redirects sharing the NIC.
+constexpr uint8_t kTapKinds[] = {0, 1, 2, 11, 12, 13, 14, 16, 20, 21, 27, 30};
 constexpr TargetFamily kFamilies[] = {
     {"all", kAllKinds, "every event kind (replay's default; no fuzz target)"},
     {"dma_debug", kDmaKinds,
@@ -308,6 +311,8 @@ constexpr TargetFamily kFamilies[] = {
      "page_pool and its holders: polls, skbs on any CPU, XDP_TX, reconfigure, stop"},
     {"xdp", kXdpKinds, "the XDP memory model, xdp_return paths, XDP_REDIRECT and cpumap"},
     {"world", kWorldKinds, "the whole driver world: every driver-side event together"},
+    {"tap_redirect", kTapKinds,
+     "TAP writes redirected by XDP to the bnxt NIC: task_frag placement, DMA map and unmap"},
 };
 }  // namespace
 

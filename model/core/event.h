@@ -41,6 +41,10 @@ inline constexpr std::array<std::string_view, 8> kRxAction = {
 inline constexpr std::array<std::string_view, 2> kFreeCtx = {"softirq", "process"};
 inline constexpr std::array<std::string_view, 2> kCompleteMode = {"one", "bulk"};
 inline constexpr std::array<std::string_view, 4> kIdle = {"1s", "10s", "1min", "3min"};
+// How the TAP writer writes: O_NONBLOCK or io_uring (IOCB_NOWAIT), or a blocking write().
+inline constexpr std::array<std::string_view, 2> kTunMode = {"nonblock", "blocking"};
+// The verdict of the TAP device's XDP program (xdp-bench redirect returns XDP_REDIRECT).
+inline constexpr std::array<std::string_view, 3> kTunVerdict = {"redirect", "pass", "drop"};
 }  // namespace names
 
 // The driver models the topology can name (model/drivers/registry.cc keeps the same
@@ -285,8 +289,10 @@ struct XdpMemInsertFail {
   friend bool operator==(const XdpMemInsertFail&, const XdpMemInsertFail&) = default;
 };
 
-// The redirect target (a veth-like peer) completes frames it holds, in softirq on its CPU:
-// one with xdp_return_frame(), or all with xdp_return_frame_bulk() and a flush.
+// The redirect target completes frames it holds, in softirq on its CPU. A veth-like peer:
+// the pick-th frame with xdp_return_frame(), or all with xdp_return_frame_bulk() and a
+// flush. The bnxt NIC (two devices): bnxt_tx_int_xdp() completes 1 + pick % held slots in
+// ring order (mode one), or every slot (bulk).
 struct XdpTxComplete {
   static constexpr std::string_view kName = "xdp_tx_complete";
   uint8_t pick = 0;
@@ -375,12 +381,29 @@ struct PpReleaseCount {
   friend bool operator==(const PpReleaseCount&, const PpReleaseCount&) = default;
 };
 
+// Userspace writes a frame of `len` bytes into the TAP device with a writer task (its
+// current->task_frag); the TAP's XDP program returns `verdict` (tun_get_user).
+struct TunWrite {
+  static constexpr std::string_view kName = "tun_write";
+  uint8_t writer = 0;
+  uint16_t len = 0;
+  uint8_t mode = 0;
+  uint8_t verdict = 0;
+  template <class V> void visit(V&& v) {
+    v.u8("writer", writer);
+    v.u16("len", len);
+    v.enumeration("mode", mode, names::kTunMode);
+    v.enumeration("verdict", verdict, names::kTunVerdict);
+  }
+  friend bool operator==(const TunWrite&, const TunWrite&) = default;
+};
+
 using Event = std::variant<Tick, RcuQs, RunDeferred, PageAlloc, FragAlloc, BufFree, DmaMap,
                            DmaAllocCoherent, DmaMappingError, DmaUnmap, DmaSync, DeviceUnbind,
                            DriverOpen, NapiPoll, DriverStop, DriverFault, SkbFree, SkbClone,
                            PpProducerUnlock, XdpMemInsertFail, XdpTxComplete, Idle, CpumapUpdate,
                            CpumapDelete, CpumapKthread, SkbExpandHead, SkbCoalesce, DriverTxClean,
-                           DriverReconfigure, PpReleaseCount>;
+                           DriverReconfigure, PpReleaseCount, TunWrite>;
 inline constexpr size_t kEventKinds = std::variant_size_v<Event>;
 
 std::string_view event_name(const Event& event);

@@ -121,7 +121,7 @@ bool PpRxDriver::poll(int queue, RxAction action) {
     } else if (action == RxAction::redirect) {
       // xdp_convert_buff_to_frame() + xdp_do_redirect(); a full target ring drops the
       // frame back with xdp_return_frame_rx_napi() (napi_direct: this is its pool's NAPI).
-      const XdpFrame frame{page, q.rxq.mem};
+      const XdpFrame frame{page, q.rxq.mem, 0, XdpRedirectTarget::kFrameLen};
       if (!env_.redirect.xmit(frame, kName))
         env_.xdp.return_frame(page, frame.mem, /*napi_direct=*/true, kName);
     } else if (action == RxAction::cache && q.cache.size() < kCacheSize) {

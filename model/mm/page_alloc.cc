@@ -35,6 +35,22 @@ Frag PageAllocator::page_frag_alloc(CpuId cpu, uint32_t fragsz, std::string_view
   return Frag{nc.page, nc.offset, fragsz};
 }
 
+bool PageAllocator::skb_page_frag_refill(uint32_t sz, Frag& pfrag, std::string_view actor) {
+  MODEL_ASSERT(sz >= 1 && sz <= kPageSize);
+  if (pfrag.page.valid()) {
+    if (page_ref_count(pfrag.page) == 1) {
+      pfrag.offset = 0;
+      return true;
+    }
+    if (pfrag.offset + sz <= pfrag.size) return true;
+    put_page(pfrag.page, actor);
+  }
+  pfrag = Frag{alloc_pages(kFragOrder), 0, kPageSize << kFragOrder};
+  if (!pfrag.page.valid()) return false;
+  kernel_.log("{}: skb_page_frag_refill: new page {} [size={}]", actor, pfrag.page.slot, pfrag.size);
+  return true;
+}
+
 void PageAllocator::drain_frag_caches(std::string_view) {
   for (FragCache& nc : frag_caches_) {
     if (nc.page.valid()) put_page(nc.page, "page_frag_cache");

@@ -2,7 +2,7 @@
 //
 // The page allocator and page_frag, as far as buffers and their references matter.
 // Models: mm/page_alloc.c (alloc_pages, put_page, get_page), mm/page_frag_cache.c
-// (page_frag_alloc, page_frag_free).
+// (page_frag_alloc, page_frag_free), net/core/sock.c (skb_page_frag_refill).
 // The ground truth of every page (reference count, lifetime) is the oracle's; this file
 // adds the kernel verbs and the frag cache's placement arithmetic.
 //
@@ -42,12 +42,20 @@ class PageAllocator {
   // Models: get_page() / put_page() on the head of a compound page.
   void get_page(PageId page, std::string_view actor) { oracle_.page_get(page, actor); }
   void put_page(PageId page, std::string_view actor) { oracle_.page_put(page, actor); }
+  // Models: page_ref_count().
+  int page_ref_count(PageId page) const { return static_cast<int>(oracle_.page(page).refcount); }
 
   // Models: page_frag_alloc() on the calling CPU's cache (as tun's task_frag or
   // napi_alloc_frag would be). fragsz is 1..PAGE_SIZE. Returns an invalid page on failure.
   Frag page_frag_alloc(CpuId cpu, uint32_t fragsz, std::string_view actor);
   // Models: page_frag_free().
   void page_frag_free(const Frag& frag, std::string_view actor) { put_page(frag.page, actor); }
+  // Models: skb_page_frag_refill() on a task's struct page_frag (a Frag: page, offset,
+  // size), as tun's current->task_frag: the page is reused from offset 0 when the frag
+  // holds its only reference, kept when sz more bytes fit, else dropped for a fresh order-3
+  // (SKB_FRAG_PAGE_ORDER) page. Unlike page_frag_alloc() the caller carves upwards from
+  // pfrag.offset and takes its own reference (get_page) for what it keeps.
+  bool skb_page_frag_refill(uint32_t sz, Frag& pfrag, std::string_view actor);
   // Drops the caches' own references (teardown: page_frag_cache_drain()).
   void drain_frag_caches(std::string_view actor);
 

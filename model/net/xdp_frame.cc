@@ -4,39 +4,79 @@ namespace inflight {
 
 bool XdpRedirectTarget::xmit(const XdpFrame& frame, std::string_view actor) {
   if (ring_.size() == ring_.capacity()) return false;
-  XdpTxSlot slot{frame, DmaHandle{}, 0};
+  XdpTxSlot slot{frame, DmaHandle{}, 0, XdpTxSlot::Kind::xdp_redirect};
   if (maps()) {
+    MODEL_ASSERT(frame.len > 0);
     if (!dma_.bound(kDev)) return false;  // the target is gone: the frame comes back
-    slot.mapping = dma_.map(kDev, frame.page, 0, kFrameLen, DmaDir::to_device, 0, "ndo_xdp_xmit");
+    slot.mapping = dma_.map(kDev, frame.page, frame.offset, frame.len, DmaDir::to_device, 0,
+                            "bnxt_xdp_xmit");
     if (dma_.mapping_error(slot.mapping)) return false;
-    slot.unmap_len = kFrameLen;  // dma_unmap_len_set(tx_buf, len, len)
+    // __bnxt_xmit_xdp_redirect(): dma_unmap_len_set(tx_buf, len, len).
+    slot.unmap_len = frame.len;
+    if (kernel_.bug(Bug::bnxt_xdp_redirect_unmap_len_zero)) {
+      // BUG VARIANT bnxt_xdp_redirect_unmap_len_zero: the unmap length is recorded as 0,
+      // so completion and teardown unmap 0 bytes of a len-byte mapping.
+      slot.unmap_len = 0;
+    }
   }
   ring_.push_back(slot);
-  kernel_.log("{}: XDP_REDIRECT page {} [mem.id={}] to the peer's TX ring [{}/{}]", actor,
-              frame.page.slot, frame.mem.id, ring_.size(), kRingSize);
+  kernel_.log("{}: XDP_REDIRECT page {} [offset={}] [len={}] [mem.id={}] to the {} TX ring [{}/{}]",
+              actor, frame.page.slot, frame.offset, frame.len, frame.mem.id,
+              maps() ? "bnxt" : "peer's", ring_.size(), kRingSize);
+  return true;
+}
+
+bool XdpRedirectTarget::xmit_skb(const XdpFrame& head, std::string_view actor) {
+  if (ring_.size() == ring_.capacity()) return false;
+  XdpTxSlot slot{head, DmaHandle{}, 0, XdpTxSlot::Kind::skb};
+  if (maps()) {
+    if (!dma_.bound(kDev)) return false;
+    slot.mapping = dma_.map(kDev, head.page, head.offset, head.len, DmaDir::to_device, 0,
+                            "bnxt_start_xmit");
+    if (dma_.mapping_error(slot.mapping)) return false;
+    slot.unmap_len = head.len;  // completion unmaps skb_headlen()
+  }
+  ring_.push_back(slot);
+  kernel_.log("{}: skb [head page {}] [len={}] to the {} TX ring [{}/{}]", actor, head.page.slot,
+              head.len, maps() ? "bnxt" : "peer's", ring_.size(), kRingSize);
   return true;
 }
 
 bool XdpRedirectTarget::complete(uint8_t pick) {
   if (ring_.empty()) return false;
-  const size_t i = pick % ring_.size();
-  const XdpTxSlot slot = ring_[i];
-  if (xdp_.return_would_block(slot.frame.page, false)) return false;
-  ring_.erase(ring_.begin() + static_cast<std::ptrdiff_t>(i));
-  complete_slot(slot, maps() ? "xdp_tx_nic_tx_int" : "veth_xdp_tx_complete");
+  if (!maps()) {
+    const size_t i = pick % ring_.size();
+    const XdpTxSlot slot = ring_[i];
+    if (would_block(slot)) return false;
+    ring_.erase(ring_.begin() + static_cast<std::ptrdiff_t>(i));
+    complete_slot(slot, "veth_xdp_tx_complete");
+    return true;
+  }
+  // bnxt_tx_int_xdp(): the hardware consumer index moved n slots on.
+  const size_t n = 1 + pick % ring_.size();
+  for (size_t i = 0; i < n; i++)
+    if (would_block(ring_[i])) return false;
+  for (size_t i = 0; i < n; i++) {
+    const XdpTxSlot slot = ring_.front();
+    ring_.erase(ring_.begin());
+    complete_slot(slot, slot.kind == XdpTxSlot::Kind::skb ? "bnxt_tx_int" : "bnxt_tx_int_xdp");
+  }
   return true;
 }
 
 void XdpRedirectTarget::complete_slot(const XdpTxSlot& slot, std::string_view actor) {
   if (slot.mapping.id.valid())  // unmap with the recorded address and length
     dma_.unmap(slot.mapping, slot.unmap_len, DmaDir::to_device, DmaType::single, actor);
-  xdp_.return_frame(slot.frame.page, slot.frame.mem, /*napi_direct=*/false, actor);
+  if (slot.kind == XdpTxSlot::Kind::skb)
+    pages_.put_page(slot.frame.page, actor);  // dev_consume_skb_any(): the head is freed
+  else
+    xdp_.return_frame(slot.frame.page, slot.frame.mem, /*napi_direct=*/false, actor);
 }
 
 bool XdpRedirectTarget::complete_bulk() {
   if (ring_.empty()) return false;
   for (const XdpTxSlot& t : ring_)
-    if (xdp_.return_would_block(t.frame.page, false)) return false;  // the flush would spin
+    if (would_block(t)) return false;  // the flush would spin
   constexpr size_t kBulk = 16;  // XDP_BULK_QUEUE_SIZE
   boost::container::static_vector<XdpFrame, kBulk> bq;
   auto flush = [&] {
@@ -44,9 +84,14 @@ bool XdpRedirectTarget::complete_bulk() {
     for (const XdpFrame& f : bq) xdp_.return_frame(f.page, f.mem, false, "xdp_flush_frame_bulk");
     bq.clear();
   };
+  const std::string_view actor = maps() ? "bnxt_tx_int_xdp" : "veth_xdp_tx_complete";
   for (const XdpTxSlot& t : ring_) {
+    if (t.kind == XdpTxSlot::Kind::skb) {
+      complete_slot(t, actor);
+      continue;
+    }
     if (t.mapping.id.valid())
-      dma_.unmap(t.mapping, t.unmap_len, DmaDir::to_device, DmaType::single, "xdp_tx_nic_tx_int");
+      dma_.unmap(t.mapping, t.unmap_len, DmaDir::to_device, DmaType::single, actor);
     if (bq.size() == bq.capacity()) flush();
     bq.push_back(t.frame);
   }
@@ -56,7 +101,11 @@ bool XdpRedirectTarget::complete_bulk() {
 }
 
 void XdpRedirectTarget::complete_all() {
-  while (!ring_.empty() && complete(0)) {
+  const std::string_view actor = maps() ? "bnxt_free_tx_skbs" : "veth_xdp_tx_complete";
+  while (!ring_.empty() && !would_block(ring_.front())) {
+    const XdpTxSlot slot = ring_.front();
+    ring_.erase(ring_.begin());
+    complete_slot(slot, actor);
   }
 }
 
