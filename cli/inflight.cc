@@ -17,6 +17,7 @@
 
 #include <fmt/format.h>
 
+#include "explore/boundary.h"
 #include "model/core/bugs.h"
 #include "model/core/codec.h"
 #include "model/drivers/driver.h"
@@ -46,6 +47,9 @@ constexpr Entry kProperties[] = {
     {"PagePool.ADriverThatKeepsItsContractLeavesNoFinding", "the fixed driver world is clean"},
     {"PagePool.InflightIsRightAcrossCounterWrapAround", "the same with counters near 2^32"},
     {"PagePool.EveryDoublePutIsCaught", "a driver fault never goes unnoticed"},
+    {"TapRedirect.TheFixedModelLeavesNoFinding", "TAP writes into the bnxt NIC are clean"},
+    {"TapRedirect.TheIommuWarnNeedsAFrameAboveTheBoundary",
+     "with R9, no IOMMU WARN from a frame at or below the exhaustive boundary"},
     {"Hunt.<variant>", "each bug variant is found from scratch by the generators"},
     {"Disagreement.Known<n>", "each documented dma-debug disagreement is found from scratch"},
     {"Canary.<driver>", "each canary driver model is caught from scratch"},
@@ -59,6 +63,8 @@ commands:
   replay FILE [options]            run a binary fuzzer input or a .trace, print the trace
   convert IN OUT                   binary <-> text; the direction follows OUT's extension
                                    (.trace: text, anything else: binary)
+  boundary [--out DIR]             which TAP frame lengths can trigger R9 at the IOMMU,
+                                   over every placement the model allows
   help [command]                   this text, or a command's
 
 Bug variants restore historical kernel behaviour (model/core/bugs.def). Choose them with
@@ -386,6 +392,79 @@ int cmd_convert(const std::vector<std::string>& args) {
   return kExitClean;
 }
 
+constexpr std::string_view kBoundaryUsage = R"(usage: inflight boundary [--out DIR]
+
+Searches every placement tun_build_skb can give a TAP frame (every task_frag offset any
+sequence of writes reaches, breadth-first, so complete) for the frame lengths that show
+bnxt_xdp_redirect_unmap_len_zero (R9) at the IOMMU, and replays each witness in the model:
+  warn   the seed's WARN_ON(unmapped != size) in __iommu_dma_unmap (large PTEs)
+  leak   any IOVA page or page-table entry left behind (either PTE mode)
+For each: the smallest failing length over all write sequences, over streams of a single
+length, and the shortest write sequence that reaches it. With --out DIR each witness is
+written as DIR/bnxt_boundary_<symptom>.trace for `inflight replay`.
+exit: 0 every witness confirmed (finding with R9, none without), 1 not, 2 usage
+)";
+
+int cmd_boundary(const std::vector<std::string>& args) {
+  std::optional<std::string> out_dir;
+  for (size_t i = 0; i < args.size(); i++) {
+    if (args[i] == "--help" || args[i] == "-h") {
+      std::cout << kBoundaryUsage;
+      return kExitClean;
+    }
+    if (args[i] == "--out" && i + 1 < args.size()) {
+      out_dir = args[++i];
+    } else {
+      return usage_error(fmt::format("unknown argument '{}'", args[i]), kBoundaryUsage);
+    }
+  }
+  const BoundarySearch search = search_bnxt_boundary();
+  std::cout << fmt::format(
+      "inflight boundary: R9 bnxt_xdp_redirect_unmap_len_zero over every tun_build_skb placement\n"
+      "search: {} task_frag offsets reached, {} writes expanded (lengths {}..{}, nonblocking; "
+      "failing frames up to the MTU frame {})\n",
+      search.states, search.transitions, TunLayout::kMinLen, TunLayout::kMaxBuildLen,
+      XdpRedirectTarget::kMaxFrameLen);
+  bool all_confirmed = true;
+  for (const BoundaryResult& r : search.results) {
+    std::string lengths;
+    for (const uint16_t len : r.witness) lengths += fmt::format(" {}", len);
+    std::cout << fmt::format("symptom {}: {}\n", symptom_name(r.symptom),
+                             r.symptom == BoundarySymptom::warn
+                                 ? "WARN_ON(unmapped != size) in __iommu_dma_unmap (large PTEs)"
+                                 : "IOVA page or PTE left behind (any PTE mode)");
+    if (r.smallest_any == 0) {
+      std::cout << "  no frame length fails\n";
+      continue;
+    }
+    std::cout << fmt::format("  any write sequence: smallest failing length {} (no length <= {} "
+                             "fails); shortest sequence before it: {} writes [{} ]\n",
+                             r.smallest_any, r.smallest_any - 1, r.witness.size(), lengths);
+    if (r.smallest_uniform != 0)
+      std::cout << fmt::format("  one length only:    smallest failing length {} (no length <= {} "
+                               "fails), at frame {} of the stream\n",
+                               r.smallest_uniform, r.smallest_uniform - 1, r.uniform_frame + 1);
+    std::cout << fmt::format("  witness in the model: {} -> {}\n", r.confirmation,
+                             r.confirmed ? "confirmed" : "NOT CONFIRMED");
+    all_confirmed = all_confirmed && r.confirmed;
+    if (out_dir) {
+      const std::string path = fmt::format("{}/bnxt_boundary_{}.trace", *out_dir, symptom_name(r.symptom));
+      std::ofstream f(path);
+      f << fmt::format("# inflight boundary witness ({}): the smallest failing frame, {} bytes, after\n"
+                       "# the shortest write sequence that places it; replay with\n"
+                       "#   inflight replay {} --bugs bnxt_xdp_redirect_unmap_len_zero\n",
+                       symptom_name(r.symptom), r.smallest_any, path)
+        << encode_text(r.scenario);
+      if (!f) {
+        std::cerr << fmt::format("inflight boundary: cannot write {}: {}\n", path, std::strerror(errno));
+        return kExitUsage;
+      }
+      std::cout << fmt::format("  witness written to {}\n", path);
+    }
+  }
+  return all_confirmed ? kExitClean : kExitFinding;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -397,6 +476,7 @@ int main(int argc, char** argv) {
     if (!args.empty() && args[0] == "replay") std::cout << kReplayUsage;
     else if (!args.empty() && args[0] == "convert") std::cout << kConvertUsage;
     else if (!args.empty() && args[0] == "list") std::cout << kListUsage;
+    else if (!args.empty() && args[0] == "boundary") std::cout << kBoundaryUsage;
     else std::cout << kUsage;
     return kExitClean;
   }
@@ -409,5 +489,6 @@ int main(int argc, char** argv) {
   }
   if (command == "replay") return cmd_replay(args);
   if (command == "convert") return cmd_convert(args);
+  if (command == "boundary") return cmd_boundary(args);
   return usage_error(fmt::format("unknown command '{}'", command), kUsage);
 }

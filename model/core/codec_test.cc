@@ -69,6 +69,7 @@ Scenario every_kind() {
       DriverTxClean{1},
       DriverReconfigure{0},
       PpReleaseCount{6},
+      TunWrite{1, 1500, 0, 2},
   };
   return s;
 }

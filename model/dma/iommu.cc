@@ -13,7 +13,7 @@ int Iommu::iova_page_of(uint64_t dma_addr) {
 uint64_t Iommu::map(DeviceId dev, uint64_t phys, uint32_t size) {
   MODEL_ASSERT(dev < kMaxDevices && size > 0);
   const uint64_t offset = phys & (kPageSize - 1);
-  const int pages = static_cast<int>((offset + size + kPageSize - 1) >> kPageShift);
+  const int pages = static_cast<int>(span_pages(phys, size));
   auto& domain = domains_[dev];
   for (int first = 0; first + pages <= kIovaPages; first++) {
     bool free = true;
@@ -30,7 +30,7 @@ uint64_t Iommu::map(DeviceId dev, uint64_t phys, uint32_t size) {
 Iommu::UnmapResult Iommu::unmap(DeviceId dev, uint64_t dma_addr, uint32_t size) {
   const uint64_t offset = dma_addr & (kPageSize - 1);
   UnmapResult result;
-  result.size = (offset + size + kPageSize - 1) & ~uint64_t{kPageSize - 1};
+  result.size = uint64_t{span_pages(dma_addr, size)} << kPageShift;
   const int first = iova_page_of(dma_addr - offset);
   if (first < 0 || result.size == 0) return result;
   auto& domain = domains_[dev];

@@ -52,6 +52,12 @@ class Iommu {
   static uint64_t iova_page_addr(int iova_page) {
     return kIovaBase + uint64_t{kPageSize} * static_cast<uint64_t>(iova_page);
   }
+  // IOVA granules that [addr, addr+size) touches once its in-page offset is added and
+  // the sum rounded up (iova_align(size + iova_offset)): what a map allocates and an unmap
+  // of that size asks the page tables for.
+  static uint32_t span_pages(uint64_t addr, uint32_t size) {
+    return static_cast<uint32_t>(((addr & (kPageSize - 1)) + size + kPageSize - 1) >> kPageShift);
+  }
   // The IOVA page of an address in the window, or -1.
   static int iova_page_of(uint64_t dma_addr);
 

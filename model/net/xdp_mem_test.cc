@@ -95,7 +95,8 @@ TEST(XdpMem, ANicTargetMapsEachFrameAndUnmapsItWithTheRecordedLength) {
   });
   EXPECT_EQ(tx_mappings, 2);
   w.run(std::vector<Event>{XdpTxComplete{0, 0}, DeviceUnbind{1}});  // one completes, one freed
-  EXPECT_TRUE(traced(w, "xdp_tx_nic_tx_int: dma_unmap_page_attrs dev1"));
+  EXPECT_TRUE(traced(w, "bnxt_tx_int_xdp: dma_unmap_page_attrs dev1"));
+  EXPECT_TRUE(traced(w, "bnxt_free_tx_skbs: dma_unmap_page_attrs dev1"));
   EXPECT_EQ(w.redirect_target().in_flight(), 0u);
   w.finish();
   EXPECT_TRUE(w.violations().empty());
