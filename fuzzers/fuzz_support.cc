@@ -101,9 +101,34 @@ struct Rng {
   }
   size_t below(size_t n) { return n == 0 ? 0 : static_cast<size_t>(next() % n); }
 };
+
+// Values that sit on the model's edges: small picks, and for lengths and offsets the steps
+// of buffer and page arithmetic (ETH_HLEN, the 64-byte SKB_DATA_ALIGN steps around the
+// TAP placement boundaries, the MTU frame, tun_build_skb's largest frame, a page).
+constexpr uint16_t kInteresting16[] = {0,   1,   13,   14,   42,   60,   64,   65,   100,  128,
+                                       129, 192, 256,  1500, 1514, 1518, 2048, 3456, 4095, 4096};
+
+// "Change one field": the index-th field of an event gets an edge value or a random one.
+struct FieldMutator {
+  Rng* rng;
+  size_t target;
+  size_t index = 0;
+  void u8(std::string_view, uint8_t& v) {
+    if (index++ == target) v = static_cast<uint8_t>(rng->below(2) ? rng->below(4) : rng->next());
+  }
+  void u16(std::string_view, uint16_t& v) {
+    if (index++ != target) return;
+    v = static_cast<uint16_t>(rng->below(2) ? kInteresting16[rng->below(std::size(kInteresting16))]
+                                            : rng->next());
+  }
+  void enumeration(std::string_view, uint8_t& v, std::span<const std::string_view> names) {
+    if (index++ == target) v = static_cast<uint8_t>(rng->below(names.size()));
+  }
+};
 }  // namespace
 
-size_t mutate(uint8_t* data, size_t size, size_t max_size, unsigned int seed) {
+size_t mutate(const TargetFamily& family, uint8_t* data, size_t size, size_t max_size,
+              unsigned int seed) {
   Rng rng{seed};
   if (size < kHeaderBytes || rng.below(2) == 0) return LLVMFuzzerMutate(data, size, max_size);
   const size_t records = (size - kHeaderBytes) / kRecordBytes;
@@ -137,14 +162,17 @@ size_t mutate(uint8_t* data, size_t size, size_t max_size, unsigned int seed) {
         if (a != b) std::swap_ranges(record(a), record(a) + kRecordBytes, record(b));
       }
       break;
-    default:  // change one field byte of one record (not its kind)
-      if (records > 0) {
-        const size_t i = rng.below(records);
-        *(record(i) + static_cast<std::ptrdiff_t>(1 + rng.below(kRecordBytes - 1))) =
-            static_cast<uint8_t>(rng.next());
-      } else {
-        return LLVMFuzzerMutate(data, size, max_size);
-      }
+    default: {  // change one field of one event, knowing the event's fields
+      if (records == 0) return LLVMFuzzerMutate(data, size, max_size);
+      Scenario scenario = decode_binary(bytes, family);
+      Event& event = scenario.events[rng.below(scenario.events.size())];
+      FieldMutator count{&rng, SIZE_MAX};
+      std::visit([&](auto& e) { e.visit(count); }, event);
+      if (count.index == 0) return LLVMFuzzerMutate(data, size, max_size);
+      FieldMutator change{&rng, rng.below(count.index)};
+      std::visit([&](auto& e) { e.visit(change); }, event);
+      bytes = encode_binary(scenario, family);
+    }
   }
   if (bytes.size() > max_size) bytes.resize(kHeaderBytes + capacity * kRecordBytes);
   std::copy(bytes.begin(), bytes.end(), data);

@@ -47,8 +47,10 @@ const Finding* crashing_finding(const Config& config, const World& world);
 void run_and_check(const Config& config, const Scenario& scenario);
 
 // Structure-aware mutation on whole events (insert, delete, duplicate, swap two, change
-// one field); the other half of the time libFuzzer's own byte mutations.
-size_t mutate(uint8_t* data, size_t size, size_t max_size, unsigned int seed);
+// one field to an edge value or a random one); the other half of the time libFuzzer's
+// own byte mutations. `family` decodes the records as the target does.
+size_t mutate(const TargetFamily& family, uint8_t* data, size_t size, size_t max_size,
+              unsigned int seed);
 
 }  // namespace inflight::fuzz
 
@@ -63,5 +65,6 @@ size_t mutate(uint8_t* data, size_t size, size_t max_size, unsigned int seed);
   }                                                                                         \
   extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max_size,   \
                                             unsigned int seed) {                            \
-    return inflight::fuzz::mutate(data, size, max_size, seed);                              \
+    return inflight::fuzz::mutate(*inflight::fuzz::config(target, group).family, data, size, \
+                                  max_size, seed);                                          \
   }
