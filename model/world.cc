@@ -38,7 +38,8 @@ World::World(const Topology& topology, BugSet bugs, bool record_trace, bool driv
       xdp_(kernel_, pools_, pages_),
       redirect_(kernel_, xdp_, dma_, pages_),
       tun_(kernel_, pages_, skbs_, xdp_, redirect_),
-      cpumap_(kernel_, xdp_, skbs_) {
+      cpumap_(kernel_, xdp_, skbs_),
+      netmap_(kernel_) {
   pools_.set_xdp_mem(&xdp_);
   for (DeviceId d = 0; d < topology.devices; d++) dma_.set_driver(d, DmaClient::kActor);
   if (redirect_.maps()) dma_.set_driver(XdpRedirectTarget::kDev, XdpRedirectTarget::kNicDriver);
@@ -163,6 +164,14 @@ bool World::apply_inner(const Event& event) {
             return tun_.write(e.writer, e.len, static_cast<Tun::Mode>(e.mode),
                               static_cast<Tun::Verdict>(e.verdict));
           },
+          [&](const NmTxsync& e) { return netmap_.user_txsync(e.fill); },
+          [&](const NmMemberFree& e) {
+            kernel_.begin_step(step_, 0, Context::softirq);
+            return netmap_.member_free(e.queue);
+          },
+          [&](const NmMemberHold& e) { return netmap_.member_hold(e.pick); },
+          [&](const NmMemberChain& e) { return netmap_.member_chain(e.pick); },
+          [&](const NmUnregister&) { return netmap_.unregister(); },
           [&](const PpReleaseCount& e) {
             if (!pools_.release_count_pending()) return false;
             pools_.finish_release(e.pick);
@@ -209,6 +218,28 @@ void World::run(std::span<const Event> events) {
   for (const Event& event : events) apply(event);
 }
 
+void World::netmap_liveness() {
+  if (!netmap_.used()) return;
+  kernel_.log("finish: netmap liveness: userspace keeps sending and polls, 1 ms per round");
+  uint64_t progress_ms = kernel_.now_ms();
+  uint64_t reclaimed = netmap_.reclaimed();
+  constexpr int kRounds = 4 * NetmapGenericTx::kMaxSlots + 2 * static_cast<int>(NetmapGenericTx::kStallMs);
+  for (int round = 0; round < kRounds; round++) {
+    const uint64_t round_end = kernel_.now_ms() + 1;
+    kernel_.begin_step(step_, 0, Context::process);
+    netmap_.liveness_round();
+    run_due(round_end);  // the callout, among others
+    if (kernel_.now_ms() < round_end) kernel_.advance(round_end - kernel_.now_ms());
+    if (netmap_.reclaimed() != reclaimed || !netmap_.pending()) {
+      reclaimed = netmap_.reclaimed();
+      progress_ms = kernel_.now_ms();
+    } else if (kernel_.now_ms() - progress_ms > NetmapGenericTx::kStallMs) {
+      netmap_.report_stall(progress_ms);
+      return;
+    }
+  }
+}
+
 bool World::drain(std::string_view phase, bool report) {
   if (run_due(kernel_.now_ms() + kFinishMaxMs)) return true;
   if (!report) return false;
@@ -225,6 +256,7 @@ void World::finish() {
   if (finished_) return;
   kernel_.begin_step(step_, 0, Context::process);
   kernel_.log("finish: no more injected work; tearing down");
+  netmap_liveness();
   // Holders let go first, as at shutdown: producers leave their locks, sockets close and
   // purge their queues, the driver is removed, the raw DMA client frees what it holds.
   // Only then can deferred work (pool release retries) drain.
@@ -237,6 +269,7 @@ void World::finish() {
   driver_->remove();
   client_.teardown();
   tun_.release_task_frags();
+  netmap_.teardown();
   pages_.drain_frag_caches("finish");
   const bool drained = drain("teardown", true);
   for (DeviceId dev = 0; dev < kernel_.topology().devices; dev++) unbind(dev);

@@ -34,6 +34,7 @@
 #include "model/net/tun.h"
 #include "model/net/xdp_frame.h"
 #include "model/net/xdp_mem.h"
+#include "model/netmap/generic_tx.h"
 #include "model/oracle/oracle.h"
 
 namespace inflight {
@@ -69,6 +70,7 @@ class World {
   XdpMem& xdp_mem() { return xdp_; }
   XdpRedirectTarget& redirect_target() { return redirect_; }
   Tun& tun() { return tun_; }
+  NetmapGenericTx& netmap() { return netmap_; }
   Cpumap& cpumap() { return cpumap_; }
   Driver& driver() { return *driver_; }
   uint32_t skipped() const { return skipped_; }
@@ -84,6 +86,9 @@ class World {
   // grace period, else advance time to the next due item while it is not after
   // `deadline`. Returns whether nothing is left pending (bounded by kFinishMaxSteps).
   bool run_due(uint64_t deadline);
+  // P6: userspace keeps the netmap TX ring full and polls, the member frees what it does
+  // not keep, 1 ms per round; hwtail must advance within NetmapGenericTx::kStallMs.
+  void netmap_liveness();
   // Runs deferred work to quiescence; returns false (and reports if asked) on a stall.
   bool drain(std::string_view phase, bool report);
 
@@ -99,6 +104,7 @@ class World {
   XdpRedirectTarget redirect_;
   Tun tun_;
   Cpumap cpumap_;
+  NetmapGenericTx netmap_;
   std::unique_ptr<Driver> driver_;
   uint32_t step_ = 0;
   uint32_t skipped_ = 0;

@@ -41,6 +41,11 @@ rc::Gen<Topology> topology() {
     t.pp_ring_size = *rc::gen::element<uint16_t>(4, 8, 16, 64);
     t.pp_counter_wrap = *rc::gen::arbitrary<bool>();
     t.cpumap_release_era = *rc::gen::arbitrary<bool>();
+    t.nm_port = *rc::gen::element(NmPort::freebsd, NmPort::lnx);
+    t.nm_txqdisc = *rc::gen::arbitrary<bool>();
+    t.nm_member = *rc::gen::element(NmMember::nic, NmMember::lazy_nic, NmMember::bridge);
+    t.nm_slots = *rc::gen::element<uint8_t>(4, 8);
+    t.nm_holds = *rc::gen::inRange<uint8_t>(0, 4);
     return t;
   });
 }
@@ -121,6 +126,11 @@ rc::Gen<Event> event_of_kind(size_t kind) {
     case 27: return rc::gen::exec([] { return Event{DriverTxClean{*rc::gen::inRange<uint8_t>(0, 2)}}; });
     case 28: return rc::gen::exec([] { return Event{DriverReconfigure{*rc::gen::inRange<uint8_t>(0, 2)}}; });
     case 29: return rc::gen::exec([] { return Event{PpReleaseCount{*pick()}}; });
+    case 31: return rc::gen::exec([] { return Event{NmTxsync{*small_or_any<uint8_t>({0, 1, 2, 3, 7})}}; });
+    case 32: return rc::gen::exec([] { return Event{NmMemberFree{*pick()}}; });
+    case 33: return rc::gen::exec([] { return Event{NmMemberHold{*pick()}}; });
+    case 34: return rc::gen::exec([] { return Event{NmMemberChain{*pick()}}; });
+    case 35: return rc::gen::just(Event{NmUnregister{}});
     default:
       return rc::gen::exec([] {
         return Event{TunWrite{*rc::gen::inRange<uint8_t>(0, 2), *frame_len(),
@@ -151,7 +161,7 @@ rc::Gen<Scenario> swarm(std::vector<size_t> pool, std::vector<size_t> always) {
 }  // namespace
 
 rc::Gen<Scenario> dma_scenario() {
-  static_assert(kEventKinds == 31, "teach event_of_kind() and a swarm the new event");
+  static_assert(kEventKinds == 36, "teach event_of_kind() and a swarm the new event");
   // Buffers and maps (weighted up): without them DMA events have nothing to act on.
   return swarm({0, 1, 2, 3, 4, 5, 7, 9, 10, 11}, {3, 6, 6, 8});
 }
@@ -161,6 +171,11 @@ rc::Gen<Scenario> pp_scenario() {
   // destroy's retries run.
   return swarm({0, 1, 2, 11, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30},
                {12, 13, 13, 16, 0, 2});
+}
+
+rc::Gen<Scenario> netmap_scenario() {
+  // Userspace txsyncs (weighted up), the member's frees, holds and chains, time.
+  return swarm({0, 2, 21, 32, 33, 34, 35}, {31, 31, 32});
 }
 
 rc::Gen<Scenario> tap_scenario() {

@@ -31,6 +31,8 @@ rc::Gen<Event> event_of_kind(size_t kind);
 // raw DMA API use (the dma-debug differential), or the driver/page_pool world.
 rc::Gen<Scenario> dma_scenario();
 rc::Gen<Scenario> pp_scenario();
+// netmap's emulated adapter TX (the netmap_tx family).
+rc::Gen<Scenario> netmap_scenario();
 // TAP writes redirected to the bnxt NIC (the tap_redirect family; two devices).
 rc::Gen<Scenario> tap_scenario();
 

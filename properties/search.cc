@@ -9,6 +9,7 @@ namespace inflight {
 Family family_of(const BugInfo& bug) {
   const std::string_view target = hunt_target(bug);
   if (target == "dma_debug") return Family::dma;
+  if (target == "netmap_tx") return Family::netmap;
   return target == "tap_redirect" ? Family::tap : Family::pp;
 }
 
@@ -16,9 +17,10 @@ SearchResult search(const SearchSpec& spec, const std::function<bool(const World
   SearchResult result;
   int cases = 0;
   const bool held = rc::check(spec.description, [&] {
-    Scenario s = spec.family == Family::dma  ? *gen::dma_scenario()
-                 : spec.family == Family::tap ? *gen::tap_scenario()
-                                              : *gen::pp_scenario();
+    Scenario s = spec.family == Family::dma      ? *gen::dma_scenario()
+                 : spec.family == Family::tap    ? *gen::tap_scenario()
+                 : spec.family == Family::netmap ? *gen::netmap_scenario()
+                                                 : *gen::pp_scenario();
     if (spec.differential) s.topology.differential = true;
     cases++;
     World world(s.topology, spec.bugs, false, spec.driver_faults, spec.driver);

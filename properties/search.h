@@ -19,8 +19,9 @@ struct SearchResult {
   std::optional<Scenario> minimal;
 };
 
-// Which generator: raw DMA API use, the driver world, or TAP writes into the bnxt NIC.
-enum class Family { dma, pp, tap };
+// Which generator: raw DMA API use, the driver world, TAP writes into the bnxt NIC, or
+// netmap's emulated adapter.
+enum class Family { dma, pp, tap, netmap };
 
 struct SearchSpec {
   const char* description;

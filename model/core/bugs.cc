@@ -23,6 +23,7 @@ std::string_view hunt_target(const BugInfo& bug) {
   if (bug.subsystem == "dma-debug") return "dma_debug";
   if (bug.subsystem == "xdp" || bug.subsystem == "cpumap") return "xdp";
   if (bug.subsystem == "bnxt_en") return "tap_redirect";
+  if (bug.subsystem == "netmap") return "netmap_tx";
   return "page_pool";
 }
 

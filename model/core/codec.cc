@@ -64,7 +64,8 @@ Topology decode_topology(ByteReader& r) {
   const uint8_t b2 = r.next();
   const uint8_t b3 = r.next();
   const uint8_t b4 = r.next();
-  for (size_t i = 5; i < kHeaderBytes; i++) r.next();  // reserved for later subsystems
+  const uint8_t b5 = r.next();
+  for (size_t i = 6; i < kHeaderBytes; i++) r.next();  // reserved for later subsystems
   Topology t;
   t.cpus = static_cast<uint8_t>(1 + (b0 & 3));
   t.devices = static_cast<uint8_t>(1 + (b1 & 1));
@@ -79,6 +80,11 @@ Topology decode_topology(ByteReader& r) {
   t.rx_queues = static_cast<uint8_t>(1 + ((b3 >> 3) & 1));
   t.cpumap_release_era = ((b3 >> 4) & 1) != 0;
   t.driver = static_cast<uint8_t>(b4 % kDriverModels);
+  t.nm_port = (b5 & 1) != 0 ? NmPort::lnx : NmPort::freebsd;
+  t.nm_txqdisc = ((b5 >> 1) & 1) != 0;
+  t.nm_member = static_cast<NmMember>(((b5 >> 2) & 3) % 3);
+  t.nm_slots = ((b5 >> 4) & 1) != 0 ? 8 : 4;
+  t.nm_holds = static_cast<uint8_t>((b5 >> 5) & 3);
   return t;
 }
 
@@ -96,7 +102,11 @@ void encode_topology(const Topology& t, std::vector<uint8_t>& out) {
   out.push_back(static_cast<uint8_t>(ring | (t.pp_counter_wrap ? 4 : 0) | ((t.rx_queues - 1) << 3) |
                                      (t.cpumap_release_era ? 16 : 0)));
   out.push_back(t.driver);
-  for (size_t i = 5; i < kHeaderBytes; i++) out.push_back(0);
+  MODEL_ASSERT((t.nm_slots == 4 || t.nm_slots == 8) && t.nm_holds <= 3);
+  out.push_back(static_cast<uint8_t>((t.nm_port == NmPort::lnx ? 1 : 0) | (t.nm_txqdisc ? 2 : 0) |
+                                     (static_cast<uint8_t>(t.nm_member) << 2) |
+                                     (t.nm_slots == 8 ? 16 : 0) | (t.nm_holds << 5)));
+  for (size_t i = 6; i < kHeaderBytes; i++) out.push_back(0);
 }
 
 // ---- text ----
@@ -267,6 +277,23 @@ bool parse_topology(std::span<const std::string_view> words, Topology& t, std::s
       bool release = false;
       flag("2019", "2023", release);
       t.cpumap_release_era = release;
+    } else if (key == "nm_port") {
+      bool linux_port = false;
+      flag("linux", "freebsd", linux_port);
+      t.nm_port = linux_port ? NmPort::lnx : NmPort::freebsd;
+    } else if (key == "nm_qdisc") {
+      flag("on", "off", t.nm_txqdisc);
+    } else if (key == "nm_member") {
+      if (value == "nic") t.nm_member = NmMember::nic;
+      else if (value == "lazy") t.nm_member = NmMember::lazy_nic;
+      else if (value == "bridge") t.nm_member = NmMember::bridge;
+      else error = fmt::format("topology 'nm_member' expects nic, lazy or bridge, got '{}'", value);
+    } else if (key == "nm_slots") {
+      if (!n || (*n != 4 && *n != 8)) error = fmt::format("topology 'nm_slots' expects 4 or 8, got '{}'", value);
+      else t.nm_slots = static_cast<uint8_t>(*n);
+    } else if (key == "nm_holds") {
+      if (!n || *n > 3) error = fmt::format("topology 'nm_holds' expects 0..3, got '{}'", value);
+      else t.nm_holds = static_cast<uint8_t>(*n);
     } else if (key == "driver") {
       uint8_t found = kDriverModels;
       for (uint8_t i = 0; i < kDriverModels; i++)
@@ -276,7 +303,8 @@ bool parse_topology(std::span<const std::string_view> words, Topology& t, std::s
     } else {
       error = fmt::format(
           "unknown topology key '{}' (expected cpus, devices, iommu, pte, arch, cacheline, "
-          "coherent, differential, driver, queues, pp_ring, pp_wrap, cpumap_era)",
+          "coherent, differential, driver, queues, pp_ring, pp_wrap, cpumap_era, nm_port, "
+          "nm_qdisc, nm_member, nm_slots, nm_holds)",
           key);
     }
     if (!error.empty()) return false;
@@ -288,7 +316,8 @@ bool parse_topology(std::span<const std::string_view> words, Topology& t, std::s
 
 namespace {
 constexpr uint8_t kAllKinds[] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14,
-                                 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30};
+                                 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30,
+                                 31, 32, 33, 34, 35};
 static_assert(std::size(kAllKinds) == kEventKinds, "every kind is in the `all` family");
 // Raw DMA API use: the first twelve kinds, so that their binary indices never change.
 constexpr uint8_t kDmaKinds[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
@@ -303,6 +332,9 @@ constexpr uint8_t kWorldKinds[] = {0,  1,  2,  11, 12, 13, 14, 15, 16, 17, 18, 1
 // TAP writes redirected to the bnxt NIC's ndo_xdp_xmit, TX completion and teardown, with
 // the page_pool driver's XDP_TX and redirects sharing the NIC.
 constexpr uint8_t kTapKinds[] = {0, 1, 2, 11, 12, 13, 14, 16, 20, 21, 27, 30};
+// netmap's emulated adapter: userspace txsync, the member's frees, holds and chains,
+// unregister, and time for the callout.
+constexpr uint8_t kNetmapKinds[] = {0, 2, 21, 31, 32, 33, 34, 35};
 constexpr TargetFamily kFamilies[] = {
     {"all", kAllKinds, "every event kind (replay's default; no fuzz target)"},
     {"dma_debug", kDmaKinds,
@@ -313,6 +345,8 @@ constexpr TargetFamily kFamilies[] = {
     {"world", kWorldKinds, "the whole driver world: every driver-side event together"},
     {"tap_redirect", kTapKinds,
      "TAP writes redirected by XDP to the bnxt NIC: task_frag placement, DMA map and unmap"},
+    {"netmap_tx", kNetmapKinds,
+     "netmap's emulated adapter TX: txsync, in-order reclaim, the completion event, members"},
 };
 }  // namespace
 
@@ -373,11 +407,15 @@ std::string format_event(const Event& event) {
 std::string format_topology(const Topology& t) {
   return fmt::format(
       "topology cpus={} devices={} iommu={} pte={} arch={} cacheline={} coherent={} "
-      "differential={} driver={} queues={} pp_ring={} pp_wrap={} cpumap_era={}",
+      "differential={} driver={} queues={} pp_ring={} pp_wrap={} cpumap_era={} nm_port={} "
+      "nm_qdisc={} nm_member={} nm_slots={} nm_holds={}",
       t.cpus, t.devices, t.iommu ? "strict" : "off", t.iommu_pte == IommuPte::large ? "large" : "4k",
       t.arch == Arch::arm64 ? "arm64" : "x86", t.cacheline, t.coherent_mask,
       t.differential ? "on" : "off", kDriverNames[t.driver], t.rx_queues, t.pp_ring_size,
-      t.pp_counter_wrap ? "on" : "off", t.cpumap_release_era ? "2019" : "2023");
+      t.pp_counter_wrap ? "on" : "off", t.cpumap_release_era ? "2019" : "2023",
+      t.nm_port == NmPort::lnx ? "linux" : "freebsd", t.nm_txqdisc ? "on" : "off",
+      t.nm_member == NmMember::nic ? "nic" : t.nm_member == NmMember::lazy_nic ? "lazy" : "bridge",
+      t.nm_slots, t.nm_holds);
 }
 
 std::string encode_text(const Scenario& scenario) {

@@ -38,6 +38,11 @@ Scenario every_kind() {
   s.topology.pp_ring_size = 4;
   s.topology.pp_counter_wrap = true;
   s.topology.cpumap_release_era = true;
+  s.topology.nm_port = NmPort::lnx;
+  s.topology.nm_txqdisc = true;
+  s.topology.nm_member = NmMember::bridge;
+  s.topology.nm_slots = 8;
+  s.topology.nm_holds = 3;
   s.events = {
       Tick{3},
       RcuQs{2},
@@ -70,6 +75,11 @@ Scenario every_kind() {
       DriverReconfigure{0},
       PpReleaseCount{6},
       TunWrite{1, 1500, 0, 2},
+      NmTxsync{3},
+      NmMemberFree{1},
+      NmMemberHold{2},
+      NmMemberChain{0},
+      NmUnregister{},
   };
   return s;
 }
@@ -129,17 +139,18 @@ TEST(Codec, BinaryRecordIsTheKindByteThenFieldsLittleEndianThenZeroPadding) {
   EXPECT_EQ(record, expected);
 }
 
-TEST(Codec, BinaryHeaderPacksTheTopologyIntoItsFirstFiveBytes) {
+TEST(Codec, BinaryHeaderPacksTheTopologyIntoItsFirstSixBytes) {
   const std::vector<uint8_t> bytes = encode_binary(every_kind());
   // cpus - 1; then devices - 1 | iommu | large | arm64 | 128 | differential; then coherent;
   // then ring-size index (4 is index 1) | counter wrap | queues - 1 | cpumap era; then
-  // the driver.
+  // the driver; then netmap: linux | txqdisc | member << 2 | 8 slots | holds << 5.
   EXPECT_EQ(bytes[0], 2);
   EXPECT_EQ(bytes[1], 0x3f);
   EXPECT_EQ(bytes[2], 2);
   EXPECT_EQ(bytes[3], 0x1d);
   EXPECT_EQ(bytes[4], 0);
-  for (size_t i = 5; i < kHeaderBytes; i++) EXPECT_EQ(bytes[i], 0) << "byte " << i;
+  EXPECT_EQ(bytes[5], 0x1 | 0x2 | (2 << 2) | 0x10 | (3 << 5));
+  for (size_t i = 6; i < kHeaderBytes; i++) EXPECT_EQ(bytes[i], 0) << "byte " << i;
 }
 
 TEST(Codec, AnEmptyInputDecodesToTheDefaultTopologyAndNoEvents) {
@@ -163,8 +174,9 @@ TEST(Codec, AShortHeaderReadsItsMissingBytesAsZero) {
 }
 
 TEST(Codec, HeaderBitsOutsideTheirFieldsAreIgnored) {
-  // Byte 3's top three bits are unused; byte 4 picks the driver modulo the models there are.
-  const std::vector<uint8_t> bytes = {0xfc, 0xc0, 0xfc, 0xe0, kDriverModels, 0xff, 0xff, 0xff};
+  // Byte 3's top three bits are unused; byte 4 picks the driver modulo the models there are;
+  // byte 5's top bit is unused and its member field is taken modulo three.
+  const std::vector<uint8_t> bytes = {0xfc, 0xc0, 0xfc, 0xe0, kDriverModels, 0x8c, 0xff, 0xff};
   const Scenario s = decode_binary(bytes);
   EXPECT_EQ(s.topology, Topology{});
 }
@@ -277,10 +289,11 @@ TEST(Codec, FormatTopologyNamesEveryField) {
   EXPECT_EQ(format_topology(every_kind().topology),
             "topology cpus=3 devices=2 iommu=strict pte=large arch=arm64 cacheline=128 "
             "coherent=2 differential=on driver=pp_rx queues=2 pp_ring=4 pp_wrap=on "
-            "cpumap_era=2019");
+            "cpumap_era=2019 nm_port=linux nm_qdisc=on nm_member=bridge nm_slots=8 nm_holds=3");
   EXPECT_EQ(format_topology(Topology{}),
             "topology cpus=1 devices=1 iommu=off pte=4k arch=x86 cacheline=64 coherent=0 "
-            "differential=off driver=pp_rx queues=1 pp_ring=16 pp_wrap=off cpumap_era=2023");
+            "differential=off driver=pp_rx queues=1 pp_ring=16 pp_wrap=off cpumap_era=2023 "
+            "nm_port=freebsd nm_qdisc=off nm_member=nic nm_slots=4 nm_holds=0");
 }
 
 TEST(Codec, CommentsBlankLinesAndCarriageReturnsAreIgnored) {

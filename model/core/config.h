@@ -22,6 +22,13 @@ enum class Arch : uint8_t { x86, arm64 };
 // of a block unmaps the whole block (the AMD IOMMU of the bnxt report, spec §5.4).
 enum class IommuPte : uint8_t { pte_4k, large };
 
+// netmap's emulated (generic) adapter (spec §6): whose port runs, and the interface the
+// adapter transmits through: a NIC that frees each mbuf at TX completion, a NIC that frees
+// the previous ones only on its next transmit, or a bridge/lagg whose member ports free in
+// batches per queue and may keep a few mbufs indefinitely.
+enum class NmPort : uint8_t { freebsd, lnx };  // FreeBSD, or the Linux port (luigirizzo/netmap)
+enum class NmMember : uint8_t { nic, lazy_nic, bridge };
+
 struct Topology {
   uint8_t cpus = 1;             // 1..kMaxCpus
   uint8_t devices = 1;          // 1..kMaxDevices
@@ -36,6 +43,11 @@ struct Topology {
   uint16_t pp_ring_size = 16;   // ptr_ring capacity of each page_pool: 4, 8, 16 or 64
   bool pp_counter_wrap = false; // page_pool hold/release counters start at 2^32 - 2
   bool cpumap_release_era = false;  // cpumap converts frames as in 2019-2023 (release, scrub)
+  NmPort nm_port = NmPort::freebsd;
+  bool nm_txqdisc = false;      // Linux only: netmap_generic_txqdisc (the netmapemu qdisc)
+  NmMember nm_member = NmMember::nic;
+  uint8_t nm_slots = 4;         // netmap TX ring size: 4 or 8
+  uint8_t nm_holds = 0;         // mbufs a bridge/lagg member may keep indefinitely: 0..3
 
   bool device_coherent(uint8_t dev) const {
     return arch == Arch::x86 || ((coherent_mask >> dev) & 1) != 0;

@@ -398,12 +398,55 @@ struct TunWrite {
   friend bool operator==(const TunWrite&, const TunWrite&) = default;
 };
 
+// netmap userspace fills up to `fill` more slots of the TX ring (as many as it has room
+// for) and calls txsync (ioctl NIOCTXSYNC or poll): generic_netmap_txsync.
+struct NmTxsync {
+  static constexpr std::string_view kName = "nm_txsync";
+  uint8_t fill = 0;
+  template <class V> void visit(V&& v) { v.u8("fill", fill); }
+  friend bool operator==(const NmTxsync&, const NmTxsync&) = default;
+};
+
+// The member interface's TX completion on a queue: it frees the mbufs it has sent, except
+// those it keeps (a lazy NIC frees only on its next transmit).
+struct NmMemberFree {
+  static constexpr std::string_view kName = "nm_member_free";
+  uint8_t queue = 0;
+  template <class V> void visit(V&& v) { v.u8("queue", queue); }
+  friend bool operator==(const NmMemberFree&, const NmMemberFree&) = default;
+};
+
+// A bridge/lagg member keeps the pick-th mbuf it holds indefinitely (at most nm_holds).
+struct NmMemberHold {
+  static constexpr std::string_view kName = "nm_member_hold";
+  uint8_t pick = 0;
+  template <class V> void visit(V&& v) { v.u8("pick", pick); }
+  friend bool operator==(const NmMemberHold&, const NmMemberHold&) = default;
+};
+
+// A bridge/lagg member chains the pick-th mbuf it holds behind the next one (m_nextpkt,
+// freed together) and demotes it (m_demote clears M_PKTHDR).
+struct NmMemberChain {
+  static constexpr std::string_view kName = "nm_member_chain";
+  uint8_t pick = 0;
+  template <class V> void visit(V&& v) { v.u8("pick", pick); }
+  friend bool operator==(const NmMemberChain&, const NmMemberChain&) = default;
+};
+
+// netmap userspace closes its fd: generic_netmap_unregister, then the adapter is freed.
+struct NmUnregister {
+  static constexpr std::string_view kName = "nm_unregister";
+  template <class V> void visit(V&&) {}
+  friend bool operator==(const NmUnregister&, const NmUnregister&) = default;
+};
+
 using Event = std::variant<Tick, RcuQs, RunDeferred, PageAlloc, FragAlloc, BufFree, DmaMap,
                            DmaAllocCoherent, DmaMappingError, DmaUnmap, DmaSync, DeviceUnbind,
                            DriverOpen, NapiPoll, DriverStop, DriverFault, SkbFree, SkbClone,
                            PpProducerUnlock, XdpMemInsertFail, XdpTxComplete, Idle, CpumapUpdate,
                            CpumapDelete, CpumapKthread, SkbExpandHead, SkbCoalesce, DriverTxClean,
-                           DriverReconfigure, PpReleaseCount, TunWrite>;
+                           DriverReconfigure, PpReleaseCount, TunWrite, NmTxsync, NmMemberFree,
+                           NmMemberHold, NmMemberChain, NmUnregister>;
 inline constexpr size_t kEventKinds = std::variant_size_v<Event>;
 
 std::string_view event_name(const Event& event);
