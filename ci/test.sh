@@ -46,7 +46,7 @@ count=0
 while IFS= read -r -d '' f; do
   # Binary inputs decode with the event family of the target whose corpus holds them.
   target=$(basename "$(dirname "$f")")
-  case $target in dma_debug|page_pool|xdp|world|tap_redirect) ;; *) target=all ;; esac
+  case $target in dma_debug|page_pool|xdp|world|tap_redirect|netmap_tx) ;; *) target=all ;; esac
   a=$(build/debug/cli/inflight replay --target "$target" "$f" 2>&1 || true)
   b=$(build/fuzz/cli/inflight replay --target "$target" "$f" 2>&1 || true)
   count=$((count + 1))

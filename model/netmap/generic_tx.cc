@@ -13,12 +13,14 @@ NetmapGenericTx::NetmapGenericTx(Kernel& kernel)
 }
 
 bool NetmapGenericTx::zero_copy() const {
+  if (partial_) return !partial_->copy;
   return kernel_.topology().nm_port == NmPort::freebsd &&
          kernel_.bug(Bug::netmap_generic_tx_stall_no_callout);
 }
 bool NetmapGenericTx::has_callout() const {
   // BUG VARIANT netmap_generic_tx_stall_no_callout: FreeBSD before D38065 had no callout
   // (and transmitted zero-copy, see zero_copy()).
+  if (partial_) return partial_->callout;
   return kernel_.topology().nm_port == NmPort::freebsd &&
          !kernel_.bug(Bug::netmap_generic_tx_stall_no_callout);
 }
@@ -27,6 +29,7 @@ bool NetmapGenericTx::txqdisc() const {
 }
 std::string_view NetmapGenericTx::version() const {
   if (kernel_.topology().nm_port == NmPort::lnx) return txqdisc() ? "Linux, txqdisc" : "Linux, no txqdisc";
+  if (partial_) return partial_->copy ? "FreeBSD copy, no callout" : "FreeBSD zero-copy with callout";
   return zero_copy() ? "FreeBSD zero-copy, no callout" : "FreeBSD";
 }
 
@@ -65,6 +68,7 @@ void NetmapGenericTx::txsync() {
     }
     Mbuf& mb = mbufs_[m];
     MODEL_ASSERT(mb.refcnt == 1);  // FreeBSD panics "invalid refcnt" otherwise
+    mb.pkthdr = true;  // nm_os_mbuf_reinit() of a reused mbuf
     if (zero_copy()) {
       mb.zero_copy = true;  // the mbuf's external buffer is the slot's netmap buffer
       mb.nm_buf = nm_i;
@@ -205,18 +209,20 @@ void NetmapGenericTx::m_freem(MbufId m, std::string_view actor) {
 
 void NetmapGenericTx::free_batch(MbufId head, std::string_view actor) {
   for (MbufId m = head; m.valid();) {
-    const MbufId nextpkt = mbufs_.alive(m) ? mbufs_[m].nextpkt : MbufId{};
+    MbufId nextpkt;
+    if (mbufs_.alive(m)) std::swap(nextpkt, mbufs_[m].nextpkt);  // it leaves the batch
     m_freem(m, actor);
     m = nextpkt;
   }
 }
 
-// generic_mbuf_dtor(): finds the adapter through the mbuf's external-buffer argument, not
-// its packet header (which m_demote clears), then the kring whose event it is.
+// generic_mbuf_dtor(): finds the adapter through the interface (NA(ifp)), checks that
+// netmap is still on there, then looks for the kring whose event this mbuf is. After
+// unregister (FreeBSD after D38065: an event the callout cleared keeps its destructor, and
+// the member may free it long after) it only logs.
 void NetmapGenericTx::destructor(MbufId m) {
   if (!adapter_alive_) {
-    kernel_.report(Violation::use_after_free, "generic_mbuf_dtor runs against a freed netmap adapter",
-                   fmt::format("the destructor of mbuf {} runs after generic_netmap_unregister", m.slot));
+    kernel_.log("netmap: Error: no netmap adapter on device (mbuf {} freed after unregister)", m.slot);
     return;
   }
   if (tx_event_ == m) {

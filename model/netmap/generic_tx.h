@@ -31,8 +31,9 @@
 // At the end the interface goes down and frees everything it holds.
 //
 // Checked here: a netmap buffer is never given back to userspace while a driver's mbuf
-// still references it (zero-copy); the destructor and the callout never run against a
-// freed adapter; every mbuf (and its cluster) is freed exactly once, chained and demoted
+// still references it (zero-copy); nothing touches a kring after unregister (the
+// destructor finds the adapter through the interface and stops when netmap is off there;
+// the callout is drained, and firing later would be a use after free); every mbuf (and its cluster) is freed exactly once, chained and demoted
 // ones included, and none is left at the end. World::finish runs the liveness phase (P6).
 //
 // Simplifications: one TX kring of 4 or 8 slots; at most kMaxMbufs mbufs; each member
@@ -44,6 +45,7 @@
 #include <boost/container/static_vector.hpp>
 
 #include <array>
+#include <optional>
 
 #include "model/core/ids.h"
 #include "model/core/kernel.h"
@@ -85,6 +87,9 @@ class NetmapGenericTx {
   bool unregister();
   // Models: generic_tx_callout() (FreeBSD after D38065), on the kernel's timer.
   void callout();
+  // What-if, for tests: FreeBSD with only one half of D38065 (the callout without the
+  // copy, or the copy without the callout), to show why the fix needed both.
+  void partial_fix(bool copy, bool callout) { partial_ = Partial{copy, callout}; }
 
   // The liveness phase (World::finish): one round of a userspace that always has more to
   // send (fill the ring, txsync twice as netmap_poll does) and a member that frees what it
@@ -139,6 +144,10 @@ class NetmapGenericTx {
   boost::container::static_vector<Held, kMaxMbufs> held_;  // the member's, in arrival order
   boost::container::static_vector<MbufId, kMaxSlots> qdisc_;
   uint8_t kept_ = 0;
+  struct Partial {
+    bool copy, callout;
+  };
+  std::optional<Partial> partial_;
 };
 
 // The kernel timer of FreeBSD's tx_event_callout.
