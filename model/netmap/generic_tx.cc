@@ -92,6 +92,7 @@ bool NetmapGenericTx::transmit(MbufId m, uint8_t slot) {
   if (!txqdisc()) return member_xmit(m, slot);
   if (qdisc_.size() == slots_) return false;
   mbufs_[m].queued = true;  // priority NM_MAGIC_PRIORITY_TX: in the netmapemu qdisc
+  mbufs_[m].ring_slot = slot;
   qdisc_.push_back(m);
   qdisc_run();
   return true;
@@ -103,7 +104,7 @@ void NetmapGenericTx::qdisc_run() {
   while (!qdisc_.empty()) {
     const MbufId m = qdisc_.front();
     mbufs_[m].queued = false;
-    if (!member_xmit(m, static_cast<uint8_t>(m.slot))) {
+    if (!member_xmit(m, mbufs_[m].ring_slot)) {
       mbufs_[m].queued = true;
       return;
     }
@@ -127,8 +128,10 @@ bool NetmapGenericTx::member_xmit(MbufId m, uint8_t slot) {
     }
   }
   const uint8_t queue = member == NmMember::bridge ? slot % 2 : 0;
-  const size_t depth = static_cast<size_t>(
-      std::count_if(held_.begin(), held_.end(), [&](const Held& h) { return h.queue == queue; }));
+  size_t depth = 0;  // packets on that queue, batched ones included
+  for (const Held& h : held_)
+    if (h.queue == queue)
+      for (MbufId x = h.m; x.valid(); x = mbufs_[x].nextpkt) depth++;
   if (depth >= kMemberDepth) {
     kernel_.log("netmap: if_transmit of slot {}: member queue {} full (ENOBUFS)", slot, queue);
     return false;
@@ -272,9 +275,11 @@ bool NetmapGenericTx::member_hold(uint8_t pick) {
       kept_ >= kernel_.topology().nm_holds)
     return false;
   Held& h = held_[pick % held_.size()];
-  if (h.kept) return false;
+  uint8_t packets = 0;  // a batch is kept whole
+  for (MbufId x = h.m; x.valid(); x = mbufs_[x].nextpkt) packets++;
+  if (h.kept || kept_ + packets > kernel_.topology().nm_holds) return false;
   h.kept = true;
-  kept_++;
+  kept_ = static_cast<uint8_t>(kept_ + packets);
   kernel_.log("netmap: the member keeps mbuf {} indefinitely [{}/{}]", h.m.slot, kept_,
               kernel_.topology().nm_holds);
   return true;

@@ -63,6 +63,7 @@ struct Mbuf {
   bool cluster = false;    // owns a private MCLBYTES cluster (FreeBSD copy mode)
   bool pkthdr = true;      // M_PKTHDR; m_demote clears it
   bool queued = false;     // Linux txqdisc: still in the netmapemu qdisc
+  uint8_t ring_slot = 0;   // Linux txqdisc: the slot it was sent from
   MbufId nextpkt;          // the member's batch (m_nextpkt)
 };
 
@@ -143,7 +144,7 @@ class NetmapGenericTx {
   Table<Mbuf, kMaxMbufs, MbufTag> mbufs_;
   boost::container::static_vector<Held, kMaxMbufs> held_;  // the member's, in arrival order
   boost::container::static_vector<MbufId, kMaxSlots> qdisc_;
-  uint8_t kept_ = 0;
+  uint8_t kept_ = 0;  // packets the member keeps indefinitely (at most nm_holds)
   struct Partial {
     bool copy, callout;
   };
