@@ -20,6 +20,7 @@
 #include <boost/container/static_vector.hpp>
 #include <fmt/format.h>
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -51,6 +52,24 @@ struct Deferred {
   uint64_t rcu_gp = 0;     // RCU callbacks: runnable when this grace period has completed
 };
 
+// Model coverage counters (coverage.def).
+enum class Cov : uint8_t {
+#define INFLIGHT_COVERAGE(name, lifecycle, what) name,
+#include "model/core/coverage.def"
+#undef INFLIGHT_COVERAGE
+  count
+};
+inline constexpr size_t kCoverageCounters = static_cast<size_t>(Cov::count);
+struct CoverageInfo {
+  std::string_view name, lifecycle, what;
+};
+inline constexpr CoverageInfo kCoverage[] = {
+#define INFLIGHT_COVERAGE(name, lifecycle, what) {#name, #lifecycle, what},
+#include "model/core/coverage.def"
+#undef INFLIGHT_COVERAGE
+};
+using CoverageCounts = std::array<uint32_t, kCoverageCounters>;
+
 class Kernel {
  public:
   Kernel(const Topology& topology, BugSet bugs, bool record_trace);
@@ -58,6 +77,9 @@ class Kernel {
   const Topology& topology() const { return topology_; }
   const BugSet& bugs() const { return bugs_; }
   bool bug(Bug b) const { return bugs_.has(b); }
+  // Model coverage: one transition taken.
+  void count(Cov c) { coverage_[static_cast<size_t>(c)]++; }
+  const CoverageCounts& coverage() const { return coverage_; }
   ViolationLog& violations() { return violations_; }
   const ViolationLog& violations() const { return violations_; }
 
@@ -121,6 +143,7 @@ class Kernel {
   BugSet bugs_;
   bool record_trace_;
   ViolationLog violations_;
+  CoverageCounts coverage_{};
   std::vector<std::string> trace_;
 
   uint32_t step_ = 0;

@@ -163,7 +163,11 @@ DmaHandle Dma::map(DeviceId dev, PageId page, uint32_t offset, uint32_t size, Dm
   kernel_.log("{}: dma_map_page_attrs dev{} [phys=0x{:x}] [size={}] [{}]{} -> 0x{:016x}", actor,
               dev, phys, size, dir_name(dir),
               (attrs & kAttrSkipCpuSync) ? " [DMA_ATTR_SKIP_CPU_SYNC]" : "", dma_addr);
-  if (dma_addr == kDmaMappingError) return DmaHandle{dev, kDmaMappingError, MappingId{}};
+  if (dma_addr == kDmaMappingError) {
+    kernel_.count(Cov::dma_map_error);
+    return DmaHandle{dev, kDmaMappingError, MappingId{}};
+  }
+  kernel_.count(Cov::dma_map);
   const MappingState state{dev, dma_addr, size, dir, DmaType::single, attrs, phys, page, false, 0};
   const bool stale = kernel_.topology().differential && out_of_step();
   Verdicts truth;
@@ -186,6 +190,7 @@ bool Dma::mapping_error(const DmaHandle& handle) {
 
 void Dma::unmap(const DmaHandle& h, uint32_t size, DmaDir dir, DmaType type,
                 std::string_view actor) {
+  kernel_.count(Cov::dma_unmap);
   const bool intended_alive = oracle_.mapping_alive(h.id);
   const int others = mappings_at(h.dev, h.dma_addr) - (intended_alive ? 1 : 0);
   const bool stale = kernel_.topology().differential && out_of_step();
@@ -226,7 +231,11 @@ DmaHandle Dma::alloc_coherent(DeviceId dev, uint32_t size, PageId* page_out,
   const uint64_t phys = Oracle::page_phys(page);
   const uint64_t dma_addr = kernel_.topology().iommu ? iommu_.map(dev, phys, size) : phys;
   kernel_.log("{}: dma_alloc_coherent dev{} [size={}] -> 0x{:016x}", actor, dev, size, dma_addr);
-  if (dma_addr == kDmaMappingError) return DmaHandle{dev, kDmaMappingError, MappingId{}};
+  if (dma_addr == kDmaMappingError) {
+    kernel_.count(Cov::dma_map_error);
+    return DmaHandle{dev, kDmaMappingError, MappingId{}};
+  }
+  kernel_.count(Cov::dma_map);
   // Coherent allocations have no map error to check (MAP_ERR_CHECK_NOT_APPLICABLE).
   MappingState state{dev, dma_addr, size, DmaDir::bidirectional, DmaType::coherent, 0, phys, page,
                      true, 0};
@@ -246,6 +255,7 @@ DmaHandle Dma::alloc_coherent(DeviceId dev, uint32_t size, PageId* page_out,
 
 void Dma::sync(const DmaHandle& h, uint64_t dma_addr, uint32_t size, DmaDir dir, bool for_cpu,
                std::string_view actor) {
+  kernel_.count(Cov::dma_sync);
   const bool intended_alive = oracle_.mapping_alive(h.id);
   const int others = mappings_at(h.dev, h.dma_addr) - (intended_alive ? 1 : 0);
   const bool stale = kernel_.topology().differential && out_of_step();
@@ -295,6 +305,7 @@ void Dma::check_iova_leaks(DeviceId dev, std::string_view actor) {
 
 void Dma::device_unbind(DeviceId dev, std::string_view actor) {
   MODEL_ASSERT(bound(dev));
+  kernel_.count(Cov::dma_unbind);
   int truth_count = 0;
   oracle_.for_each_mapping([&](MappingId, const MappingState& m) { truth_count += m.dev == dev; });
   const int dd_count = dma_debug_.entries(dev);

@@ -49,6 +49,7 @@ bool Cpumap::enqueue(uint8_t slot, const XdpFrame& frame, std::string_view actor
     if (!e.used || !e.published || e.slot != slot) continue;
     if (e.ring.size() == e.ring.capacity()) return false;  // drop: counted, returned
     e.ring.push_back(frame);
+    kernel_.count(Cov::cpumap_enqueue);
     kernel_.log("{}: XDP_REDIRECT page {} to cpumap slot {} [ring {}/{}]", actor, frame.page.slot,
                 slot, e.ring.size(), kQsize);
     return true;
@@ -61,6 +62,7 @@ void Cpumap::convert(const XdpFrame& frame) {
     xdp_.return_frame(frame.page, frame.mem, false, "cpu_map_kthread_run");
     return;
   }
+  kernel_.count(Cov::cpumap_skb);
   if (kernel_.topology().cpumap_release_era && !kernel_.bug(Bug::cpumap_no_release_frame)) {
     // 2019-2023 (6bf071bf09d4 .. 9c94bbf9a87b): xdp_release_frame() before the scrub
     // (the release needs the frame's mem info); the page becomes an ordinary page of the

@@ -15,6 +15,7 @@ constexpr std::string_view kReturnActor = "page_pool_return_netmem";
 }  // namespace
 
 PoolId PagePools::create(const PagePoolParams& params) {
+  kernel_.count(Cov::pool_create);
   MODEL_ASSERT(!pools_.full());
   MODEL_ASSERT(!params.dma_map || params.dma_dir != DmaDir::to_device);  // -EINVAL
   const PoolId id = pools_.alloc();
@@ -53,9 +54,9 @@ PageId PagePools::alloc(PoolId id, std::string_view actor) {
       pool.cache.push_back(pool.ring.front());
       pool.ring.erase(pool.ring.begin());
     }
-    pool.stat_refill++;
+    kernel_.count(Cov::refill);
   } else if (!pool.cache.empty()) {
-    pool.stat_fast++;
+    kernel_.count(Cov::fast);
   }
   if (!pool.cache.empty()) {
     const PageId page = pool.cache.back();
@@ -89,7 +90,7 @@ PageId PagePools::alloc(PoolId id, std::string_view actor) {
     info_[page.slot] = PpPageInfo{handle, 1};
     oracle_.set_pp_owner(page, pack_pool(id));  // page_pool_set_pp_info()
     pool.hold_count++;
-    pool.stat_slow++;
+    kernel_.count(Cov::slow);
     if (!first.valid())
       first = page;
     else
@@ -160,7 +161,7 @@ void PagePools::put_unrefed(PoolId id, PageId page, bool allow_direct, bool spli
   allow_direct = allow_direct || napi_local(*pool);
   const bool recyclable = oracle_.page(page).refcount == 1;
   if (!recyclable) {
-    pool->stat_released_refcnt++;
+    kernel_.count(Cov::released_refcnt);
     kernel_.log("{}: page {} not recyclable (refcount {}): leaves page_pool {}", actor, page.slot,
                 oracle_.page(page).refcount, id.slot);
     split ? return_page_split(id, page, actor) : return_page(id, page, actor);
@@ -177,25 +178,23 @@ void PagePools::put_unrefed(PoolId id, PageId page, bool allow_direct, bool spli
                      fmt::format("{} pushes page {} into page_pool {}'s alloc cache after destroy",
                                  actor, page.slot, id.slot));
     pool->cache.push_back(page);
-    pool->stat_cached++;
+    kernel_.count(Cov::cached);
     kernel_.log("{}: page {} recycled into page_pool {} alloc cache", actor, page.slot, id.slot);
     return;
   }
   // page_pool_recycle_in_ring(): lock, produce; the statistic and unlock may come later.
   MODEL_ASSERT(pool->producer_cpu < 0);
   if (pool->ring.size() >= pool->ring_size) {
-    pool->stat_ring_full++;
+    kernel_.count(Cov::ring_full);
     kernel_.log("{}: page_pool {} ring full: page {} leaves", actor, id.slot, page.slot);
     split ? return_page_split(id, page, actor) : return_page(id, page, actor);
     return;
   }
   pool->ring.push_back(page);
+  kernel_.count(Cov::ring);
   kernel_.log("{}: page {} produced into page_pool {} ring [{}/{}]{}", actor, page.slot, id.slot,
               pool->ring.size(), pool->ring_size, split ? " (producer lock held)" : "");
-  if (split)
-    pool->producer_cpu = static_cast<int8_t>(kernel_.cpu());
-  else
-    pool->stat_ring++;
+  if (split) pool->producer_cpu = static_cast<int8_t>(kernel_.cpu());
 }
 
 PagePools::FragRef PagePools::alloc_frag(PoolId id, uint32_t size, std::string_view actor) {
@@ -256,7 +255,6 @@ void PagePools::producer_unlock(uint8_t pick) {
   int want = pick % n;
   pools_.for_each([&](PoolId id, PagePool& p) {
     if (p.producer_cpu < 0 || want-- != 0) return;
-    p.stat_ring++;  // still inside the lock: pool memory
     p.producer_cpu = -1;
     kernel_.log("page_pool_producer_unlock: pool {}", id.slot);
   });
@@ -274,6 +272,7 @@ void PagePools::release_page(PageId page, std::string_view actor) {
 }
 
 void PagePools::return_page(PoolId id, PageId page, std::string_view actor) {
+  kernel_.count(Cov::return_page);
   release_dma(id, page, actor);
   release_count(id, page, actor);
 }
@@ -323,6 +322,7 @@ void PagePools::release_count(PoolId id, PageId page, std::string_view actor) {
 // A late return from the stack leaves the pool in two steps: the DMA part now, the count
 // later (PpReleaseCount), so other CPUs can run in between.
 void PagePools::return_page_split(PoolId id, PageId page, std::string_view actor) {
+  kernel_.count(Cov::return_page);
   release_dma(id, page, actor);
   MODEL_ASSERT(pending_releases_.size() < pending_releases_.capacity());
   pending_releases_.push_back(PendingRelease{id, page});
@@ -426,6 +426,7 @@ void PagePools::use_xdp_mem(PoolId id, uint32_t mem_id) {
 }
 
 void PagePools::free_pool(PoolId id) {
+  kernel_.count(Cov::pool_free);
   // __page_pool_destroy(): the disconnect callback first, then unlist and free.
   if (pools_[id].xdp_mem_id != 0 && xdp_) xdp_->disconnect(id);
   kernel_.log("__page_pool_destroy: page_pool {} freed", id.slot);
@@ -433,6 +434,7 @@ void PagePools::free_pool(PoolId id) {
 }
 
 void PagePools::destroy(PoolId id, std::string_view actor) {
+  kernel_.count(Cov::pool_destroy);
   PagePool* pool = lookup(id, actor);
   if (!pool) return;
   if (kernel_.bug(Bug::xdp_early_allocator_removal)) {
@@ -457,6 +459,7 @@ void PagePools::destroy(PoolId id, std::string_view actor) {
 }
 
 void PagePools::retry(PoolId id) {
+  kernel_.count(Cov::pool_retry);
   PagePool* pool = lookup(id, "page_pool_release_retry");
   if (!pool) return;
   bool blocked = false;
@@ -481,6 +484,7 @@ void PagePools::retry(PoolId id) {
                                id.slot, inflight, pool->hold_count, pool->release_count));
   }
   if (!blocked && pool->netdev_gone && kernel_.now_ms() >= pool->defer_warn) {
+    kernel_.count(Cov::pool_stall_warn);
     kernel_.log("page_pool_release_retry() stalled pool shutdown: id {}, {} inflight {} sec",
                 id.slot, inflight, (kernel_.now_ms() - pool->defer_start) / 1000);
     pool->defer_warn = kernel_.now_ms() + kDeferWarnIntervalMs;

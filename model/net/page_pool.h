@@ -103,9 +103,6 @@ struct PagePool {
     DmaHandle handle;
   };
   boost::container::static_vector<Mapped, kMaxPages> dma_mapped;  // kernel: dma_mapped xarray
-  // Statistics named as the kernel's (page_pool_recycle_stats / alloc_stats).
-  uint32_t stat_fast = 0, stat_slow = 0, stat_refill = 0, stat_cached = 0, stat_ring = 0,
-           stat_ring_full = 0, stat_released_refcnt = 0;
 };
 
 // Per-page pp state (struct page / netmem_desc): which pool, its DMA handle and its

@@ -13,6 +13,9 @@
 namespace inflight {
 namespace {
 
+// The model's coverage counters carry the kernel's recycle statistics.
+uint32_t cov(const World& w, Cov c) { return w.kernel().coverage()[static_cast<size_t>(c)]; }
+
 Topology topo(uint16_t ring = 16, bool wrap = false) {
   Topology t;
   t.cpus = 2;
@@ -29,7 +32,7 @@ const PagePool& first_pool(World& w) { return w.page_pools().pool(PoolId{0, 1});
 TEST(PagePool, DropInsideTheNapiPollRecyclesIntoTheAllocCache) {
   World w(topo(), BugSet{});
   w.run(std::vector<Event>{DriverOpen{}, NapiPoll{0, 1}});
-  EXPECT_EQ(first_pool(w).stat_cached, 1u);
+  EXPECT_EQ(cov(w, Cov::cached), 1u);
   EXPECT_EQ(first_pool(w).cache.size(), 4u);  // the slow path's bulk, all back
   w.finish();
   EXPECT_TRUE(w.violations().empty());
@@ -41,7 +44,7 @@ TEST(PagePool, AnSkbFreedOutsideThePollGoesThroughTheRing) {
   EXPECT_EQ(first_pool(w).ring.size(), 1u);
   EXPECT_EQ(first_pool(w).producer_cpu, 1);  // still inside producer_lock
   EXPECT_TRUE(w.apply(PpProducerUnlock{0}));
-  EXPECT_EQ(first_pool(w).stat_ring, 1u);
+  EXPECT_EQ(cov(w, Cov::ring), 1u);
   EXPECT_EQ(first_pool(w).producer_cpu, -1);
   w.finish();
   EXPECT_TRUE(w.violations().empty());
@@ -74,8 +77,8 @@ TEST(PagePool, AFullRingSendsThePageOutOfThePool) {
     events.push_back(PpProducerUnlock{0});
   }
   w.run(events);
-  EXPECT_EQ(first_pool(w).stat_ring, 4u);
-  EXPECT_EQ(first_pool(w).stat_ring_full, 2u);
+  EXPECT_EQ(cov(w, Cov::ring), 4u);
+  EXPECT_EQ(cov(w, Cov::ring_full), 2u);
   w.finish();
   EXPECT_TRUE(w.violations().empty());
 }
@@ -120,9 +123,9 @@ TEST(PagePool, StalledShutdownWarnsEverySixtySecondsOnceTheNetdevIsGone) {
 TEST(PagePool, XdpTxPagesAreRecycledDirectlyWhenTheTxRingIsCleaned) {
   World w(topo(), BugSet{}, /*record_trace=*/true);
   w.run(std::vector<Event>{DriverOpen{}, NapiPoll{0, 6}, NapiPoll{0, 6}});
-  const uint32_t cached = first_pool(w).stat_cached;
+  const uint32_t cached = cov(w, Cov::cached);
   EXPECT_TRUE(w.apply(DriverTxClean{0}));
-  EXPECT_EQ(first_pool(w).stat_cached, cached + 2);  // page_pool_recycle_direct()
+  EXPECT_EQ(cov(w, Cov::cached), cached + 2);  // page_pool_recycle_direct()
   EXPECT_FALSE(w.apply(DriverTxClean{0}));           // nothing left to complete
   w.finish();
   EXPECT_TRUE(w.violations().empty());
@@ -147,11 +150,11 @@ TEST(PagePool, TwoFragsShareAPageWhichIsRecycledWhenBothUsersAndTheBiasAreGone) 
   EXPECT_TRUE(traced(w, "page_pool_alloc_frag pool 0 -> page 0 offset 2048"));
   // Both skbs go; the page is still the pool's current frag page (bias held).
   w.run(std::vector<Event>{SkbFree{0, 0, 1}, SkbFree{0, 0, 1}});
-  EXPECT_EQ(first_pool(w).stat_ring + first_pool(w).stat_cached, 0u);
+  EXPECT_EQ(cov(w, Cov::ring) + cov(w, Cov::cached), 0u);
   // The third frag does not fit: the drain drops the bias and recycles page 0.
   w.run(std::vector<Event>{NapiPoll{0, 7}});
   EXPECT_TRUE(traced(w, "page_pool_drain_frag page 0 [pp_ref_count=0]"));
-  EXPECT_EQ(first_pool(w).stat_cached, 1u);
+  EXPECT_EQ(cov(w, Cov::cached), 1u);
   w.finish();
   EXPECT_TRUE(w.violations().empty());
 }

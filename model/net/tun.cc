@@ -22,6 +22,7 @@ bool Tun::build_skb_path(uint8_t writer, uint32_t len, Verdict verdict) {
     return true;
   }
   MODEL_ASSERT(tf.offset == expected);  // the pure layout is what the model does
+  kernel_.count(Cov::tun_build_skb);
   const uint32_t data = tf.offset + TunLayout::kPad;
   kernel_.log("tun_build_skb: writer {} [len={}] in task_frag page {} [buf={}] [data={}] [buflen={}]",
               writer, len, tf.page.slot, tf.offset, data, buflen);
@@ -57,6 +58,7 @@ bool Tun::alloc_skb_path(uint32_t len, Verdict verdict) {
     kernel_.log("tun_alloc_skb: -ENOMEM");
     return true;
   }
+  kernel_.count(Cov::tun_alloc_skb);
   kernel_.log("tun_alloc_skb: [len={}] head page {}; do_xdp_generic", len, head.slot);
   if (verdict == Verdict::pass) {
     skbs_.build_and_deliver(head, false, "tun_get_user");

@@ -20,6 +20,7 @@ bool XdpRedirectTarget::xmit(const XdpFrame& frame, std::string_view actor) {
     }
   }
   ring_.push_back(slot);
+  kernel_.count(Cov::xdp_redirect);
   kernel_.log("{}: XDP_REDIRECT page {} [offset={}] [len={}] [mem.id={}] to the {} TX ring [{}/{}]",
               actor, frame.page.slot, frame.offset, frame.len, frame.mem.id,
               maps() ? "bnxt" : "peer's", ring_.size(), kRingSize);
@@ -65,6 +66,7 @@ bool XdpRedirectTarget::complete(uint8_t pick) {
 }
 
 void XdpRedirectTarget::complete_slot(const XdpTxSlot& slot, std::string_view actor) {
+  if (maps()) kernel_.count(Cov::bnxt_tx_complete);
   if (slot.mapping.id.valid())  // unmap with the recorded address and length
     dma_.unmap(slot.mapping, slot.unmap_len, DmaDir::to_device, DmaType::single, actor);
   if (slot.kind == XdpTxSlot::Kind::skb)

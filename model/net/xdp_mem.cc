@@ -144,6 +144,7 @@ void xdp_mem_allocator_rcu_free(World& world, uint32_t id) {
 
 void XdpMem::return_frame(PageId page, const XdpMemInfo& mem, bool napi_direct,
                           std::string_view actor) {
+  kernel_.count(Cov::xdp_return);
   switch (mem.type) {
     case XdpMemType::page_shared:  // page_frag_free(data): a frag's page reference
     case XdpMemType::page_order0:  // put_page(virt_to_page(data))

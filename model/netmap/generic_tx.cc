@@ -65,6 +65,7 @@ void NetmapGenericTx::txsync() {
         break;
       }
       tx_pool_[nm_i] = m;
+      kernel_.count(Cov::nm_replenish);
     }
     Mbuf& mb = mbufs_[m];
     MODEL_ASSERT(mb.refcnt == 1);  // FreeBSD panics "invalid refcnt" otherwise
@@ -75,12 +76,14 @@ void NetmapGenericTx::txsync() {
     }
     mb.refcnt = 2;  // SET_MBUF_REFCNT(m, 2) on FreeBSD, skb_get() on Linux
     if (!transmit(m, nm_i)) {
+      kernel_.count(Cov::nm_xmit_refused);
       mbufs_[m].refcnt = 1;  // the stack freed its reference to the refused packet
       if (txqdisc()) break;
       set_tx_event(nm_i);
       if (tx_clean() > 0) continue;  // room again: retry this slot
       break;
     }
+    kernel_.count(Cov::nm_xmit);
     nm_i = next(nm_i);
     hwcur_ = nm_i;
   }
@@ -150,6 +153,7 @@ void NetmapGenericTx::set_tx_event(uint8_t hwcur) {
   mbufs_[m].dtor = true;
   tx_event_ = m;
   event_armed_ms_ = kernel_.now_ms();
+  kernel_.count(Cov::nm_event_armed);
   kernel_.log("netmap: generic_set_tx_event: event on slot {} (mbuf {})", e, m.slot);
   if (has_callout()) kernel_.mod_timer("generic_tx_callout", generic_tx_callout, 0, kCalloutMs);
   tx_pool_[e] = MbufId{};
@@ -186,6 +190,7 @@ uint32_t NetmapGenericTx::tx_clean() {
 
 // The slot goes back to userspace: its netmap buffer may be overwritten from now on.
 void NetmapGenericTx::reclaim(uint8_t slot) {
+  kernel_.count(Cov::nm_reclaim);
   for (const Held& h : held_)
     for (MbufId m = h.m; m.valid(); m = mbufs_[m].nextpkt)
       if (mbufs_[m].zero_copy && mbufs_[m].nm_buf == slot)
@@ -230,6 +235,7 @@ void NetmapGenericTx::destructor(MbufId m) {
   }
   if (tx_event_ == m) {
     tx_event_ = MbufId{};
+    kernel_.count(Cov::nm_event_dtor);
     kernel_.log("netmap: generic_mbuf_dtor: event mbuf {} freed, netmap_generic_irq", m.slot);
   } else if (!has_callout()) {
     kernel_.log("netmap: Cannot match event {}", m.slot);
@@ -243,6 +249,7 @@ void NetmapGenericTx::callout() {
     return;
   }
   if (!tx_event_.valid()) return;
+  kernel_.count(Cov::nm_event_callout);
   kernel_.log("netmap: generic_tx_callout clears the event on mbuf {} after {} ms, netmap_generic_irq",
               tx_event_.slot, kernel_.now_ms() - event_armed_ms_);
   tx_event_ = MbufId{};

@@ -43,6 +43,7 @@ PageId Oracle::page_alloc(uint8_t order) {
   if (pages_.full()) return PageId{};
   const PageId id = pages_.alloc();
   pages_[id] = PageState{order, 1};
+  kernel_.count(Cov::page_alloc);
   return id;
 }
 
@@ -79,6 +80,7 @@ bool Oracle::page_put(PageId page, std::string_view actor) {
                                  actor, page.slot, m.dma_addr, m.size));
   });
   pages_.free(page);
+  kernel_.count(Cov::page_free);
   return true;
 }
 
