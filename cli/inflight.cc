@@ -17,6 +17,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/cli_support.h"
 #include "explore/boundary.h"
 #include "model/core/bugs.h"
 #include "model/core/codec.h"
@@ -26,10 +27,8 @@
 namespace {
 
 using namespace inflight;
+using namespace inflight::cli;
 
-constexpr int kExitClean = 0;
-constexpr int kExitFinding = 1;
-constexpr int kExitUsage = 2;
 
 // The search front ends, for `inflight list`.
 struct Entry {
@@ -68,6 +67,7 @@ commands:
   replay FILE [options]            run a binary fuzzer input or a .trace, print the trace
   convert IN OUT                   binary <-> text; the direction follows OUT's extension
                                    (.trace: text, anything else: binary)
+  coverage [options] INPUT...      model coverage of a corpus: transition counts, an SVG
   boundary [--out DIR]             which TAP frame lengths can trigger R9 at the IOMMU,
                                    over every placement the model allows
   help [command]                   this text, or a command's
@@ -120,58 +120,6 @@ constexpr std::string_view kListUsage = R"(usage: inflight list [bugs|drivers|ta
                                  target, tab-separated (for scripts)
 )";
 
-int usage_error(std::string_view message, std::string_view usage) {
-  std::cerr << "inflight: " << message << "\n\n" << usage;
-  return kExitUsage;
-}
-
-std::optional<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::cerr << "inflight: cannot read '" << path << "': " << std::strerror(errno) << "\n";
-    return std::nullopt;
-  }
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
-bool looks_like_text(std::string_view content) {
-  if (content.empty()) return false;
-  for (const char ch : content) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (!(c == '\n' || c == '\r' || c == '\t' || (c >= 0x20 && c < 0x7f))) return false;
-  }
-  TextError ignored;
-  return decode_text(content, &ignored).has_value() || content[0] == '#';
-}
-
-struct Loaded {
-  Scenario scenario;
-  bool text = false;
-};
-
-// Loads a scenario; prints the error and returns nullopt on bad input.
-std::optional<Loaded> load(const std::string& path, std::string_view format,
-                           const TargetFamily& family) {
-  const std::optional<std::string> content = read_file(path);
-  if (!content) return std::nullopt;
-  bool text = format == "text";
-  if (format == "auto") text = ends_with(path, ".trace") || looks_like_text(*content);
-  if (text) {
-    TextError error;
-    std::optional<Scenario> scenario = decode_text(*content, &error);
-    if (!scenario) {
-      std::cerr << path << ":" << error.line << ": " << error.message << "\n";
-      return std::nullopt;
-    }
-    return Loaded{std::move(*scenario), true};
-  }
-  const auto* bytes = reinterpret_cast<const uint8_t*>(content->data());
-  return Loaded{decode_binary({bytes, content->size()}, family), false};
-}
 
 std::optional<BugSet> bugs_from(std::optional<std::string> flag) {
   std::string list;
@@ -482,6 +430,7 @@ int main(int argc, char** argv) {
     else if (!args.empty() && args[0] == "convert") std::cout << kConvertUsage;
     else if (!args.empty() && args[0] == "list") std::cout << kListUsage;
     else if (!args.empty() && args[0] == "boundary") std::cout << kBoundaryUsage;
+    else if (!args.empty() && args[0] == "coverage") return cmd_coverage({"--help"});
     else std::cout << kUsage;
     return kExitClean;
   }
@@ -495,5 +444,6 @@ int main(int argc, char** argv) {
   if (command == "replay") return cmd_replay(args);
   if (command == "convert") return cmd_convert(args);
   if (command == "boundary") return cmd_boundary(args);
+  if (command == "coverage") return cmd_coverage(args);
   return usage_error(fmt::format("unknown command '{}'", command), kUsage);
 }

@@ -1,0 +1,36 @@
+// cli/cli_support.h
+//
+// What the `inflight` subcommands share: exit codes, usage errors, loading a scenario
+// from a binary fuzzer input or a .trace file.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/core/codec.h"
+
+namespace inflight::cli {
+
+inline constexpr int kExitClean = 0;
+inline constexpr int kExitFinding = 1;
+inline constexpr int kExitUsage = 2;
+
+int usage_error(std::string_view message, std::string_view usage);
+std::optional<std::string> read_file(const std::string& path);
+bool ends_with(std::string_view s, std::string_view suffix);
+
+struct Loaded {
+  Scenario scenario;
+  bool text = false;
+};
+// Loads a scenario (format auto, text or binary; binary inputs decode in `family`); prints
+// the error and returns nullopt on bad input.
+std::optional<Loaded> load(const std::string& path, std::string_view format,
+                           const TargetFamily& family);
+
+// `inflight coverage`
+int cmd_coverage(const std::vector<std::string>& args);
+
+}  // namespace inflight::cli
