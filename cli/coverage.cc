@@ -20,7 +20,7 @@
 namespace inflight::cli {
 namespace {
 
-constexpr std::string_view kCoverageUsage = R"~(usage: inflight coverage [--target T] [--bugs LIST] [--json FILE] [--svg FILE] INPUT...
+constexpr std::string_view kCoverageUsage = R"~(usage: inflight coverage [--target T] [--format F] [--bugs LIST] [--json FILE] [--svg FILE] INPUT...
 
 Replays every INPUT (binary fuzzer inputs or .trace files, or directories of them; *.txt
 files are skipped) and sums the model's coverage: how often each protocol transition was
@@ -29,6 +29,8 @@ events of each kind were applied or skipped. Prints the counters; --json writes 
 --svg draws the page, DMA-mapping and netmap-slot lifecycles with the count on every
 transition (transitions never taken are dashed red).
   --target T   how binary inputs decode (a fuzz target's event family; default all)
+  --format F   auto (default: .trace files and text that parses as one are text), text,
+               or binary (a fuzzer's corpus: its mutants may look like text)
   --bugs LIST  bug variants to enable (default none)
 exit: 0 done, 2 bad input or usage
 )~";
@@ -151,10 +153,21 @@ std::string to_json(const Totals& t) {
   std::string out = fmt::format("{{\n  \"inputs\": {},\n  \"coverage\": {{", t.inputs);
   for (size_t i = 0; i < kCoverageCounters; i++)
     out += fmt::format("{}\n    \"{}\": {}", i ? "," : "", kCoverage[i].name, t.counters[i]);
-  out += "\n  },\n  \"never_taken\": [";
+  // Gaps: transitions never taken in a lifecycle the inputs did exercise.
+  const auto active = [&](std::string_view lifecycle) {
+    for (size_t i = 0; i < kCoverageCounters; i++)
+      if (kCoverage[i].lifecycle == lifecycle && t.counters[i] > 0) return true;
+    return false;
+  };
+  size_t taken = 0, reachable = 0;
+  for (size_t i = 0; i < kCoverageCounters; i++) {
+    taken += t.counters[i] > 0;
+    reachable += active(kCoverage[i].lifecycle);
+  }
+  out += fmt::format("\n  }},\n  \"taken\": {},\n  \"in_active_lifecycles\": {},\n  \"never_taken\": [", taken, reachable);
   bool first = true;
   for (size_t i = 0; i < kCoverageCounters; i++)
-    if (t.counters[i] == 0) {
+    if (t.counters[i] == 0 && active(kCoverage[i].lifecycle)) {
       out += fmt::format("{}\"{}\"", first ? "" : ", ", kCoverage[i].name);
       first = false;
     }
@@ -177,7 +190,7 @@ bool write_file(const std::string& path, const std::string& content) {
 }  // namespace
 
 int cmd_coverage(const std::vector<std::string>& args) {
-  std::string target = "all", json, svg;
+  std::string target = "all", format = "auto", json, svg;
   std::optional<std::string> bugs_flag;
   std::vector<std::string> inputs;
   for (size_t i = 0; i < args.size(); i++) {
@@ -189,12 +202,15 @@ int cmd_coverage(const std::vector<std::string>& args) {
     const bool has_value = i + 1 < args.size();
     if (a == "--target" && has_value) target = args[++i];
     else if (a == "--bugs" && has_value) bugs_flag = args[++i];
+    else if (a == "--format" && has_value) format = args[++i];
     else if (a == "--json" && has_value) json = args[++i];
     else if (a == "--svg" && has_value) svg = args[++i];
     else if (a.starts_with("--")) return usage_error(fmt::format("unknown option '{}'", a), kCoverageUsage);
     else inputs.push_back(a);
   }
   if (inputs.empty()) return usage_error("coverage needs at least one input", kCoverageUsage);
+  if (format != "auto" && format != "text" && format != "binary")
+    return usage_error("--format takes auto, text or binary", kCoverageUsage);
   const TargetFamily* family = target_family(target);
   if (!family) return usage_error(fmt::format("unknown target '{}'", target), kCoverageUsage);
   std::string error;
@@ -220,7 +236,7 @@ int cmd_coverage(const std::vector<std::string>& args) {
   }
   Totals totals;
   for (const std::string& f : files) {
-    const std::optional<Loaded> loaded = load(f, "auto", *family);
+    const std::optional<Loaded> loaded = load(f, format, *family);
     if (!loaded) return kExitUsage;
     World world(loaded->scenario.topology, *bugs);
     for (const Event& e : loaded->scenario.events)
