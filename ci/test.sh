@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(cmake ninja-build g++ clang-14 libclang-rt-14-dev libfmt-dev libboost-container-dev
-          libgtest-dev librapidcheck-dev)
+          libgtest-dev librapidcheck-dev zip unzip)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

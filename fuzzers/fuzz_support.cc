@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 extern "C" size_t LLVMFuzzerMutate(uint8_t* data, size_t size, size_t max_size);
 
@@ -36,14 +37,20 @@ const Config& config(const char* target, ViolationGroup group) {
   if (!set) usage_exit(error);
   c->bugs = *set;
   if (const char* expect = std::getenv("INFLIGHT_EXPECT")) c->expect = expect;
-  if (const char* known = std::getenv("INFLIGHT_KNOWN"); known && *known) {
-    std::ifstream in(known);
-    if (!in) usage_exit(fmt::format("cannot read INFLIGHT_KNOWN file '{}'", known));
-    for (std::string line; std::getline(in, line);) {
-      if (const size_t hash = line.find('#'); hash != std::string::npos) line.resize(hash);
-      while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
-      if (!line.empty()) c->known.push_back(line);
-    }
+  // The known findings: INFLIGHT_KNOWN names a file, else the target's own list,
+  // corpus/<target>/known_findings.txt as built in (so ClusterFuzzLite runs need no env).
+  std::istringstream builtin(kBuiltinKnown);
+  std::ifstream file;
+  std::istream* known = &builtin;
+  if (const char* path = std::getenv("INFLIGHT_KNOWN"); path && *path) {
+    file.open(path);
+    if (!file) usage_exit(fmt::format("cannot read INFLIGHT_KNOWN file '{}'", path));
+    known = &file;
+  }
+  for (std::string line; std::getline(*known, line);) {
+    if (const size_t hash = line.find('#'); hash != std::string::npos) line.resize(hash);
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
+    if (!line.empty()) c->known.push_back(line);
   }
   std::cerr << fmt::format("inflight {}_fuzzer: bugs={} driver-faults={} driver='{}' expect='{}' known={} fails-on={}\n",
                            target, c->bugs.to_string(), c->driver_faults ? "on" : "off", c->driver, c->expect,

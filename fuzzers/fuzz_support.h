@@ -7,7 +7,8 @@
 //   INFLIGHT_BUGS=a,b          bug variants to re-introduce (model/core/bugs.def)
 //   INFLIGHT_EXPECT=substring  hunt mode: crash only on a finding whose title contains it
 //   INFLIGHT_KNOWN=file        titles (one substring per line, # comments) of findings that
-//                              are known and documented; they do not crash
+//                              are known and documented; they do not crash. Default: the
+//                              target's corpus/<target>/known_findings.txt, built in
 //   INFLIGHT_DRIVER_FAULTS=1   enable driver fault events (a driver breaking its contract)
 //   INFLIGHT_DRIVER=name       run this driver model instead of the topology's (a canary or
 //                              a driver under review)
@@ -35,6 +36,10 @@ struct Config {
   std::vector<std::string> known;   // title substrings that do not crash
   ViolationGroup group;             // which findings this target fails on
 };
+
+// The target's corpus/<target>/known_findings.txt, compiled into each fuzzer (empty when
+// it has none; fuzzers/CMakeLists.txt generates the definition).
+extern const char kBuiltinKnown[];
 
 // Reads the environment once; exits 2 on bad configuration.
 const Config& config(const char* target, ViolationGroup group);
