@@ -30,7 +30,8 @@ struct Loaded {
 std::optional<Loaded> load(const std::string& path, std::string_view format,
                            const TargetFamily& family);
 
-// `inflight coverage`
+// `inflight coverage`, `inflight dict`
 int cmd_coverage(const std::vector<std::string>& args);
+int cmd_dict(const std::vector<std::string>& args);
 
 }  // namespace inflight::cli

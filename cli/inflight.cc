@@ -68,6 +68,7 @@ commands:
   convert IN OUT                   binary <-> text; the direction follows OUT's extension
                                    (.trace: text, anything else: binary)
   coverage [options] INPUT...      model coverage of a corpus: transition counts, an SVG
+  dict --target T                  a libFuzzer dictionary for a fuzz target
   boundary [--out DIR]             which TAP frame lengths can trigger R9 at the IOMMU,
                                    over every placement the model allows
   help [command]                   this text, or a command's
@@ -431,6 +432,7 @@ int main(int argc, char** argv) {
     else if (!args.empty() && args[0] == "list") std::cout << kListUsage;
     else if (!args.empty() && args[0] == "boundary") std::cout << kBoundaryUsage;
     else if (!args.empty() && args[0] == "coverage") return cmd_coverage({"--help"});
+    else if (!args.empty() && args[0] == "dict") return cmd_dict({"--help"});
     else std::cout << kUsage;
     return kExitClean;
   }
@@ -445,5 +447,6 @@ int main(int argc, char** argv) {
   if (command == "convert") return cmd_convert(args);
   if (command == "boundary") return cmd_boundary(args);
   if (command == "coverage") return cmd_coverage(args);
+  if (command == "dict") return cmd_dict(args);
   return usage_error(fmt::format("unknown command '{}'", command), kUsage);
 }

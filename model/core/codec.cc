@@ -351,6 +351,10 @@ constexpr TargetFamily kFamilies[] = {
 }  // namespace
 
 std::span<const TargetFamily> target_families() { return kFamilies; }
+Event make_event_of_kind(size_t kind) {
+  MODEL_ASSERT(kind < kEventKinds);
+  return make_event(kind);
+}
 const TargetFamily& all_family() { return kFamilies[0]; }
 const TargetFamily* target_family(std::string_view name) {
   for (const TargetFamily& f : kFamilies)

@@ -39,6 +39,8 @@ struct TargetFamily {
   std::string_view what;           // for `inflight list targets`
 };
 std::span<const TargetFamily> target_families();
+// A default-initialized event of variant index `kind` (< kEventKinds).
+Event make_event_of_kind(size_t kind);
 const TargetFamily* target_family(std::string_view name);
 const TargetFamily& all_family();
 

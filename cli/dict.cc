@@ -1,0 +1,107 @@
+// cli/dict.cc
+//
+// `inflight dict --target T`: a libFuzzer dictionary for a fuzz target, generated from the
+// event vocabulary so that it cannot drift from the codec: one token per event kind of the
+// target's family (a whole 12-byte record with default fields), the same record with each
+// 16-bit field at the model's edge values (the TAP placement steps, the MTU frame, a page),
+// and the 8-byte headers of the topologies the variants need.
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "cli/cli_support.h"
+#include "model/core/codec.h"
+
+namespace inflight::cli {
+namespace {
+
+constexpr std::string_view kDictUsage = R"~(usage: inflight dict --target T
+
+Prints a libFuzzer dictionary (-dict=FILE) for fuzz target T: every event kind of its
+family as a whole binary record, 16-bit fields at edge values, and the topology headers
+the bug variants need. fuzzers/dict/<target>.dict is this output (a test keeps it so).
+exit: 0 done, 2 usage
+)~";
+
+constexpr uint16_t kEdges[] = {14, 64, 65, 128, 129, 1500, 1518, 4096};
+
+std::string token(std::span<const uint8_t> bytes) {
+  std::string out = "\"";
+  for (const uint8_t b : bytes) out += fmt::format("\\x{:02x}", b);
+  return out + "\"";
+}
+
+// Sets the `index`-th 16-bit field of an event to v; returns whether it has one.
+struct U16Setter {
+  size_t target;
+  uint16_t value;
+  size_t index = 0;
+  bool set = false;
+  void u8(std::string_view, uint8_t&) {}
+  void u16(std::string_view, uint16_t& v) {
+    if (index++ == target) {
+      v = value;
+      set = true;
+    }
+  }
+  void enumeration(std::string_view, uint8_t&, std::span<const std::string_view>) {}
+};
+
+}  // namespace
+
+int cmd_dict(const std::vector<std::string>& args) {
+  if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
+    std::cout << kDictUsage;
+    return kExitClean;
+  }
+  if (args.size() != 2 || args[0] != "--target") return usage_error("dict takes --target T", kDictUsage);
+  const TargetFamily* family = target_family(args[1]);
+  if (!family || family->name == "all")
+    return usage_error(fmt::format("unknown fuzz target '{}'", args[1]), kDictUsage);
+  std::cout << fmt::format("# libFuzzer dictionary for {}_fuzzer: `inflight dict --target {}`\n",
+                           family->name, family->name);
+  auto record = [&](const Event& e) {
+    const std::vector<uint8_t> bytes = encode_binary(Scenario{Topology{}, {e}}, *family);
+    return std::vector<uint8_t>(bytes.begin() + kHeaderBytes, bytes.end());
+  };
+  for (const uint8_t kind : family->kinds) {
+    const Event base = make_event_of_kind(kind);
+    std::cout << fmt::format("{}_record={}\n", event_name(base), token(record(base)));
+    for (size_t field = 0;; field++) {
+      bool any = false;
+      for (const uint16_t v : kEdges) {
+        Event e = base;
+        U16Setter setter{field, v};
+        std::visit([&](auto& ev) { ev.visit(setter); }, e);
+        if (!setter.set) break;
+        any = true;
+        std::cout << fmt::format("{}_u16_{}_{}={}\n", event_name(base), field, v, token(record(e)));
+      }
+      if (!any) break;
+    }
+  }
+  Topology bnxt;
+  bnxt.devices = 2;
+  bnxt.iommu = true;
+  bnxt.iommu_pte = IommuPte::large;
+  Topology arm;
+  arm.devices = 2;
+  arm.arch = Arch::arm64;
+  arm.differential = true;
+  Topology bridge;
+  bridge.nm_member = NmMember::bridge;
+  bridge.nm_holds = 3;
+  bridge.nm_slots = 8;
+  Topology linux_port = bridge;
+  linux_port.nm_port = NmPort::lnx;
+  const std::pair<std::string_view, Topology> headers[] = {
+      {"bnxt_iommu_large", bnxt}, {"arm64_differential", arm}, {"netmap_bridge", bridge},
+      {"netmap_linux_bridge", linux_port}};
+  for (const auto& [name, t] : headers) {
+    const std::vector<uint8_t> bytes = encode_binary(Scenario{t, {}}, *family);
+    std::cout << fmt::format("header_{}={}\n", name, token(bytes));
+  }
+  return kExitClean;
+}
+
+}  // namespace inflight::cli
