@@ -15,8 +15,12 @@ function(inflight_target_options target)
     target_link_options(${target} PRIVATE -fsanitize=${INFLIGHT_SANITIZE})
   endif()
   if(INFLIGHT_FUZZ)
-    # Coverage for libFuzzer everywhere the model runs.
+    # Coverage for libFuzzer everywhere the model runs; executables that are not fuzzers
+    # (tests, the CLI) link the coverage callbacks' runtime (without libFuzzer's main).
     target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link)
+    if(NOT INFLIGHT_FUZZ_ONLY)
+      target_link_options(${target} PRIVATE -fsanitize=fuzzer-no-link)
+    endif()
   endif()
 endfunction()
 

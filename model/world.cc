@@ -223,6 +223,9 @@ void World::netmap_liveness() {
   kernel_.log("finish: netmap liveness: userspace keeps sending and polls, 1 ms per round");
   uint64_t progress_ms = kernel_.now_ms();
   uint64_t reclaimed = netmap_.reclaimed();
+  // Done once the ring has turned over twice: every mbuf from before the phase has been
+  // reclaimed or replaced, and the member frees all the new ones (it keeps no more).
+  const uint64_t enough = reclaimed + 2u * kernel_.topology().nm_slots;
   constexpr int kRounds = 4 * NetmapGenericTx::kMaxSlots + 2 * static_cast<int>(NetmapGenericTx::kStallMs);
   for (int round = 0; round < kRounds; round++) {
     const uint64_t round_end = kernel_.now_ms() + 1;
@@ -230,6 +233,7 @@ void World::netmap_liveness() {
     netmap_.liveness_round();
     run_due(round_end);  // the callout, among others
     if (kernel_.now_ms() < round_end) kernel_.advance(round_end - kernel_.now_ms());
+    if (netmap_.reclaimed() >= enough) return;
     if (netmap_.reclaimed() != reclaimed || !netmap_.pending()) {
       reclaimed = netmap_.reclaimed();
       progress_ms = kernel_.now_ms();
