@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# bench/hunt.sh: how fast the search finds every bug variant from scratch.
+#
+# usage: bench/hunt.sh [--seeds N] [--runs R]
+# For every variant in model/core/bugs.def, with seeds 1..N (default 5), one core each:
+# - libFuzzer from an empty corpus (fuzzers/hunt.sh: the variant's target, its title as
+#   INFLIGHT_EXPECT, at most R executions, default 300000): seconds (process start
+#   included) and executions to the first finding; median and max;
+# - RapidCheck (properties Hunt.<variant>, RC_PARAMS seed=S max_success=5000): generated
+#   cases to the first failure, and the length of the shrunk trace;
+# - the length of the checked-in regression trace, for comparison.
+# Builds the debug and fuzz presets first. Prints a Markdown table (also out/bench/hunt.md).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+seeds=5 runs=300000
+while (($#)); do
+  case $1 in
+    --seeds) seeds=$2; shift 2 ;;
+    --runs) runs=$2; shift 2 ;;
+    --help|-h) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "bench/hunt.sh: unknown argument '$1'" >&2; exit 2 ;;
+  esac
+done
+bash ci/test.sh --install-only >/dev/null || exit 2
+command -v clang++ >/dev/null || export PATH="$PWD/build/bin:$PATH"
+for p in debug fuzz; do cmake --preset $p >/dev/null && cmake --build build/$p >/dev/null || exit 2; done
+mkdir -p out/bench
+median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+variants=$(sed -nE 's/^INFLIGHT_BUG\(([a-z0-9_]+), ([0-9]+),.*/\2 \1/p' model/core/bugs.def | sort -n)
+{
+  echo "| variant | fuzzer median s | fuzzer max s | median executions | RapidCheck cases median (max) | shrunk trace events | regression trace events |"
+  echo "|---|---|---|---|---|---|---|"
+  while read -r r v; do
+    secs=() execs=() cases=() shrunk=()
+    for s in $(seq 1 "$seeds"); do
+      line=$(fuzzers/hunt.sh build/fuzz/fuzzers build/fuzz/cli/inflight "$v" "$runs" "$s" 2>&1 | grep -m1 "^hunt $v:")
+      if [[ $line =~ found\ after\ ([0-9]+)\ executions,\ ([0-9.]+)\ s ]]; then
+        execs+=("${BASH_REMATCH[1]}") secs+=("${BASH_REMATCH[2]}")
+      else
+        execs+=("$runs") secs+=("inf")
+      fi
+      line=$(RC_PARAMS="seed=$s max_success=5000 verbose_progress=0" \
+        build/debug/properties/inflight_props --gtest_filter="Hunt.$v" 2>&1 | grep -m1 "^hunt $v:")
+      if [[ $line =~ found\ after\ ([0-9]+)\ cases\;\ shrunk\ to\ ([0-9]+)\ events ]]; then
+        cases+=("${BASH_REMATCH[1]}") shrunk+=("${BASH_REMATCH[2]}")
+      fi
+    done
+    reg=$(grep -vcE '^\s*(#|$|topology)' "corpus/regressions/$v.trace")
+    printf '| R%s `%s` | %s | %s | %s | %s (%s) | %s–%s | %s |\n' "$r" "$v" \
+      "$(printf '%s\n' "${secs[@]}" | median)" "$(printf '%s\n' "${secs[@]}" | sort -g | tail -1)" \
+      "$(printf '%s\n' "${execs[@]}" | median)" \
+      "$(printf '%s\n' "${cases[@]:-0}" | median)" "$(printf '%s\n' "${cases[@]:-0}" | sort -g | tail -1)" \
+      "$(printf '%s\n' "${shrunk[@]:-0}" | sort -g | head -1)" "$(printf '%s\n' "${shrunk[@]:-0}" | sort -g | tail -1)" "$reg"
+  done <<<"$variants"
+} | tee out/bench/hunt.md
