@@ -69,6 +69,8 @@ commands:
                                    (.trace: text, anything else: binary)
   coverage [options] INPUT...      model coverage of a corpus: transition counts, an SVG
   dict --target T                  a libFuzzer dictionary for a fuzz target
+  explore [options]                bounded exhaustive search: the shortest counterexample,
+                                   or no violation up to depth k
   boundary [--out DIR]             which TAP frame lengths can trigger R9 at the IOMMU,
                                    over every placement the model allows
   help [command]                   this text, or a command's
@@ -433,6 +435,7 @@ int main(int argc, char** argv) {
     else if (!args.empty() && args[0] == "boundary") std::cout << kBoundaryUsage;
     else if (!args.empty() && args[0] == "coverage") return cmd_coverage({"--help"});
     else if (!args.empty() && args[0] == "dict") return cmd_dict({"--help"});
+    else if (!args.empty() && args[0] == "explore") return cmd_explore({"--help"});
     else std::cout << kUsage;
     return kExitClean;
   }
@@ -448,5 +451,6 @@ int main(int argc, char** argv) {
   if (command == "boundary") return cmd_boundary(args);
   if (command == "coverage") return cmd_coverage(args);
   if (command == "dict") return cmd_dict(args);
+  if (command == "explore") return cmd_explore(args);
   return usage_error(fmt::format("unknown command '{}'", command), kUsage);
 }

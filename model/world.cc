@@ -285,6 +285,14 @@ void World::finish() {
   finished_ = true;
 }
 
+uint64_t World::state_hash() const {
+  StateHash h;
+  h(kernel_), h(oracle_), h(pages_), h(dma_), h(client_), h(napis_), h(pools_), h(skbs_);
+  h(xdp_), h(redirect_), h(tun_), h(cpumap_), h(netmap_);
+  driver_->hash_state(h);
+  return h.value();
+}
+
 void run_scenario(World& world, const Scenario& scenario) {
   world.run(scenario.events);
   world.finish();

@@ -74,6 +74,8 @@ class World {
   Cpumap& cpumap() { return cpumap_; }
   Driver& driver() { return *driver_; }
   uint32_t skipped() const { return skipped_; }
+  // A hash of everything that decides what happens next (the explorer's visited set).
+  uint64_t state_hash() const;
 
  private:
   bool apply_inner(const Event& event);

@@ -78,6 +78,14 @@ class Table {
     return slots_[id.slot].value;
   }
 
+  template <class H>
+  void hash_state(H& h) const {
+    for (const Slot& s : slots_) {
+      h.word(s.used ? s.gen : 0u);
+      if (s.used) h(s.value);
+    }
+  }
+
   // Visit live objects in slot order.
   template <class F>
   void for_each(F&& f) {

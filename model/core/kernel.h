@@ -77,6 +77,17 @@ class Kernel {
   const Topology& topology() const { return topology_; }
   const BugSet& bugs() const { return bugs_; }
   bool bug(Bug b) const { return bugs_.has(b); }
+  // The state the explorer hashes (model/core/state_hash.h).
+  template <class H>
+  void hash_state(H& h) const {
+    h(now_ms_);
+    h(deferred_);
+    h(gp_in_progress_);
+    h(gp_current_);
+    h(gp_completed_);
+    h(qs_mask_);
+    h(violations_);
+  }
   // Model coverage: one transition taken.
   void count(Cov c) { coverage_[static_cast<size_t>(c)]++; }
   const CoverageCounts& coverage() const { return coverage_; }

@@ -55,6 +55,11 @@ class ViolationLog {
   const std::vector<Finding>& findings() const { return findings_; }  // the first kMaxViolations
   bool has_title(std::string_view substring) const;
 
+  template <class H>
+  void hash_state(H& h) const {
+    h.bytes(counts_, sizeof counts_);
+  }
+
  private:
   std::vector<Finding> findings_;
   uint32_t counts_[kViolationKinds] = {};

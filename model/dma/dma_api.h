@@ -38,6 +38,14 @@ struct DmaHandle {
 
 class Dma {
  public:
+  // The state the explorer hashes (model/core/state_hash.h).
+  template <class H>
+  void hash_state(H& h) const {
+    h(iommu_);
+    h(dma_debug_);
+    h(drivers_);
+  }
+
   Dma(Kernel& kernel, Oracle& oracle, PageAllocator& pages);
 
   // The driver bound to a device, as dev_driver_string() prints it.

@@ -22,6 +22,13 @@ namespace inflight {
 
 class DmaClient {
  public:
+  // The state the explorer hashes (model/core/state_hash.h).
+  template <class H>
+  void hash_state(H& h) const {
+    h(buffers_);
+    h(records_);
+  }
+
   static constexpr std::string_view kActor = "dma_client";
 
   DmaClient(Kernel& kernel, PageAllocator& pages, Dma& dma)

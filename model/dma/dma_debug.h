@@ -63,6 +63,18 @@ std::string_view dd_msg_name(DdMsg msg);  // a short stable name for titles
 
 class DmaDebug {
  public:
+  // The state the explorer hashes (model/core/state_hash.h).
+  template <class H>
+  void hash_state(H& h) const {
+    h(entries_);
+    h(active_cachelines_);
+    h(error_count_);
+    h(show_num_errors_);
+    h(printed_);
+    h(warned_overlap_);
+    h(flood_reported_);
+  }
+
   static constexpr int kShowNumErrors = 1;     // show_num_errors default
   static constexpr int kMaxOverlap = 7;        // ACTIVE_CACHELINE_MAX_OVERLAP
   static constexpr int kHashFnShift = 13;      // HASH_FN_SHIFT

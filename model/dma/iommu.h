@@ -27,6 +27,12 @@ namespace inflight {
 
 class Iommu {
  public:
+  // The state the explorer hashes (model/core/state_hash.h).
+  template <class H>
+  void hash_state(H& h) const {
+    h(domains_);
+  }
+
   static constexpr uint64_t kIovaBase = 0xfff00000;
 
   explicit Iommu(Kernel& kernel) : kernel_(kernel) {}

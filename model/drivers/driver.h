@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "model/core/kernel.h"
+#include "model/core/state_hash.h"
 
 namespace inflight {
 
@@ -68,6 +69,8 @@ class Driver {
   virtual void remove() = 0;                              // driver remove (unbind)
   // A driver fault: returns a page it already gave back (double put). Only when enabled.
   virtual bool fault_double_put(int queue) = 0;
+  // The driver's state, for the explorer (model/core/state_hash.h).
+  virtual void hash_state(StateHash& h) const = 0;
 };
 
 struct DriverModel {

@@ -54,6 +54,7 @@ class PpRxDriver : public Driver {
   bool fault_double_put(int queue) override;
   bool tx_clean(int queue) override;
   bool reconfigure(int queue) override;
+  void hash_state(StateHash& h) const override { h(open_), h(q_); }
 
  protected:
   // XDP_PASS: the frame goes up the stack in an skb marked for recycling.
@@ -68,6 +69,10 @@ class PpRxDriver : public Driver {
     boost::container::static_vector<PageId, kCacheSize> cache;  // the driver's page cache
     boost::container::static_vector<PageId, kTxRing> tx_ring;   // XDP_TX frames not completed
     PageId last_returned;
+    template <class H>
+    void hash_state(H& h) const {
+      h(napi), h(pool), h(rxq), h(cache), h(tx_ring), h(last_returned);
+    }
   };
   int queues_;
   bool open_ = false;

@@ -35,6 +35,12 @@ struct Frag {
 
 class PageAllocator {
  public:
+  // The state the explorer hashes (model/core/state_hash.h).
+  template <class H>
+  void hash_state(H& h) const {
+    h(frag_caches_);
+  }
+
   PageAllocator(Kernel& kernel, Oracle& oracle) : kernel_(kernel), oracle_(oracle) {}
 
   // Models: alloc_pages(). Returns an invalid PageId when memory is exhausted.

@@ -35,6 +35,12 @@ enum class KthreadState : uint8_t { created, running, stopping, exited };
 
 class Cpumap {
  public:
+  // The state the explorer hashes (model/core/state_hash.h).
+  template <class H>
+  void hash_state(H& h) const {
+    h(entries_);
+  }
+
   static constexpr int kEntries = 2;     // map slots (target CPUs)
   static constexpr size_t kQsize = 8;    // the entry's ptr_ring
   static constexpr size_t kBatch = 8;    // CPUMAP_BATCH
@@ -65,6 +71,10 @@ class Cpumap {
     uint8_t cpu = 0;
     KthreadState kthread = KthreadState::created;
     boost::container::static_vector<XdpFrame, kQsize> ring;
+    template <class H>
+    void hash_state(H& h) const {
+      h(used), h(published), h(slot), h(cpu), h(kthread), h(ring);
+    }
   };
   void convert(const XdpFrame& frame);
   void entry_free(size_t index);

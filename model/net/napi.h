@@ -32,6 +32,12 @@ struct Napi {
 
 class Napis {
  public:
+  // The state the explorer hashes (model/core/state_hash.h).
+  template <class H>
+  void hash_state(H& h) const {
+    h(napis_);
+  }
+
   // Models: netif_napi_add(): a new instance starts disabled.
   NapiId add(uint8_t cpu) {
     for (NapiId i = 0; i < kMaxNapis; i++) {

@@ -103,6 +103,15 @@ struct PagePool {
     DmaHandle handle;
   };
   boost::container::static_vector<Mapped, kMaxPages> dma_mapped;  // kernel: dma_mapped xarray
+
+  template <class H>
+  void hash_state(H& h) const {
+    h(p);
+    h(cpuid), h(napi), h(hold_count), h(release_count), h(dma_sync), h(cache), h(ring);
+    h(ring_size), h(producer_cpu), h(user_count), h(xdp_mem_id), h(frag_page), h(frag_offset);
+    h(frag_users), h(destroy_count), h(destroying), h(netdev_gone), h(defer_start), h(defer_warn);
+    h(livelock_reported), h(mismatch_reported), h(dma_mapped);
+  }
 };
 
 // Per-page pp state (struct page / netmem_desc): which pool, its DMA handle and its
@@ -114,6 +123,14 @@ struct PpPageInfo {
 
 class PagePools {
  public:
+  // The state the explorer hashes (model/core/state_hash.h).
+  template <class H>
+  void hash_state(H& h) const {
+    h(pending_releases_);
+    h(pools_);
+    h(info_);
+  }
+
   static constexpr uint32_t kCacheSize = 128;  // PP_ALLOC_CACHE_SIZE
   static constexpr uint32_t kRefill = 64;      // PP_ALLOC_CACHE_REFILL
   static constexpr uint32_t kSlowBulk = 4;     // the model's bulk (kernel: 64)

@@ -39,6 +39,10 @@ inline constexpr size_t kMaxFrags = 4;
 struct SkbShinfo {
   boost::container::static_vector<SkbFrag, kMaxFrags> frags;
   uint32_t dataref = 1;  // kernel: shinfo->dataref
+  template <class H>
+  void hash_state(H& h) const {
+    h(frags), h(dataref);
+  }
 };
 struct SkbShinfoTag;
 using ShinfoId = Handle<SkbShinfoTag>;
@@ -50,6 +54,13 @@ struct Skb {
 
 class Skbs {
  public:
+  // The state the explorer hashes (model/core/state_hash.h).
+  template <class H>
+  void hash_state(H& h) const {
+    h(shinfos_);
+    h(held_);
+  }
+
   Skbs(Kernel& kernel, Oracle& oracle, PageAllocator& pages, PagePools& pools)
       : kernel_(kernel), oracle_(oracle), pages_(pages), pools_(pools) {}
 

@@ -68,6 +68,12 @@ struct TunLayout {
 
 class Tun {
  public:
+  // The state the explorer hashes (model/core/state_hash.h).
+  template <class H>
+  void hash_state(H& h) const {
+    h(task_frag_);
+  }
+
   static constexpr uint8_t kWriters = 2;
   static constexpr std::string_view kName = "tun";
   enum class Mode : uint8_t { nonblock, blocking };

@@ -58,6 +58,12 @@ struct XdpTxSlot {
 
 class XdpRedirectTarget {
  public:
+  // The state the explorer hashes (model/core/state_hash.h).
+  template <class H>
+  void hash_state(H& h) const {
+    h(ring_);
+  }
+
   static constexpr size_t kRingSize = 8;
   static constexpr uint8_t kCpu = 0;  // the peer's NAPI runs here (modulo the CPUs)
 

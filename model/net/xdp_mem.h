@@ -49,6 +49,18 @@ struct XdpRxqInfo {
 
 class XdpMem {
  public:
+  // The state the explorer hashes (model/core/state_hash.h).
+  template <class H>
+  void hash_state(H& h) const {
+    h(ids_);
+    h(entry_pool_);
+    h(mem_id_next_);
+    h(disconnect_count_);
+    h(fail_next_insert_);
+    h(warned_gone_);
+    h(leak_reported_);
+  }
+
   static constexpr uint32_t kMemIdMin = 1;  // MEM_ID_MIN
   static constexpr uint32_t kMemIdMax = 8;  // the model's MEM_ID_MAX (kernel: 0xFFFE)
   static constexpr int kENOSPC = -28;

@@ -69,6 +69,25 @@ struct Mbuf {
 
 class NetmapGenericTx {
  public:
+  // The state the explorer hashes (model/core/state_hash.h).
+  template <class H>
+  void hash_state(H& h) const {
+    h(head_);
+    h(hwcur_);
+    h(hwtail_);
+    h(tx_pool_);
+    h(tx_event_);
+    h(event_armed_ms_);
+    h(registered_);
+    h(adapter_alive_);
+    h(used_);
+    h(mbufs_);
+    h(held_);
+    h(qdisc_);
+    h(kept_);
+    h(partial_);
+  }
+
   static constexpr int kMaxSlots = 8;
   static constexpr int kMaxMbufs = 32;
   static constexpr size_t kMemberDepth = 4;

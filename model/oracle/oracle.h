@@ -66,6 +66,14 @@ class Oracle {
  public:
   explicit Oracle(Kernel& kernel);
 
+  // The state the explorer hashes (model/core/state_hash.h).
+  template <class H>
+  void hash_state(H& h) const {
+    h(pages_);
+    h(mappings_);
+    h(bound_);
+  }
+
   // ---- pages ----
   static uint64_t page_phys(PageId page);  // physical address of the allocation
   PageId page_alloc(uint8_t order);        // kNoPage (invalid) when every slot is used

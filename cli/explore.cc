@@ -1,0 +1,218 @@
+// cli/explore.cc
+//
+// `inflight explore`: the bounded exhaustive explorer (explore/explorer.h) from the command
+// line: the shortest counterexample as a .trace that `inflight replay` accepts, or "no
+// violation up to depth k" with what was covered; and --check-minimal, which asks whether
+// a trace (a regression trace) is as short as any scenario with the same findings.
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "cli/cli_support.h"
+#include "explore/explorer.h"
+
+namespace inflight::cli {
+namespace {
+
+constexpr std::string_view kExploreUsage = R"~(usage: inflight explore [--target T] [--topology "KEY=VALUE ..."] [--trace FILE]
+                        [--bugs LIST] [--driver-faults] [--depth K] [--max-states N]
+                        [--seconds S] [--wide] [--same-findings] [--check-minimal]
+                        [--out FILE]
+
+Breadth-first search over the events of a small configuration, on the same model as the
+fuzzers: every enabled event from every distinct world state, up to depth K.
+  --target T         the alphabet: each event kind of fuzz target T's family (default: the
+                     hunt target of the one variant in --bugs, else world)
+  --wide             also each event field varied alone (a larger alphabet)
+  --topology "..."   the configuration, as on a .trace topology line (default: defaults)
+  --trace FILE       take the topology from FILE and add its events to the alphabet
+  --bugs LIST        bug variants to enable; the goal is then any of their findings
+                     (without variants: any finding at all)
+  --clean-of NAME    the goal is variant NAME's finding, whatever --bugs says (with the
+                     fix: "no NAME finding up to depth K", as bug.NAME.fixed for one trace)
+  --goal-kind KIND   the goal is any finding of this violation kind (inflight list)
+  --alphabet-only    with --trace: FILE's events are the whole alphabet
+  --same-findings    the goal is exactly the set of finding kinds FILE shows (with --trace)
+  --check-minimal    with --trace: is FILE as short as any scenario with its findings?
+                     (implies --same-findings and --depth = FILE's length)
+  --depth K          (default 6)   --max-states N (default 2000000)   --seconds S (default 60)
+  --out FILE         write the shortest counterexample there as a .trace
+Output: the shortest counterexample with its findings, or "no violation up to depth K: N
+states, M transitions, T seconds"; progress lines on stderr while it runs.
+exit: 0 no violation up to the depth (or --check-minimal holds), 1 a counterexample
+(or --check-minimal fails), 2 bad input or usage
+)~";
+
+std::set<Violation> kinds_of(const World& w) {
+  std::set<Violation> kinds;
+  for (size_t k = 0; k < kViolationKinds; k++)
+    if (w.violations().count(static_cast<Violation>(k)) > 0) kinds.insert(static_cast<Violation>(k));
+  return kinds;
+}
+
+}  // namespace
+
+int cmd_explore(const std::vector<std::string>& args) {
+  std::optional<std::string> target, topology_text, trace_file, bugs_flag, out, clean_of;
+  bool wide = false, same = false, check_minimal = false, faults = false, alphabet_only = false;
+  std::optional<std::string> goal_kind;
+  int depth = 6;
+  uint64_t max_states = 2'000'000;
+  double seconds = 60;
+  for (size_t i = 0; i < args.size(); i++) {
+    const std::string& a = args[i];
+    const bool v = i + 1 < args.size();
+    auto number = [&](auto& dst) {
+      try {
+        dst = static_cast<std::remove_reference_t<decltype(dst)>>(std::stod(args[++i]));
+        return dst >= 0;
+      } catch (...) {
+        return false;
+      }
+    };
+    if (a == "--help" || a == "-h") {
+      std::cout << kExploreUsage;
+      return kExitClean;
+    } else if (a == "--target" && v) target = args[++i];
+    else if (a == "--topology" && v) topology_text = args[++i];
+    else if (a == "--trace" && v) trace_file = args[++i];
+    else if (a == "--bugs" && v) bugs_flag = args[++i];
+    else if (a == "--out" && v) out = args[++i];
+    else if (a == "--clean-of" && v) clean_of = args[++i];
+    else if (a == "--goal-kind" && v) goal_kind = args[++i];
+    else if (a == "--alphabet-only") alphabet_only = true;
+    else if (a == "--wide") wide = true;
+    else if (a == "--same-findings") same = true;
+    else if (a == "--check-minimal") check_minimal = same = true;
+    else if (a == "--driver-faults") faults = true;
+    else if (a == "--depth" && v) {
+      if (!number(depth)) return usage_error("--depth takes a number", kExploreUsage);
+    } else if (a == "--max-states" && v) {
+      if (!number(max_states)) return usage_error("--max-states takes a number", kExploreUsage);
+    } else if (a == "--seconds" && v) {
+      if (!number(seconds)) return usage_error("--seconds takes a number", kExploreUsage);
+    } else {
+      return usage_error(fmt::format("unknown argument '{}'", a), kExploreUsage);
+    }
+  }
+  if ((same || alphabet_only) && !trace_file)
+    return usage_error("--same-findings, --check-minimal and --alphabet-only need --trace", kExploreUsage);
+  std::optional<Violation> kind;
+  if (goal_kind) {
+    kind = violation_from_name(*goal_kind);
+    if (!kind) return usage_error(fmt::format("unknown violation kind '{}'", *goal_kind), kExploreUsage);
+  }
+  std::string error;
+  const std::optional<BugSet> bugs = BugSet::parse(bugs_flag.value_or(""), &error);
+  if (!bugs) return usage_error(error, kExploreUsage);
+  std::vector<const BugInfo*> variants;
+  for (const BugInfo& b : all_bugs())
+    if (clean_of ? b.name == *clean_of : bugs->has(b.bug)) {
+      variants.push_back(&b);
+      faults = faults || b.faults;
+    }
+  if (clean_of && variants.empty())
+    return usage_error(fmt::format("--clean-of: unknown bug variant '{}'", *clean_of), kExploreUsage);
+  const std::string family_name =
+      target ? *target : variants.size() == 1 ? std::string(hunt_target(*variants[0])) : "world";
+  const TargetFamily* family = target_family(family_name);
+  if (!family) return usage_error(fmt::format("unknown target '{}'", family_name), kExploreUsage);
+
+  ExploreSpec spec;
+  spec.bugs = *bugs;
+  spec.driver_faults = faults;
+  spec.alphabet = family_alphabet(*family, wide);
+  std::optional<Scenario> trace;
+  if (trace_file) {
+    const std::optional<Loaded> loaded = load(*trace_file, "auto", *family);
+    if (!loaded) return kExitUsage;
+    trace = loaded->scenario;
+    spec.topology = trace->topology;
+    if (alphabet_only) spec.alphabet.clear();
+    add_events(spec.alphabet, trace->events);
+  }
+  if (topology_text) {
+    TextError terr;
+    const std::optional<Scenario> t = decode_text("topology " + *topology_text + "\n", &terr);
+    if (!t) return usage_error(fmt::format("--topology: {}", terr.message), kExploreUsage);
+    spec.topology = t->topology;
+  }
+  std::set<Violation> wanted;
+  if (kind) {
+    spec.goal = [&](const World& world) { return world.violations().count(*kind) > 0; };
+  } else if (same) {
+    World w(trace->topology, *bugs, false, faults);
+    run_scenario(w, *trace);
+    wanted = kinds_of(w);
+    if (wanted.empty()) {
+      std::cerr << fmt::format("inflight explore: {} shows no finding with bugs {}\n", *trace_file,
+                               bugs->to_string());
+      return kExitUsage;
+    }
+    spec.goal = [&](const World& world) { return kinds_of(world) == wanted; };
+  } else if (!variants.empty()) {
+    spec.goal = [&](const World& world) {
+      for (const BugInfo* b : variants)
+        for (const Finding& f : world.violations().findings())
+          if (f.kind == b->violation && f.title.find(b->title) != std::string::npos) return true;
+      return false;
+    };
+  } else {
+    spec.goal = [](const World& world) { return !world.violations().empty(); };
+  }
+  if (check_minimal) depth = static_cast<int>(trace->events.size());
+  spec.max_depth = depth;
+  spec.max_states = max_states;
+  spec.max_seconds = seconds;
+  spec.progress = [](int d, uint64_t states, uint64_t transitions, double s) {
+    std::cerr << fmt::format("[explore] depth {}: {} states, {} transitions, {:.1f} s\n", d, states,
+                             transitions, s);
+  };
+  std::cout << fmt::format("inflight explore: target {} ({} events in the alphabet), bugs {}, depth {}\n{}\n",
+                           family->name, spec.alphabet.size(), bugs->to_string(), depth,
+                           format_topology(spec.topology));
+  const ExploreResult r = explore(spec);
+  if (!r.found) {
+    const std::string why = r.stopped_by == "exhausted" ? " (no new state beyond it: the whole space)"
+                            : r.stopped_by.empty()      ? ""
+                                                        : fmt::format(" (stopped by the {} bound)", r.stopped_by);
+    std::cout << fmt::format("no violation up to depth {}: {} states, {} transitions, {:.2f} seconds{}\n",
+                             r.depth_cleared, r.states, r.transitions, r.seconds, why);
+    if (check_minimal) {
+      std::cout << fmt::format("check-minimal: FAILED: {} was not reached within its own length\n", *trace_file);
+      return kExitFinding;
+    }
+    return kExitClean;
+  }
+  const Scenario found{spec.topology, r.shortest};
+  std::cout << fmt::format("shortest counterexample: {} events (every shorter scenario cleared): {} states, "
+                           "{} transitions, {:.2f} seconds\n",
+                           r.shortest.size(), r.states, r.transitions, r.seconds)
+            << encode_text(found);
+  World w(found.topology, *bugs, false, faults);
+  run_scenario(w, found);
+  for (const Finding& f : w.violations().findings())
+    std::cout << fmt::format("FINDING {}: {}\n", violation_name(f.kind), f.title);
+  if (out) {
+    std::ofstream f(*out);
+    f << fmt::format("# inflight explore: shortest counterexample (bugs {})\n", bugs->to_string())
+      << encode_text(found);
+    if (!f) {
+      std::cerr << fmt::format("inflight explore: cannot write '{}'\n", *out);
+      return kExitUsage;
+    }
+  }
+  if (check_minimal) {
+    const bool minimal = r.shortest.size() == trace->events.size();
+    std::cout << fmt::format("check-minimal: {} has {} events, the explorer's shortest {}: {}\n",
+                             *trace_file, trace->events.size(), r.shortest.size(),
+                             minimal ? "minimal" : "NOT MINIMAL");
+    return minimal ? kExitClean : kExitFinding;
+  }
+  return kExitFinding;
+}
+
+}  // namespace inflight::cli

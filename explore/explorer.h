@@ -1,0 +1,61 @@
+// explore/explorer.h
+//
+// The bounded exhaustive explorer (design.md's third front end): breadth-first search over
+// the events of a small configuration, on the same World and event vocabulary as the
+// fuzzers and properties (no second model).
+//
+// - The configuration is the topology (a scenario's header); the choices are an alphabet
+//   of events: one event per kind of a fuzz target's family with its fields at their
+//   defaults, each field varied alone (--wide), plus any events given (a trace's own, so
+//   that the trace itself lies in the searched space).
+// - A state is reached by its event sequence, replayed into a fresh World (worlds are not
+//   copied); events whose guard does not hold there are not enabled and not expanded.
+// - Equal world states (World::state_hash) are visited once.
+// - Every new state is judged on its finished world, since leaks, stalls and unbind
+//   reports show at the end. Breadth-first, so the first state that meets the goal has a
+//   shortest event sequence within the alphabet.
+// - Bounds on depth, states and seconds end the search cleanly, with what was covered.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "model/core/codec.h"
+#include "model/world.h"
+
+namespace inflight {
+
+struct ExploreSpec {
+  Topology topology;
+  BugSet bugs;
+  bool driver_faults = false;
+  std::vector<Event> alphabet;
+  int max_depth = 6;
+  uint64_t max_states = 2'000'000;
+  double max_seconds = 60;
+  std::function<bool(const World&)> goal;  // judged after finish()
+  // Called after each depth and about every second: depth, states, transitions, seconds.
+  std::function<void(int, uint64_t, uint64_t, double)> progress;
+};
+
+struct ExploreResult {
+  bool found = false;
+  std::vector<Event> shortest;  // the counterexample, when found
+  int depth_cleared = -1;       // every state up to this depth was judged and misses the goal
+  uint64_t states = 0;          // distinct states judged
+  uint64_t transitions = 0;     // enabled events applied
+  double seconds = 0;
+  std::string stopped_by;       // "" (depth), "exhausted" (no new state), "states", "time"
+};
+
+ExploreResult explore(const ExploreSpec& spec);
+
+// The alphabet of a fuzz target's family: each kind with default fields, and with `wide`
+// each field also varied alone (u8: 1; u16: 64 and 1500; enumerations: every value).
+std::vector<Event> family_alphabet(const TargetFamily& family, bool wide);
+// Adds the events not already present.
+void add_events(std::vector<Event>& alphabet, const std::vector<Event>& more);
+
+}  // namespace inflight

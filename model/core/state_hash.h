@@ -1,0 +1,199 @@
+// model/core/state_hash.h
+//
+// A hash of a world's state, for the explorer (explore/explorer.h): equal states are
+// visited once. Each component lists the members that make up its state in
+//   template <class H> void hash_state(H& h) const { h(member_a); h(member_b); ... }
+// (references to other components, traces and message texts are not state). The hasher
+// walks containers by their live elements, hashes by their bytes only values whose bytes
+// are all value (no padding: std::has_unique_object_representations), and walks any other
+// plain struct field by field. So equal states hash equal, in every run.
+#pragma once
+
+#include <boost/container/static_vector.hpp>
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <type_traits>
+
+namespace inflight {
+
+template <class T>
+struct IsStaticVector : std::false_type {};
+template <class T, std::size_t N>
+struct IsStaticVector<boost::container::static_vector<T, N>> : std::true_type {};
+template <class T>
+struct IsStdArray : std::false_type {};
+template <class T, std::size_t N>
+struct IsStdArray<std::array<T, N>> : std::true_type {};
+
+// Field-wise access to plain aggregates (no reflection in C++20): count the fields by
+// brace-initializing with stand-ins, then bind them with a structured binding.
+namespace state_hash_detail {
+struct AnyField {
+  template <class T>
+  operator T() const;
+};
+template <class T, class... A>
+consteval std::size_t field_count() {
+  if constexpr (requires { T{A{}..., AnyField{}}; })
+    return field_count<T, A..., AnyField>();
+  else
+    return sizeof...(A);
+}
+template <class T, class F>
+void for_each_field(const T& v, F&& f) {
+  constexpr std::size_t N = field_count<T>();
+  static_assert(N >= 1 && N <= 32, "an aggregate of 1..32 fields");
+  if constexpr (false) {
+  } else if constexpr (N == 1) {
+    const auto& [f0] = v;
+    f(f0);
+  } else if constexpr (N == 2) {
+    const auto& [f0, f1] = v;
+    f(f0); f(f1);
+  } else if constexpr (N == 3) {
+    const auto& [f0, f1, f2] = v;
+    f(f0); f(f1); f(f2);
+  } else if constexpr (N == 4) {
+    const auto& [f0, f1, f2, f3] = v;
+    f(f0); f(f1); f(f2); f(f3);
+  } else if constexpr (N == 5) {
+    const auto& [f0, f1, f2, f3, f4] = v;
+    f(f0); f(f1); f(f2); f(f3); f(f4);
+  } else if constexpr (N == 6) {
+    const auto& [f0, f1, f2, f3, f4, f5] = v;
+    f(f0); f(f1); f(f2); f(f3); f(f4); f(f5);
+  } else if constexpr (N == 7) {
+    const auto& [f0, f1, f2, f3, f4, f5, f6] = v;
+    f(f0); f(f1); f(f2); f(f3); f(f4); f(f5); f(f6);
+  } else if constexpr (N == 8) {
+    const auto& [f0, f1, f2, f3, f4, f5, f6, f7] = v;
+    f(f0); f(f1); f(f2); f(f3); f(f4); f(f5); f(f6); f(f7);
+  } else if constexpr (N == 9) {
+    const auto& [f0, f1, f2, f3, f4, f5, f6, f7, f8] = v;
+    f(f0); f(f1); f(f2); f(f3); f(f4); f(f5); f(f6); f(f7); f(f8);
+  } else if constexpr (N == 10) {
+    const auto& [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9] = v;
+    f(f0); f(f1); f(f2); f(f3); f(f4); f(f5); f(f6); f(f7); f(f8); f(f9);
+  } else if constexpr (N == 11) {
+    const auto& [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10] = v;
+    f(f0); f(f1); f(f2); f(f3); f(f4); f(f5); f(f6); f(f7); f(f8); f(f9); f(f10);
+  } else if constexpr (N == 12) {
+    const auto& [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11] = v;
+    f(f0); f(f1); f(f2); f(f3); f(f4); f(f5); f(f6); f(f7); f(f8); f(f9); f(f10); f(f11);
+  } else if constexpr (N == 13) {
+    const auto& [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12] = v;
+    f(f0); f(f1); f(f2); f(f3); f(f4); f(f5); f(f6); f(f7); f(f8); f(f9); f(f10); f(f11); f(f12);
+  } else if constexpr (N == 14) {
+    const auto& [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13] = v;
+    f(f0); f(f1); f(f2); f(f3); f(f4); f(f5); f(f6); f(f7); f(f8); f(f9); f(f10); f(f11); f(f12); f(f13);
+  } else if constexpr (N == 15) {
+    const auto& [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14] = v;
+    f(f0); f(f1); f(f2); f(f3); f(f4); f(f5); f(f6); f(f7); f(f8); f(f9); f(f10); f(f11); f(f12); f(f13); f(f14);
+  } else if constexpr (N == 16) {
+    const auto& [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15] = v;
+    f(f0); f(f1); f(f2); f(f3); f(f4); f(f5); f(f6); f(f7); f(f8); f(f9); f(f10); f(f11); f(f12); f(f13); f(f14); f(f15);
+  } else if constexpr (N == 17) {
+    const auto& [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16] = v;
+    f(f0); f(f1); f(f2); f(f3); f(f4); f(f5); f(f6); f(f7); f(f8); f(f9); f(f10); f(f11); f(f12); f(f13); f(f14); f(f15); f(f16);
+  } else if constexpr (N == 18) {
+    const auto& [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17] = v;
+    f(f0); f(f1); f(f2); f(f3); f(f4); f(f5); f(f6); f(f7); f(f8); f(f9); f(f10); f(f11); f(f12); f(f13); f(f14); f(f15); f(f16); f(f17);
+  } else if constexpr (N == 19) {
+    const auto& [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18] = v;
+    f(f0); f(f1); f(f2); f(f3); f(f4); f(f5); f(f6); f(f7); f(f8); f(f9); f(f10); f(f11); f(f12); f(f13); f(f14); f(f15); f(f16); f(f17); f(f18);
+  } else if constexpr (N == 20) {
+    const auto& [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19] = v;
+    f(f0); f(f1); f(f2); f(f3); f(f4); f(f5); f(f6); f(f7); f(f8); f(f9); f(f10); f(f11); f(f12); f(f13); f(f14); f(f15); f(f16); f(f17); f(f18); f(f19);
+  } else if constexpr (N == 21) {
+    const auto& [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20] = v;
+    f(f0); f(f1); f(f2); f(f3); f(f4); f(f5); f(f6); f(f7); f(f8); f(f9); f(f10); f(f11); f(f12); f(f13); f(f14); f(f15); f(f16); f(f17); f(f18); f(f19); f(f20);
+  } else if constexpr (N == 22) {
+    const auto& [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21] = v;
+    f(f0); f(f1); f(f2); f(f3); f(f4); f(f5); f(f6); f(f7); f(f8); f(f9); f(f10); f(f11); f(f12); f(f13); f(f14); f(f15); f(f16); f(f17); f(f18); f(f19); f(f20); f(f21);
+  } else if constexpr (N == 23) {
+    const auto& [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22] = v;
+    f(f0); f(f1); f(f2); f(f3); f(f4); f(f5); f(f6); f(f7); f(f8); f(f9); f(f10); f(f11); f(f12); f(f13); f(f14); f(f15); f(f16); f(f17); f(f18); f(f19); f(f20); f(f21); f(f22);
+  } else if constexpr (N == 24) {
+    const auto& [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23] = v;
+    f(f0); f(f1); f(f2); f(f3); f(f4); f(f5); f(f6); f(f7); f(f8); f(f9); f(f10); f(f11); f(f12); f(f13); f(f14); f(f15); f(f16); f(f17); f(f18); f(f19); f(f20); f(f21); f(f22); f(f23);
+  } else if constexpr (N == 25) {
+    const auto& [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23, f24] = v;
+    f(f0); f(f1); f(f2); f(f3); f(f4); f(f5); f(f6); f(f7); f(f8); f(f9); f(f10); f(f11); f(f12); f(f13); f(f14); f(f15); f(f16); f(f17); f(f18); f(f19); f(f20); f(f21); f(f22); f(f23); f(f24);
+  } else if constexpr (N == 26) {
+    const auto& [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23, f24, f25] = v;
+    f(f0); f(f1); f(f2); f(f3); f(f4); f(f5); f(f6); f(f7); f(f8); f(f9); f(f10); f(f11); f(f12); f(f13); f(f14); f(f15); f(f16); f(f17); f(f18); f(f19); f(f20); f(f21); f(f22); f(f23); f(f24); f(f25);
+  } else if constexpr (N == 27) {
+    const auto& [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23, f24, f25, f26] = v;
+    f(f0); f(f1); f(f2); f(f3); f(f4); f(f5); f(f6); f(f7); f(f8); f(f9); f(f10); f(f11); f(f12); f(f13); f(f14); f(f15); f(f16); f(f17); f(f18); f(f19); f(f20); f(f21); f(f22); f(f23); f(f24); f(f25); f(f26);
+  } else if constexpr (N == 28) {
+    const auto& [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23, f24, f25, f26, f27] = v;
+    f(f0); f(f1); f(f2); f(f3); f(f4); f(f5); f(f6); f(f7); f(f8); f(f9); f(f10); f(f11); f(f12); f(f13); f(f14); f(f15); f(f16); f(f17); f(f18); f(f19); f(f20); f(f21); f(f22); f(f23); f(f24); f(f25); f(f26); f(f27);
+  } else if constexpr (N == 29) {
+    const auto& [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23, f24, f25, f26, f27, f28] = v;
+    f(f0); f(f1); f(f2); f(f3); f(f4); f(f5); f(f6); f(f7); f(f8); f(f9); f(f10); f(f11); f(f12); f(f13); f(f14); f(f15); f(f16); f(f17); f(f18); f(f19); f(f20); f(f21); f(f22); f(f23); f(f24); f(f25); f(f26); f(f27); f(f28);
+  } else if constexpr (N == 30) {
+    const auto& [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23, f24, f25, f26, f27, f28, f29] = v;
+    f(f0); f(f1); f(f2); f(f3); f(f4); f(f5); f(f6); f(f7); f(f8); f(f9); f(f10); f(f11); f(f12); f(f13); f(f14); f(f15); f(f16); f(f17); f(f18); f(f19); f(f20); f(f21); f(f22); f(f23); f(f24); f(f25); f(f26); f(f27); f(f28); f(f29);
+  } else if constexpr (N == 31) {
+    const auto& [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23, f24, f25, f26, f27, f28, f29, f30] = v;
+    f(f0); f(f1); f(f2); f(f3); f(f4); f(f5); f(f6); f(f7); f(f8); f(f9); f(f10); f(f11); f(f12); f(f13); f(f14); f(f15); f(f16); f(f17); f(f18); f(f19); f(f20); f(f21); f(f22); f(f23); f(f24); f(f25); f(f26); f(f27); f(f28); f(f29); f(f30);
+  } else if constexpr (N == 32) {
+    const auto& [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23, f24, f25, f26, f27, f28, f29, f30, f31] = v;
+    f(f0); f(f1); f(f2); f(f3); f(f4); f(f5); f(f6); f(f7); f(f8); f(f9); f(f10); f(f11); f(f12); f(f13); f(f14); f(f15); f(f16); f(f17); f(f18); f(f19); f(f20); f(f21); f(f22); f(f23); f(f24); f(f25); f(f26); f(f27); f(f28); f(f29); f(f30); f(f31);
+  }
+}
+}  // namespace state_hash_detail
+
+class StateHash {
+ public:
+  template <class T>
+  void operator()(const T& v) {
+    if constexpr (requires { v.hash_state(*this); }) {
+      v.hash_state(*this);
+    } else if constexpr (IsStaticVector<T>::value) {
+      word(v.size());
+      for (const auto& e : v) (*this)(e);
+    } else if constexpr (IsStdArray<T>::value && !std::is_trivially_copyable_v<T>) {
+      for (const auto& e : v) (*this)(e);
+    } else if constexpr (requires { v.has_value(); *v; }) {
+      word(v.has_value());
+      if (v) (*this)(*v);
+    } else if constexpr (std::is_trivially_copyable_v<T> &&
+                         std::has_unique_object_representations_v<T>) {
+      bytes(&v, sizeof v);  // every byte is value
+    } else if constexpr (std::is_aggregate_v<T>) {
+      // Field by field: padding would make equal states differ (and differ from run to
+      // run).
+      state_hash_detail::for_each_field(v, [&](const auto& field) { (*this)(field); });
+    } else {
+      static_assert(std::is_enum_v<T> || std::is_arithmetic_v<T>, "give the type a hash_state()");
+      bytes(&v, sizeof v);
+    }
+  }
+  void word(uint64_t w) {
+    h_ ^= w + 0x9e3779b97f4a7c15ull + (h_ << 6) + (h_ >> 2);
+    h_ *= 0xff51afd7ed558ccdull;
+    h_ ^= h_ >> 33;
+  }
+  void bytes(const void* p, std::size_t n) {
+    const auto* b = static_cast<const unsigned char*>(p);
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      uint64_t w;
+      std::memcpy(&w, b + i, 8);
+      word(w);
+    }
+    uint64_t tail = 0;
+    std::memcpy(&tail, b + i, n - i);
+    word(tail ^ (n << 56));
+  }
+  uint64_t value() const { return h_; }
+
+ private:
+  uint64_t h_ = 0x243f6a8885a308d3ull;
+};
+
+}  // namespace inflight
