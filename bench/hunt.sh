@@ -12,6 +12,7 @@
 # Builds the debug and fuzz presets first. Prints a Markdown table (also out/bench/hunt.md).
 set -uo pipefail
 cd "$(dirname "$0")/.."
+source bench/common.sh
 seeds=5 runs=300000
 while (($#)); do
   case $1 in
@@ -21,12 +22,9 @@ while (($#)); do
     *) echo "bench/hunt.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
-bash ci/test.sh --install-only >/dev/null || exit 2
-command -v clang++ >/dev/null || export PATH="$PWD/build/bin:$PATH"
-for p in debug fuzz; do cmake --preset $p >/dev/null && cmake --build build/$p >/dev/null || exit 2; done
-mkdir -p out/bench
+bench_build debug fuzz
 median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-variants=$(sed -nE 's/^INFLIGHT_BUG\(([a-z0-9_]+), ([0-9]+),.*/\2 \1/p' model/core/bugs.def | sort -n)
+variants=$(bench_variants)
 {
   echo "| variant | fuzzer median s | fuzzer max s | median executions | RapidCheck cases median (max) | shrunk trace events | regression trace events |"
   echo "|---|---|---|---|---|---|---|"
@@ -45,7 +43,7 @@ variants=$(sed -nE 's/^INFLIGHT_BUG\(([a-z0-9_]+), ([0-9]+),.*/\2 \1/p' model/co
         cases+=("${BASH_REMATCH[1]}") shrunk+=("${BASH_REMATCH[2]}")
       fi
     done
-    reg=$(grep -vcE '^\s*(#|$|topology)' "corpus/regressions/$v.trace")
+    reg=$(trace_events "corpus/regressions/$v.trace")
     printf '| R%s `%s` | %s | %s | %s | %s (%s) | %s–%s | %s |\n' "$r" "$v" \
       "$(printf '%s\n' "${secs[@]}" | median)" "$(printf '%s\n' "${secs[@]}" | sort -g | tail -1)" \
       "$(printf '%s\n' "${execs[@]}" | median)" \

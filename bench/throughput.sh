@@ -16,6 +16,7 @@
 # Prints a Markdown table (also out/bench/throughput.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/common.sh
 preset=bench runs=200 seconds=5
 while (($#)); do
   case $1 in
@@ -26,13 +27,10 @@ while (($#)); do
     *) echo "bench/throughput.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
-bash ci/test.sh --install-only >/dev/null || exit 2
-command -v clang++ >/dev/null || export PATH="$PWD/build/bin:$PATH"
-cmake --preset "$preset" >/dev/null && cmake --build "build/$preset" >/dev/null
+bench_build "$preset"
 bin=build/$preset
 empty=$bin/bench/empty_fuzzer
 out=out/bench
-mkdir -p "$out"
 now() { date +%s.%N; }
 {
   echo "| target | inputs | events/input | file mode: target exec/s | empty exec/s | ratio | fuzzing mode: target exec/s | empty exec/s | ratio | model µs/event |"

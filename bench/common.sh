@@ -1,0 +1,21 @@
+# bench/common.sh: what the benchmark scripts share (sourced, from the project root).
+
+# Installs what is missing, builds the given CMake presets, makes out/bench.
+bench_build() {
+  bash ci/test.sh --install-only >/dev/null || exit 2
+  command -v clang++ >/dev/null || export PATH="$PWD/build/bin:$PATH"
+  local p
+  for p in "$@"; do
+    { cmake --preset "$p" >/dev/null && cmake --build "build/$p" >/dev/null; } ||
+      { echo "bench: cannot build the $p preset" >&2; exit 2; }
+  done
+  mkdir -p out/bench
+}
+
+# The bug variants as "R name" lines, in R order.
+bench_variants() {
+  sed -nE 's/^INFLIGHT_BUG\(([a-z0-9_]+), ([0-9]+),.*/\2 \1/p' model/core/bugs.def | sort -n
+}
+
+# Events in a .trace (not comments, blank lines or the topology).
+trace_events() { grep -vcE '^\s*(#|$|topology)' "$1"; }
