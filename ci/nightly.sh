@@ -32,15 +32,15 @@ while (($#)); do
 done
 [[ $budget =~ ^[0-9]+$ ]] && ((budget > 0)) || { echo "ci/nightly.sh: --budget takes whole seconds > 0" >&2; exit 2; }
 log() { echo "[nightly $(date -u +%H:%M:%S)] $*"; }
-# The first finding title of a crash input that is not a known one.
-first_new_title() {
+# The finding titles of a crash input that are not known ones, one per line.
+new_titles() {
   local target=$1 crash=$2 known=$3 ti k s
   while IFS= read -r ti; do
     k=0
     while IFS= read -r s; do [[ -n $s && $ti == *"$s"* ]] && k=1; done < <(grep -v '^#' "$known")
-    ((k)) || { echo "$ti"; return; }
+    ((k)) || echo "$ti"
   done < <($inflight replay --target "$target" --bugs "$bugs" --quiet "$crash" 2>/dev/null |
-           sed -n 's/^FINDING [a-z_0-9]* at step [0-9]*: //p')
+           sed -n 's/^FINDING [a-z_0-9]* at step [0-9]*: //p' | sort -u)
 }
 
 # Toolchain and build (ci/test.sh's install step, without running the tests).
@@ -57,6 +57,12 @@ if ! err=$($inflight list bugs >/dev/null && INFLIGHT_BUGS= $inflight replay \
 fi
 
 mkdir -p "$out" || exit 2
+# Variants that show only with a misbehaving driver need its fault events (bugs.def).
+export INFLIGHT_DRIVER_FAULTS=0
+for b in ${bugs//,/ }; do
+  [[ $b == none ]] && continue
+  [[ $($inflight list bug "$b" 2>/dev/null | cut -f4) == driver-faults ]] && INFLIGHT_DRIVER_FAULTS=1
+done
 targets=()
 for f in build/fuzz/fuzzers/*_fuzzer; do [[ -x $f ]] && targets+=("$(basename "$f" _fuzzer)"); done
 ((${#targets[@]})) || { echo "ci/nightly.sh: no fuzz targets built" >&2; exit 2; }
@@ -96,7 +102,7 @@ for t in "${targets[@]}"; do
   execs=$(sed -nE 's/^#([0-9]+).*/\1/p' <<<"$last")
   execs=${execs:-0}
   rate=$(sed -nE 's/.*exec\/s:? ([0-9]+).*/\1/p' <<<"$last")
-  rate=${rate:-$(( elapsed > 0 ? execs / elapsed : execs ))}
+  ((${rate:-0} > 0)) || rate=$(( elapsed > 0 ? execs / elapsed : execs ))
   # Keep what is new: merge the run's inputs into the campaign corpus (and the seeds).
   mkdir -p "$dir/merged"
   INFLIGHT_KNOWN=$known INFLIGHT_BUGS=$bugs build/fuzz/fuzzers/${t}_fuzzer -merge=1 "$dir/merged" \
@@ -118,23 +124,25 @@ for t in "${targets[@]}"; do
   findings_json=()
   while IFS= read -r crash; do
     [[ -n $crash ]] || continue
-    title=$(first_new_title "$t" "$crash" "$known")
-    [[ -n $title && -z ${seen[$title]:-} ]] || continue
-    seen[$title]=1
-    n=${#seen[@]}
-    first_seen=$(( $(stat -c %Y "$crash") - start ))
-    ((first_seen < 0)) && first_seen=0
-    min=$dir/findings/finding-$n.bin
-    INFLIGHT_BUGS=$bugs INFLIGHT_KNOWN=$known build/fuzz/fuzzers/${t}_fuzzer -minimize_crash=1 \
-      -runs=20000 -exact_artifact_path="$min" "$crash" >"$dir/findings/minimize-$n.txt" 2>&1
-    [[ -s $min ]] || cp "$crash" "$min"
-    $inflight convert "$min" "$dir/findings/finding-$n.trace" --target "$t" >/dev/null 2>&1
-    events=$(grep -vc '^#\|^topology' "$dir/findings/finding-$n.trace")
-    replay="build/debug/cli/inflight replay $dir/findings/finding-$n.trace --bugs $bugs"
-    log "$t: FINDING after ${first_seen}s: $title ($events events; $replay)"
-    md_findings+=("| $t | ${title//|/\\|} | ${first_seen}s | $events | \`$replay\` |")
-    findings_json+=("{\"title\":\"${title//\"/\\\"}\",\"first_seen_s\":$first_seen,\"events\":$events,\"trace\":\"$dir/findings/finding-$n.trace\",\"replay\":\"$replay\"}")
-    new_total=$((new_total + 1))
+    while IFS= read -r title; do
+      [[ -n $title && -z ${seen[$title]:-} ]] || continue
+      seen[$title]=1
+      n=${#seen[@]}
+      first_seen=$(( $(stat -c %Y "$crash") - start ))
+      ((first_seen < 0)) && first_seen=0
+      # Minimize keeping this finding: only its title may crash (INFLIGHT_EXPECT).
+      min=$dir/findings/finding-$n.bin
+      INFLIGHT_BUGS=$bugs INFLIGHT_EXPECT=$title build/fuzz/fuzzers/${t}_fuzzer -minimize_crash=1 \
+        -runs=20000 -exact_artifact_path="$min" "$crash" >"$dir/findings/minimize-$n.txt" 2>&1
+      [[ -s $min ]] || cp "$crash" "$min"
+      $inflight convert "$min" "$dir/findings/finding-$n.trace" --target "$t" >/dev/null 2>&1
+      events=$(grep -vcE '^\s*(#|$|topology)' "$dir/findings/finding-$n.trace")
+      replay="build/debug/cli/inflight replay $dir/findings/finding-$n.trace --bugs $bugs"
+      log "$t: FINDING after ${first_seen}s: $title ($events events; $replay)"
+      md_findings+=("| $t | ${title//|/\\|} | ${first_seen}s | $events | \`$replay\` |")
+      findings_json+=("{\"title\":\"${title//\"/\\\"}\",\"first_seen_s\":$first_seen,\"events\":$events,\"trace\":\"$dir/findings/finding-$n.trace\",\"replay\":\"$replay\"}")
+      new_total=$((new_total + 1))
+    done < <(new_titles "$t" "$crash" "$known")
   done < <(ls -tr "$dir/crashes"/crash-* 2>/dev/null)
   unset seen
   nf=${#findings_json[@]}
