@@ -43,14 +43,6 @@ struct Totals {
 
 uint64_t get(const Totals& t, Cov c) { return t.counters[static_cast<size_t>(c)]; }
 
-std::string event_kind_name(size_t kind) {
-  std::string name;
-  [&]<size_t... I>(std::index_sequence<I...>) {
-    ((kind == I ? (name = std::variant_alternative_t<I, Event>::kName, 0) : 0), ...);
-  }(std::make_index_sequence<kEventKinds>{});
-  return name;
-}
-
 // ---- the picture ----
 
 struct Node {
@@ -174,7 +166,7 @@ std::string to_json(const Totals& t) {
   out += "],\n  \"events\": {";
   for (size_t k = 0; k < kEventKinds; k++)
     out += fmt::format("{}\n    \"{}\": {{\"applied\": {}, \"skipped\": {}}}", k ? "," : "",
-                       event_kind_name(k), t.applied[k], t.skipped[k]);
+                       event_name(make_event_of_kind(k)), t.applied[k], t.skipped[k]);
   out += "\n  }\n}\n";
   return out;
 }

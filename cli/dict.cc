@@ -31,22 +31,6 @@ std::string token(std::span<const uint8_t> bytes) {
   return out + "\"";
 }
 
-// Sets the `index`-th 16-bit field of an event to v; returns whether it has one.
-struct U16Setter {
-  size_t target;
-  uint16_t value;
-  size_t index = 0;
-  bool set = false;
-  void u8(std::string_view, uint8_t&) {}
-  void u16(std::string_view, uint16_t& v) {
-    if (index++ == target) {
-      v = value;
-      set = true;
-    }
-  }
-  void enumeration(std::string_view, uint8_t&, std::span<const std::string_view>) {}
-};
-
 }  // namespace
 
 int cmd_dict(const std::vector<std::string>& args) {
@@ -67,17 +51,15 @@ int cmd_dict(const std::vector<std::string>& args) {
   for (const uint8_t kind : family->kinds) {
     const Event base = make_event_of_kind(kind);
     std::cout << fmt::format("{}_record={}\n", event_name(base), token(record(base)));
-    for (size_t field = 0;; field++) {
-      bool any = false;
+    size_t u16_index = 0;  // the token names count 16-bit fields only
+    for (size_t field = 0; field < event_field_count(base); field++) {
+      if (event_field(base, field).type != FieldType::u16) continue;
       for (const uint16_t v : kEdges) {
         Event e = base;
-        U16Setter setter{field, v};
-        std::visit([&](auto& ev) { ev.visit(setter); }, e);
-        if (!setter.set) break;
-        any = true;
-        std::cout << fmt::format("{}_u16_{}_{}={}\n", event_name(base), field, v, token(record(e)));
+        set_event_field(e, field, v);
+        std::cout << fmt::format("{}_u16_{}_{}={}\n", event_name(base), u16_index, v, token(record(e)));
       }
-      if (!any) break;
+      u16_index++;
     }
   }
   Topology bnxt;

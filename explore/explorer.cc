@@ -5,46 +5,6 @@
 #include <unordered_set>
 
 namespace inflight {
-namespace {
-
-// Sets the `target`-th field of an event to a value chosen by the field's type.
-struct FieldSetter {
-  size_t target;
-  uint32_t choice;  // u8: the value; u16: the value; enumeration: the index
-  size_t index = 0;
-  bool done = false;
-  bool valid = false;
-  void u8(std::string_view, uint8_t& v) {
-    if (index++ != target) return;
-    done = true;
-    valid = choice <= 0xFF;
-    if (valid) v = static_cast<uint8_t>(choice);
-  }
-  void u16(std::string_view, uint16_t& v) {
-    if (index++ != target) return;
-    done = true;
-    valid = choice <= 0xFFFF;
-    if (valid) v = static_cast<uint16_t>(choice);
-  }
-  void enumeration(std::string_view, uint8_t& v, std::span<const std::string_view> names) {
-    if (index++ != target) return;
-    done = true;
-    valid = choice < names.size();
-    if (valid) v = static_cast<uint8_t>(choice);
-  }
-};
-
-struct FieldKinds {
-  std::vector<int> kinds;  // 0 u8, 1 u16, 2 enumeration (with its size in sizes)
-  std::vector<size_t> sizes;
-  void u8(std::string_view, uint8_t&) { kinds.push_back(0), sizes.push_back(0); }
-  void u16(std::string_view, uint16_t&) { kinds.push_back(1), sizes.push_back(0); }
-  void enumeration(std::string_view, uint8_t&, std::span<const std::string_view> n) {
-    kinds.push_back(2), sizes.push_back(n.size());
-  }
-};
-
-}  // namespace
 
 void add_events(std::vector<Event>& alphabet, const std::vector<Event>& more) {
   for (const Event& e : more)
@@ -57,19 +17,16 @@ std::vector<Event> family_alphabet(const TargetFamily& family, bool wide) {
     const Event base = make_event_of_kind(kind);
     add_events(out, {base});
     if (!wide) continue;
-    FieldKinds fk;
-    Event probe = base;
-    std::visit([&](auto& e) { e.visit(fk); }, probe);
-    for (size_t f = 0; f < fk.kinds.size(); f++) {
+    for (size_t f = 0; f < event_field_count(base); f++) {
+      const FieldInfo info = event_field(base, f);
       std::vector<uint32_t> choices;
-      if (fk.kinds[f] == 0) choices = {1};
-      else if (fk.kinds[f] == 1) choices = {64, 1500};
-      else for (uint32_t c = 1; c < fk.sizes[f]; c++) choices.push_back(c);
+      if (info.type == FieldType::u8) choices = {1};
+      else if (info.type == FieldType::u16) choices = {64, 1500};
+      else for (uint32_t c = 1; c < info.values; c++) choices.push_back(c);
       for (const uint32_t c : choices) {
         Event e = base;
-        FieldSetter setter{f, c};
-        std::visit([&](auto& ev) { ev.visit(setter); }, e);
-        if (setter.valid) add_events(out, {e});
+        set_event_field(e, f, c);
+        add_events(out, {e});
       }
     }
   }

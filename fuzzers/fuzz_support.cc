@@ -115,23 +115,6 @@ struct Rng {
 constexpr uint16_t kInteresting16[] = {0,   1,   13,   14,   42,   60,   64,   65,   100,  128,
                                        129, 192, 256,  1500, 1514, 1518, 2048, 3456, 4095, 4096};
 
-// "Change one field": the index-th field of an event gets an edge value or a random one.
-struct FieldMutator {
-  Rng* rng;
-  size_t target;
-  size_t index = 0;
-  void u8(std::string_view, uint8_t& v) {
-    if (index++ == target) v = static_cast<uint8_t>(rng->below(2) ? rng->below(4) : rng->next());
-  }
-  void u16(std::string_view, uint16_t& v) {
-    if (index++ != target) return;
-    v = static_cast<uint16_t>(rng->below(2) ? kInteresting16[rng->below(std::size(kInteresting16))]
-                                            : rng->next());
-  }
-  void enumeration(std::string_view, uint8_t& v, std::span<const std::string_view> names) {
-    if (index++ == target) v = static_cast<uint8_t>(rng->below(names.size()));
-  }
-};
 }  // namespace
 
 size_t mutate(const TargetFamily& family, uint8_t* data, size_t size, size_t max_size,
@@ -173,11 +156,15 @@ size_t mutate(const TargetFamily& family, uint8_t* data, size_t size, size_t max
       if (records == 0) return LLVMFuzzerMutate(data, size, max_size);
       Scenario scenario = decode_binary(bytes, family);
       Event& event = scenario.events[rng.below(scenario.events.size())];
-      FieldMutator count{&rng, SIZE_MAX};
-      std::visit([&](auto& e) { e.visit(count); }, event);
-      if (count.index == 0) return LLVMFuzzerMutate(data, size, max_size);
-      FieldMutator change{&rng, rng.below(count.index)};
-      std::visit([&](auto& e) { e.visit(change); }, event);
+      const size_t fields = event_field_count(event);
+      if (fields == 0) return LLVMFuzzerMutate(data, size, max_size);
+      const size_t f = rng.below(fields);
+      const FieldInfo info = event_field(event, f);
+      const bool edge = rng.below(2) == 0;
+      uint32_t v = static_cast<uint32_t>(rng.below(info.values));
+      if (edge && info.type == FieldType::u8) v = static_cast<uint32_t>(rng.below(4));
+      if (edge && info.type == FieldType::u16) v = kInteresting16[rng.below(std::size(kInteresting16))];
+      set_event_field(event, f, v);
       bytes = encode_binary(scenario, family);
     }
   }

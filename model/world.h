@@ -9,7 +9,9 @@
 //
 // apply() runs one event as one step on its CPU; an event whose guard does not hold is
 // skipped and marked in the trace, so every decoded input is a valid scenario.
-// finish() stops injecting work, lets every holder go as at shutdown (ring producers
+// finish() stops injecting work; runs netmap's liveness phase if netmap was used (P6:
+// userspace keeps sending and polling, hwtail must keep advancing); lets every holder go
+// as at shutdown (ring producers
 // unlock, the stack frees its skbs, the driver is removed, the DMA client frees what it
 // holds), runs every pending deferred context with time advancing (bounded:
 // kFinishMaxSteps and kFinishMaxMs), unbinds the devices, and reports what is left:

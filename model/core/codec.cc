@@ -351,6 +351,50 @@ constexpr TargetFamily kFamilies[] = {
 }  // namespace
 
 std::span<const TargetFamily> target_families() { return kFamilies; }
+namespace {
+// Visits an event's fields and acts on the index-th (or counts them).
+struct FieldAt {
+  size_t target;
+  std::optional<uint32_t> set;  // the value to store, or none to only look
+  size_t index = 0;
+  FieldInfo info{};
+  bool found = false;
+  void at(FieldInfo i, auto& v) {
+    if (index++ != target) return;
+    found = true;
+    info = i;
+    if (set) {
+      MODEL_ASSERT(*set < i.values);
+      v = static_cast<std::remove_reference_t<decltype(v)>>(*set);
+    }
+  }
+  void u8(std::string_view, uint8_t& v) { at({FieldType::u8, 256}, v); }
+  void u16(std::string_view, uint16_t& v) { at({FieldType::u16, 65536}, v); }
+  void enumeration(std::string_view, uint8_t& v, std::span<const std::string_view> n) {
+    at({FieldType::enumeration, static_cast<uint32_t>(n.size())}, v);
+  }
+};
+FieldAt visit_field(Event& event, size_t index, std::optional<uint32_t> set) {
+  FieldAt f{index, set};
+  std::visit([&](auto& e) { e.visit(f); }, event);
+  return f;
+}
+}  // namespace
+
+size_t event_field_count(const Event& event) {
+  Event copy = event;
+  return visit_field(copy, SIZE_MAX, std::nullopt).index;
+}
+FieldInfo event_field(const Event& event, size_t index) {
+  Event copy = event;
+  const FieldAt f = visit_field(copy, index, std::nullopt);
+  MODEL_ASSERT(f.found);
+  return f.info;
+}
+void set_event_field(Event& event, size_t index, uint32_t value) {
+  MODEL_ASSERT(visit_field(event, index, value).found);
+}
+
 Event make_event_of_kind(size_t kind) {
   MODEL_ASSERT(kind < kEventKinds);
   return make_event(kind);

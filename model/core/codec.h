@@ -49,6 +49,18 @@ Scenario decode_binary(std::span<const uint8_t> bytes, const TargetFamily& famil
 std::vector<uint8_t> encode_binary(const Scenario& scenario,
                                    const TargetFamily& family = all_family());
 
+// An event's fields by position (the order of its `visit`), for the tools that vary one
+// field at a time: the fuzz mutator, `inflight dict`, the explorer's alphabets.
+enum class FieldType : uint8_t { u8, u16, enumeration };
+struct FieldInfo {
+  FieldType type;
+  uint32_t values;  // how many values it takes: 256, 65536, or the enumeration's names
+};
+size_t event_field_count(const Event& event);
+FieldInfo event_field(const Event& event, size_t index);
+// Sets field `index` to `value` (< its values).
+void set_event_field(Event& event, size_t index, uint32_t value);
+
 // One event as a text line, without the newline: "dma_unmap cpu=0 map=1 size=zero ...".
 std::string format_event(const Event& event);
 std::string format_topology(const Topology& topology);

@@ -30,7 +30,8 @@
 // the generic path's kmalloc'd skb head is one order-0 page with the data at offset 0 (a
 // kmalloc object of at most a page never crosses a page); XDP_TX from the TAP is not
 // modelled. Frames over the target's MTU fail the redirect with -EMSGSIZE
-// (xdp_ok_fwd_dev). Writers are tasks 0..kWriters-1 running on CPU writer % cpus.
+// (xdp_ok_fwd_dev); writes over 32 KiB are refused (skipped). Writers are tasks
+// 0..kWriters-1 running on CPU writer % cpus.
 #pragma once
 
 #include <array>
