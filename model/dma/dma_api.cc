@@ -191,8 +191,11 @@ bool Dma::mapping_error(const DmaHandle& handle) {
 void Dma::unmap(const DmaHandle& h, uint32_t size, DmaDir dir, DmaType type,
                 std::string_view actor) {
   kernel_.count(Cov::dma_unmap);
-  const bool intended_alive = oracle_.mapping_alive(h.id);
-  const int others = mappings_at(h.dev, h.dma_addr) - (intended_alive ? 1 : 0);
+  // Other mappings at this address, before the call changes them: only the differential
+  // reads it.
+  const int others = kernel_.topology().differential
+                         ? mappings_at(h.dev, h.dma_addr) - (oracle_.mapping_alive(h.id) ? 1 : 0)
+                         : 0;
   const bool stale = kernel_.topology().differential && out_of_step();
   kernel_.log("{}: {} dev{} [device address=0x{:016x}] [size={}] [{}]", actor,
               type == DmaType::coherent ? "dma_free_coherent" : "dma_unmap_page_attrs", h.dev,
@@ -256,8 +259,11 @@ DmaHandle Dma::alloc_coherent(DeviceId dev, uint32_t size, PageId* page_out,
 void Dma::sync(const DmaHandle& h, uint64_t dma_addr, uint32_t size, DmaDir dir, bool for_cpu,
                std::string_view actor) {
   kernel_.count(Cov::dma_sync);
-  const bool intended_alive = oracle_.mapping_alive(h.id);
-  const int others = mappings_at(h.dev, h.dma_addr) - (intended_alive ? 1 : 0);
+  // Other mappings at this address, before the call changes them: only the differential
+  // reads it.
+  const int others = kernel_.topology().differential
+                         ? mappings_at(h.dev, h.dma_addr) - (oracle_.mapping_alive(h.id) ? 1 : 0)
+                         : 0;
   const bool stale = kernel_.topology().differential && out_of_step();
   kernel_.log("{}: dma_sync_single_for_{} dev{} [device address=0x{:016x}] [size={}] [{}]", actor,
               for_cpu ? "cpu" : "device", h.dev, dma_addr, size, dir_name(dir));
