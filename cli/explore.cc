@@ -27,7 +27,9 @@ fuzzers: every enabled event from every distinct world state, up to depth K.
   --target T         the alphabet: each event kind of fuzz target T's family (default: the
                      hunt target of the one variant in --bugs, else world)
   --wide             also each event field varied alone (a larger alphabet)
-  --topology "..."   the configuration, as on a .trace topology line (default: defaults)
+  --topology "..."   the configuration, as on a .trace topology line (default: the
+                     mutant's own configuration when --bugs names one rule mutant, else
+                     the defaults)
   --trace FILE       take the topology from FILE and add its events to the alphabet
   --bugs LIST        bug variants to enable; the goal is then any of their findings
                      (without variants: any finding at all)
@@ -134,6 +136,8 @@ int cmd_explore(const std::vector<std::string>& args) {
     if (alphabet_only) spec.alphabet.clear();
     add_events(spec.alphabet, trace->events);
   }
+  if (!topology_text && !trace_file && variants.size() == 1 && variants[0]->mutant)
+    topology_text = std::string(variants[0]->topology);
   if (topology_text) {
     TextError terr;
     const std::optional<Scenario> t = decode_text("topology " + *topology_text + "\n", &terr);

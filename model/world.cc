@@ -119,12 +119,12 @@ bool World::apply_inner(const Event& event) {
           [&](const DriverReconfigure& e) {
             return driver_->reconfigure(e.queue % driver_->queues());
           },
-          [&](const DriverFault& e) { return driver_->fault_double_put(e.queue % driver_->queues()); },
-          [&](const SkbFree& e) {
-            kernel_.begin_step(step_, kernel_.resolve_cpu(e.cpu),
-                               e.ctx == 0 ? Context::softirq : Context::process);
-            return skbs_.free(e.skb, /*split=*/true);
+          [&](const DriverFault& e) {
+            const int queue = e.queue % driver_->queues();
+            kernel_.begin_step(step_, driver_->queue_cpu(queue), Context::softirq);
+            return driver_->fault_double_put(queue);
           },
+          [&](const SkbFree& e) { return skb_free(e); },
           [&](const SkbClone& e) { return skbs_.clone(e.skb); },
           // Both may drop a last share into a pool's ring: a producer inside the lock
           // finishes first (the spin, linearized).
@@ -187,10 +187,35 @@ bool World::apply_inner(const Event& event) {
       event);
 }
 
+// The stack frees an skb: in softirq or process context, or inside the NAPI poll of the
+// driver queue steered to the CPU (napi_consume_skb from a TX completion, GRO, deferred
+// frees): there the napi-local test of its pages' pools is true for the queue's pool.
+bool World::skb_free(const SkbFree& e) {
+  const CpuId cpu = kernel_.resolve_cpu(e.cpu);
+  if (e.ctx != kSkbFreeInNapi) {
+    kernel_.begin_step(step_, cpu, e.ctx == 0 ? Context::softirq : Context::process);
+    return skbs_.free(e.skb, /*split=*/true);
+  }
+  kernel_.begin_step(step_, cpu, Context::softirq);
+  for (int queue = 0; queue < driver_->queues(); queue++) {
+    const NapiId napi = driver_->queue_napi(queue);
+    if (driver_->queue_cpu(queue) != cpu || napi == kNoNapi || !napis_.enabled(napi)) continue;
+    napis_.begin_poll(napi, cpu);
+    const bool freed = skbs_.free(e.skb, /*split=*/true);
+    napis_.end_poll(napi);
+    return freed;
+  }
+  return false;  // no NAPI of this CPU can poll
+}
+
 bool World::run_due(uint64_t deadline) {
   for (int i = 0; i < kFinishMaxSteps; i++) {
     if (kernel_.runnable_count() > 0) {
+      // The deferred context runs as its own step; the caller's context is restored.
+      const CpuId cpu = kernel_.cpu();
+      const Context context = kernel_.context();
       apply_inner(RunDeferred{0});
+      kernel_.begin_step(step_, cpu, context);
     } else if (kernel_.grace_period_in_progress()) {  // idle CPUs are quiescent
       for (CpuId c = 0; c < kernel_.topology().cpus; c++) kernel_.rcu_quiescent_state(c);
     } else {

@@ -82,6 +82,7 @@ class World {
  private:
   bool apply_inner(const Event& event);
   bool unbind(DeviceId dev);
+  bool skb_free(const SkbFree& e);
   // Runs due deferred work while time advances to now + ms (bounded); the Idle event.
   void idle(uint64_t ms);
   // Runs what is runnable now and completes pending grace periods, without time passing.

@@ -9,9 +9,13 @@ namespace inflight {
 namespace {
 constexpr std::array kBugs = {
 #define INFLIGHT_BUG(name, r, subsystem, fix, violation, title, faults) \
-  BugInfo{Bug::name, #name, r, subsystem, fix, Violation::violation, title, faults},
+  BugInfo{Bug::name, #name, r, subsystem, fix, Violation::violation, title, faults, false, ""},
 #include "model/core/bugs.def"
 #undef INFLIGHT_BUG
+#define INFLIGHT_MUTANT(name, subsystem, violation, title, faults, topology) \
+  BugInfo{Bug::name, #name, 0, subsystem, "", Violation::violation, title, faults, true, topology},
+#include "model/core/mutants.def"
+#undef INFLIGHT_MUTANT
 };
 }  // namespace
 
@@ -56,7 +60,7 @@ std::optional<BugSet> BugSet::parse(std::string_view list, std::string* error) {
     const std::optional<Bug> bug = bug_from_name(name);
     if (!bug) {
       if (error) {
-        *error = fmt::format("unknown bug variant '{}'; known variants:", name);
+        *error = fmt::format("unknown bug variant '{}'; known variants and mutants:", name);
         for (const BugInfo& info : kBugs) fmt::format_to(std::back_inserter(*error), " {}", info.name);
       }
       return std::nullopt;

@@ -1,7 +1,9 @@
 // model/core/bugs.h
 //
-// The bug set: which historical behaviours (bugs.def) this run restores. It is
-// configuration, never part of the input: INFLIGHT_BUGS=a,b or --bugs a,b.
+// The bug set: which historical behaviours (bugs.def) and which rule mutants (mutants.def)
+// this run turns on. It is configuration, never part of the input: INFLIGHT_BUGS=a,b or
+// --bugs a,b. Variants and mutants share one name space and every hunt: a mutant is a
+// deliberately broken behaviour that proves one rule's check (rules.def).
 #pragma once
 
 #include <bitset>
@@ -19,20 +21,34 @@ enum class Bug : uint8_t {
 #define INFLIGHT_BUG(name, r, subsystem, fix, violation, title, faults) name,
 #include "model/core/bugs.def"
 #undef INFLIGHT_BUG
+#define INFLIGHT_MUTANT(name, subsystem, violation, title, faults, topology) name,
+#include "model/core/mutants.def"
+#undef INFLIGHT_MUTANT
 };
+
+inline constexpr size_t kBugsAndMutants = 0
+#define INFLIGHT_BUG(name, r, subsystem, fix, violation, title, faults) +1
+#include "model/core/bugs.def"
+#undef INFLIGHT_BUG
+#define INFLIGHT_MUTANT(name, subsystem, violation, title, faults, topology) +1
+#include "model/core/mutants.def"
+#undef INFLIGHT_MUTANT
+    ;
 
 struct BugInfo {
   Bug bug;
   std::string_view name;
-  int r_number;  // the row in spec/protocols.md §7
+  int r_number;  // the R number of the historical bug (0 for a mutant)
   std::string_view subsystem;
   std::string_view fix;
   Violation violation;
   std::string_view title;  // substring of the finding's title
   bool faults;             // needs driver faults enabled
+  bool mutant;             // a rule mutant (mutants.def), not a historical bug
+  std::string_view topology;  // mutants: the explorer's configuration
 };
 
-std::span<const BugInfo> all_bugs();
+std::span<const BugInfo> all_bugs();  // variants first, then mutants
 const BugInfo& bug_info(Bug bug);
 // The fuzz target (and generator family) that hunts a variant: its subsystem's.
 std::string_view hunt_target(const BugInfo& bug);
@@ -55,6 +71,7 @@ class BugSet {
   static std::optional<BugSet> parse(std::string_view list, std::string* error);
 
  private:
+  static_assert(kBugsAndMutants <= 64, "BugSet holds 64 names");
   std::bitset<64> bits_;
 };
 

@@ -38,7 +38,9 @@ inline constexpr std::array<std::string_view, 2> kUnmapApi = {"matching", "other
 inline constexpr std::array<std::string_view, 2> kSyncFor = {"cpu", "device"};
 inline constexpr std::array<std::string_view, 8> kRxAction = {
     "pass", "drop", "cache", "cache_release", "redirect", "redirect_cpu", "tx", "pass_frag"};
-inline constexpr std::array<std::string_view, 2> kFreeCtx = {"softirq", "process"};
+// Where the stack frees an skb: softirq or process context on a CPU, or inside the NAPI
+// poll of the driver queue on that CPU (napi_consume_skb, GRO, deferred skb frees).
+inline constexpr std::array<std::string_view, 3> kFreeCtx = {"softirq", "process", "napi_poll"};
 inline constexpr std::array<std::string_view, 2> kCompleteMode = {"one", "bulk"};
 inline constexpr std::array<std::string_view, 4> kIdle = {"1s", "10s", "1min", "3min"};
 // How the TAP writer writes: O_NONBLOCK or io_uring (IOCB_NOWAIT), or a blocking write().
@@ -251,7 +253,10 @@ struct DriverFault {
   friend bool operator==(const DriverFault&, const DriverFault&) = default;
 };
 
-// The stack frees an skb it holds: kfree_skb() on a CPU, in softirq or process context.
+// The stack frees an skb it holds: kfree_skb() on a CPU, in softirq or process context, or
+// inside the NAPI poll of the driver queue steered to that CPU (ctx napi_poll: skipped
+// when no such NAPI can poll).
+inline constexpr uint8_t kSkbFreeInNapi = 2;
 struct SkbFree {
   static constexpr std::string_view kName = "skb_free";
   uint8_t cpu = 0;

@@ -19,9 +19,20 @@ Kernel::Kernel(const Topology& topology, BugSet bugs, bool record_trace)
 
 void Kernel::begin_step(uint32_t step, CpuId cpu, Context context) {
   MODEL_ASSERT(cpu < topology_.cpus);
+  MODEL_ASSERT(rcu_read_depth_ == 0);  // no read-side section spans two steps
   step_ = step;
   cpu_ = cpu;
   context_ = context;
+}
+
+void Kernel::might_sleep(std::string_view actor) {
+  const bool atomic = context_ == Context::softirq || context_ == Context::tx_irq ||
+                      context_ == Context::timer || context_ == Context::rcu_callback;
+  if (!atomic && rcu_read_depth_ == 0) return;
+  report(Violation::sleep_in_atomic,
+         fmt::format("BUG: sleeping function called from invalid context in {}", actor),
+         fmt::format("{} may sleep but runs in {} context on cpu{} [rcu_read_lock depth={}]", actor,
+                     context_name(context_), cpu_, rcu_read_depth_));
 }
 
 void Kernel::queue_delayed_work(std::string_view name, DeferredFn fn, uint32_t arg,

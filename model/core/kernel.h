@@ -26,6 +26,7 @@
 #include <string_view>
 #include <vector>
 
+#include "model/core/assert.h"
 #include "model/core/bugs.h"
 #include "model/core/config.h"
 #include "model/core/ids.h"
@@ -101,6 +102,19 @@ class Kernel {
   Context context() const { return context_; }
   CpuId resolve_cpu(uint8_t pick) const { return static_cast<CpuId>(pick % topology_.cpus); }
 
+  // ---- atomic context (P12) ----
+  // Models: rcu_read_lock() / rcu_read_unlock() nesting, as far as might_sleep() sees it.
+  // Locks are held only inside one step, so a step starts outside any read-side section.
+  void rcu_read_lock() { rcu_read_depth_++; }
+  void rcu_read_unlock() {
+    MODEL_ASSERT(rcu_read_depth_ > 0);
+    rcu_read_depth_--;
+  }
+  // Models: might_sleep(). A sleeping operation (mutex_lock, synchronize_net, a function
+  // that may call them) in softirq or IRQ context or inside an RCU read-side section is a
+  // finding: "BUG: sleeping function called from invalid context".
+  void might_sleep(std::string_view actor);
+
   // ---- virtual time ----
   uint64_t now_ms() const { return now_ms_; }
   void advance(uint64_t ms) { now_ms_ += ms; }
@@ -160,6 +174,7 @@ class Kernel {
   uint32_t step_ = 0;
   CpuId cpu_ = 0;
   Context context_ = Context::process;
+  uint8_t rcu_read_depth_ = 0;
   uint64_t now_ms_ = 0;
 
   boost::container::static_vector<Deferred, kMaxDeferred> deferred_;

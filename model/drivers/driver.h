@@ -17,6 +17,7 @@
 
 #include "model/core/kernel.h"
 #include "model/core/state_hash.h"
+#include "model/net/napi.h"
 
 namespace inflight {
 
@@ -57,6 +58,8 @@ class Driver {
   virtual DeviceId dev() const = 0;
   virtual int queues() const = 0;
   virtual uint8_t queue_cpu(int queue) const = 0;
+  // The NAPI instance of a queue (the stack frees skbs inside its poll, napi_consume_skb).
+  virtual NapiId queue_napi(int queue) const = 0;
 
   virtual bool open() = 0;                                // ndo_open
   virtual bool poll(int queue, RxAction action) = 0;      // one NAPI poll of a queue

@@ -51,6 +51,15 @@ bool PpRxDriver::open() {
 bool PpRxDriver::tx_clean(int queue) {
   Queue& q = q_[static_cast<size_t>(queue)];
   if (!open_ || q.tx_ring.empty() || env_.pools.producer_busy(q.pool)) return false;
+  if (env_.kernel.bug(Bug::mutant_recycle_direct_from_remote_cpu)) {
+    // MUTANT mutant_recycle_direct_from_remote_cpu: the TX completion runs from its own
+    // interrupt on the next CPU, outside the RX NAPI, and still recycles with
+    // page_pool_recycle_direct() (R-C1).
+    const CpuId other = static_cast<CpuId>((queue_cpu(queue) + 1) % env_.kernel.topology().cpus);
+    env_.kernel.begin_step(env_.kernel.step(), other, Context::tx_irq);
+    clean_tx_ring(q);
+    return true;
+  }
   env_.napis.begin_poll(q.napi, queue_cpu(queue));
   clean_tx_ring(q);
   env_.napis.end_poll(q.napi);
@@ -68,6 +77,11 @@ bool PpRxDriver::reconfigure(int queue) {
   if (!open_ || env_.pools.live() >= kMaxPools) return false;
   env_.pools.producer_unlock_all();  // the teardown would spin on a producer lock
   env_.kernel.log("{}: reconfigure queue {}: swap page_pool", kName, queue);
+  if (env_.kernel.bug(Bug::mutant_driver_reconfigures_in_napi)) {
+    // MUTANT mutant_driver_reconfigures_in_napi: the swap runs from the queue's NAPI
+    // context (softirq), where page_pool_destroy may not sleep (R-C7).
+    env_.kernel.begin_step(env_.kernel.step(), queue_cpu(queue), Context::softirq);
+  }
   env_.napis.disable(q.napi);
   teardown_queue(q);
   if (!setup_queue(q)) {
@@ -167,6 +181,12 @@ void PpRxDriver::teardown_queue(Queue& q) {
     env_.xdp.rxq_unreg(q.rxq, kName);
     env_.pools.destroy(q.pool, kName);
     for (const PageId page : q.cache) env_.pages.put_page(page, kName);
+  } else if (env_.kernel.bug(Bug::mutant_recycle_direct_after_destroy)) {
+    // MUTANT mutant_recycle_direct_after_destroy: the pool goes first and the driver cache
+    // is released after it with page_pool_recycle_direct() (P8).
+    env_.xdp.rxq_unreg(q.rxq, kName);
+    env_.pools.destroy(q.pool, kName);
+    for (const PageId page : q.cache) env_.pools.put(page, true, false, kName);
   } else {
     for (const PageId page : q.cache) env_.pools.put(page, false, false, kName);
     env_.xdp.rxq_unreg(q.rxq, kName);
@@ -190,7 +210,9 @@ bool PpRxDriver::fault_double_put(int queue) {
   // Only while the pool still has the page (cache or ring): a second put of it.
   if (!env_.pools.holds(q.pool, q.last_returned)) return false;
   env_.kernel.log("{}: driver fault: page {} put twice", kName, q.last_returned.slot);
+  env_.napis.begin_poll(q.napi, queue_cpu(queue));  // in its NAPI poll, as a driver would
   env_.pools.put(q.last_returned, true, false, kName);
+  env_.napis.end_poll(q.napi);
   return true;
 }
 

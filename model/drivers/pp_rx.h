@@ -46,6 +46,7 @@ class PpRxDriver : public Driver {
   DeviceId dev() const override { return 0; }
   int queues() const override { return queues_; }
   uint8_t queue_cpu(int queue) const override;
+  NapiId queue_napi(int queue) const override { return q_[static_cast<size_t>(queue)].napi; }
 
   bool open() override;
   bool poll(int queue, RxAction action) override;

@@ -48,6 +48,7 @@ PageId PagePools::alloc(PoolId id, std::string_view actor) {
   MODEL_ASSERT(can_alloc(id));
   PagePool& pool = pools_[id];
   // Fast path: the lockless cache (caller is the owner, R-C1).
+  owner_access(id, "alloc.cache", actor);
   if (pool.cache.empty() && !pool.ring.empty()) {
     // Refill: consume up to PP_ALLOC_CACHE_REFILL entries from the ring.
     while (!pool.ring.empty() && pool.cache.size() < kRefill) {
@@ -66,6 +67,7 @@ PageId PagePools::alloc(PoolId id, std::string_view actor) {
     return page;
   }
   // Slow path: fresh pages, mapped, tracked and counted in hold_count.
+  owner_access(id, "pages_state_hold_cnt", actor);
   PageId first;
   for (uint32_t i = 0; i < kSlowBulk; i++) {
     const PageId page = pages_.alloc_pages(0);
@@ -89,7 +91,13 @@ PageId PagePools::alloc(PoolId id, std::string_view actor) {
     }
     info_[page.slot] = PpPageInfo{handle, 1};
     oracle_.set_pp_owner(page, pack_pool(id));  // page_pool_set_pp_info()
-    pool.hold_count++;
+    if (kernel_.bug(Bug::mutant_slow_path_counts_bulk_once)) {
+      // MUTANT mutant_slow_path_counts_bulk_once: one hold_cnt increment per bulk, not per
+      // page, so the pages that go to the cache are out but not counted (P7).
+      if (!first.valid()) pool.hold_count++;
+    } else {
+      pool.hold_count++;
+    }
     kernel_.count(Cov::slow);
     if (!first.valid())
       first = page;
@@ -115,6 +123,20 @@ bool PagePools::napi_local(const PagePool& pool) const {
   const int cpu = kernel_.cpu();
   if (pool.cpuid == cpu) return true;
   return pool.napi != kNoNapi && napis_.get(pool.napi).list_owner == cpu;
+}
+
+void PagePools::owner_access(PoolId id, std::string_view field, std::string_view actor) {
+  const PagePool& pool = pools_[id];
+  if (napi_local(pool)) return;  // softirq on the CPU whose poll list holds the NAPI
+  // After page_pool_disable_direct_recycling() (or with the NAPI disabled) no owner can
+  // run: destroy's own pass and the retry worker may touch what is left.
+  if (pool.napi == kNoNapi || !napis_.enabled(pool.napi)) return;
+  kernel_.report(Violation::pp_owner_race,
+                 fmt::format("page_pool {} touched outside its NAPI context in {}", field, actor),
+                 fmt::format("{} touches page_pool {}'s {} in {} context on cpu{} while NAPI {} "
+                             "can run [list_owner={}]",
+                             actor, id.slot, field, context_name(kernel_.context()), kernel_.cpu(),
+                             pool.napi, napis_.get(pool.napi).list_owner));
 }
 
 bool PagePools::put_would_block(PageId page, bool allow_direct) const {
@@ -177,6 +199,7 @@ void PagePools::put_unrefed(PoolId id, PageId page, bool allow_direct, bool spli
                                  actor),
                      fmt::format("{} pushes page {} into page_pool {}'s alloc cache after destroy",
                                  actor, page.slot, id.slot));
+    owner_access(id, "alloc.cache", actor);
     pool->cache.push_back(page);
     kernel_.count(Cov::cached);
     kernel_.log("{}: page {} recycled into page_pool {} alloc cache", actor, page.slot, id.slot);
@@ -194,7 +217,11 @@ void PagePools::put_unrefed(PoolId id, PageId page, bool allow_direct, bool spli
   kernel_.count(Cov::ring);
   kernel_.log("{}: page {} produced into page_pool {} ring [{}/{}]{}", actor, page.slot, id.slot,
               pool->ring.size(), pool->ring_size, split ? " (producer lock held)" : "");
-  if (split) pool->producer_cpu = static_cast<int8_t>(kernel_.cpu());
+  if (!split) return;
+  // page_pool_producer_lock(): spin_lock in softirq, spin_lock_bh elsewhere (R-C4).
+  pool->producer_cpu = static_cast<int8_t>(kernel_.cpu());
+  MODEL_ASSERT(pending_unlocks_.size() < pending_unlocks_.capacity());
+  pending_unlocks_.push_back(PendingUnlock{id, kernel_.context() != Context::softirq});
 }
 
 PagePools::FragRef PagePools::alloc_frag(PoolId id, uint32_t size, std::string_view actor) {
@@ -229,7 +256,13 @@ void PagePools::drain_frag(PoolId id, bool allow_direct, std::string_view actor)
   if (!page.valid()) return;
   pool.frag_page = PageId{};
   PpPageInfo& info = info_[page.slot];
-  info.pp_ref_count -= kBiasMax - static_cast<int64_t>(pool.frag_users);
+  if (kernel_.bug(Bug::mutant_frag_drain_drops_one_bias_too_many)) {
+    // MUTANT mutant_frag_drain_drops_one_bias_too_many: the drain takes one reference more
+    // than the unused bias, so the last frag user's reference is gone while it holds it (P9).
+    info.pp_ref_count -= kBiasMax - static_cast<int64_t>(pool.frag_users) + 1;
+  } else {
+    info.pp_ref_count -= kBiasMax - static_cast<int64_t>(pool.frag_users);
+  }
   kernel_.log("{}: page_pool_drain_frag page {} [pp_ref_count={}]", actor, page.slot,
               info.pp_ref_count);
   if (info.pp_ref_count < 0)
@@ -242,22 +275,31 @@ void PagePools::drain_frag(PoolId id, bool allow_direct, std::string_view actor)
   }
 }
 
-bool PagePools::producer_unlock_pending() const {
-  bool pending = false;
-  pools_.for_each([&](PoolId, const PagePool& p) { pending = pending || p.producer_cpu >= 0; });
-  return pending;
-}
-
+// Models: page_pool_producer_unlock(). The continuation outlives its pool: if the pool
+// was freed meanwhile, the unlock touches freed memory (R-C6).
 void PagePools::producer_unlock(uint8_t pick) {
-  int n = 0;
-  pools_.for_each([&](PoolId, const PagePool& p) { n += p.producer_cpu >= 0 ? 1 : 0; });
-  MODEL_ASSERT(n > 0);
-  int want = pick % n;
-  pools_.for_each([&](PoolId id, PagePool& p) {
-    if (p.producer_cpu < 0 || want-- != 0) return;
-    p.producer_cpu = -1;
-    kernel_.log("page_pool_producer_unlock: pool {}", id.slot);
-  });
+  MODEL_ASSERT(!pending_unlocks_.empty());
+  const size_t i = pick % pending_unlocks_.size();
+  const PendingUnlock u = pending_unlocks_[i];
+  pending_unlocks_.erase(pending_unlocks_.begin() + static_cast<std::ptrdiff_t>(i));
+  constexpr std::string_view kActor = "page_pool_producer_unlock";
+  PagePool* pool = lookup(u.pool, kActor);
+  if (!pool) return;
+  bool bh = u.bh;
+  if (kernel_.bug(Bug::mutant_producer_unlock_wrong_variant)) {
+    // MUTANT mutant_producer_unlock_wrong_variant: the unlock picks its variant afresh
+    // from the context it runs in, not the one the lock was taken with (R-C4).
+    bh = kernel_.context() != Context::softirq;
+  }
+  if (bh != u.bh)
+    kernel_.report(Violation::lock_variant_mismatch,
+                   fmt::format("page_pool producer_lock released with {} but taken with {} in {}",
+                               bh ? "spin_unlock_bh" : "spin_unlock",
+                               u.bh ? "spin_lock_bh" : "spin_lock", kActor),
+                   fmt::format("{}: page_pool {}'s producer_lock taken as {}, released as {}",
+                               kActor, u.pool.slot, u.bh ? "_bh" : "plain", bh ? "_bh" : "plain"));
+  pool->producer_cpu = -1;
+  kernel_.log("page_pool_producer_unlock: pool {}", u.pool.slot);
 }
 
 void PagePools::producer_unlock_all() {
@@ -275,6 +317,7 @@ void PagePools::return_page(PoolId id, PageId page, std::string_view actor) {
   kernel_.count(Cov::return_page);
   release_dma(id, page, actor);
   release_count(id, page, actor);
+  after_release_count(id, page);
 }
 
 // The first half of page_pool_return_netmem(): the DMA part.
@@ -287,7 +330,12 @@ void PagePools::release_dma(PoolId id, PageId page, std::string_view actor) {
                                actor, page.slot, id.slot, pool.hold_count, pool.release_count));
   PpPageInfo& info = info_[page.slot];
   if (!pool.p.dma_map) return;
-  if (kernel_.bug(Bug::page_pool_unmap_after_unbind)) {
+  if (kernel_.bug(Bug::mutant_pp_unmap_keeps_xarray_entry)) {
+    // MUTANT mutant_pp_unmap_keeps_xarray_entry: the return unmaps but leaves the
+    // dma_mapped entry, so the destroy scrub unmaps the page a second time (P1).
+    for (const PagePool::Mapped& m : pool.dma_mapped)
+      if (m.page == page) dma_.unmap(m.handle, kPageSize, pool.p.dma_dir, DmaType::single, kReturnActor);
+  } else if (kernel_.bug(Bug::page_pool_unmap_after_unbind)) {
     // BUG VARIANT page_pool_unmap_after_unbind: unmap whatever address is stored,
     // whenever the page comes back, bound device or not (before ee62ce7a1d90).
     const DmaHandle stored = info.dma.id.valid() ? info.dma : DmaHandle{pool.p.dev, 0, {}};
@@ -306,16 +354,39 @@ void PagePools::release_dma(PoolId id, PageId page, std::string_view actor) {
   info.dma = DmaHandle{};
 }
 
-// The second half: the release_count increment, after which the pool may be freed by a
-// concurrent release pass, so nothing after it touches the pool.
+// The second part: the release_count increment, after which the pool may be freed by a
+// concurrent release pass, so nothing after it touches the pool. The page stops being the
+// pool's here (released, in P7's partition).
 void PagePools::release_count(PoolId id, PageId page, std::string_view actor) {
   PagePool* pool = lookup(id, actor);
   if (!pool) return;
-  pool->release_count++;
+  if (kernel_.bug(Bug::mutant_release_writes_hold_count)) {
+    // MUTANT mutant_release_writes_hold_count: the releaser undoes the allocation
+    // (hold_cnt--) instead of counting a release. inflight comes out the same, so only
+    // the ownership of hold_cnt (R-C5) sees it.
+    owner_access(id, "pages_state_hold_cnt", actor);
+    pool->hold_count--;
+  } else {
+    pool->release_count++;
+  }
   kernel_.log("{}: page {} leaves page_pool {} [release={}]", actor, page.slot, id.slot,
               pool->release_count);
-  oracle_.set_pp_owner(page, 0);  // page_pool_clear_pp_info()
+  oracle_.set_pp_owner(page, 0);
+}
+
+// The third part: page_pool_clear_pp_info() and put_page(), which touch only the page.
+void PagePools::after_release_count(PoolId id, PageId page) {
+  if (kernel_.bug(Bug::mutant_release_touches_pool_after_count)) {
+    // MUTANT mutant_release_touches_pool_after_count: the releaser updates a pool
+    // statistic after its increment, when the pool may already be gone (R-C6).
+    lookup(id, kReturnActor);  // the statistic's access to the pool
+  }
   info_[page.slot] = PpPageInfo{};
+  if (kernel_.bug(Bug::mutant_pp_return_skips_put_page)) {
+    // MUTANT mutant_pp_return_skips_put_page: the page leaves the pool but its reference
+    // is never dropped, so it never reaches the page allocator again.
+    return;
+  }
   pages_.put_page(page, kReturnActor);
 }
 
@@ -329,14 +400,18 @@ void PagePools::return_page_split(PoolId id, PageId page, std::string_view actor
   kernel_.log("{}: page {} unmapped, release_count not yet incremented", actor, page.slot);
 }
 
-bool PagePools::release_count_pending() const { return !pending_releases_.empty(); }
-
 void PagePools::finish_release(uint8_t pick) {
   MODEL_ASSERT(!pending_releases_.empty());
   const size_t i = pick % pending_releases_.size();
-  const PendingRelease r = pending_releases_[i];
+  PendingRelease& r = pending_releases_[i];
+  if (!r.counted) {
+    r.counted = true;
+    release_count(r.pool, r.page, kReturnActor);
+    return;
+  }
+  const PendingRelease done = r;
   pending_releases_.erase(pending_releases_.begin() + static_cast<std::ptrdiff_t>(i));
-  release_count(r.pool, r.page, kReturnActor);
+  after_release_count(done.pool, done.page);
 }
 
 void PagePools::finish_releases() {
@@ -354,6 +429,7 @@ void PagePools::disable_direct_recycling(PagePool& pool) {
 // Every page in the alloc cache leaves the pool.
 void PagePools::empty_cache(PoolId id, std::string_view actor) {
   PagePool& pool = pools_[id];
+  owner_access(id, "alloc.cache", actor);
   while (!pool.cache.empty()) {
     const PageId page = pool.cache.back();
     pool.cache.pop_back();
@@ -380,6 +456,7 @@ int32_t PagePools::release(PoolId id, bool* blocked) {
   if (pool.destroy_count == 0) empty_cache(id, "page_pool_empty_alloc_cache_once");
   const bool first_pass = pool.destroy_count++ == 0;
   if (first_pass && pool.p.dma_map && !kernel_.bug(Bug::page_pool_unmap_after_unbind)) {
+    kernel_.might_sleep("synchronize_net in page_pool_scrub");
     pool.dma_sync = false;
     for (const PagePool::Mapped& m : pool.dma_mapped) {
       dma_.unmap(m.handle, kPageSize, pool.p.dma_dir, DmaType::single, "page_pool_scrub");
@@ -392,6 +469,11 @@ int32_t PagePools::release(PoolId id, bool* blocked) {
   if (inflight < 0) kernel_.log("WARNING: Negative({}) inflight packet-pages", inflight);
   // The producer-lock barrier: a producer still inside keeps the pool alive.
   *blocked = pool.producer_cpu >= 0;
+  if (kernel_.bug(Bug::mutant_release_skips_producer_barrier)) {
+    // MUTANT mutant_release_skips_producer_barrier: no wait for a producer still inside
+    // the ring lock; the pool can be freed under it (R-C6).
+    *blocked = false;
+  }
   if (inflight == 0 && !*blocked) free_pool(id);
   return inflight;
 }
@@ -443,9 +525,16 @@ void PagePools::destroy(PoolId id, std::string_view actor) {
     free_now(id, "page_pool_destroy");
     return;
   }
+  kernel_.might_sleep("page_pool_destroy");
   if (--pool->user_count > 0) return;
   pool->destroying = true;
-  disable_direct_recycling(*pool);
+  if (kernel_.bug(Bug::mutant_destroy_keeps_napi_link)) {
+    // MUTANT mutant_destroy_keeps_napi_link: destroy leaves p.napi set, so a free inside
+    // that NAPI's next poll (the new pool's) still sees the old pool as napi-local (R-C2).
+    pool->cpuid = -1;
+  } else {
+    disable_direct_recycling(*pool);
+  }
   drain_frag(id, false, "page_pool_free_frag");
   kernel_.log("{}: page_pool_destroy pool {} [inflight={}]", actor, id.slot,
               PagePools::inflight(*pool));

@@ -1,6 +1,6 @@
 // model/net/page_pool.h
 //
-// Executable specification of the page_pool recycling protocol (spec §1).
+// Executable specification of the page_pool recycling protocol.
 // Models: net/core/page_pool.c, include/net/page_pool/helpers.h, the pp parts of
 // net/core/skbuff.c (napi_pp_put_page).
 //
@@ -15,14 +15,25 @@
 // inflight = (s32)(hold_count - release_count): serial-number arithmetic, right across
 // wrap-around (spec §1.3); Topology::pp_counter_wrap starts both counters at 2^32 - 2.
 //
-// Windows (spec §1.5 steps 4 and 5, §1.8 step 3): a put from the stack into the ptr_ring
-// takes the producer lock and stores the page in one step and leaves the lock held; the
-// statistics update and unlock are a second step (PpProducerUnlock). The page is
-// consumable by refill or drain in between, and no release pass can pass its
-// producer-lock barrier meanwhile: the retry work then re-runs at once, as the kernel's
-// spin would. A late return that leaves the pool (not recyclable, ring full) does its DMA
-// part (xarray cmpxchg, unmap) in one step and the release_count increment in a second
-// (PpReleaseCount), so the destroy scrub and release passes can run in between.
+// Windows (steps at every point where the kernel lets another context in):
+// - a put from the stack into the ptr_ring takes the producer lock and stores the page in
+//   one step and leaves the lock held; the statistics update and unlock are a second step
+//   (PpProducerUnlock). The page is consumable by refill or drain in between, and no
+//   release pass can pass its producer-lock barrier meanwhile: the retry work then re-runs
+//   at once, as the kernel's spin would;
+// - a late return that leaves the pool (not recyclable, ring full) does its DMA part
+//   (xarray cmpxchg, unmap) in one step, the release_count increment in a second and what
+//   follows the increment (clearing the pp info, put_page) in a third (two PpReleaseCount
+//   events), so the destroy scrub and release passes run in between, and the pool may be
+//   freed after the increment while its releaser still has work left.
+// Continuations live outside the object they continue (pending_unlocks_,
+// pending_releases_): when that object is freed meanwhile, the continuation still runs
+// and its access is judged (a use after free), never skipped.
+//
+// Ownership (R-C1, R-C5): alloc.cache, alloc.count and pages_state_hold_cnt belong to the
+// pool's NAPI context. Every access to them goes through owner_access(), which reports an
+// access from any other context while that NAPI can run (linked and enabled): the
+// lockless contract, a data race modelled as an ownership violation.
 //
 // Simplifications (each departs from the section named):
 // - order-0 pages, no NUMA waiving (§1.4.2), no PP_FLAG_SYSTEM_POOL; the frag cache
@@ -30,13 +41,14 @@
 // - the slow path allocates kSlowBulk (4) pages, not 64 (§1.4.3), to fit the model's
 //   page table; ptr_ring capacity is Topology::pp_ring_size, not pool_size;
 // - pool->cpuid is -1 (page_pool_create; no per-CPU system pools), so napi-local comes from
-//   list_owner only, and the three reads of the napi-local test are one step (§1.5 step 2).
+//   list_owner only, and the three reads of the napi-local test are one step.
 //   A NAPI poll is one step, so list_owner equals a CPU only inside that CPU's poll: a put
 //   that sees itself napi-local runs in the poll, and napi_disable (required before
 //   page_pool_disable_direct_recycling) waits for the poll to end. Splitting the reads
 //   would open a window the kernel closes; it matters with per-CPU pools or busy polling,
 //   which are not modelled;
-// - synchronize_net() in the DMA scrub has no effect: no recycler runs inside a step;
+// - synchronize_net() in the DMA scrub has no effect beyond might_sleep(): no recycler
+//   runs inside a step;
 // - the xarray dma_mapped is a bounded list; its index is the list position.
 // Bug variants here: page_pool_negative_inflight_retry_forever (R5),
 // page_pool_unmap_after_unbind (R6).
@@ -127,6 +139,7 @@ class PagePools {
   template <class H>
   void hash_state(H& h) const {
     h(pending_releases_);
+    h(pending_unlocks_);
     h(pools_);
     h(info_);
   }
@@ -187,7 +200,7 @@ class PagePools {
   // Another CPU is inside the pool's producer lock: a put that needs the ring spins.
   bool producer_busy(PoolId id) const { return pools_.alive(id) && pools_[id].producer_cpu >= 0; }
   // The second half of a ring produce: the `ring` statistic and the unlock.
-  bool producer_unlock_pending() const;
+  bool producer_unlock_pending() const { return !pending_unlocks_.empty(); }
   void producer_unlock(uint8_t pick);
   void producer_unlock_all();
 
@@ -198,9 +211,10 @@ class PagePools {
     if (alive(id)) pools_[id].netdev_gone = true;
   }
 
-  // A late return split at the release-count window: DMA part done, count pending.
-  bool release_count_pending() const;
-  void finish_release(uint8_t pick);   // PpReleaseCount: the increment and put_page
+  // A late return split at the release-count window: DMA part done, count pending; or
+  // counted, the pp info clear and put_page pending.
+  bool release_count_pending() const { return !pending_releases_.empty(); }
+  void finish_release(uint8_t pick);   // PpReleaseCount: the increment, or what follows it
   void finish_releases();
 
   // P7 and P4 after every step: inflight equals the pages really out, never negative.
@@ -216,12 +230,15 @@ class PagePools {
     return static_cast<int32_t>(pool.hold_count - pool.release_count);
   }
   bool napi_local(const PagePool& pool) const;
+  // R-C1, R-C5: `field` of the pool is about to be touched by the current step.
+  void owner_access(PoolId id, std::string_view field, std::string_view actor);
   // Models: page_pool_return_netmem(). May free the pool's last page; it touches the
   // pool only before the release_count increment.
   void return_page(PoolId id, PageId page, std::string_view actor);
   void return_page_split(PoolId id, PageId page, std::string_view actor);
   void release_dma(PoolId id, PageId page, std::string_view actor);
   void release_count(PoolId id, PageId page, std::string_view actor);
+  void after_release_count(PoolId id, PageId page);
   // page_pool_put_unrefed_netmem(): the recycle decision once the last pp ref is gone.
   void put_unrefed(PoolId id, PageId page, bool allow_direct, bool split, std::string_view actor);
   // page_pool_drain_frag() / page_pool_free_frag(): drop the frag page's unused bias.
@@ -244,8 +261,16 @@ class PagePools {
   struct PendingRelease {
     PoolId pool;
     PageId page;
+    bool counted = false;  // release_count incremented; the page is no longer the pool's
   };
   boost::container::static_vector<PendingRelease, kMaxPages> pending_releases_;
+  // page_pool_producer_unlock() still to come: the pool, and the variant taken
+  // (spin_lock in softirq, spin_lock_bh elsewhere: R-C4).
+  struct PendingUnlock {
+    PoolId pool;
+    bool bh = false;
+  };
+  boost::container::static_vector<PendingUnlock, kMaxPools> pending_unlocks_;
   Table<PagePool, kMaxPools, PoolTag> pools_;
   std::array<PpPageInfo, kMaxPages> info_{};
 };

@@ -112,8 +112,12 @@ bool Skbs::coalesce(uint8_t to_pick, uint8_t from_pick) {
   SkbShinfo& from_sh = shinfos_[from.shinfo];
   const bool from_cloned = from_sh.dataref > 1;
   // skb_try_coalesce()'s refusals.
+  // MUTANT mutant_coalesce_cloned_pp_skb: the refusal of a cloned pp_recycle source is
+  // gone, so its frags arrive as page references in an skb that drops them as pp (R-C9).
+  const bool refuse_cloned_pp =
+      from.pp_recycle && from_cloned && !kernel_.bug(Bug::mutant_coalesce_cloned_pp_skb);
   if (to.shinfo == from.shinfo || to_sh.dataref > 1 || to.pp_recycle != from.pp_recycle ||
-      (from.pp_recycle && from_cloned) ||
+      refuse_cloned_pp ||
       to_sh.frags.size() + from_sh.frags.size() > kMaxFrags) {
     kernel_.log("skb_try_coalesce: skb {} into skb {} refused", fi, ti);
     return true;

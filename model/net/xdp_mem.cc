@@ -30,14 +30,23 @@ void XdpMem::rxq_unreg(XdpRxqInfo& rxq, std::string_view driver) {
     if (kernel_.bug(Bug::xdp_early_allocator_removal)) {
       // BUG VARIANT xdp_early_allocator_removal: the entry goes now (4.18-5.2), whatever
       // is still in flight; the driver then destroys the pool itself.
+      mem_id_lock();
       remove_entry(mem.id);
+      mem_id_unlock();
     } else if (kernel_.bug(Bug::xdp_forced_allocator_removal)) {
       // BUG VARIANT xdp_forced_allocator_removal: v5.3, the mem model drives shutdown.
       disconnect_count_[mem.id] = 0;
       if (!mem_id_disconnect(mem.id, false))
         kernel_.queue_delayed_work("mem_id_disconnect_defer_retry", mem_id_disconnect_defer_retry,
                                    mem.id, 1000);
+    } else if (kernel_.bug(Bug::mutant_destroy_under_rcu_read_lock)) {
+      // MUTANT mutant_destroy_under_rcu_read_lock: the pool is destroyed inside the RCU
+      // read-side section of its lookup, where nothing may sleep (P12).
+      kernel_.rcu_read_lock();
+      pools_.destroy(entry_pool_[mem.id], "xdp_unreg_mem_model");
+      kernel_.rcu_read_unlock();
     } else {
+      // rhashtable_lookup_fast() leaves its read-side section before page_pool_destroy.
       pools_.destroy(entry_pool_[mem.id], "xdp_unreg_mem_model");
     }
   }
@@ -92,8 +101,9 @@ int XdpMem::reg_mem_model(XdpRxqInfo& rxq, PoolId pool, std::string_view driver)
                 driver, mem_id);
     return kENOMEM;
   }
-  ids_[mem_id] = IdState::entry;
-  entry_pool_[mem_id] = pool;
+  mem_id_lock();
+  insert_entry(mem_id, pool);
+  mem_id_unlock();
   // page_pool_use_xdp_mem(): user_cnt++ and the disconnect callback (5.5+ only).
   if (!kernel_.bug(Bug::xdp_early_allocator_removal) &&
       !kernel_.bug(Bug::xdp_forced_allocator_removal))
@@ -102,23 +112,53 @@ int XdpMem::reg_mem_model(XdpRxqInfo& rxq, PoolId pool, std::string_view driver)
   return 0;
 }
 
+void XdpMem::mem_id_lock() {
+  kernel_.might_sleep("mutex_lock(&mem_id_lock)");
+  MODEL_ASSERT(!mem_id_lock_held_);
+  mem_id_lock_held_ = true;
+}
+
+void XdpMem::mem_id_unlock() {
+  MODEL_ASSERT(mem_id_lock_held_);
+  mem_id_lock_held_ = false;
+}
+
+void XdpMem::check_mem_id_lock(std::string_view what) {
+  if (mem_id_lock_held_) return;
+  kernel_.report(Violation::lock_not_held, fmt::format("mem_id_ht changed without mem_id_lock in {}", what),
+                 fmt::format("{} changes mem_id_ht without holding mem_id_lock", what));
+}
+
+void XdpMem::insert_entry(uint32_t id, PoolId pool) {
+  check_mem_id_lock("rhashtable_insert_slow");
+  ids_[id] = IdState::entry;
+  entry_pool_[id] = pool;
+}
+
 void XdpMem::remove_entry(uint32_t id) {
   MODEL_ASSERT(ids_[id] == IdState::entry);
-  ids_[id] = IdState::rcu_pending;  // rhashtable_remove_fast() under mem_id_lock
+  check_mem_id_lock("rhashtable_remove_fast");
+  ids_[id] = IdState::rcu_pending;
   kernel_.call_rcu("__xdp_mem_allocator_rcu_free", xdp_mem_allocator_rcu_free, id);
   kernel_.log("mem_allocator_disconnect: mem.id={} removed", id);
 }
 
 void XdpMem::disconnect(PoolId pool) {
+  // MUTANT mutant_mem_id_remove_without_lock: the entry is removed without mem_id_lock.
+  const bool lock = !kernel_.bug(Bug::mutant_mem_id_remove_without_lock);
+  if (lock) mem_id_lock();
   for (uint32_t id = kMemIdMin; id < kMemIdMax; id++)
     if (ids_[id] == IdState::entry && entry_pool_[id] == pool) remove_entry(id);
+  if (lock) mem_id_unlock();
 }
 
 bool XdpMem::mem_id_disconnect(uint32_t id, bool force) {
   const PoolId pool = entry_pool_[id];
   const bool drained = pools_.request_shutdown(pool) == 0;
   if (!drained && !force) return false;
+  mem_id_lock();
   remove_entry(id);
+  mem_id_unlock();
   pools_.free_now(pool, "mem_id_disconnect");
   return true;
 }

@@ -102,8 +102,15 @@ class XdpMem {
  private:
   friend void xdp_mem_allocator_rcu_free(World& world, uint32_t arg);
   friend void mem_id_disconnect_defer_retry(World& world, uint32_t arg);
-  // Removes the entry (rhashtable_remove_fast) and queues the id's RCU free.
+  // Removes the entry (rhashtable_remove_fast) and queues the id's RCU free; adds one
+  // (rhashtable_insert_slow). mem_id_ht changes only under mem_id_lock (P12).
   void remove_entry(uint32_t id);
+  void insert_entry(uint32_t id, PoolId pool);
+  // Models: mutex_lock(&mem_id_lock) (it may sleep) / mutex_unlock(). Held only inside a
+  // step, so not part of the hashed state.
+  void mem_id_lock();
+  void mem_id_unlock();
+  void check_mem_id_lock(std::string_view what);
   // v5.3 __mem_id_disconnect(id, force): frees the pool when it has drained or when forced.
   bool mem_id_disconnect(uint32_t id, bool force);
   enum class IdState : uint8_t { free, entry, rcu_pending, no_owner };
@@ -119,6 +126,7 @@ class XdpMem {
   bool fail_next_insert_ = false;
   bool warned_gone_ = false;
   bool leak_reported_ = false;
+  bool mem_id_lock_held_ = false;
 };
 
 // v5.3's delayed work mem_id_disconnect_defer_retry(); arg is the id.

@@ -220,6 +220,12 @@ void NetmapGenericTx::free_batch(MbufId head, std::string_view actor) {
     MbufId nextpkt;
     if (mbufs_.alive(m)) std::swap(nextpkt, mbufs_[m].nextpkt);  // it leaves the batch
     m_freem(m, actor);
+    if (nextpkt.valid() && kernel_.bug(Bug::mutant_netmap_batch_frees_chain_twice)) {
+      // MUTANT mutant_netmap_batch_frees_chain_twice: the next packet of the batch
+      // (m_nextpkt) is freed with its head as if it were a segment (m_next), and then again
+      // as the batch goes on (N1).
+      m_freem(nextpkt, actor);
+    }
     m = nextpkt;
   }
 }
@@ -315,7 +321,10 @@ bool NetmapGenericTx::unregister() {
     if (m.valid()) m_freem(m, "generic_netmap_unregister");
     m = MbufId{};
   }
-  if (has_callout()) kernel_.cancel(generic_tx_callout, 0);  // callout_drain
+  // MUTANT mutant_netmap_unregister_keeps_callout: no callout_drain, so an armed callout
+  // fires into the freed adapter (P11).
+  if (has_callout() && !kernel_.bug(Bug::mutant_netmap_unregister_keeps_callout))
+    kernel_.cancel(generic_tx_callout, 0);  // callout_drain
   registered_ = false;
   adapter_alive_ = false;  // the adapter and its krings are freed
   return true;
