@@ -170,7 +170,7 @@ rc::Gen<Scenario> pp_scenario() {
   // The driver must open and poll for anything to happen; time and deferred work let
   // destroy's retries run.
   return swarm({0, 1, 2, 11, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30},
-               {12, 13, 13, 16, 0, 2});
+               {12, 13, 13, 16, 0, 2, 17, 29});
 }
 
 rc::Gen<Scenario> netmap_scenario() {

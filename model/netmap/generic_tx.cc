@@ -220,7 +220,8 @@ void NetmapGenericTx::free_batch(MbufId head, std::string_view actor) {
     MbufId nextpkt;
     if (mbufs_.alive(m)) std::swap(nextpkt, mbufs_[m].nextpkt);  // it leaves the batch
     m_freem(m, actor);
-    if (nextpkt.valid() && kernel_.bug(Bug::mutant_netmap_batch_frees_chain_twice)) {
+    if (nextpkt.valid() && kernel_.bug(Bug::mutant_netmap_batch_frees_chain_twice) &&
+        mbufs_.alive(nextpkt) && mbufs_[nextpkt].refcnt == 1) {
       // MUTANT mutant_netmap_batch_frees_chain_twice: the next packet of the batch
       // (m_nextpkt) is freed with its head as if it were a segment (m_next), and then again
       // as the batch goes on (N1).
