@@ -49,6 +49,23 @@ TEST(Kernel, BeginStepSetsTheStepCpuAndContext) {
   EXPECT_EQ(kernel.context(), Context::softirq);
 }
 
+TEST(Kernel, SleepingIsAFindingInSoftirqAndUnderRcuButNotInProcessContext) {
+  Kernel kernel(Topology{}, BugSet{}, /*record_trace=*/false);
+  kernel.begin_step(0, 0, Context::process);
+  kernel.might_sleep("page_pool_destroy");
+  kernel.begin_step(1, 0, Context::workqueue);
+  kernel.might_sleep("page_pool_destroy");
+  EXPECT_EQ(kernel.violations().count(Violation::sleep_in_atomic), 0u);
+  kernel.rcu_read_lock();
+  kernel.might_sleep("page_pool_destroy");
+  kernel.rcu_read_unlock();
+  EXPECT_EQ(kernel.violations().count(Violation::sleep_in_atomic), 1u);
+  kernel.begin_step(2, 0, Context::softirq);
+  kernel.might_sleep("synchronize_net");
+  EXPECT_EQ(kernel.violations().count(Violation::sleep_in_atomic), 2u);
+  EXPECT_TRUE(kernel.violations().has_title("sleeping function called from invalid context in synchronize_net"));
+}
+
 TEST(Kernel, ResolveCpuTakesThePickModuloTheCpuCount) {
   Kernel kernel(cpus(3), BugSet{}, /*record_trace=*/false);
   EXPECT_EQ(kernel.resolve_cpu(0), 0);

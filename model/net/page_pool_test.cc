@@ -184,6 +184,87 @@ TEST(PagePool, DestroyAndItsScrubRunBetweenALateReleasesUnmapAndItsCount) {
   EXPECT_TRUE(w.violations().empty());  // unmapped exactly once
 }
 
+TEST(PagePool, AfterTheReleaseCountTheReleaserStillHasAStepButTouchesOnlyThePage) {
+  World w(topo(), BugSet{}, /*record_trace=*/true);
+  w.run(std::vector<Event>{DriverOpen{}, NapiPoll{0, 0}, SkbClone{0}, SkbExpandHead{1},
+                           SkbFree{0, 0, 1}, PpReleaseCount{0}});
+  EXPECT_TRUE(w.page_pools().release_count_pending());  // clear pp info, put_page: later
+  w.run(std::vector<Event>{DriverStop{}});  // inflight is 0: destroy frees the pool now
+  EXPECT_EQ(w.page_pools().live(), 0);
+  EXPECT_TRUE(w.apply(PpReleaseCount{0}));  // the releaser's last step, pool gone
+  w.finish();
+  EXPECT_TRUE(w.violations().empty());
+}
+
+TEST(PagePool, AProducerUnlockAfterThePoolIsFreedIsAUseAfterFree) {
+  // Only a release pass that ignores the producer barrier can free the pool under a
+  // producer; the unlock still runs and its access is judged, never skipped.
+  World w(topo(), BugSet::of(Bug::mutant_release_skips_producer_barrier));
+  w.run(std::vector<Event>{DriverOpen{}, NapiPoll{0, 0}, DriverStop{}, SkbFree{1, 0, 0},
+                           Tick{3}, RunDeferred{0}});
+  EXPECT_EQ(w.page_pools().live(), 0);
+  EXPECT_TRUE(w.apply(PpProducerUnlock{0}));
+  EXPECT_TRUE(w.violations().has_title("freed page_pool in page_pool_producer_unlock"));
+}
+
+TEST(PagePool, TheProducerLockIsReleasedInTheVariantItWasTakenWith) {
+  for (const bool mutant : {false, true}) {
+    World w(topo(), mutant ? BugSet::of(Bug::mutant_producer_unlock_wrong_variant) : BugSet{});
+    // Taken in softirq (plain spin_lock), released by a step in process context.
+    w.run(std::vector<Event>{DriverOpen{}, NapiPoll{0, 0}, SkbFree{1, 0, 0}, PpProducerUnlock{0}});
+    EXPECT_EQ(w.violations().count(Violation::lock_variant_mismatch), mutant ? 1u : 0u);
+  }
+}
+
+TEST(PagePool, ASkbFreedInsideTheQueuesNapiPollGoesBackIntoTheAllocCache) {
+  World w(topo(), BugSet{});
+  w.run(std::vector<Event>{DriverOpen{}, NapiPoll{0, 0}});
+  const uint32_t before = cov(w, Cov::cached);
+  EXPECT_TRUE(w.apply(SkbFree{0, 0, kSkbFreeInNapi}));  // queue 0's NAPI runs on cpu0
+  EXPECT_EQ(cov(w, Cov::cached), before + 1);
+  EXPECT_FALSE(w.apply(SkbFree{0, 0, kSkbFreeInNapi}));  // nothing left to free
+  w.finish();
+  EXPECT_TRUE(w.violations().empty());
+}
+
+TEST(PagePool, NoNapiPollRunsOnACpuWithoutAQueue) {
+  World w(topo(), BugSet{});
+  w.run(std::vector<Event>{DriverOpen{}, NapiPoll{0, 0}});
+  EXPECT_FALSE(w.apply(SkbFree{1, 0, kSkbFreeInNapi}));  // one queue, on cpu0
+}
+
+TEST(PagePool, APoolBeingDestroyedIsNapiLocalNowhere) {
+  // After a reconfiguration the old pool waits for its page while the queue's NAPI polls
+  // for the new pool; a free in that poll must not recycle into the old pool's cache.
+  for (const bool mutant : {false, true}) {
+    World w(topo(), mutant ? BugSet::of(Bug::mutant_destroy_keeps_napi_link) : BugSet{});
+    w.run(std::vector<Event>{DriverOpen{}, NapiPoll{0, 0}, DriverReconfigure{0},
+                             SkbFree{0, 0, kSkbFreeInNapi}});
+    EXPECT_EQ(w.violations().count(Violation::pp_cache_after_destroy), mutant ? 1u : 0u);
+  }
+}
+
+TEST(PagePool, OnlyTheNapiContextTouchesTheAllocCacheWhileTheNapiCanRun) {
+  for (const bool mutant : {false, true}) {
+    World w(topo(), mutant ? BugSet::of(Bug::mutant_recycle_direct_from_remote_cpu) : BugSet{});
+    w.run(std::vector<Event>{DriverOpen{}, NapiPoll{0, 6}, DriverTxClean{0}});  // XDP_TX
+    EXPECT_EQ(w.violations().count(Violation::pp_owner_race), mutant ? 1u : 0u);
+  }
+  // With the NAPI disabled no owner can run: ndo_stop's own release is fine.
+  World w(topo(), BugSet{});
+  w.run(std::vector<Event>{DriverOpen{}, NapiPoll{0, 6}, DriverStop{}});
+  w.finish();
+  EXPECT_TRUE(w.violations().empty());
+}
+
+TEST(PagePool, DestroyMayNotRunWhereItCannotSleep) {
+  for (const bool mutant : {false, true}) {
+    World w(topo(), mutant ? BugSet::of(Bug::mutant_driver_reconfigures_in_napi) : BugSet{});
+    w.run(std::vector<Event>{DriverOpen{}, DriverReconfigure{0}});
+    EXPECT_EQ(w.violations().count(Violation::sleep_in_atomic) > 0, mutant);
+  }
+}
+
 // R5: a double put makes inflight negative; before 43130d02baa1 the retry worker never
 // stopped.
 TEST(PagePool, NegativeInflightStopsTheRetryWorkerOnlySinceTheFix) {

@@ -28,6 +28,18 @@ TEST(XdpMem, RegistrationTakesIdsCyclically) {
   EXPECT_EQ(a.mem.type, XdpMemType::page_pool);
 }
 
+TEST(XdpMem, TheIdTableChangesOnlyUnderMemIdLockAndDestroyRunsOutsideRcu) {
+  for (const Bug mutant : {Bug::mutant_mem_id_remove_without_lock, Bug::mutant_destroy_under_rcu_read_lock}) {
+    for (const bool on : {false, true}) {
+      World w(Topology{}, on ? BugSet::of(mutant) : BugSet{});
+      w.run(std::vector<Event>{DriverOpen{}, DriverStop{}});  // insert, then unregister + destroy
+      w.finish();
+      EXPECT_EQ(w.violations().count(bug_info(mutant).violation), on ? 1u : 0u)
+          << bug_info(mutant).name;
+    }
+  }
+}
+
 TEST(XdpMem, MemModelWithoutRegisteredRxqIsRefused) {
   World w(Topology{}, BugSet{}, /*record_trace=*/true);
   XdpRxqInfo rxq;
