@@ -139,11 +139,19 @@ void PagePools::owner_access(PoolId id, std::string_view field, std::string_view
                              pool.napi, napis_.get(pool.napi).list_owner));
 }
 
+bool PagePools::producer_busy(PoolId id) const {
+  if (kernel_.bug(Bug::mutant_producer_lock_does_not_serialise)) {
+    // MUTANT mutant_producer_lock_does_not_serialise: no producer ever waits for another
+    // CPU inside producer_lock (R-C3).
+    return false;
+  }
+  return pools_.alive(id) && pools_[id].producer_cpu >= 0;
+}
+
 bool PagePools::put_would_block(PageId page, bool allow_direct) const {
   const PoolId id = unpack_pool(oracle_.pp_owner(page));
-  if (!pools_.alive(id)) return false;
+  if (!producer_busy(id)) return false;
   const PagePool& pool = pools_[id];
-  if (pool.producer_cpu < 0) return false;
   if (info_[page.slot].pp_ref_count > 1) return false;
   const bool recyclable = oracle_.page(page).refcount == 1;
   const bool direct = allow_direct || napi_local(pool);
@@ -206,7 +214,14 @@ void PagePools::put_unrefed(PoolId id, PageId page, bool allow_direct, bool spli
     return;
   }
   // page_pool_recycle_in_ring(): lock, produce; the statistic and unlock may come later.
-  MODEL_ASSERT(pool->producer_cpu < 0);
+  // A producer waits while another CPU is inside the lock (its event is not enabled), so
+  // two producers inside at once is a lock that does not serialise (R-C3).
+  if (pool->producer_cpu >= 0)
+    kernel_.report(Violation::lock_not_held,
+                   fmt::format("ptr_ring produced while another CPU holds producer_lock in {}", actor),
+                   fmt::format("{} produces page {} into page_pool {}'s ring while cpu{} is inside "
+                               "producer_lock",
+                               actor, page.slot, id.slot, pool->producer_cpu));
   if (pool->ring.size() >= pool->ring_size) {
     kernel_.count(Cov::ring_full);
     kernel_.log("{}: page_pool {} ring full: page {} leaves", actor, id.slot, page.slot);

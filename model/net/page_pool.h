@@ -198,7 +198,7 @@ class PagePools {
   void use_xdp_mem(PoolId id, uint32_t mem_id);
   void set_xdp_mem(class XdpMem* xdp) { xdp_ = xdp; }
   // Another CPU is inside the pool's producer lock: a put that needs the ring spins.
-  bool producer_busy(PoolId id) const { return pools_.alive(id) && pools_[id].producer_cpu >= 0; }
+  bool producer_busy(PoolId id) const;
   // The second half of a ring produce: the `ring` statistic and the unlock.
   bool producer_unlock_pending() const { return !pending_unlocks_.empty(); }
   void producer_unlock(uint8_t pick);
@@ -270,7 +270,7 @@ class PagePools {
     PoolId pool;
     bool bh = false;
   };
-  boost::container::static_vector<PendingUnlock, kMaxPools> pending_unlocks_;
+  boost::container::static_vector<PendingUnlock, kMaxPages> pending_unlocks_;
   Table<PagePool, kMaxPools, PoolTag> pools_;
   std::array<PpPageInfo, kMaxPages> info_{};
 };
