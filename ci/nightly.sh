@@ -85,6 +85,7 @@ stat_of() { grep -aoE "$1[: =]+[0-9]+" "$2" | tail -1 | grep -oE '[0-9]+$' || ec
 # Per target state; findings as tab-separated rows "target kind title first_seen crash",
 # report rows as "target kind title first_seen events replay".
 declare -A before=() size=() seconds=() execs=() events=() runs=() left=() status=() started=()
+declare -A job_target=() job_start=()  # running fuzzing processes: pid -> target, start
 targets=() findings=() rows=() campaign_start=$(now) fuzz_wall=
 per_s() { awk -v n="$1" -v d="$2" 'BEGIN { printf "%.0f", (d > 0 ? n / d : 0) }'; }
 write_report() {
@@ -104,7 +105,9 @@ write_report() {
       nf=$((nf + 1))
       fj+=("{\"kind\":\"$kind\",\"title\":$(json_str "$title"),\"first_seen_s\":$(json_str "$first"),\"events\":$(json_str "$ev"),\"replay\":$(json_str "$replay")}")
     done
-    md+=("| $t | ${execs[$t]} | ${seconds[$t]}s | $(per_s "${execs[$t]}" "${seconds[$t]}") | $(per_s "${events[$t]}" "${seconds[$t]}") | ${before[$t]} → ${size[$t]:-$(count "$dir/corpus")} | ${taken:-?}/${active:-?} transitions ([svg]($t/coverage.svg)); never taken: ${never:-[]} | $(md_cell "${status[$t]}") | $nf |")
+    local covcell=-
+    [[ $cov != null ]] && covcell="${taken:-?}/${active:-?} transitions ([svg]($t/coverage.svg)); never taken: ${never:-[]}"
+    md+=("| $t | ${execs[$t]} | ${seconds[$t]}s | $(per_s "${execs[$t]}" "${seconds[$t]}") | $(per_s "${events[$t]}" "${seconds[$t]}") | ${before[$t]} → ${size[$t]:-$(count "$dir/corpus")} | $covcell | $(md_cell "${status[$t]}") | $nf |")
     js+=("{\"target\":\"$t\",\"seconds\":${seconds[$t]},\"runs\":${runs[$t]},\"executions\":${execs[$t]},\"events\":${events[$t]},\"exec_per_cpu_s\":$(per_s "${execs[$t]}" "${seconds[$t]}"),\"events_per_cpu_s\":$(per_s "${events[$t]}" "${seconds[$t]}"),\"corpus_before\":${before[$t]},\"corpus\":${size[$t]:-$(count "$dir/corpus")},\"status\":$(json_str "${status[$t]}"),\"coverage\":$cov,\"findings\":[$(IFS=,; echo "${fj[*]}")]}")
   done
   local xc=$(per_s "$total_x" $((wall * cores))) ec=$(per_s "$total_e" $((wall * cores)))
@@ -164,8 +167,10 @@ on_signal() {
   interrupted=$1
   log "SIG$1: stopping every child; the corpus stays as it was"
   stop_children
+  for pid in "${!job_target[@]}"; do account "$pid"; done  # libFuzzer prints its stats on SIGTERM
   write_report
-  exit $(($1 == INT ? 130 : 143))
+  [[ $1 == INT ]] && exit 130
+  exit 143
 }
 trap 'on_signal INT' INT
 trap 'on_signal TERM' TERM
@@ -215,7 +220,7 @@ for t in "${targets[@]}"; do
   binary_inputs "corpus/$t" | xargs -r cp -t "$dir/seeds"
   # The known titles: the documented ones, then each new one found in this run.
   cat "corpus/$t/known_findings.txt" >"$dir/known.txt" 2>/dev/null || : >"$dir/known.txt"
-  before[$t]=$(( $(count "$dir/corpus") + $(count "$dir/seeds") ))
+  before[$t]=$(count "$dir/corpus")
   left[$t]=$per status[$t]=fuzzing
   : >"$dir/log.txt"
 done
@@ -234,28 +239,30 @@ new_titles() {
 }
 
 # One fuzzing process of target t for its remaining seconds.
-declare -A job_target=() job_start=()
 launch() {
   local t=$1 dir=$out/$1 dict=()
   [[ -f fuzzers/dict/$t.dict ]] && dict=(-dict="fuzzers/dict/$t.dict")
   runs[$t]=$((runs[$t] + 1))
   started[$t]=${started[$t]:-$(now)}
-  log "$t: fuzzing ${left[$t]}s (run ${runs[$t]}) from ${before[$t]} inputs"
+  log "$t: fuzzing ${left[$t]}s (run ${runs[$t]}) from ${before[$t]} inputs and $(count "$dir/seeds") seeds"
   spawn env INFLIGHT_KNOWN="$dir/known.txt" "$fuzzers/${t}_fuzzer" "$dir/new" "$dir/corpus" "$dir/seeds" \
     -max_total_time="${left[$t]}" -max_len=1200 "${dict[@]}" -artifact_prefix="$dir/crashes/" \
     -print_final_stats=1 >"$dir/run.txt" 2>&1
   job_target[$!]=$t job_start[$!]=$(now)
 }
 # A finished process: its figures, and what its crash (if any) found.
-finished() {
-  local pid=$1 rc=$2 t=${job_target[$1]} dir=$out/${job_target[$1]} took crash title n=0
-  took=$(( $(now) - job_start[$pid] ))
-  unset "job_target[$pid]" "job_start[$pid]"
+account() {
+  local t=${job_target[$1]} dir=$out/${job_target[$1]}
+  seconds[$t]=$((seconds[$t] + $(now) - job_start[$1]))
+  unset "job_target[$1]" "job_start[$1]"
   cat "$dir/run.txt" >>"$dir/log.txt"
-  seconds[$t]=$((seconds[$t] + took))
   execs[$t]=$((execs[$t] + $(stat_of stat::number_of_executed_units "$dir/run.txt")))
   events[$t]=$((events[$t] + $(stat_of 'inflight stats: executions=[0-9]+ events' "$dir/run.txt")))
   left[$t]=$((per - seconds[$t]))
+}
+finished() {
+  local rc=$2 t=${job_target[$1]} dir=$out/${job_target[$1]} crash title n=0
+  account "$1"
   for crash in $(ls -tr "$dir/crashes" 2>/dev/null); do
     [[ -e $dir/crashes/.seen-$crash ]] && continue
     touch "$dir/crashes/.seen-$crash"
