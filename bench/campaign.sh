@@ -9,8 +9,9 @@
 #      time (executions: fork mode's last "#N" line).
 # new: the `campaign` build (no sanitizers), one libFuzzer process per target, CORES
 #      targets at a time.
-# Executions per CPU-second = executions / CPU time used (user + system, children
-# included), so a machine shared with other work does not skew either side.
+# Executions per CPU-second = executions / (wall seconds x cores given), as the nightly
+# report counts them (old: CORES, new: 1); and, as a check on a machine shared with other
+# work, executions / CPU time used (user + system, fork mode's jobs included).
 # Both start from the target's binary seeds (corpus/<target>/*.bin) in a fresh directory,
 # with its dictionary and -max_len=1200. The in-memory baseline (<target>_inmemory, the
 # campaign build, bench/inmemory.cc) then runs the new run's corpus from memory through
@@ -45,39 +46,39 @@ cores=$(nproc 2>/dev/null || echo 1)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# fuzz CONFIG TARGET BINARY ARGS...: a fresh run from the seeds; "executions CPU-seconds"
-# (user + system, fork mode's jobs included) into $work/CONFIG-TARGET.figures.
+# fuzz CONFIG TARGET BINARY CORES ARGS...: a fresh run from the seeds; "executions
+# wall-seconds x CORES, CPU-seconds used" into $work/CONFIG-TARGET.figures.
 fuzz() {
   local config=$1 t=$2 bin=$3 dir=$work/$1-$2 dict=() s e
   mkdir -p "$dir/corpus"
   cp corpus/"$t"/*.bin "$dir/corpus/"
   [[ -f fuzzers/dict/$t.dict ]] && dict=(-dict="$PWD/fuzzers/dict/$t.dict")
-  local TIMEFORMAT='%U %S'
-  { time (cd "$dir" && "$bin" corpus -max_total_time="$seconds" -max_len=1200 "${dict[@]}" "${@:4}" >log 2>&1); } 2>"$dir.cpu"
-  echo "$(grep -aoE '^#[0-9]+' "$dir/log" | tail -1 | tr -d '#') $(awk '{ print $1 + $2 }' "$dir.cpu")" >"$dir.figures"
+  local TIMEFORMAT='%R %U %S'
+  { time (cd "$dir" && "$bin" corpus -max_total_time="$seconds" -max_len=1200 "${dict[@]}" "${@:5}" >log 2>&1); } 2>"$dir.time"
+  echo "$(grep -aoE '^#[0-9]+' "$dir/log" | tail -1 | tr -d '#') $(awk -v c="$4" '{ print $1 * c, $2 + $3 }' "$dir.time")" >"$dir.figures"
 }
 echo "bench/campaign.sh: old, one target at a time on $cores cores (-fork=$cores)" >&2
-for t in $targets; do fuzz old "$t" "$PWD/build/fuzz/fuzzers/${t}_fuzzer" -fork="$cores" -ignore_crashes=1; done
+for t in $targets; do fuzz old "$t" "$PWD/build/fuzz/fuzzers/${t}_fuzzer" "$cores" -fork="$cores" -ignore_crashes=1; done
 echo "bench/campaign.sh: new, $cores targets at a time, one process each" >&2
 running=0
 for t in $targets; do
-  fuzz new "$t" "$PWD/build/campaign/fuzzers/${t}_fuzzer" -print_final_stats=1 &
+  fuzz new "$t" "$PWD/build/campaign/fuzzers/${t}_fuzzer" 1 -print_final_stats=1 &
   ((++running < cores)) || { wait -n; running=$((running - 1)); }
 done
 wait
 {
-  echo "| target | old: exec per CPU-second | new: exec per CPU-second | new / old | in-memory: target ns/exec | empty ns/exec | events/input | target ns/event | model share of new CPU time |"
-  echo "|---|---|---|---|---|---|---|---|---|"
+  echo "| target | old: exec per CPU-second | new | new / old | by CPU time used: old | new | new / old | in-memory: target ns/exec | empty ns/exec | events/input | target ns/event | model share of new CPU time |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
   for t in $targets; do
-    read -r ox os <"$work/old-$t.figures"
-    read -r nx ns <"$work/new-$t.figures"
+    read -r ox ow oc <"$work/old-$t.figures"
+    read -r nx nw nc <"$work/new-$t.figures"
     [[ -n $ox && -n $nx ]] || { echo "bench/campaign.sh: $t did not run (logs in $work)" >&2; trap - EXIT; continue; }
     line=$(build/campaign/bench/${t}_inmemory --seconds 2 "$work/new-$t/corpus" 2>/dev/null | grep '^inmemory:')
     val() { sed -nE "s/.* $1=([0-9.]+).*/\\1/p" <<<"$line"; }
-    awk -v t="$t" -v ox="$ox" -v os="$os" -v nx="$nx" -v ns="$ns" -v tn="$(val target_ns_per_exec)" \
+    awk -v t="$t" -v ox="$ox" -v ow="$ow" -v oc="$oc" -v nx="$nx" -v nw="$nw" -v nc="$nc" -v tn="$(val target_ns_per_exec)" \
         -v en="$(val empty_ns_per_exec)" -v ev="$(val events_per_input)" -v me="$(val model_ns_per_event)" 'BEGIN {
-      o = ox / os; n = nx / ns
-      printf "| %s | %.0f | %.0f | %.1fx | %.0f | %.1f | %.1f | %.0f | %.0f%% |\n", t, o, n, (o > 0 ? n / o : 0), tn, en, ev, me, tn * n / 1e7
+      o = ox / ow; n = nx / nw; co = ox / oc; cn = nx / nc
+      printf "| %s | %.0f | %.0f | %.1fx | %.0f | %.0f | %.1fx | %.0f | %.1f | %.1f | %.0f | %.0f%% |\n", t, o, n, n / o, co, cn, cn / co, tn, en, ev, me, tn * n / 1e7
     }'
   done
 } | tee out/bench/campaign.md

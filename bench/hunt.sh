@@ -54,10 +54,13 @@ variants=$(bench_variants)
       fi
     done
     reg=$(trace_events "corpus/regressions/$v.trace")
-    printf '| R%s `%s` | %s | %s | %s | %s (%s) | %s–%s | %s |\n' "$r" "$v" \
+    rc=- shrunk_range=-
+    if ((props)); then
+      rc="$(printf '%s\n' "${cases[@]:-0}" | median) ($(printf '%s\n' "${cases[@]:-0}" | sort -g | tail -1))"
+      shrunk_range="$(printf '%s\n' "${shrunk[@]:-0}" | sort -g | head -1)–$(printf '%s\n' "${shrunk[@]:-0}" | sort -g | tail -1)"
+    fi
+    printf '| R%s `%s` | %s | %s | %s | %s | %s | %s |\n' "$r" "$v" \
       "$(printf '%s\n' "${secs[@]}" | median)" "$(printf '%s\n' "${secs[@]}" | sort -g | tail -1)" \
-      "$(printf '%s\n' "${execs[@]}" | median)" \
-      "$(printf '%s\n' "${cases[@]:-0}" | median)" "$(printf '%s\n' "${cases[@]:-0}" | sort -g | tail -1)" \
-      "$(printf '%s\n' "${shrunk[@]:-0}" | sort -g | head -1)" "$(printf '%s\n' "${shrunk[@]:-0}" | sort -g | tail -1)" "$reg"
+      "$(printf '%s\n' "${execs[@]}" | median)" "$rc" "$shrunk_range" "$reg"
   done <<<"$variants"
 } | tee out/bench/hunt.md
