@@ -130,7 +130,8 @@ write_report() {
       echo "|---|---|---|---|---|---|"
       for r in "${rows[@]}"; do
         IFS=$'\t' read -r t kind title first ev replay <<<"$r"
-        echo "| $t | $kind | $(md_cell "$title") | ${first}s | $ev | \`$replay\` |"
+        [[ $first == - ]] || first+=s  # merged-corpus rechecks have no time
+        echo "| $t | $kind | $(md_cell "$title") | $first | $ev | \`$replay\` |"
       done
     else
       echo "None new (known findings: corpus/<target>/known_findings.txt)."
@@ -314,14 +315,19 @@ sanitizer_check() {
     run env INFLIGHT_KNOWN="$out/$t/known.txt" "$check/${t}_fuzzer" -runs=1 "${files[@]}" >"$out/$t/check.txt" 2>&1 && return 0
     failed=$(sed -n 's/^Running: //p' "$out/$t/check.txt" | tail -1)
     [[ -n $failed ]] || return 1
-    res=$(grep -aoE 'SUMMARY: .*|ERROR: [A-Za-z]+Sanitizer.*|runtime error: .*|INFLIGHT FINDING .*|MODEL_ASSERT\(.*' \
-      "$out/$t/check.txt" | head -1)
+    # The SUMMARY line names the error and its site: the finding's key.
+    res=$(grep -aom1 'SUMMARY: .*' "$out/$t/check.txt" ||
+      grep -aoE -m1 'runtime error: .*|INFLIGHT FINDING .*|MODEL_ASSERT\(.*' "$out/$t/check.txt")
     printf '%s\t%s\n' "$failed" "${res:-crash on the ASan+UBSan build}" >>"$out/$t/sanitizer.txt"
     keep=()
     for f in "${files[@]}"; do [[ $f == "$failed" ]] || keep+=("$f"); done
     files=("${keep[@]}")
   done
 }
+
+# A sanitizer report is one finding per target and SUMMARY line (true when it is new).
+declare -A sanitizer_seen=()
+new_sanitizer() { [[ -z ${sanitizer_seen["$1|$2"]:-} ]] && sanitizer_seen["$1|$2"]=1; }
 
 # Merge, recheck, swap: the campaign corpus changes only by renames of a complete result.
 merge_failed=0
@@ -342,8 +348,9 @@ for t in "${targets[@]}"; do
   sanitizer_check "$t" "$dir"/corpus.new/*
   while IFS=$'\t' read -r file summary; do
     [[ -n $file ]] || continue
-    findings+=("$t"$'\t'sanitizer$'\t'"$summary"$'\t'-$'\t'"$dir/findings/$(basename "$file")")
     mv "$file" "$dir/findings/"
+    new_sanitizer "$t" "$summary" || continue
+    findings+=("$t"$'\t'sanitizer$'\t'"$summary"$'\t'-$'\t'"$dir/findings/$(basename "$file")")
     log "$t: SANITIZER: $summary"
   done <"$dir/sanitizer.txt"
   mv "$dir/corpus" "$dir/corpus.old" && mv "$dir/corpus.new" "$dir/corpus" && rm -rf "$dir/corpus.old"
@@ -373,7 +380,8 @@ for f in "${findings[@]}"; do
   [[ $kind == sanitizer ]] && continue
   sanitizer_check "$t" "$crash"
   while IFS=$'\t' read -r _ summary; do
-    [[ -n $summary && $summary != "INFLIGHT FINDING"* ]] && add_row "$t" sanitizer "$summary" "$first" "$crash"
+    [[ -n $summary && $summary != "INFLIGHT FINDING"* ]] && new_sanitizer "$t" "$summary" &&
+      add_row "$t" sanitizer "$summary" "$first" "$crash"
   done <"$out/$t/sanitizer.txt"
 done
 
