@@ -28,7 +28,7 @@ seconds=20
 targets=$(sed -nE 's/^set\(INFLIGHT_FUZZ_TARGETS (.*)\)/\1/p' CMakeLists.txt)
 while (($#)); do
   case $1 in
-    --help|-h) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --help|-h) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
     --seconds|--targets) [[ $# -ge 2 && -n $2 && $2 != --* ]] || usage_error "$1 needs a value" ;;
     *) usage_error "unknown argument '$1' (see --help)" ;;
   esac

@@ -20,7 +20,7 @@ usage_error() { echo "bench/hunt.sh: $*" >&2; exit 2; }
 while (($#)); do
   case $1 in
     --fuzzer-only) props=0; shift; continue ;;
-    --help|-h) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --help|-h) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
     --seeds|--runs|--preset) [[ $# -ge 2 && -n $2 ]] || usage_error "$1 needs a value" ;;
     *) usage_error "unknown argument '$1'" ;;
   esac

@@ -43,7 +43,7 @@ budget=180 bugs=none targets_arg= out=out/nightly merge=0
 while (($#)); do
   case $1 in
     --merge) merge=1; shift; continue ;;
-    --help|-h) sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --help|-h) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
     --budget|--bugs|--targets|--out) [[ $# -ge 2 && -n $2 && $2 != --* ]] || usage_error "$1 needs a value (see --help)" ;;
     *) usage_error "unknown argument '$1' (see --help)" ;;
   esac

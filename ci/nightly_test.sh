@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ci/nightly_test.sh: what ci/nightly.sh promises when it is cut short.
 #
-# usage: ci/nightly_test.sh merge-killed|interrupted FUZZER_DIR INFLIGHT
+# usage: ci/nightly_test.sh merge-killed|interrupted FUZZER_DIR INFLIGHT | --help
 #   merge-killed  the merge is SIGKILLed (as the OOM killer or a CI step timeout would) after
 #                 writing part of its result: the campaign corpus must be unchanged and the
 #                 run must exit 2
@@ -10,7 +10,9 @@
 # Runs the page_pool target from FUZZER_DIR (prebuilt: INFLIGHT_NIGHTLY_SKIP_BUILD=1) for a
 # few seconds, with a campaign corpus made from its seeds. Exit 0 when the promise holds.
 set -uo pipefail
-[[ $# -eq 3 && ( $1 == merge-killed || $1 == interrupted ) ]] || { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; }
+[[ ${1:-} == --help || ${1:-} == -h ]] && { usage; exit 0; }
+[[ $# -eq 3 && ( $1 == merge-killed || $1 == interrupted ) ]] || { usage >&2; exit 2; }
 mode=$1 fuzzers=$(realpath "$2") cli=$(realpath "$3")
 nightly=$(dirname "$(realpath "$0")")/nightly.sh
 root=$(dirname "$nightly")/..
