@@ -1,13 +1,17 @@
 # bench/common.sh: what the benchmark scripts share (sourced, from the project root).
 
-# Installs what is missing, builds the given CMake presets, makes out/bench.
+# Installs what is missing, builds the given CMake presets (PRESET, or PRESET:T1,T2 for
+# only those targets), makes out/bench.
 bench_build() {
   bash ci/test.sh --install-only >/dev/null || exit 2
   command -v clang++ >/dev/null || export PATH="$PWD/build/bin:$PATH"
-  local p
+  local p preset only
   for p in "$@"; do
-    { cmake --preset "$p" >/dev/null && cmake --build "build/$p" >/dev/null; } ||
-      { echo "bench: cannot build the $p preset" >&2; exit 2; }
+    preset=${p%%:*} only=()
+    [[ $p == *:* ]] && only=(--target ${p#*:})
+    only=("${only[@]//,/ }")
+    { cmake --preset "$preset" >/dev/null && cmake --build "build/$preset" ${only[@]} >/dev/null; } ||
+      { echo "bench: cannot build the $preset preset" >&2; exit 2; }
   done
   mkdir -p out/bench
 }

@@ -19,7 +19,19 @@ namespace {
   std::cerr << "inflight: " << message << "\n";
   std::exit(2);
 }
+
+// libFuzzer counts executions but not the events inside them; the nightly report reads
+// this line (at exit, and before a crash's abort) for its events per second.
+Stats run_stats;
+void print_stats() {
+  if (run_stats.executions == 0) return;
+  std::fprintf(stderr, "inflight stats: executions=%llu events=%llu\n",
+               static_cast<unsigned long long>(run_stats.executions),
+               static_cast<unsigned long long>(run_stats.events));
+}
 }  // namespace
+
+const Stats& stats() { return run_stats; }
 
 const Config& config(const char* target, ViolationGroup group) {
   static Config* cached = nullptr;
@@ -56,6 +68,7 @@ const Config& config(const char* target, ViolationGroup group) {
                            target, c->bugs.to_string(), c->driver_faults ? "on" : "off", c->driver, c->expect,
                            c->known.size(),
                            group == ViolationGroup::truth ? "truth" : "dma_debug");
+  std::atexit(print_stats);
   cached = c;
   return *c;
 }
@@ -76,6 +89,8 @@ const Finding* crashing_finding(const Config& c, const World& world) {
 }
 
 void run_and_check(const Config& c, const Scenario& scenario) {
+  run_stats.executions++;
+  run_stats.events += scenario.events.size();
   {
     World world(scenario.topology, c.bugs, false, c.driver_faults, c.driver);
     run_scenario(world, scenario);
@@ -94,6 +109,7 @@ void run_and_check(const Config& c, const Scenario& scenario) {
                c.target.c_str(), c.bugs.to_string().c_str(),
                c.driver_faults ? " --driver-faults" : "", c.driver.empty() ? "" : " --driver ",
                c.driver.c_str());
+  print_stats();
   std::fflush(stderr);
   std::abort();
 }

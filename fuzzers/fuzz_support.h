@@ -51,6 +51,14 @@ const Finding* crashing_finding(const Config& config, const World& world);
 // configuration, the trace and the findings, then aborts (libFuzzer saves the input).
 void run_and_check(const Config& config, const Scenario& scenario);
 
+// What this process ran through run_and_check: executions and decoded events. Printed at
+// exit and before a crash's abort as "inflight stats: executions=N events=M".
+struct Stats {
+  uint64_t executions = 0;
+  uint64_t events = 0;
+};
+const Stats& stats();
+
 // Structure-aware mutation on whole events (insert, delete, duplicate, swap two, change
 // one field to an edge value or a random one); the other half of the time libFuzzer's
 // own byte mutations. `family` decodes the records as the target does.

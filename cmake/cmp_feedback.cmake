@@ -1,0 +1,23 @@
+# Comparison feedback (libFuzzer's trace-cmp) only where it steers the search.
+#
+# trace-cmp callbacks were 53-63% of the instructions inside the fuzz entry point, mostly
+# from the oracle's and the checks' scans over fixed tables: comparisons of slot states
+# against constants, the same on every execution, which tell libFuzzer nothing about the
+# input. With INFLIGHT_CMP_FEEDBACK=decisions (the campaign preset):
+# - model/oracle/*.cc is built without trace-cmp; its edges stay (what happened to a page
+#   or a mapping is a branch there);
+# - the scans (cmp_ignorelist.txt: the per-event and final checks, the oracle's table
+#   walks instantiated in other files) get no coverage instrumentation at all.
+# The decoder and every model decision keep full instrumentation.
+set(INFLIGHT_CMP_FEEDBACK all CACHE STRING "trace-cmp feedback: all, or decisions (none in the oracle and checks)")
+set_property(CACHE INFLIGHT_CMP_FEEDBACK PROPERTY STRINGS all decisions)
+if(INFLIGHT_FUZZ AND INFLIGHT_CMP_FEEDBACK STREQUAL "decisions")
+  file(GLOB oracle_sources ${PROJECT_SOURCE_DIR}/model/oracle/*.cc)
+  list(FILTER oracle_sources EXCLUDE REGEX "_test\\.cc$")
+  set_source_files_properties(${oracle_sources} DIRECTORY ${PROJECT_SOURCE_DIR}/model
+                              PROPERTIES COMPILE_OPTIONS -fno-sanitize-coverage=trace-cmp)
+  target_compile_options(inflight_model PRIVATE
+                         -fsanitize-coverage-ignorelist=${CMAKE_CURRENT_LIST_DIR}/cmp_ignorelist.txt)
+elseif(NOT INFLIGHT_CMP_FEEDBACK STREQUAL "all")
+  message(FATAL_ERROR "INFLIGHT_CMP_FEEDBACK is all or decisions, not '${INFLIGHT_CMP_FEEDBACK}'")
+endif()
