@@ -3,7 +3,7 @@
 # report. A CI job runs it every night; a developer runs it on a laptop.
 #
 # usage: ci/nightly.sh [--budget SECONDS] [--bugs LIST] [--targets LIST] [--out DIR]
-#                      [--merge] [--help]
+#                      [--prop-cases N] [--prop-seed S] [--merge] [--help]
 #   --budget   wall-clock seconds of fuzzing (default 180). Targets run one libFuzzer
 #              process each, as many at a time as there are cores; each target gets
 #              budget / ceil(targets / cores) seconds (at least 5) of one core
@@ -12,6 +12,10 @@
 #   --targets  only these fuzz targets (comma-separated; default all of them)
 #   --out      where the report, logs, corpora and findings go (default out/nightly)
 #   --merge    also merge what is new into the checked-in seeds, corpus/<target>/
+#   --prop-cases  cases per RapidCheck property after the fuzzing (default 20000, about
+#              15 s on the campaign build; 0: none). CI runs them with 300
+#   --prop-seed   their seed (default: today's date as YYYYMMDD, so each night draws new
+#              cases; the report names it, and RC_PARAMS="seed=S" reproduces a failure)
 # Fuzzing runs on the sanitizer-free `campaign` build, one long-lived process per target
 # (no -fork restarts; after a crash it restarts for the rest of its time, with the crash's
 # finding counted as known). Seeds: the binary inputs of corpus/<target>/ (*.bin and
@@ -27,6 +31,9 @@
 # CPU-second, events per second, corpus size, model coverage (DIR/<target>/coverage.svg)
 # and findings with their first-seen time and replay command; and the campaign's total
 # executions, executions per CPU-second (executions / (wall seconds x cores)) and events.
+# Then every RapidCheck property that must hold on the fixed model (properties/, not the
+# hunts) runs with many more cases than in CI: a failing one is a new finding (kind
+# property, its counterexample in DIR/properties.txt).
 # SIGINT or SIGTERM stops every child (its process group), keeps the corpus and writes
 # the report marked "interrupted".
 # Exit: 0 nothing new, 1 a new finding, 2 usage or setup error or a failed merge,
@@ -39,12 +46,12 @@ set -uo pipefail
 shopt -s nullglob
 cd "$(dirname "$0")/.."
 usage_error() { echo "ci/nightly.sh: $*" >&2; exit 2; }
-budget=180 bugs=none targets_arg= out=out/nightly merge=0
+budget=180 bugs=none targets_arg= out=out/nightly merge=0 prop_cases=20000 prop_seed=$(date -u +%Y%m%d)
 while (($#)); do
   case $1 in
     --merge) merge=1; shift; continue ;;
     --help|-h) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
-    --budget|--bugs|--targets|--out) [[ $# -ge 2 && -n $2 && $2 != --* ]] || usage_error "$1 needs a value (see --help)" ;;
+    --budget|--bugs|--targets|--out|--prop-cases|--prop-seed) [[ $# -ge 2 && -n $2 && $2 != --* ]] || usage_error "$1 needs a value (see --help)" ;;
     *) usage_error "unknown argument '$1' (see --help)" ;;
   esac
   case $1 in
@@ -52,11 +59,15 @@ while (($#)); do
     --bugs) bugs=$2 ;;
     --targets) targets_arg=$2 ;;
     --out) out=$2 ;;
+    --prop-cases) prop_cases=$2 ;;
+    --prop-seed) prop_seed=$2 ;;
   esac
   shift 2
 done
 # Every argument is checked here, before anything is installed or built.
 [[ $budget =~ ^[0-9]+$ ]] && ((budget > 0)) || usage_error "--budget takes whole seconds > 0, not '$budget'"
+[[ $prop_cases =~ ^[0-9]+$ ]] || usage_error "--prop-cases takes a whole number, not '$prop_cases'"
+[[ $prop_seed =~ ^[0-9]+$ ]] || usage_error "--prop-seed takes a whole number, not '$prop_seed'"
 all_bugs=$(sed -nE 's/^INFLIGHT_(BUG|MUTANT)\(([a-z0-9_]+),.*/\2/p' model/core/bugs.def model/core/mutants.def 2>/dev/null)
 if [[ $bugs != none ]]; then
   for b in ${bugs//,/ }; do
@@ -119,6 +130,8 @@ write_report() {
     echo
     echo "Campaign: $total_x executions and $total_e events in ${wall}s on $cores cores: **$xc executions per CPU-second**, $ec events per CPU-second."
     echo
+    echo "Properties (fixed model, ${prop_cases} cases each, seed $prop_seed): $prop_result."
+    echo
     echo "| target | executions | seconds | exec per CPU-second | events per CPU-second | corpus | model coverage | corpus status | new findings |"
     echo "|---|---|---|---|---|---|---|---|---|"
     printf '%s\n' "${md[@]}"
@@ -138,7 +151,7 @@ write_report() {
     fi
   } >"$out/report.md"
   {
-    echo "{\"status\":$(json_str "${state:-complete}"),\"budget_s\":$budget,\"bugs\":$(json_str "$bugs"),\"cores\":$cores,\"per_target_s\":$per,\"wall_s\":$wall,\"executions\":$total_x,\"events\":$total_e,\"exec_per_cpu_s\":$xc,\"events_per_cpu_s\":$ec,\"new_findings\":${#rows[@]},\"targets\":["
+    echo "{\"status\":$(json_str "${state:-complete}"),\"budget_s\":$budget,\"bugs\":$(json_str "$bugs"),\"cores\":$cores,\"per_target_s\":$per,\"wall_s\":$wall,\"executions\":$total_x,\"events\":$total_e,\"exec_per_cpu_s\":$xc,\"events_per_cpu_s\":$ec,\"new_findings\":${#rows[@]},\"properties\":{\"cases\":$prop_cases,\"seed\":$prop_seed,\"result\":$(json_str "$prop_result")},\"targets\":["
     (IFS=,; echo "${js[*]}")
     echo "]}"
   } >"$out/report.json"
@@ -181,6 +194,8 @@ rm -f "$out/report.md" "$out/report.json"
 fuzzers=${INFLIGHT_NIGHTLY_FUZZERS:-build/campaign/fuzzers}
 check=${INFLIGHT_NIGHTLY_CHECK:-build/fuzz/fuzzers}
 inflight=${INFLIGHT_NIGHTLY_CLI:-build/campaign/cli/inflight}
+props=${INFLIGHT_NIGHTLY_PROPS:-build/campaign/properties/inflight_props}
+prop_result="not run"
 selected=${targets_arg//,/ }
 selected=${selected:-$all_targets}
 if [[ ${INFLIGHT_NIGHTLY_SKIP_BUILD:-0} != 1 ]]; then
@@ -190,7 +205,7 @@ if [[ ${INFLIGHT_NIGHTLY_SKIP_BUILD:-0} != 1 ]]; then
   for t in $selected; do names+=("${t}_fuzzer"); done
   for preset in campaign fuzz; do
     log "building the $preset preset"
-    extra=(); [[ $preset == campaign ]] && extra=(inflight)
+    extra=(); [[ $preset == campaign ]] && extra=(inflight inflight_props)
     { run cmake --preset "$preset" >/dev/null && run cmake --build "build/$preset" --target "${names[@]}" "${extra[@]}" >/dev/null; } ||
       usage_error "build failed (cmake --build build/$preset)"
   done
@@ -384,6 +399,27 @@ for f in "${findings[@]}"; do
       add_row "$t" sanitizer "$summary" "$first" "$crash"
   done <"$out/$t/sanitizer.txt"
 done
+
+# The properties, with many more cases than CI gives them.
+if ((prop_cases == 0)); then
+  prop_result="not run (--prop-cases 0)"
+elif [[ ! -x $props ]]; then
+  prop_result="not run (no $props)"
+  log "properties: $prop_result"
+else
+  log "properties: $prop_cases cases each, seed $prop_seed"
+  run env RC_PARAMS="seed=$prop_seed max_success=$prop_cases verbose_progress=0" "$props" \
+    --gtest_filter='-Hunt.*:Disagreement.*:Canary.*' >"$out/properties.txt" 2>&1
+  passed=$(sed -nE 's/^\[  PASSED  \] ([0-9]+) tests?.*/\1/p' "$out/properties.txt")
+  failed=$(sed -nE 's/^\[  FAILED  \] ([A-Za-z0-9_]+\.[A-Za-z0-9_]+).*/\1/p' "$out/properties.txt" | sort -u)
+  prop_result="${passed:-0} passed, $(grep -c . <<<"$failed") failed"
+  [[ -z $failed ]] && prop_result="${passed:-0} passed, 0 failed"
+  for p in $failed; do
+    rows+=("properties"$'\t'property$'\t'"$p"$'\t'-$'\t'?$'\t'"RC_PARAMS=\"seed=$prop_seed max_success=$prop_cases\" build/debug/properties/inflight_props --gtest_filter=$p")
+    log "properties: FAILED $p ($out/properties.txt)"
+  done
+  log "properties: $prop_result"
+fi
 
 for t in "${targets[@]}"; do
   dir=$out/$t
