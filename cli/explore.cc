@@ -17,7 +17,7 @@
 namespace inflight::cli {
 namespace {
 
-constexpr std::string_view kExploreUsage = R"~(usage: inflight explore [--target T] [--topology "KEY=VALUE ..."] [--trace FILE]
+constexpr std::string_view kExploreUsage = R"~(usage: inflight explore [--target T] [--topology "KEY=VALUE ..."] [--topology-of FILE] [--trace FILE]
                         [--bugs LIST] [--driver-faults] [--depth K] [--max-states N]
                         [--seconds S] [--wide] [--same-findings] [--check-minimal]
                         [--out FILE]
@@ -30,6 +30,8 @@ fuzzers: every enabled event from every distinct world state, up to depth K.
   --topology "..."   the configuration, as on a .trace topology line (default: the
                      mutant's own configuration when --bugs names one rule mutant, else
                      the defaults)
+  --topology-of FILE take only the topology from FILE (a variant's regression trace:
+                     its configuration, none of its events)
   --trace FILE       take the topology from FILE and add its events to the alphabet
   --bugs LIST        bug variants to enable; the goal is then any of their findings
                      (without variants: any finding at all)
@@ -58,7 +60,7 @@ std::set<Violation> kinds_of(const World& w) {
 }  // namespace
 
 int cmd_explore(const std::vector<std::string>& args) {
-  std::optional<std::string> target, topology_text, trace_file, bugs_flag, out, clean_of;
+  std::optional<std::string> target, topology_text, trace_file, bugs_flag, out, clean_of, topology_of;
   bool wide = false, same = false, check_minimal = false, faults = false, alphabet_only = false;
   std::optional<std::string> goal_kind;
   int depth = 6;
@@ -81,6 +83,7 @@ int cmd_explore(const std::vector<std::string>& args) {
     } else if (a == "--target" && v) target = args[++i];
     else if (a == "--topology" && v) topology_text = args[++i];
     else if (a == "--trace" && v) trace_file = args[++i];
+    else if (a == "--topology-of" && v) topology_of = args[++i];
     else if (a == "--bugs" && v) bugs_flag = args[++i];
     else if (a == "--out" && v) out = args[++i];
     else if (a == "--clean-of" && v) clean_of = args[++i];
@@ -136,7 +139,12 @@ int cmd_explore(const std::vector<std::string>& args) {
     if (alphabet_only) spec.alphabet.clear();
     add_events(spec.alphabet, trace->events);
   }
-  if (!topology_text && !trace_file && variants.size() == 1 && variants[0]->mutant)
+  if (topology_of) {
+    const std::optional<Loaded> loaded = load(*topology_of, "auto", *family);
+    if (!loaded) return kExitUsage;
+    spec.topology = loaded->scenario.topology;
+  }
+  if (!topology_text && !trace_file && !topology_of && variants.size() == 1 && variants[0]->mutant)
     topology_text = std::string(variants[0]->topology);
   if (topology_text) {
     TextError terr;

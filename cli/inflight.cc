@@ -167,7 +167,7 @@ int list_rules(std::string_view format) {
                  "and is proven by a bug variant (`model/core/bugs.def`) or a rule mutant "
                  "(`model/core/mutants.def`) that breaks exactly that rule: CTest requires "
                  "libFuzzer, the RapidCheck generators and the explorer to find it from scratch "
-                 "(`bug.<name>.hunt.*`, `mutant.<name>.*`). Status: *checked*; *simplified* "
+                 "(`bug.<name>.hunt.*` and `bug.<name>.explore`, `mutant.<name>.*`). Status: *checked*; *simplified* "
                  "(checked, coarser than the kernel, the note says how and why); *structural* "
                  "(the model cannot express a breach, the note says why); *not modelled*.\n\n"
                  "| rule | statement | checked in | findings | status | proof |\n"
