@@ -2,6 +2,7 @@
 
 #include "model/drivers/driver.h"
 
+#include <algorithm>
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -187,6 +188,33 @@ size_t mutate(const TargetFamily& family, uint8_t* data, size_t size, size_t max
   if (bytes.size() > max_size) bytes.resize(kHeaderBytes + capacity * kRecordBytes);
   std::copy(bytes.begin(), bytes.end(), data);
   return bytes.size();
+}
+
+size_t crossover(const uint8_t* data1, size_t size1, const uint8_t* data2, size_t size2,
+                 uint8_t* out, size_t max_out_size, unsigned int seed) {
+  Rng rng{seed};
+  if (size1 < kHeaderBytes || max_out_size < kHeaderBytes) return 0;
+  const size_t records1 = (size1 - kHeaderBytes) / kRecordBytes;
+  const size_t records2 = size2 < kHeaderBytes ? 0 : (size2 - kHeaderBytes) / kRecordBytes;
+  const size_t capacity = (max_out_size - kHeaderBytes) / kRecordBytes;
+  // The first input's topology and a prefix of its events, then a run of the second's
+  // events, then the rest of the first's: whole events only, so line-ups that each input
+  // reached on its own can meet in one scenario.
+  const size_t cut = rng.below(records1 + 1);
+  const size_t from = rng.below(records2 + 1);
+  const size_t run = rng.below(records2 - from + 1);
+  size_t n = 0;
+  auto put = [&](const uint8_t* base, size_t index) {
+    if (n >= capacity) return;
+    std::copy_n(base + kHeaderBytes + index * kRecordBytes, kRecordBytes,
+                out + kHeaderBytes + n * kRecordBytes);
+    n++;
+  };
+  std::copy_n(data1, kHeaderBytes, out);
+  for (size_t i = 0; i < cut; i++) put(data1, i);
+  for (size_t i = from; i < from + run; i++) put(data2, i);
+  for (size_t i = cut; i < records1; i++) put(data1, i);
+  return kHeaderBytes + n * kRecordBytes;
 }
 
 }  // namespace inflight::fuzz

@@ -65,10 +65,16 @@ const Stats& stats();
 size_t mutate(const TargetFamily& family, uint8_t* data, size_t size, size_t max_size,
               unsigned int seed);
 
+// Crossover on whole events: the first input's topology and events with a run of the
+// second's events spliced in (libFuzzer's own crossover cuts records apart).
+size_t crossover(const uint8_t* data1, size_t size1, const uint8_t* data2, size_t size2,
+                 uint8_t* out, size_t max_out_size, unsigned int seed);
+
 }  // namespace inflight::fuzz
 
 // Defines a target's libFuzzer entry points: decode with the target's event family, run,
-// fail on findings of `group`; the structure-aware mutator next to libFuzzer's.
+// fail on findings of `group`; the structure-aware mutator next to libFuzzer's, and the
+// whole-event crossover.
 #define INFLIGHT_FUZZ_TARGET(target, group)                                                 \
   extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {                \
     const auto& config = inflight::fuzz::config(target, group);                            \
@@ -80,4 +86,10 @@ size_t mutate(const TargetFamily& family, uint8_t* data, size_t size, size_t max
                                             unsigned int seed) {                            \
     return inflight::fuzz::mutate(*inflight::fuzz::config(target, group).family, data, size, \
                                   max_size, seed);                                          \
+  }                                                                                         \
+  extern "C" size_t LLVMFuzzerCustomCrossOver(const uint8_t* data1, size_t size1,          \
+                                              const uint8_t* data2, size_t size2,          \
+                                              uint8_t* out, size_t max_out_size,           \
+                                              unsigned int seed) {                         \
+    return inflight::fuzz::crossover(data1, size1, data2, size2, out, max_out_size, seed); \
   }
