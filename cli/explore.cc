@@ -17,7 +17,8 @@
 namespace inflight::cli {
 namespace {
 
-constexpr std::string_view kExploreUsage = R"~(usage: inflight explore [--target T] [--topology "KEY=VALUE ..."] [--topology-of FILE] [--trace FILE]
+constexpr std::string_view kExploreUsage = R"~(usage: inflight explore [--target T] [--topology "KEY=VALUE ..."]
+                        [--topology-of FILE] [--trace FILE]
                         [--bugs LIST] [--driver-faults] [--depth K] [--max-states N]
                         [--seconds S] [--wide] [--same-findings] [--check-minimal]
                         [--out FILE]
@@ -60,7 +61,8 @@ std::set<Violation> kinds_of(const World& w) {
 }  // namespace
 
 int cmd_explore(const std::vector<std::string>& args) {
-  std::optional<std::string> target, topology_text, trace_file, bugs_flag, out, clean_of, topology_of;
+  std::optional<std::string> target, topology_text, trace_file, topology_of, bugs_flag, out;
+  std::optional<std::string> clean_of;
   bool wide = false, same = false, check_minimal = false, faults = false, alphabet_only = false;
   std::optional<std::string> goal_kind;
   int depth = 6;

@@ -167,7 +167,8 @@ int list_rules(std::string_view format) {
                  "and is proven by a bug variant (`model/core/bugs.def`) or a rule mutant "
                  "(`model/core/mutants.def`) that breaks exactly that rule: CTest requires "
                  "libFuzzer, the RapidCheck generators and the explorer to find it from scratch "
-                 "(`bug.<name>.hunt.*` and `bug.<name>.explore`, `mutant.<name>.*`). Status: *checked*; *simplified* "
+                 "(`bug.<name>.hunt.*` and `bug.<name>.explore`, `mutant.<name>.*`). Status: "
+                 "*checked*; *simplified* "
                  "(checked, coarser than the kernel, the note says how and why); *structural* "
                  "(the model cannot express a breach, the note says why); *not modelled*.\n\n"
                  "| rule | statement | checked in | findings | status | proof |\n"
@@ -177,11 +178,13 @@ int list_rules(std::string_view format) {
       if (!r.note.empty()) status += ": " + std::string(r.note);
       std::cout << fmt::format("| {} | {} | {} | {} | {} | {} |\n", r.id, r.statement, r.where,
                                r.violations, status,
-                               r.proof.empty() ? "-" : fmt::format("`{}` ({})", r.proof, proof_kind(r)));
+                               r.proof.empty() ? "-"
+                                               : fmt::format("`{}` ({})", r.proof, proof_kind(r)));
     }
     return kExitClean;
   }
-  std::cout << "rules (model/core/rules.def; proof: the variant or mutant every search must find):\n";
+  std::cout << "rules (model/core/rules.def; proof: the variant or mutant every search must "
+               "find):\n";
   for (const RuleInfo& r : all_rules()) {
     std::cout << fmt::format("  {:<16} {:<12} {}\n", r.id, rule_status_name(r.status), r.statement);
     std::cout << fmt::format("  {:<16} {:<12} findings: {}; checked in {}\n", "", "", r.violations,
@@ -230,11 +233,13 @@ int cmd_list(const std::vector<std::string>& args) {
                            what != "drivers"))
     return usage_error("list takes one of bugs, rules, drivers, targets, properties", kListUsage);
   if (what == "all" || what == "bugs") {
-    std::cout << "bug variants (enable with --bugs NAME or INFLIGHT_BUGS=NAME; rule mutants: list rules):\n";
+    std::cout << "bug variants (enable with --bugs NAME or INFLIGHT_BUGS=NAME; rule mutants: "
+                 "list rules):\n";
     for (const BugInfo& b : all_bugs())
-      if (!b.mutant) std::cout << fmt::format("  {:<48} R{:<2} {:<10} finding: {}\n  {:<48}      Fixes: {}\n",
-                               b.name, b.r_number, b.subsystem, violation_name(b.violation), "",
-                               b.fix);
+      if (!b.mutant)
+        std::cout << fmt::format("  {:<48} R{:<2} {:<10} finding: {}\n  {:<48}      Fixes: {}\n",
+                                 b.name, b.r_number, b.subsystem, violation_name(b.violation), "",
+                                 b.fix);
   }
   if (what == "all") list_rules("");
   if (what == "all" || what == "drivers") {

@@ -63,7 +63,8 @@ TEST(Kernel, SleepingIsAFindingInSoftirqAndUnderRcuButNotInProcessContext) {
   kernel.begin_step(2, 0, Context::softirq);
   kernel.might_sleep("synchronize_net");
   EXPECT_EQ(kernel.violations().count(Violation::sleep_in_atomic), 2u);
-  EXPECT_TRUE(kernel.violations().has_title("sleeping function called from invalid context in synchronize_net"));
+  EXPECT_TRUE(kernel.violations().has_title(
+      "sleeping function called from invalid context in synchronize_net"));
 }
 
 TEST(Kernel, ResolveCpuTakesThePickModuloTheCpuCount) {

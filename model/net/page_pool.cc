@@ -218,7 +218,8 @@ void PagePools::put_unrefed(PoolId id, PageId page, bool allow_direct, bool spli
   // two producers inside at once is a lock that does not serialise (R-C3).
   if (pool->producer_cpu >= 0)
     kernel_.report(Violation::lock_not_held,
-                   fmt::format("ptr_ring produced while another CPU holds producer_lock in {}", actor),
+                   fmt::format("ptr_ring produced while another CPU holds producer_lock in {}",
+                               actor),
                    fmt::format("{} produces page {} into page_pool {}'s ring while cpu{} is inside "
                                "producer_lock",
                                actor, page.slot, id.slot, pool->producer_cpu));
