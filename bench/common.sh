@@ -23,3 +23,6 @@ bench_variants() {
 
 # Events in a .trace (not comments, blank lines or the topology).
 trace_events() { grep -vcE '^\s*(#|$|topology)' "$1"; }
+
+# The median of the numbers on standard input, one per line.
+median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }

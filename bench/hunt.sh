@@ -32,7 +32,6 @@ while (($#)); do
   shift 2
 done
 if ((props)); then bench_build debug "$preset"; else bench_build "$preset:all_fuzzers,inflight"; fi
-median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 variants=$(bench_variants)
 {
   echo "| variant | fuzzer median s | fuzzer max s | median executions | RapidCheck cases median (max) | shrunk trace events | regression trace events |"

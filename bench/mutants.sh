@@ -27,7 +27,6 @@ while (($#)); do
   esac
 done
 bench_build release fuzz
-median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 mutants=$(sed -nE 's/^INFLIGHT_MUTANT\(([a-z0-9_]+),.*/\1/p' model/core/mutants.def)
 total=0 fuzz_caught=0 prop_caught=0 explore_caught=0
 {

@@ -125,7 +125,8 @@ void XdpMem::mem_id_unlock() {
 
 void XdpMem::check_mem_id_lock(std::string_view what) {
   if (mem_id_lock_held_) return;
-  kernel_.report(Violation::lock_not_held, fmt::format("mem_id_ht changed without mem_id_lock in {}", what),
+  kernel_.report(Violation::lock_not_held,
+                 fmt::format("mem_id_ht changed without mem_id_lock in {}", what),
                  fmt::format("{} changes mem_id_ht without holding mem_id_lock", what));
 }
 
