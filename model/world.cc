@@ -97,8 +97,8 @@ bool World::apply_inner(const Event& event) {
                                     : d.kind == DeferredKind::timer ? Context::timer
                                                                     : Context::workqueue;
             kernel_.begin_step(step_, d.cpu, context);
-            kernel_.log("running {}", d.name);
-            d.fn(*this, d.arg);
+            kernel_.log("running {}", d.name());
+            run_work(d.work, d.arg);
             return true;
           },
           [&](const DeviceUnbind& e) {
@@ -187,6 +187,21 @@ bool World::apply_inner(const Event& event) {
       event);
 }
 
+void World::run_work(Work work, uint32_t arg) {
+  switch (work) {
+    case Work::page_pool_release_retry: return pools_.release_retry(arg);
+    case Work::mem_id_disconnect_defer_retry: return xdp_.disconnect_defer_retry(arg);
+    case Work::xdp_mem_allocator_rcu_free: return xdp_.allocator_rcu_free(arg);
+    case Work::cpu_map_entry_free:
+      // The kthread's puts would spin on a ring producer lock: those producers finish first.
+      pools_.producer_unlock_all();
+      return cpumap_.entry_free(arg);
+    case Work::generic_tx_callout: return netmap_.callout();
+    case Work::count: break;
+  }
+  MODEL_ASSERT(false);
+}
+
 // The stack frees an skb: in softirq or process context, or inside the NAPI poll of the
 // driver queue steered to the CPU (napi_consume_skb from a TX completion, GRO, deferred
 // frees): there the napi-local test of its pages' pools is true for the queue's pool.
@@ -273,10 +288,10 @@ bool World::drain(std::string_view phase, bool report) {
   if (run_due(kernel_.now_ms() + kFinishMaxMs)) return true;
   if (!report) return false;
   const Deferred& d = kernel_.deferred().front();
-  kernel_.report(Violation::stall, fmt::format("{} never drains ({})", d.name, phase),
+  kernel_.report(Violation::stall, fmt::format("{} never drains ({})", d.name(), phase),
                  fmt::format("{}: {} is still pending on cpu{} after {} steps and {} ms of "
                              "virtual time [pending={}]",
-                             phase, d.name, d.cpu, kFinishMaxSteps, kernel_.now_ms(),
+                             phase, d.name(), d.cpu, kFinishMaxSteps, kernel_.now_ms(),
                              kernel_.deferred_count()));
   return false;
 }

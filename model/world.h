@@ -81,6 +81,8 @@ class World {
 
  private:
   bool apply_inner(const Event& event);
+  // A deferred context runs its work (Kernel's Work names the kernel function).
+  void run_work(Work work, uint32_t arg);
   bool unbind(DeviceId dev);
   bool skb_free(const SkbFree& e);
   // Runs due deferred work while time advances to now + ms (bounded); the Idle event.

@@ -35,30 +35,29 @@ void Kernel::might_sleep(std::string_view actor) {
                      context_name(context_), cpu_, rcu_read_depth_));
 }
 
-void Kernel::queue_delayed_work(std::string_view name, DeferredFn fn, uint32_t arg,
-                                uint64_t delay_ms) {
-  if (pending(fn, arg)) return;
+void Kernel::queue_delayed_work(Work work, uint32_t arg, uint64_t delay_ms) {
+  if (pending(work, arg)) return;
   MODEL_ASSERT(deferred_.size() < deferred_.capacity());
-  deferred_.push_back(Deferred{name, fn, arg, DeferredKind::work, cpu_, now_ms_ + delay_ms, 0});
+  deferred_.push_back(Deferred{work, DeferredKind::work, cpu_, arg, now_ms_ + delay_ms, 0});
 }
 
-void Kernel::mod_timer(std::string_view name, DeferredFn fn, uint32_t arg, uint64_t delay_ms) {
-  cancel(fn, arg);
+void Kernel::mod_timer(Work work, uint32_t arg, uint64_t delay_ms) {
+  cancel(work, arg);
   MODEL_ASSERT(deferred_.size() < deferred_.capacity());
-  deferred_.push_back(Deferred{name, fn, arg, DeferredKind::timer, cpu_, now_ms_ + delay_ms, 0});
+  deferred_.push_back(Deferred{work, DeferredKind::timer, cpu_, arg, now_ms_ + delay_ms, 0});
 }
 
-void Kernel::call_rcu(std::string_view name, DeferredFn fn, uint32_t arg) {
+void Kernel::call_rcu(Work work, uint32_t arg) {
   MODEL_ASSERT(deferred_.size() < deferred_.capacity());
   // The callback needs a full grace period that begins after this call.
   const uint64_t needed = gp_in_progress_ ? gp_current_ + 1 : gp_completed_ + 1;
-  deferred_.push_back(Deferred{name, fn, arg, DeferredKind::rcu, cpu_, 0, needed});
+  deferred_.push_back(Deferred{work, DeferredKind::rcu, cpu_, arg, 0, needed});
   if (!gp_in_progress_) start_grace_period();
 }
 
-bool Kernel::cancel(DeferredFn fn, uint32_t arg) {
+bool Kernel::cancel(Work work, uint32_t arg) {
   for (auto it = deferred_.begin(); it != deferred_.end(); ++it) {
-    if (it->fn == fn && it->arg == arg && it->kind != DeferredKind::rcu) {
+    if (it->work == work && it->arg == arg && it->kind != DeferredKind::rcu) {
       deferred_.erase(it);
       return true;
     }
@@ -66,9 +65,9 @@ bool Kernel::cancel(DeferredFn fn, uint32_t arg) {
   return false;
 }
 
-bool Kernel::pending(DeferredFn fn, uint32_t arg) const {
+bool Kernel::pending(Work work, uint32_t arg) const {
   for (const Deferred& d : deferred_)
-    if (d.fn == fn && d.arg == arg && d.kind != DeferredKind::rcu) return true;
+    if (d.work == work && d.arg == arg && d.kind != DeferredKind::rcu) return true;
   return false;
 }
 

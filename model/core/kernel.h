@@ -34,23 +34,35 @@
 
 namespace inflight {
 
-class World;
-
 enum class Context : uint8_t { process, softirq, kthread, workqueue, rcu_callback, timer, tx_irq };
 std::string_view context_name(Context context);
 
-using DeferredFn = void (*)(World& world, uint32_t arg);
+// What a deferred context runs: the kernel function, by name. The world dispatches each to
+// its subsystem (World::run_work), so no subsystem below the world needs to know it.
+enum class Work : uint8_t {
+  page_pool_release_retry,        // page_pool.cc
+  mem_id_disconnect_defer_retry,  // xdp_mem.cc
+  xdp_mem_allocator_rcu_free,     // xdp_mem.cc: __xdp_mem_allocator_rcu_free
+  cpu_map_entry_free,             // cpumap.cc: __cpu_map_entry_free
+  generic_tx_callout,             // generic_tx.cc: netmap's tx_event callout
+  count
+};
+inline constexpr std::string_view kWorkNames[] = {
+    "page_pool_release_retry", "mem_id_disconnect_defer_retry", "__xdp_mem_allocator_rcu_free",
+    "__cpu_map_entry_free", "generic_tx_callout"};
+static_assert(std::size(kWorkNames) == static_cast<size_t>(Work::count));
+inline std::string_view work_name(Work w) { return kWorkNames[static_cast<size_t>(w)]; }
 
 enum class DeferredKind : uint8_t { work, timer, rcu };
 
 struct Deferred {
-  std::string_view name;  // the kernel function it models, e.g. "page_pool_release_retry"
-  DeferredFn fn = nullptr;
-  uint32_t arg = 0;
+  Work work = Work::page_pool_release_retry;
   DeferredKind kind = DeferredKind::work;
   CpuId cpu = 0;
+  uint32_t arg = 0;
   uint64_t due_ms = 0;     // work and timers: runnable when now >= due
   uint64_t rcu_gp = 0;     // RCU callbacks: runnable when this grace period has completed
+  std::string_view name() const { return work_name(work); }
 };
 
 // Model coverage counters (coverage.def).
@@ -121,15 +133,15 @@ class Kernel {
 
   // ---- deferred contexts ----
   // Models: queue_delayed_work() (a work item already pending is not queued twice).
-  void queue_delayed_work(std::string_view name, DeferredFn fn, uint32_t arg, uint64_t delay_ms);
+  void queue_delayed_work(Work work, uint32_t arg, uint64_t delay_ms);
   // Models: mod_timer() (re-arms a pending timer).
-  void mod_timer(std::string_view name, DeferredFn fn, uint32_t arg, uint64_t delay_ms);
+  void mod_timer(Work work, uint32_t arg, uint64_t delay_ms);
   // Models: call_rcu().
-  void call_rcu(std::string_view name, DeferredFn fn, uint32_t arg);
+  void call_rcu(Work work, uint32_t arg);
   // Models: cancel_delayed_work() / del_timer(). Returns whether it was pending.
   // Both look at work items and timers only; RCU callbacks cannot be cancelled.
-  bool cancel(DeferredFn fn, uint32_t arg);
-  bool pending(DeferredFn fn, uint32_t arg) const;
+  bool cancel(Work work, uint32_t arg);
+  bool pending(Work work, uint32_t arg) const;
 
   size_t deferred_count() const { return deferred_.size(); }
   size_t runnable_count() const;

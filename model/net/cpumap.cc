@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include "model/world.h"
 
 namespace inflight {
 
@@ -37,7 +36,7 @@ bool Cpumap::remove(uint8_t slot) {
     Entry& e = entries_[i];
     if (!e.used || !e.published || e.slot != slot) continue;
     e.published = false;  // xchg() out of the map; producers that saw it finish first
-    kernel_.call_rcu("__cpu_map_entry_free", cpu_map_entry_free, static_cast<uint32_t>(i));
+    kernel_.call_rcu(Work::cpu_map_entry_free, static_cast<uint32_t>(i));
     kernel_.log("cpu_map: entry {} unpublished from slot {}", i, slot);
     return true;
   }
@@ -118,12 +117,6 @@ void Cpumap::entry_free(size_t index) {
   }
   kernel_.log("__cpu_map_entry_free: entry {} freed (kthread exited)", index);
   e = Entry{};
-}
-
-void cpu_map_entry_free(World& world, uint32_t index) {
-  // The kthread's puts would spin on a ring producer lock: those producers finish first.
-  world.page_pools().producer_unlock_all();
-  world.cpumap().entry_free(index);
 }
 
 void Cpumap::free_all() {

@@ -61,9 +61,10 @@ class Cpumap {
   bool kthread_run(uint8_t slot);
   // Map free at teardown: every entry deleted.
   void free_all();
+  // Models: __cpu_map_entry_free(), the RCU-deferred free (Work::cpu_map_entry_free).
+  void entry_free(size_t index);
 
  private:
-  friend void cpu_map_entry_free(World& world, uint32_t arg);
   struct Entry {
     bool used = false;        // allocated (published or waiting to be freed)
     bool published = false;   // in the map slot
@@ -77,15 +78,11 @@ class Cpumap {
     }
   };
   void convert(const XdpFrame& frame);
-  void entry_free(size_t index);
 
   Kernel& kernel_;
   XdpMem& xdp_;
   Skbs& skbs_;
   std::array<Entry, 2 * kEntries> entries_{};  // published plus those awaiting their free
 };
-
-// The RCU-deferred free work __cpu_map_entry_free(); arg is the entry index.
-void cpu_map_entry_free(World& world, uint32_t arg);
 
 }  // namespace inflight

@@ -5,7 +5,6 @@
 #include <algorithm>
 
 #include "model/net/xdp_mem.h"
-#include "model/world.h"
 
 namespace inflight {
 
@@ -559,7 +558,7 @@ void PagePools::destroy(PoolId id, std::string_view actor) {
   if (inflight == 0 && !blocked) return;  // freed
   pool->defer_start = kernel_.now_ms();
   pool->defer_warn = kernel_.now_ms() + kDeferWarnIntervalMs;
-  kernel_.queue_delayed_work("page_pool_release_retry", page_pool_release_retry, pack_pool(id),
+  kernel_.queue_delayed_work(Work::page_pool_release_retry, pack_pool(id),
                              blocked ? 0 : kDeferTimeMs);
 }
 
@@ -594,13 +593,11 @@ void PagePools::retry(PoolId id) {
                 id.slot, inflight, (kernel_.now_ms() - pool->defer_start) / 1000);
     pool->defer_warn = kernel_.now_ms() + kDeferWarnIntervalMs;
   }
-  kernel_.queue_delayed_work("page_pool_release_retry", page_pool_release_retry, pack_pool(id),
+  kernel_.queue_delayed_work(Work::page_pool_release_retry, pack_pool(id),
                              blocked ? 0 : kDeferTimeMs);
 }
 
-void page_pool_release_retry(World& world, uint32_t arg) {
-  world.page_pools().retry(unpack_pool(arg));
-}
+void PagePools::release_retry(uint32_t arg) { retry(unpack_pool(arg)); }
 
 void PagePools::check() {
   // One pass over the pages: how many each pool really has out (P7).

@@ -217,13 +217,15 @@ class PagePools {
   void finish_release(uint8_t pick);   // PpReleaseCount: the increment, or what follows it
   void finish_releases();
 
+  // Models: page_pool_release_retry(), the deferred work (Work::page_pool_release_retry).
+  void release_retry(uint32_t arg);
+
   // P7 and P4 after every step: inflight equals the pages really out, never negative.
   void check();
   // At the end: pools that were never freed.
   void final_check();
 
  private:
-  friend void page_pool_release_retry(World& world, uint32_t arg);
 
   PagePool* lookup(PoolId id, std::string_view actor);
   static int32_t inflight(const PagePool& pool) {
@@ -274,8 +276,5 @@ class PagePools {
   Table<PagePool, kMaxPools, PoolTag> pools_;
   std::array<PpPageInfo, kMaxPages> info_{};
 };
-
-// The delayed work item page_pool_release_retry(); arg is the packed pool handle.
-void page_pool_release_retry(World& world, uint32_t arg);
 
 }  // namespace inflight

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include "model/world.h"
 
 namespace inflight {
 
@@ -37,7 +36,7 @@ void XdpMem::rxq_unreg(XdpRxqInfo& rxq, std::string_view driver) {
       // BUG VARIANT xdp_forced_allocator_removal: v5.3, the mem model drives shutdown.
       disconnect_count_[mem.id] = 0;
       if (!mem_id_disconnect(mem.id, false))
-        kernel_.queue_delayed_work("mem_id_disconnect_defer_retry", mem_id_disconnect_defer_retry,
+        kernel_.queue_delayed_work(Work::mem_id_disconnect_defer_retry,
                                    mem.id, 1000);
     } else if (kernel_.bug(Bug::mutant_destroy_under_rcu_read_lock)) {
       // MUTANT mutant_destroy_under_rcu_read_lock: the pool is destroyed inside the RCU
@@ -140,7 +139,7 @@ void XdpMem::remove_entry(uint32_t id) {
   MODEL_ASSERT(ids_[id] == IdState::entry);
   check_mem_id_lock("rhashtable_remove_fast");
   ids_[id] = IdState::rcu_pending;
-  kernel_.call_rcu("__xdp_mem_allocator_rcu_free", xdp_mem_allocator_rcu_free, id);
+  kernel_.call_rcu(Work::xdp_mem_allocator_rcu_free, id);
   kernel_.log("mem_allocator_disconnect: mem.id={} removed", id);
 }
 
@@ -164,23 +163,20 @@ bool XdpMem::mem_id_disconnect(uint32_t id, bool force) {
   return true;
 }
 
-void mem_id_disconnect_defer_retry(World& world, uint32_t id) {
-  XdpMem& xdp = world.xdp_mem();
-  if (xdp.ids_[id] != XdpMem::IdState::entry) return;
-  const uint16_t attempts = ++xdp.disconnect_count_[id];
-  if (xdp.mem_id_disconnect(id, attempts > 120)) return;  // forced after ~2 minutes
+void XdpMem::disconnect_defer_retry(uint32_t id) {
+  if (ids_[id] != IdState::entry) return;
+  const uint16_t attempts = ++disconnect_count_[id];
+  if (mem_id_disconnect(id, attempts > 120)) return;  // forced after ~2 minutes
   if (attempts % 30 == 0)
-    world.kernel().log("mem_id_disconnect_defer_retry() stalled mem.id={} shutdown {} attempts {} sec",
+    kernel_.log("mem_id_disconnect_defer_retry() stalled mem.id={} shutdown {} attempts {} sec",
                        id, attempts, attempts);
-  world.kernel().queue_delayed_work("mem_id_disconnect_defer_retry", mem_id_disconnect_defer_retry,
-                                    id, 1000);
+  kernel_.queue_delayed_work(Work::mem_id_disconnect_defer_retry, id, 1000);
 }
 
-void xdp_mem_allocator_rcu_free(World& world, uint32_t id) {
-  XdpMem& xdp = world.xdp_mem();
-  MODEL_ASSERT(id < XdpMem::kMemIdMax && xdp.ids_[id] == XdpMem::IdState::rcu_pending);
-  xdp.ids_[id] = XdpMem::IdState::free;  // ida_free()
-  world.kernel().log("__xdp_mem_allocator_rcu_free: mem.id={} back in the IDA", id);
+void XdpMem::allocator_rcu_free(uint32_t id) {
+  MODEL_ASSERT(id < kMemIdMax && ids_[id] == IdState::rcu_pending);
+  ids_[id] = IdState::free;  // ida_free()
+  kernel_.log("__xdp_mem_allocator_rcu_free: mem.id={} back in the IDA", id);
 }
 
 void XdpMem::return_frame(PageId page, const XdpMemInfo& mem, bool napi_direct,

@@ -99,9 +99,13 @@ class XdpMem {
   // P5 after every step: every allocated id has one entry or a pending free.
   void check();
 
+  // Models: v5.3's delayed work mem_id_disconnect_defer_retry() (Work::
+  // mem_id_disconnect_defer_retry) and the RCU callback __xdp_mem_allocator_rcu_free()
+  // (Work::xdp_mem_allocator_rcu_free); `id` is the mem id.
+  void disconnect_defer_retry(uint32_t id);
+  void allocator_rcu_free(uint32_t id);
+
  private:
-  friend void xdp_mem_allocator_rcu_free(World& world, uint32_t arg);
-  friend void mem_id_disconnect_defer_retry(World& world, uint32_t arg);
   // Removes the entry (rhashtable_remove_fast) and queues the id's RCU free; adds one
   // (rhashtable_insert_slow). mem_id_ht changes only under mem_id_lock (P12).
   void remove_entry(uint32_t id);
@@ -128,10 +132,5 @@ class XdpMem {
   bool leak_reported_ = false;
   bool mem_id_lock_held_ = false;
 };
-
-// v5.3's delayed work mem_id_disconnect_defer_retry(); arg is the id.
-void mem_id_disconnect_defer_retry(World& world, uint32_t arg);
-// The RCU callback __xdp_mem_allocator_rcu_free(); arg is the id.
-void xdp_mem_allocator_rcu_free(World& world, uint32_t arg);
 
 }  // namespace inflight

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "model/world.h"
 
 namespace inflight {
 
@@ -155,7 +154,7 @@ void NetmapGenericTx::set_tx_event(uint8_t hwcur) {
   event_armed_ms_ = kernel_.now_ms();
   kernel_.count(Cov::nm_event_armed);
   kernel_.log("netmap: generic_set_tx_event: event on slot {} (mbuf {})", e, m.slot);
-  if (has_callout()) kernel_.mod_timer("generic_tx_callout", generic_tx_callout, 0, kCalloutMs);
+  if (has_callout()) kernel_.mod_timer(Work::generic_tx_callout, 0, kCalloutMs);
   tx_pool_[e] = MbufId{};
   m_freem(m, "generic_set_tx_event");  // the driver's reference is the only one left
 }
@@ -262,8 +261,6 @@ void NetmapGenericTx::callout() {
   tx_event_ = MbufId{};
 }
 
-void generic_tx_callout(World& world, uint32_t) { world.netmap().callout(); }
-
 bool NetmapGenericTx::member_free(uint8_t queue) {
   const NmMember member = kernel_.topology().nm_member;
   if (member == NmMember::lazy_nic) return false;  // it frees only on its next transmit
@@ -325,7 +322,7 @@ bool NetmapGenericTx::unregister() {
   // MUTANT mutant_netmap_unregister_keeps_callout: no callout_drain, so an armed callout
   // fires into the freed adapter (P11).
   if (has_callout() && !kernel_.bug(Bug::mutant_netmap_unregister_keeps_callout))
-    kernel_.cancel(generic_tx_callout, 0);  // callout_drain
+    kernel_.cancel(Work::generic_tx_callout, 0);  // callout_drain
   registered_ = false;
   adapter_alive_ = false;  // the adapter and its krings are freed
   return true;

@@ -170,7 +170,4 @@ class NetmapGenericTx {
   std::optional<Partial> partial_;
 };
 
-// The kernel timer of FreeBSD's tx_event_callout.
-void generic_tx_callout(World& world, uint32_t arg);
-
 }  // namespace inflight
