@@ -39,42 +39,55 @@ ExploreResult explore(const ExploreSpec& spec) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
   ExploreResult r;
-  std::unordered_set<uint64_t> visited;
+  // The search tree: each node a state first reached by its parent's events plus one.
+  struct Node {
+    uint32_t parent;
+    uint32_t event;  // index into the alphabet
+  };
+  std::vector<Node> nodes;
+  const auto sequence = [&](uint32_t node) {
+    std::vector<Event> seq;
+    for (uint32_t n = node; n != 0; n = nodes[n].parent) seq.push_back(spec.alphabet[nodes[n].event]);
+    std::reverse(seq.begin(), seq.end());
+    return seq;
+  };
+  std::unordered_set<Fingerprint, FingerprintHasher> visited;
   double last_progress = 0;
-  // The root: the empty scenario.
-  {
-    World w(spec.topology, spec.bugs, false, spec.driver_faults);
-    visited.insert(w.state_hash());
-    w.finish();
-    r.states = 1;
-    if (spec.goal(w)) {
-      r.found = true;
-      r.seconds = elapsed();
-      return r;
-    }
+  // Three worlds for the whole search: the root, the parent being expanded and a child.
+  const World root(spec.topology, spec.bugs, false, spec.driver_faults, spec.driver);
+  World parent(root), child(root);
+  visited.insert(root.fingerprint());
+  nodes.push_back(Node{0, 0});
+  r.states = 1;
+  child.finish();
+  if (spec.goal(child)) {
+    r.found = true;
+    r.seconds = elapsed();
+    return r;
   }
   r.depth_cleared = 0;
-  std::vector<std::vector<Event>> frontier{{}};
+  std::vector<uint32_t> frontier{0};
   for (int depth = 1; depth <= spec.max_depth; depth++) {
-    std::vector<std::vector<Event>> next;
-    for (const std::vector<Event>& seq : frontier) {
-      for (const Event& e : spec.alphabet) {
-        World w(spec.topology, spec.bugs, false, spec.driver_faults);
-        for (const Event& prior : seq) w.apply(prior);
-        if (!w.apply(e)) continue;  // not enabled here
+    std::vector<uint32_t> next;
+    for (const uint32_t node : frontier) {
+      parent = root;
+      for (const Event& prior : sequence(node)) parent.apply(prior);
+      for (uint32_t e = 0; e < spec.alphabet.size(); e++) {
+        child = parent;
+        if (!child.apply(spec.alphabet[e])) continue;  // not enabled here
         r.transitions++;
-        if (!visited.insert(w.state_hash()).second) continue;
+        if (!visited.insert(child.fingerprint()).second) continue;
         r.states++;
-        std::vector<Event> child = seq;
-        child.push_back(e);
-        w.finish();
-        if (spec.goal(w)) {
+        nodes.push_back(Node{node, e});
+        const auto id = static_cast<uint32_t>(nodes.size() - 1);
+        child.finish();
+        if (spec.goal(child)) {
           r.found = true;
-          r.shortest = std::move(child);
+          r.shortest = sequence(id);
           r.seconds = elapsed();
           return r;
         }
-        next.push_back(std::move(child));
+        next.push_back(id);
         const double now = elapsed();
         if (spec.progress && now - last_progress >= 1.0) {
           last_progress = now;

@@ -8,9 +8,10 @@
 //   of events: one event per kind of a fuzz target's family with its fields at their
 //   defaults, each field varied alone (--wide), plus any events given (a trace's own, so
 //   that the trace itself lies in the searched space).
-// - A state is reached by its event sequence, replayed into a fresh World (worlds are not
-//   copied); events whose guard does not hold there are not enabled and not expanded.
-// - Equal world states (World::state_hash) are visited once.
+// - A state is expanded from a copy of its parent (World's assignment): the parent is
+//   rebuilt once from its event sequence, each child is a copy plus one event. Events
+//   whose guard does not hold there are not enabled and not expanded.
+// - Equal world states (World::fingerprint, 128 bits) are visited once.
 // - Every new state is judged on its finished world, since leaks, stalls and unbind
 //   reports show at the end. Breadth-first, so the first state that meets the goal has a
 //   shortest event sequence within the alphabet.
@@ -31,6 +32,7 @@ struct ExploreSpec {
   Topology topology;
   BugSet bugs;
   bool driver_faults = false;
+  std::string_view driver;  // a registered driver model by name; empty: the topology's
   std::vector<Event> alphabet;
   int max_depth = 6;
   uint64_t max_states = 2'000'000;

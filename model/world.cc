@@ -40,7 +40,7 @@ World::World(const Topology& topology, BugSet bugs, bool record_trace, bool driv
       tun_(kernel_, pages_, skbs_, xdp_, redirect_),
       cpumap_(kernel_, xdp_, skbs_),
       netmap_(kernel_) {
-  pools_.set_xdp_mem(&xdp_);
+  pools_.set_xdp_mem(xdp_);
   for (DeviceId d = 0; d < topology.devices; d++) dma_.set_driver(d, DmaClient::kActor);
   if (redirect_.maps()) dma_.set_driver(XdpRedirectTarget::kDev, XdpRedirectTarget::kNicDriver);
   MODEL_ASSERT(topology.driver < kDriverModels && driver_models()[topology.driver].production);
@@ -49,6 +49,39 @@ World::World(const Topology& topology, BugSet bugs, bool record_trace, bool driv
   driver_ = model->make(
       DriverEnv{kernel_, oracle_, pages_, dma_, napis_, pools_, skbs_, xdp_, redirect_,
                 cpumap_, driver_faults});
+  driver_name_ = model->name;
+  driver_faults_ = driver_faults;
+}
+
+World::World(const World& other)
+    : World(other.kernel_.topology(), other.kernel_.bugs(), other.kernel_.tracing(),
+            other.driver_faults_, other.driver_name_) {
+  *this = other;
+}
+
+World& World::operator=(const World& other) {
+  if (this == &other) return *this;
+  MODEL_ASSERT(kernel_.topology() == other.kernel_.topology() &&
+               kernel_.bugs() == other.kernel_.bugs() && driver_name_ == other.driver_name_ &&
+               driver_faults_ == other.driver_faults_);
+  kernel_ = other.kernel_;
+  oracle_ = other.oracle_;
+  pages_ = other.pages_;
+  dma_ = other.dma_;
+  client_ = other.client_;
+  napis_ = other.napis_;
+  pools_ = other.pools_;
+  skbs_ = other.skbs_;
+  xdp_ = other.xdp_;
+  redirect_ = other.redirect_;
+  tun_ = other.tun_;
+  cpumap_ = other.cpumap_;
+  netmap_ = other.netmap_;
+  driver_->assign(*other.driver_);
+  step_ = other.step_;
+  skipped_ = other.skipped_;
+  finished_ = other.finished_;
+  return *this;
 }
 
 // The driver core unbinds a device: the bound driver's remove runs first.
@@ -325,12 +358,12 @@ void World::finish() {
   finished_ = true;
 }
 
-uint64_t World::state_hash() const {
+StateHash World::hash() const {
   StateHash h;
   h(kernel_), h(oracle_), h(pages_), h(dma_), h(client_), h(napis_), h(pools_), h(skbs_);
   h(xdp_), h(redirect_), h(tun_), h(cpumap_), h(netmap_);
   driver_->hash_state(h);
-  return h.value();
+  return h;
 }
 
 void run_scenario(World& world, const Scenario& scenario) {

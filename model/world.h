@@ -52,8 +52,12 @@ class World {
   // under review); empty for the topology's production model.
   World(const Topology& topology, BugSet bugs, bool record_trace = false,
         bool driver_faults = false, std::string_view driver = {});
-  World(const World&) = delete;
-  World& operator=(const World&) = delete;
+  // A copy: the same configuration and the other world's whole state, wired to itself
+  // (model/core/wired.h). Assignment requires the same configuration (topology, bugs,
+  // driver model, faults, tracing); it is how the explorer expands a state from a copy of
+  // its parent and how a front end resets one world per process instead of building one.
+  World(const World& other);
+  World& operator=(const World& other);
 
   // Returns whether the event's guard held (false: skipped).
   bool apply(const Event& event);
@@ -76,10 +80,13 @@ class World {
   Cpumap& cpumap() { return cpumap_; }
   Driver& driver() { return *driver_; }
   uint32_t skipped() const { return skipped_; }
-  // A hash of everything that decides what happens next (the explorer's visited set).
-  uint64_t state_hash() const;
+  // A hash of everything that decides what happens next, and its 128-bit fingerprint (the
+  // explorer's visited set; model/core/state_hash.h).
+  uint64_t state_hash() const { return hash().value(); }
+  Fingerprint fingerprint() const { return hash().fingerprint(); }
 
  private:
+  StateHash hash() const;
   bool apply_inner(const Event& event);
   // A deferred context runs its work (Kernel's Work names the kernel function).
   void run_work(Work work, uint32_t arg);
@@ -113,6 +120,8 @@ class World {
   Cpumap cpumap_;
   NetmapGenericTx netmap_;
   std::unique_ptr<Driver> driver_;
+  std::string_view driver_name_;  // the registry's name of the model driver_ runs
+  bool driver_faults_;
   uint32_t step_ = 0;
   uint32_t skipped_ = 0;
   bool finished_ = false;

@@ -65,6 +65,7 @@ class BugSet {
   void add(Bug bug) { bits_.set(static_cast<size_t>(bug)); }
   bool has(Bug bug) const { return bits_.test(static_cast<size_t>(bug)); }
   bool empty() const { return bits_.none(); }
+  friend bool operator==(const BugSet&, const BugSet&) = default;
   std::string to_string() const;  // "a,b" or "none"
 
   // Parses "a,b" (or "" / "none"). On an unknown name returns nullopt and sets `error`.

@@ -7,6 +7,10 @@
 // walks containers by their live elements, hashes by their bytes only values whose bytes
 // are all value (no padding: std::has_unique_object_representations), and walks any other
 // plain struct field by field. So equal states hash equal, in every run.
+//
+// Two independent 64-bit lanes make a 128-bit fingerprint (the explorer's visited set):
+// for n distinct states the chance that any two share a fingerprint is at most
+// n(n-1)/2 / 2^128, if the mix behaves as a uniform hash (it is not a cryptographic one).
 #pragma once
 
 #include <boost/container/static_vector.hpp>
@@ -147,6 +151,14 @@ void for_each_field(const T& v, F&& f) {
 }
 }  // namespace state_hash_detail
 
+struct Fingerprint {
+  uint64_t a = 0, b = 0;
+  friend bool operator==(const Fingerprint&, const Fingerprint&) = default;
+};
+struct FingerprintHasher {
+  std::size_t operator()(const Fingerprint& f) const { return static_cast<std::size_t>(f.a); }
+};
+
 class StateHash {
  public:
   template <class T>
@@ -177,6 +189,9 @@ class StateHash {
     h_ ^= w + 0x9e3779b97f4a7c15ull + (h_ << 6) + (h_ >> 2);
     h_ *= 0xff51afd7ed558ccdull;
     h_ ^= h_ >> 33;
+    g_ ^= w + 0x6a09e667f3bcc909ull + (g_ << 7) + (g_ >> 3);
+    g_ *= 0xc4ceb9fe1a85ec53ull;
+    g_ ^= g_ >> 29;
   }
   void bytes(const void* p, std::size_t n) {
     const auto* b = static_cast<const unsigned char*>(p);
@@ -191,9 +206,11 @@ class StateHash {
     word(tail ^ (n << 56));
   }
   uint64_t value() const { return h_; }
+  Fingerprint fingerprint() const { return {h_, g_}; }
 
  private:
   uint64_t h_ = 0x243f6a8885a308d3ull;
+  uint64_t g_ = 0x13198a2e03707344ull;
 };
 
 }  // namespace inflight

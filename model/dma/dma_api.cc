@@ -56,10 +56,10 @@ bool Dma::out_of_step() const {
   // All devices: the active-cacheline tree is shared, so stale entries of one device
   // change what dma-debug says about another.
   boost::container::static_vector<DmaDebug::EntryKey, kMaxMappings> dd, truth;
-  for (DeviceId dev = 0; dev < kernel_.topology().devices; dev++) {
+  for (DeviceId dev = 0; dev < kernel_->topology().devices; dev++) {
     dma_debug_.entry_keys(dev, dd);
     truth.clear();
-    oracle_.for_each_mapping([&](MappingId, const MappingState& m) {
+    oracle_->for_each_mapping([&](MappingId, const MappingState& m) {
       if (m.dev == dev)
         truth.push_back(DmaDebug::EntryKey{m.dma_addr, m.size, m.dir, m.type, m.checked});
     });
@@ -71,7 +71,7 @@ bool Dma::out_of_step() const {
 
 int Dma::mappings_at(DeviceId dev, uint64_t dma_addr) const {
   int n = 0;
-  oracle_.for_each_mapping([&](MappingId, const MappingState& m) {
+  oracle_->for_each_mapping([&](MappingId, const MappingState& m) {
     n += (m.dev == dev && m.dma_addr == dma_addr) ? 1 : 0;
   });
   return n;
@@ -123,9 +123,9 @@ void compare_call(Kernel& kernel, std::string_view call, const Verdicts& truth, 
 
 std::string Dma::eexist_false_positive_reason(const MappingState& m, MappingId id) const {
   if ((m.attrs & kAttrSkipCpuSync) != 0) return " on a DMA_ATTR_SKIP_CPU_SYNC mapping";
-  if (kernel_.topology().device_coherent(m.dev)) return " on a coherent device";
+  if (kernel_->topology().device_coherent(m.dev)) return " on a coherent device";
   bool first_line_shared = false;
-  oracle_.for_each_overlap(m.phys, 1, id, [&](MappingId, const MappingState&) {
+  oracle_->for_each_overlap(m.phys, 1, id, [&](MappingId, const MappingState&) {
     first_line_shared = true;
   });
   if (!first_line_shared) return " with no active mapping on that cacheline";
@@ -134,12 +134,12 @@ std::string Dma::eexist_false_positive_reason(const MappingState& m, MappingId i
 
 std::string Dma::overlap_false_negative_reason(const MappingState& m, MappingId id) const {
   if (m.dir == DmaDir::to_device) return " (the new mapping is DMA_TO_DEVICE, never tracked)";
-  const uint64_t line = kernel_.topology().cacheline;
+  const uint64_t line = kernel_->topology().cacheline;
   std::string reason;
-  oracle_.for_each_overlap(m.phys, m.size, id, [&](MappingId, const MappingState& n) {
+  oracle_->for_each_overlap(m.phys, m.size, id, [&](MappingId, const MappingState& n) {
     if (!reason.empty()) return;
     const bool writes = m.dir != DmaDir::to_device || n.dir != DmaDir::to_device;
-    if (!writes || !oracle_.syncs_cpu_cache(m) || !oracle_.syncs_cpu_cache(n)) return;
+    if (!writes || !oracle_->syncs_cpu_cache(m) || !oracle_->syncs_cpu_cache(n)) return;
     if (n.dir == DmaDir::to_device)
       reason = " (the other mapping is DMA_TO_DEVICE, never tracked)";
     else if (n.phys / line != m.phys / line)
@@ -152,29 +152,29 @@ std::string Dma::overlap_false_negative_reason(const MappingState& m, MappingId 
 
 DmaHandle Dma::map(DeviceId dev, PageId page, uint32_t offset, uint32_t size, DmaDir dir,
                    uint32_t attrs, std::string_view actor) {
-  MODEL_ASSERT(dev < kernel_.topology().devices);
+  MODEL_ASSERT(dev < kernel_->topology().devices);
   MODEL_ASSERT(bound(dev));
   MODEL_ASSERT(size > 0);
-  if (!oracle_.page_alive(page))
-    kernel_.report(Violation::use_after_free, fmt::format("DMA map of a freed page in {}", actor),
+  if (!oracle_->page_alive(page))
+    kernel_->report(Violation::use_after_free, fmt::format("DMA map of a freed page in {}", actor),
                    fmt::format("{} maps memory of a freed page [page={}]", actor, page.slot));
   const uint64_t phys = Oracle::page_phys(page) + offset;
-  const uint64_t dma_addr = kernel_.topology().iommu ? iommu_.map(dev, phys, size) : phys;
-  kernel_.log("{}: dma_map_page_attrs dev{} [phys=0x{:x}] [size={}] [{}]{} -> 0x{:016x}", actor,
+  const uint64_t dma_addr = kernel_->topology().iommu ? iommu_.map(dev, phys, size) : phys;
+  kernel_->log("{}: dma_map_page_attrs dev{} [phys=0x{:x}] [size={}] [{}]{} -> 0x{:016x}", actor,
               dev, phys, size, dir_name(dir),
               (attrs & kAttrSkipCpuSync) ? " [DMA_ATTR_SKIP_CPU_SYNC]" : "", dma_addr);
   if (dma_addr == kDmaMappingError) {
-    kernel_.count(Cov::dma_map_error);
+    kernel_->count(Cov::dma_map_error);
     return DmaHandle{dev, kDmaMappingError, MappingId{}};
   }
-  kernel_.count(Cov::dma_map);
+  kernel_->count(Cov::dma_map);
   const MappingState state{dev, dma_addr, size, dir, DmaType::single, attrs, phys, page, false, 0};
-  const bool stale = kernel_.topology().differential && out_of_step();
+  const bool stale = kernel_->topology().differential && out_of_step();
   Verdicts truth;
-  const MappingId id = oracle_.mapping_created(state, actor, truth);
+  const MappingId id = oracle_->mapping_created(state, actor, truth);
   DdMsgs dd;
   dma_debug_.map(dev, dma_addr, size, dir, DmaType::single, attrs, phys, drivers_[dev], dd);
-  if (kernel_.topology().differential)
+  if (kernel_->topology().differential)
     compare_call(kernel_, "dma_map_page_attrs", truth, dd, [&](bool fn, size_t) -> std::string {
       if (stale) return kOutOfStep;
       return fn ? overlap_false_negative_reason(state, id) : eexist_false_positive_reason(state, id);
@@ -183,27 +183,27 @@ DmaHandle Dma::map(DeviceId dev, PageId page, uint32_t offset, uint32_t size, Dm
 }
 
 bool Dma::mapping_error(const DmaHandle& handle) {
-  if (handle.id.valid()) oracle_.mapping_error_checked(handle.id);
+  if (handle.id.valid()) oracle_->mapping_error_checked(handle.id);
   dma_debug_.mapping_error(handle.dev, handle.dma_addr);
   return handle.dma_addr == kDmaMappingError;
 }
 
 void Dma::unmap(const DmaHandle& h, uint32_t size, DmaDir dir, DmaType type,
                 std::string_view actor) {
-  kernel_.count(Cov::dma_unmap);
+  kernel_->count(Cov::dma_unmap);
   // Other mappings at this address, before the call changes them: only the differential
   // reads it.
-  const int others = kernel_.topology().differential
-                         ? mappings_at(h.dev, h.dma_addr) - (oracle_.mapping_alive(h.id) ? 1 : 0)
+  const int others = kernel_->topology().differential
+                         ? mappings_at(h.dev, h.dma_addr) - (oracle_->mapping_alive(h.id) ? 1 : 0)
                          : 0;
-  const bool stale = kernel_.topology().differential && out_of_step();
-  kernel_.log("{}: {} dev{} [device address=0x{:016x}] [size={}] [{}]", actor,
+  const bool stale = kernel_->topology().differential && out_of_step();
+  kernel_->log("{}: {} dev{} [device address=0x{:016x}] [size={}] [{}]", actor,
               type == DmaType::coherent ? "dma_free_coherent" : "dma_unmap_page_attrs", h.dev,
               h.dma_addr, size, dir_name(dir));
-  if (kernel_.topology().iommu && bound(h.dev) && h.dma_addr != kDmaMappingError) {
+  if (kernel_->topology().iommu && bound(h.dev) && h.dma_addr != kDmaMappingError) {
     const Iommu::UnmapResult r = iommu_.unmap(h.dev, h.dma_addr, size);
     if (r.unmapped != r.size)
-      kernel_.report(
+      kernel_->report(
           Violation::iommu_unmap_mismatch,
           fmt::format("{} in {}", violation_summary(Violation::iommu_unmap_mismatch), actor),
           fmt::format("WARNING: at drivers/iommu/dma-iommu.c __iommu_dma_unmap: "
@@ -212,10 +212,10 @@ void Dma::unmap(const DmaHandle& h, uint32_t size, DmaDir dir, DmaType type,
                       h.dma_addr, r.size, r.unmapped, actor));
   }
   Verdicts truth;
-  oracle_.unmap(h.id, h.dev, h.dma_addr, size, dir, type, actor, truth);
+  oracle_->unmap(h.id, h.dev, h.dma_addr, size, dir, type, actor, truth);
   DdMsgs dd;
   dma_debug_.unmap(h.dev, h.dma_addr, size, dir, type, drivers_[h.dev], dd);
-  if (kernel_.topology().differential)
+  if (kernel_->topology().differential)
     compare_call(kernel_, type == DmaType::coherent ? "dma_free_coherent" : "dma_unmap_page_attrs",
                  truth, dd, [&](bool, size_t) -> std::string {
                    if (stale) return kOutOfStep;
@@ -228,27 +228,27 @@ DmaHandle Dma::alloc_coherent(DeviceId dev, uint32_t size, PageId* page_out,
   MODEL_ASSERT(size > 0 && size <= (kPageSize << kMaxPageOrder));
   uint8_t order = 0;
   while ((kPageSize << order) < size) order++;
-  const PageId page = pages_.alloc_pages(order);
+  const PageId page = pages_->alloc_pages(order);
   *page_out = page;
   if (!page.valid()) return DmaHandle{dev, kDmaMappingError, MappingId{}};
   const uint64_t phys = Oracle::page_phys(page);
-  const uint64_t dma_addr = kernel_.topology().iommu ? iommu_.map(dev, phys, size) : phys;
-  kernel_.log("{}: dma_alloc_coherent dev{} [size={}] -> 0x{:016x}", actor, dev, size, dma_addr);
+  const uint64_t dma_addr = kernel_->topology().iommu ? iommu_.map(dev, phys, size) : phys;
+  kernel_->log("{}: dma_alloc_coherent dev{} [size={}] -> 0x{:016x}", actor, dev, size, dma_addr);
   if (dma_addr == kDmaMappingError) {
-    kernel_.count(Cov::dma_map_error);
+    kernel_->count(Cov::dma_map_error);
     return DmaHandle{dev, kDmaMappingError, MappingId{}};
   }
-  kernel_.count(Cov::dma_map);
+  kernel_->count(Cov::dma_map);
   // Coherent allocations have no map error to check (MAP_ERR_CHECK_NOT_APPLICABLE).
   MappingState state{dev, dma_addr, size, DmaDir::bidirectional, DmaType::coherent, 0, phys, page,
                      true, 0};
-  const bool stale = kernel_.topology().differential && out_of_step();
+  const bool stale = kernel_->topology().differential && out_of_step();
   Verdicts truth;
-  const MappingId id = oracle_.mapping_created(state, actor, truth);
+  const MappingId id = oracle_->mapping_created(state, actor, truth);
   DdMsgs dd;
   dma_debug_.map(dev, dma_addr, size, DmaDir::bidirectional, DmaType::coherent, 0, phys,
                  drivers_[dev], dd);
-  if (kernel_.topology().differential)
+  if (kernel_->topology().differential)
     compare_call(kernel_, "dma_alloc_coherent", truth, dd, [&](bool fn, size_t) -> std::string {
       if (stale) return kOutOfStep;
       return fn ? overlap_false_negative_reason(state, id) : eexist_false_positive_reason(state, id);
@@ -258,26 +258,26 @@ DmaHandle Dma::alloc_coherent(DeviceId dev, uint32_t size, PageId* page_out,
 
 void Dma::sync(const DmaHandle& h, uint64_t dma_addr, uint32_t size, DmaDir dir, bool for_cpu,
                std::string_view actor) {
-  kernel_.count(Cov::dma_sync);
+  kernel_->count(Cov::dma_sync);
   // Other mappings at this address, before the call changes them: only the differential
   // reads it.
-  const int others = kernel_.topology().differential
-                         ? mappings_at(h.dev, h.dma_addr) - (oracle_.mapping_alive(h.id) ? 1 : 0)
+  const int others = kernel_->topology().differential
+                         ? mappings_at(h.dev, h.dma_addr) - (oracle_->mapping_alive(h.id) ? 1 : 0)
                          : 0;
-  const bool stale = kernel_.topology().differential && out_of_step();
-  kernel_.log("{}: dma_sync_single_for_{} dev{} [device address=0x{:016x}] [size={}] [{}]", actor,
+  const bool stale = kernel_->topology().differential && out_of_step();
+  kernel_->log("{}: dma_sync_single_for_{} dev{} [device address=0x{:016x}] [size={}] [{}]", actor,
               for_cpu ? "cpu" : "device", h.dev, dma_addr, size, dir_name(dir));
   Verdicts truth;
-  oracle_.sync(h.id, h.dev, dma_addr, size, dir, for_cpu, actor, truth);
+  oracle_->sync(h.id, h.dev, dma_addr, size, dir, for_cpu, actor, truth);
   DdMsgs dd;
   dma_debug_.sync(h.dev, dma_addr, size, dir, for_cpu, drivers_[h.dev], dd);
-  if (kernel_.topology().differential)
+  if (kernel_->topology().differential)
     compare_call(kernel_, for_cpu ? "dma_sync_single_for_cpu" : "dma_sync_single_for_device", truth,
                  dd, [&](bool, size_t) -> std::string {
                    if (stale) return kOutOfStep;
                    if (others > 0) return kAliased;
                    bool inside_other = false;
-                   oracle_.for_each_mapping([&](MappingId id, const MappingState& m) {
+                   oracle_->for_each_mapping([&](MappingId id, const MappingState& m) {
                      inside_other = inside_other || (id != h.id && m.dev == h.dev &&
                                                      m.dma_addr <= dma_addr &&
                                                      dma_addr + size <= m.dma_addr + m.size);
@@ -287,13 +287,13 @@ void Dma::sync(const DmaHandle& h, uint64_t dma_addr, uint32_t size, DmaDir dir,
 }
 
 void Dma::check_iova_leaks(DeviceId dev, std::string_view actor) {
-  if (!kernel_.topology().iommu || !bound(dev)) return;
+  if (!kernel_->topology().iommu || !bound(dev)) return;
   int leaked = 0, mapped = 0, first = -1;
   for (int i = 0; i < kIovaPages; i++) {
     if (!iommu_.iova_allocated(dev, i) && !iommu_.pte_mapped(dev, i)) continue;
     const uint64_t start = Iommu::iova_page_addr(i), end = start + kPageSize;
     bool covered = false;
-    oracle_.for_each_mapping([&](MappingId, const MappingState& m) {
+    oracle_->for_each_mapping([&](MappingId, const MappingState& m) {
       covered = covered || (m.dev == dev && m.dma_addr < end && start < m.dma_addr + m.size);
     });
     if (covered) continue;
@@ -302,7 +302,7 @@ void Dma::check_iova_leaks(DeviceId dev, std::string_view actor) {
     if (first < 0) first = i;
   }
   if (leaked == 0) return;
-  kernel_.report(Violation::iova_leak,
+  kernel_->report(Violation::iova_leak,
                  fmt::format("{} in {}", violation_summary(Violation::iova_leak), actor),
                  fmt::format("{} leaves IOVA pages with no mapping [dev={}] [pages={}] [still "
                              "mapped={}] [first iova=0x{:016x}]",
@@ -311,24 +311,24 @@ void Dma::check_iova_leaks(DeviceId dev, std::string_view actor) {
 
 void Dma::device_unbind(DeviceId dev, std::string_view actor) {
   MODEL_ASSERT(bound(dev));
-  kernel_.count(Cov::dma_unbind);
+  kernel_->count(Cov::dma_unbind);
   int truth_count = 0;
-  oracle_.for_each_mapping([&](MappingId, const MappingState& m) { truth_count += m.dev == dev; });
+  oracle_->for_each_mapping([&](MappingId, const MappingState& m) { truth_count += m.dev == dev; });
   const int dd_count = dma_debug_.entries(dev);
-  const bool stale = kernel_.topology().differential && out_of_step();
-  kernel_.log("{}: driver unbound from dev{} (BUS_NOTIFY_UNBOUND_DRIVER)", actor, dev);
+  const bool stale = kernel_->topology().differential && out_of_step();
+  kernel_->log("{}: driver unbound from dev{} (BUS_NOTIFY_UNBOUND_DRIVER)", actor, dev);
   check_iova_leaks(dev, actor);
   DdMsgs dd;
   dma_debug_.unbind(dev, drivers_[dev], dd);
   Verdicts truth;
-  oracle_.device_unbound(dev, actor, truth);
+  oracle_->device_unbound(dev, actor, truth);
   iommu_.domain_free(dev);
-  if (!kernel_.topology().differential || truth_count == dd_count) return;
+  if (!kernel_->topology().differential || truth_count == dd_count) return;
   const bool fn = dd_count < truth_count;
   std::string title = fn ? "dma-debug false negative: dma_mapping_leak at unbind"
                          : "dma-debug false positive: 'pending DMA allocations' at unbind";
   if (stale) title += kOutOfStep;
-  kernel_.report(fn ? Violation::dma_debug_false_negative : Violation::dma_debug_false_positive,
+  kernel_->report(fn ? Violation::dma_debug_false_negative : Violation::dma_debug_false_positive,
                  title,
                  fmt::format("device unbind: dma-debug holds {} entries for dev{}, the ground "
                              "truth {} live mappings",

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "model/core/wired.h"
 #include "model/dma/dma_debug.h"
 #include "model/dma/iommu.h"
 #include "model/mm/page_alloc.h"
@@ -51,7 +52,7 @@ class Dma {
   // The driver bound to a device, as dev_driver_string() prints it.
   void set_driver(DeviceId dev, std::string_view driver) { drivers_[dev] = driver; }
   std::string_view driver(DeviceId dev) const { return drivers_[dev]; }
-  bool bound(DeviceId dev) const { return oracle_.device_bound(dev); }
+  bool bound(DeviceId dev) const { return oracle_->device_bound(dev); }
 
   // Models: dma_map_page_attrs() (dma_map_single_attrs() is the same since
   // 2e05ea5cdc1a). The caller must hold a reference on `page`.
@@ -88,9 +89,9 @@ class Dma {
   // titles say so.
   bool out_of_step() const;
 
-  Kernel& kernel_;
-  Oracle& oracle_;
-  PageAllocator& pages_;
+  Wired<Kernel> kernel_;
+  Wired<Oracle> oracle_;
+  Wired<PageAllocator> pages_;
   Iommu iommu_;
   DmaDebug dma_debug_;
   std::array<std::string_view, kMaxDevices> drivers_{};

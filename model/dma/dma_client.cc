@@ -9,10 +9,10 @@ uint32_t pick_len(uint32_t pick, uint32_t avail) { return (pick + avail - 1) % a
 
 bool DmaClient::apply(const PageAlloc& e) {
   if ((buffers_.size() == buffers_.capacity())) return false;
-  const PageId page = pages_.alloc_pages(e.order);
+  const PageId page = pages_->alloc_pages(e.order);
   if (!page.valid()) return false;
   buffers_.push_back(Buffer{page, 0, kPageSize << e.order, false});
-  kernel_.log("{}: alloc_pages(order={}) -> page {} [phys=0x{:x}] as buf {}", kActor, e.order,
+  kernel_->log("{}: alloc_pages(order={}) -> page {} [phys=0x{:x}] as buf {}", kActor, e.order,
               page.slot, Oracle::page_phys(page), buffers_.size() - 1);
   return true;
 }
@@ -20,10 +20,10 @@ bool DmaClient::apply(const PageAlloc& e) {
 bool DmaClient::apply(const FragAlloc& e) {
   if ((buffers_.size() == buffers_.capacity())) return false;
   const uint32_t fragsz = pick_len(e.len, kPageSize);
-  const Frag frag = pages_.page_frag_alloc(kernel_.cpu(), fragsz, kActor);
+  const Frag frag = pages_->page_frag_alloc(kernel_->cpu(), fragsz, kActor);
   if (!frag.page.valid()) return false;
   buffers_.push_back(Buffer{frag.page, frag.offset, frag.size, true});
-  kernel_.log("{}: page_frag_alloc({}) -> page {} offset {} [phys=0x{:x}] as buf {}", kActor,
+  kernel_->log("{}: page_frag_alloc({}) -> page {} offset {} [phys=0x{:x}] as buf {}", kActor,
               fragsz, frag.page.slot, frag.offset, Oracle::page_phys(frag.page) + frag.offset,
               buffers_.size() - 1);
   return true;
@@ -34,12 +34,12 @@ bool DmaClient::apply(const BufFree& e) {
   const size_t i = e.buf % buffers_.size();
   const Buffer b = buffers_[i];
   buffers_.erase(buffers_.begin() + static_cast<std::ptrdiff_t>(i));
-  kernel_.log("{}: {} buf {} (page {})", kActor, b.frag ? "page_frag_free" : "put_page", i,
+  kernel_->log("{}: {} buf {} (page {})", kActor, b.frag ? "page_frag_free" : "put_page", i,
               b.page.slot);
   if (b.frag)
-    pages_.page_frag_free(Frag{b.page, b.offset, b.size}, kActor);
+    pages_->page_frag_free(Frag{b.page, b.offset, b.size}, kActor);
   else
-    pages_.put_page(b.page, kActor);
+    pages_->put_page(b.page, kActor);
   return true;
 }
 
@@ -56,39 +56,39 @@ bool DmaClient::make_room_for_record() {
 
 bool DmaClient::apply(const DmaMap& e) {
   const DeviceId dev = resolve_dev(e.dev);
-  if (!dma_.bound(dev) || buffers_.empty() || !make_room_for_record()) return false;
+  if (!dma_->bound(dev) || buffers_.empty() || !make_room_for_record()) return false;
   const Buffer& b = buffers_[e.buf % buffers_.size()];
   const uint32_t offset = e.offset % b.size;
   const uint32_t len = pick_len(e.len, b.size - offset);
   const DmaDir dir = static_cast<DmaDir>(e.dir);
   const uint32_t attrs = e.attrs != 0 ? kAttrSkipCpuSync : 0;
-  const DmaHandle h = dma_.map(dev, b.page, b.offset + offset, len, dir, attrs, kActor);
+  const DmaHandle h = dma_->map(dev, b.page, b.offset + offset, len, dir, attrs, kActor);
   records_.push_back(Record{h, len, dir, DmaType::single, b.page, true});
-  kernel_.log("{}: recorded as map {}", kActor, records_.size() - 1);
+  kernel_->log("{}: recorded as map {}", kActor, records_.size() - 1);
   return true;
 }
 
 bool DmaClient::apply(const DmaAllocCoherent& e) {
   const DeviceId dev = resolve_dev(e.dev);
-  if (!dma_.bound(dev) || !make_room_for_record()) return false;
+  if (!dma_->bound(dev) || !make_room_for_record()) return false;
   const uint32_t size = pick_len(e.size, kPageSize << kMaxPageOrder);
   PageId page;
-  const DmaHandle h = dma_.alloc_coherent(dev, size, &page, kActor);
+  const DmaHandle h = dma_->alloc_coherent(dev, size, &page, kActor);
   if (!page.valid()) return false;
   if (!h.id.valid()) {  // no IOVA space: dma_alloc_coherent() returns NULL and frees the pages
-    pages_.put_page(page, kActor);
+    pages_->put_page(page, kActor);
     return true;
   }
   records_.push_back(Record{h, size, DmaDir::bidirectional, DmaType::coherent, page, true});
-  kernel_.log("{}: recorded as map {}", kActor, records_.size() - 1);
+  kernel_->log("{}: recorded as map {}", kActor, records_.size() - 1);
   return true;
 }
 
 bool DmaClient::apply(const DmaMappingError& e) {
   if (records_.empty()) return false;
   const Record& r = records_[e.map % records_.size()];
-  const bool failed = dma_.mapping_error(r.handle);
-  kernel_.log("{}: dma_mapping_error(0x{:016x}) = {}", kActor, r.handle.dma_addr, failed);
+  const bool failed = dma_->mapping_error(r.handle);
+  kernel_->log("{}: dma_mapping_error(0x{:016x}) = {}", kActor, r.handle.dma_addr, failed);
   return true;
 }
 
@@ -99,13 +99,13 @@ bool DmaClient::apply(const DmaUnmap& e) {
   const uint32_t size = e.size == 0   ? r.size
                         : e.size == 1 ? kNoSize
                         : e.size == 2 ? r.size / 2
-                                      : r.size + kernel_.topology().cacheline;
+                                      : r.size + kernel_->topology().cacheline;
   const DmaDir dir = e.dir == 0 ? r.dir : static_cast<DmaDir>((static_cast<int>(r.dir) + 1) % 3);
   const DmaType type = e.api == 0 ? r.type
                                   : (r.type == DmaType::single ? DmaType::coherent : DmaType::single);
-  dma_.unmap(r.handle, size, dir, type, kActor);
+  dma_->unmap(r.handle, size, dir, type, kActor);
   // dma_free_coherent() also frees the memory it is given, whatever it was.
-  if (type == DmaType::coherent) pages_.put_page(r.page, kActor);
+  if (type == DmaType::coherent) pages_->put_page(r.page, kActor);
   r.live = false;
   return true;
 }
@@ -114,19 +114,19 @@ bool DmaClient::apply(const DmaSync& e) {
   if (records_.empty()) return false;
   const Record& r = records_[e.map % records_.size()];
   // Offsets and sizes may run past the mapping by up to one cacheline.
-  const uint32_t span = r.size + kernel_.topology().cacheline;
+  const uint32_t span = r.size + kernel_->topology().cacheline;
   const uint32_t offset = e.offset % span;
   const uint32_t size = pick_len(e.size, span - offset);
   const DmaDir dir = e.dir == 0 ? r.dir : static_cast<DmaDir>((static_cast<int>(r.dir) + 1) % 3);
-  dma_.sync(r.handle, r.handle.dma_addr + offset, size, dir, e.target == 0, kActor);
+  dma_->sync(r.handle, r.handle.dma_addr + offset, size, dir, e.target == 0, kActor);
   return true;
 }
 
 void DmaClient::teardown() {
   for (Record& r : records_) {
-    if (!r.live || !dma_.bound(r.handle.dev) || !r.handle.id.valid()) continue;
-    dma_.unmap(r.handle, r.size, r.dir, r.type, kActor);
-    if (r.type == DmaType::coherent) pages_.put_page(r.page, kActor);
+    if (!r.live || !dma_->bound(r.handle.dev) || !r.handle.id.valid()) continue;
+    dma_->unmap(r.handle, r.size, r.dir, r.type, kActor);
+    if (r.type == DmaType::coherent) pages_->put_page(r.page, kActor);
     r.live = false;
   }
   while (!buffers_.empty()) apply(BufFree{0, 0});

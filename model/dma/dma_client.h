@@ -15,6 +15,7 @@
 
 #include <boost/container/static_vector.hpp>
 
+#include "model/core/wired.h"
 #include "model/core/event.h"
 #include "model/dma/dma_api.h"
 
@@ -63,12 +64,12 @@ class DmaClient {
   };
   bool make_room_for_record();
   DeviceId resolve_dev(uint8_t pick) const {
-    return static_cast<DeviceId>(pick % kernel_.topology().devices);
+    return static_cast<DeviceId>(pick % kernel_->topology().devices);
   }
 
-  Kernel& kernel_;
-  PageAllocator& pages_;
-  Dma& dma_;
+  Wired<Kernel> kernel_;
+  Wired<PageAllocator> pages_;
+  Wired<Dma> dma_;
   boost::container::static_vector<Buffer, kMaxClientBuffers> buffers_;
   boost::container::static_vector<Record, kMaxClientRecords> records_;
 };

@@ -43,11 +43,11 @@ void DmaDebug::entry_keys(DeviceId dev,
 
 void DmaDebug::print(DeviceId dev, std::string_view driver, DdMsg msg, const std::string& text) {
   printed_++;
-  kernel_.log("WARNING: DMA-API: {} dev{}: {}", driver, dev, text);
+  kernel_->log("WARNING: DMA-API: {} dev{}: {}", driver, dev, text);
   if (printed_ > static_cast<uint32_t>(kShowNumErrors) && !flood_reported_) {
     // P13: every report goes through err_printk's show_num_errors budget.
     flood_reported_ = true;
-    kernel_.report(Violation::dma_debug_flood,
+    kernel_->report(Violation::dma_debug_flood,
                    fmt::format("dma-debug prints '{}' beyond show_num_errors", dd_msg_name(msg)),
                    fmt::format("dma-debug printed report {} while show_num_errors allows {} [message={}]",
                                printed_, kShowNumErrors, dd_msg_name(msg)));
@@ -63,7 +63,7 @@ void DmaDebug::err_printk(DeviceId dev, std::string_view driver, DdMsg msg,
     print(dev, driver, msg, text);
     show_num_errors_--;
   } else {
-    kernel_.log("dma-debug: error_count={} (not printed: {})", error_count_, dd_msg_name(msg));
+    kernel_->log("dma-debug: error_count={} (not printed: {})", error_count_, dd_msg_name(msg));
   }
 }
 
@@ -115,7 +115,7 @@ int DmaDebug::bucket_find_contain(const Ref& ref) const {
 }
 
 uint64_t DmaDebug::cacheline_of(const Entry& entry) const {
-  const int shift = kernel_.topology().cacheline == 128 ? 7 : 6;  // L1_CACHE_SHIFT
+  const int shift = kernel_->topology().cacheline == 128 ? 7 : 6;  // L1_CACHE_SHIFT
   return entry.paddr >> shift;
 }
 
@@ -129,7 +129,7 @@ bool DmaDebug::active_cacheline_insert(const Entry& entry, DdMsgs& out) {
       if (!warned_overlap_) {
         warned_overlap_ = true;
         out.set(static_cast<size_t>(DdMsg::exceeded_overlap));
-        kernel_.log("WARNING: DMA-API: exceeded {} overlapping mappings of cacheline 0x{:x}",
+        kernel_->log("WARNING: DMA-API: exceeded {} overlapping mappings of cacheline 0x{:x}",
                     kMaxOverlap, cln);
       }
     } else {
@@ -163,17 +163,17 @@ void DmaDebug::map(DeviceId dev, uint64_t dma_addr, uint32_t size, DmaDir dir, D
   if (!eexist) return;
   const bool skip_cpu_sync = (attrs & kAttrSkipCpuSync) != 0;
   bool exempt = skip_cpu_sync;
-  if (kernel_.bug(Bug::dma_debug_eexist_false_positive_skip_cpu_sync)) {
+  if (kernel_->bug(Bug::dma_debug_eexist_false_positive_skip_cpu_sync)) {
     // BUG VARIANT dma_debug_eexist_false_positive_skip_cpu_sync: add_dma_entry() does not
     // look at attrs (before c2bbf9d1e9ac), so a legitimate second mapping with
     // DMA_ATTR_SKIP_CPU_SYNC is reported.
     exempt = false;
   }
   // dma_get_cache_alignment() < L1_CACHE_BYTES: sharing cannot corrupt (3d48c9fd78dd).
-  if (!kernel_.topology().cacheline_sharing_matters()) exempt = true;
+  if (!kernel_->topology().cacheline_sharing_matters()) exempt = true;
   if (exempt) return;
   const std::string text = "cacheline tracking EEXIST, overlapping mappings aren't supported";
-  if (kernel_.bug(Bug::dma_debug_eexist_unlimited_report)) {
+  if (kernel_->bug(Bug::dma_debug_eexist_unlimited_report)) {
     // BUG VARIANT dma_debug_eexist_unlimited_report: a plain pr_err() on every EEXIST
     // (2b4bbc6231d7, v5.14): no show_num_errors limit and no error_count.
     out.set(static_cast<size_t>(DdMsg::eexist));

@@ -35,6 +35,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "model/core/wired.h"
 #include "model/core/kernel.h"
 #include "model/oracle/oracle.h"
 
@@ -152,7 +153,7 @@ class DmaDebug {
                   DdMsgs& out);
   void print(DeviceId dev, std::string_view driver, DdMsg msg, const std::string& text);
 
-  Kernel& kernel_;
+  Wired<Kernel> kernel_;
   Entries entries_;
   boost::container::static_vector<Cacheline, kMaxMappings> active_cachelines_;
   uint32_t error_count_ = 0;

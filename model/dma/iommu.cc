@@ -23,7 +23,7 @@ uint64_t Iommu::map(DeviceId dev, uint64_t phys, uint32_t size) {
       at(domain, i) = IovaPage{true, true, static_cast<uint8_t>(first), static_cast<uint8_t>(pages)};
     return iova_page_addr(first) + offset;
   }
-  kernel_.log("iommu: IOVA space exhausted [dev={}] [pages={}]", dev, pages);
+  kernel_->log("iommu: IOVA space exhausted [dev={}] [pages={}]", dev, pages);
   return kDmaMappingError;
 }
 
@@ -38,7 +38,7 @@ Iommu::UnmapResult Iommu::unmap(DeviceId dev, uint64_t dma_addr, uint32_t size) 
   // iommu_unmap(): walk the range; a large PTE goes as a whole; stop at a hole.
   for (int i = first; i < first + pages && i < kIovaPages && result.unmapped < result.size;) {
     if (!at(domain, i).mapped) break;
-    if (kernel_.topology().iommu_pte == IommuPte::large) {
+    if (kernel_->topology().iommu_pte == IommuPte::large) {
       const int b = at(domain, i).block_first, n = at(domain, i).block_pages;
       for (int j = b; j < b + n; j++) at(domain, j).mapped = false;
       result.unmapped += uint64_t{kPageSize} * static_cast<uint64_t>(n);

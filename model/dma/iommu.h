@@ -21,6 +21,7 @@
 #include <array>
 #include <cstdint>
 
+#include "model/core/wired.h"
 #include "model/core/kernel.h"
 
 namespace inflight {
@@ -78,7 +79,7 @@ class Iommu {
   static IovaPage& at(Domain& d, int i) { return d[static_cast<size_t>(i)]; }
   const IovaPage& at(DeviceId dev, int i) const { return domains_[dev][static_cast<size_t>(i)]; }
 
-  Kernel& kernel_;
+  Wired<Kernel> kernel_;
   std::array<Domain, kMaxDevices> domains_{};
 };
 

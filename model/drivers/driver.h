@@ -74,6 +74,9 @@ class Driver {
   virtual bool fault_double_put(int queue) = 0;
   // The driver's state, for the explorer (model/core/state_hash.h).
   virtual void hash_state(StateHash& h) const = 0;
+  // Takes the state of `other`, the same model in another world of the same configuration
+  // (World::operator=): everything hash_state lists, none of the wiring.
+  virtual void assign(const Driver& other) = 0;
 };
 
 struct DriverModel {

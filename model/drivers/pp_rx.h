@@ -56,6 +56,12 @@ class PpRxDriver : public Driver {
   bool tx_clean(int queue) override;
   bool reconfigure(int queue) override;
   void hash_state(StateHash& h) const override { h(open_), h(q_); }
+  void assign(const Driver& other) override {
+    const auto& o = dynamic_cast<const PpRxDriver&>(other);
+    MODEL_ASSERT(o.name() == name() && o.queues_ == queues_);
+    open_ = o.open_;
+    q_ = o.q_;
+  }
 
  protected:
   // XDP_PASS: the frame goes up the stack in an skb marked for recycling.

@@ -8,19 +8,19 @@ Frag PageAllocator::page_frag_alloc(CpuId cpu, uint32_t fragsz, std::string_view
   MODEL_ASSERT(cpu < kMaxCpus);
   MODEL_ASSERT(fragsz >= 1 && fragsz <= kPageSize);
   FragCache& nc = frag_caches_[cpu];
-  if (nc.page.valid() && !oracle_.page_alive(nc.page)) {
+  if (nc.page.valid() && !oracle_->page_alive(nc.page)) {
     // Someone dropped the cache's own reference: the cache now points into freed memory.
-    kernel_.report(Violation::use_after_free,
+    kernel_->report(Violation::use_after_free,
                    fmt::format("page_frag cache page freed under the cache in {}", actor),
                    fmt::format("page_frag_alloc finds its cache page freed [page={}] [cpu={}]",
                                nc.page.slot, cpu));
     nc = FragCache{};
   }
-  if (nc.page.valid() && nc.offset < fragsz && oracle_.page(nc.page).refcount == 1) {
+  if (nc.page.valid() && nc.offset < fragsz && oracle_->page(nc.page).refcount == 1) {
     // Every fragment came back: the cache holds the only reference and reuses the page
     // in place (page_ref_sub_and_test() on pagecnt_bias).
     nc.offset = kPageSize << kFragOrder;
-    kernel_.log("page_frag_alloc: cache page reused [page={}]", nc.page.slot);
+    kernel_->log("page_frag_alloc: cache page reused [page={}]", nc.page.slot);
   }
   if (!nc.page.valid() || nc.offset < fragsz) {
     const PageId fresh = alloc_pages(kFragOrder);
@@ -28,7 +28,7 @@ Frag PageAllocator::page_frag_alloc(CpuId cpu, uint32_t fragsz, std::string_view
     if (nc.page.valid()) put_page(nc.page, "page_frag_cache");
     nc.page = fresh;
     nc.offset = kPageSize << kFragOrder;
-    kernel_.log("page_frag_alloc: cache refilled [page={}] [size={}]", fresh.slot, nc.offset);
+    kernel_->log("page_frag_alloc: cache refilled [page={}] [size={}]", fresh.slot, nc.offset);
   }
   nc.offset -= fragsz;
   get_page(nc.page, actor);
@@ -47,7 +47,7 @@ bool PageAllocator::skb_page_frag_refill(uint32_t sz, Frag& pfrag, std::string_v
   }
   pfrag = Frag{alloc_pages(kFragOrder), 0, kPageSize << kFragOrder};
   if (!pfrag.page.valid()) return false;
-  kernel_.log("{}: skb_page_frag_refill: new page {} [size={}]", actor, pfrag.page.slot, pfrag.size);
+  kernel_->log("{}: skb_page_frag_refill: new page {} [size={}]", actor, pfrag.page.slot, pfrag.size);
   return true;
 }
 

@@ -23,6 +23,7 @@
 #include <array>
 #include <cstdint>
 
+#include "model/core/wired.h"
 #include "model/oracle/oracle.h"
 
 namespace inflight {
@@ -44,12 +45,12 @@ class PageAllocator {
   PageAllocator(Kernel& kernel, Oracle& oracle) : kernel_(kernel), oracle_(oracle) {}
 
   // Models: alloc_pages(). Returns an invalid PageId when memory is exhausted.
-  PageId alloc_pages(uint8_t order) { return oracle_.page_alloc(order); }
+  PageId alloc_pages(uint8_t order) { return oracle_->page_alloc(order); }
   // Models: get_page() / put_page() on the head of a compound page.
-  void get_page(PageId page, std::string_view actor) { oracle_.page_get(page, actor); }
-  void put_page(PageId page, std::string_view actor) { oracle_.page_put(page, actor); }
+  void get_page(PageId page, std::string_view actor) { oracle_->page_get(page, actor); }
+  void put_page(PageId page, std::string_view actor) { oracle_->page_put(page, actor); }
   // Models: page_ref_count().
-  int page_ref_count(PageId page) const { return static_cast<int>(oracle_.page(page).refcount); }
+  int page_ref_count(PageId page) const { return static_cast<int>(oracle_->page(page).refcount); }
 
   // Models: page_frag_alloc() on the calling CPU's cache (as tun's task_frag or
   // napi_alloc_frag would be). fragsz is 1..PAGE_SIZE. Returns an invalid page on failure.
@@ -72,8 +73,8 @@ class PageAllocator {
     PageId page;
     uint32_t offset = 0;  // the next fragment ends here
   };
-  Kernel& kernel_;
-  Oracle& oracle_;
+  Wired<Kernel> kernel_;
+  Wired<Oracle> oracle_;
   std::array<FragCache, kMaxCpus> frag_caches_{};
 };
 

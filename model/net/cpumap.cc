@@ -21,10 +21,10 @@ bool Cpumap::update(uint8_t slot) {
   e = Entry{};
   e.used = true;
   e.slot = slot;
-  e.cpu = static_cast<uint8_t>(slot % kernel_.topology().cpus);
+  e.cpu = static_cast<uint8_t>(slot % kernel_->topology().cpus);
   // kthread_create_on_node() + wake_up_process(); the update waits for kthread_running.
   e.kthread = KthreadState::running;
-  kernel_.log("cpu_map_update_elem: slot {} -> entry {} [cpu={}] kthread cpumap/{} running", slot,
+  kernel_->log("cpu_map_update_elem: slot {} -> entry {} [cpu={}] kthread cpumap/{} running", slot,
               fresh, e.cpu, e.cpu);
   remove(slot);  // an older entry in the slot is replaced (xchg)
   e.published = true;
@@ -36,8 +36,8 @@ bool Cpumap::remove(uint8_t slot) {
     Entry& e = entries_[i];
     if (!e.used || !e.published || e.slot != slot) continue;
     e.published = false;  // xchg() out of the map; producers that saw it finish first
-    kernel_.call_rcu(Work::cpu_map_entry_free, static_cast<uint32_t>(i));
-    kernel_.log("cpu_map: entry {} unpublished from slot {}", i, slot);
+    kernel_->call_rcu(Work::cpu_map_entry_free, static_cast<uint32_t>(i));
+    kernel_->log("cpu_map: entry {} unpublished from slot {}", i, slot);
     return true;
   }
   return false;
@@ -48,8 +48,8 @@ bool Cpumap::enqueue(uint8_t slot, const XdpFrame& frame, std::string_view actor
     if (!e.used || !e.published || e.slot != slot) continue;
     if (e.ring.size() == e.ring.capacity()) return false;  // drop: counted, returned
     e.ring.push_back(frame);
-    kernel_.count(Cov::cpumap_enqueue);
-    kernel_.log("{}: XDP_REDIRECT page {} to cpumap slot {} [ring {}/{}]", actor, frame.page.slot,
+    kernel_->count(Cov::cpumap_enqueue);
+    kernel_->log("{}: XDP_REDIRECT page {} to cpumap slot {} [ring {}/{}]", actor, frame.page.slot,
                 slot, e.ring.size(), kQsize);
     return true;
   }
@@ -57,27 +57,27 @@ bool Cpumap::enqueue(uint8_t slot, const XdpFrame& frame, std::string_view actor
 }
 
 void Cpumap::convert(const XdpFrame& frame) {
-  if (skbs_.full()) {  // no skb to build: the frame goes back (cpu_map_kthread_run's drop)
-    xdp_.return_frame(frame.page, frame.mem, false, "cpu_map_kthread_run");
+  if (skbs_->full()) {  // no skb to build: the frame goes back (cpu_map_kthread_run's drop)
+    xdp_->return_frame(frame.page, frame.mem, false, "cpu_map_kthread_run");
     return;
   }
-  kernel_.count(Cov::cpumap_skb);
-  if (kernel_.topology().cpumap_release_era && !kernel_.bug(Bug::cpumap_no_release_frame)) {
+  kernel_->count(Cov::cpumap_skb);
+  if (kernel_->topology().cpumap_release_era && !kernel_->bug(Bug::cpumap_no_release_frame)) {
     // 2019-2023 (6bf071bf09d4 .. 9c94bbf9a87b): xdp_release_frame() before the scrub
     // (the release needs the frame's mem info); the page becomes an ordinary page of the
     // skb, which frees it with put_page.
-    xdp_.release_frame(frame.page, frame.mem, "cpu_map_build_skb");
-    skbs_.build_and_deliver(frame.page, /*recycle=*/false, "cpu_map_build_skb");
+    xdp_->release_frame(frame.page, frame.mem, "cpu_map_build_skb");
+    skbs_->build_and_deliver(frame.page, /*recycle=*/false, "cpu_map_build_skb");
     return;
   }
-  if (kernel_.bug(Bug::cpumap_no_release_frame)) {
+  if (kernel_->bug(Bug::cpumap_no_release_frame)) {
     // BUG VARIANT cpumap_no_release_frame: before 6bf071bf09d4 the page was handed to the
     // skb with neither xdp_release_frame() nor skb_mark_for_recycle(); freeing the skb
     // gives a page the pool still counts to the page allocator.
-    skbs_.build_and_deliver(frame.page, /*recycle=*/false, "cpu_map_kthread_run");
+    skbs_->build_and_deliver(frame.page, /*recycle=*/false, "cpu_map_kthread_run");
   } else {
     // __xdp_build_skb_from_frame(): skb_mark_for_recycle() for MEM_TYPE_PAGE_POOL.
-    skbs_.build_and_deliver(frame.page, /*recycle=*/true, "cpu_map_kthread_run");
+    skbs_->build_and_deliver(frame.page, /*recycle=*/true, "cpu_map_kthread_run");
   }
 }
 
@@ -108,14 +108,14 @@ void Cpumap::entry_free(size_t index) {
   // __cpu_map_ring_cleanup(): the ring must be empty; anything left is returned, with a
   // warning (P10).
   if (!e.ring.empty()) {
-    kernel_.report(Violation::cpumap_ring_not_empty, "cpumap ring cleanup finds the ring not empty",
+    kernel_->report(Violation::cpumap_ring_not_empty, "cpumap ring cleanup finds the ring not empty",
                    fmt::format("__cpu_map_ring_cleanup: entry {} still holds {} frames after its "
                                "kthread exited",
                                index, e.ring.size()));
     for (const XdpFrame& frame : e.ring)
-      xdp_.return_frame(frame.page, frame.mem, false, "__cpu_map_ring_cleanup");
+      xdp_->return_frame(frame.page, frame.mem, false, "__cpu_map_ring_cleanup");
   }
-  kernel_.log("__cpu_map_entry_free: entry {} freed (kthread exited)", index);
+  kernel_->log("__cpu_map_entry_free: entry {} freed (kthread exited)", index);
   e = Entry{};
 }
 

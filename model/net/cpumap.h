@@ -26,6 +26,7 @@
 
 #include <array>
 
+#include "model/core/wired.h"
 #include "model/net/skb.h"
 #include "model/net/xdp_frame.h"
 
@@ -79,9 +80,9 @@ class Cpumap {
   };
   void convert(const XdpFrame& frame);
 
-  Kernel& kernel_;
-  XdpMem& xdp_;
-  Skbs& skbs_;
+  Wired<Kernel> kernel_;
+  Wired<XdpMem> xdp_;
+  Wired<Skbs> skbs_;
   std::array<Entry, 2 * kEntries> entries_{};  // published plus those awaiting their free
 };
 

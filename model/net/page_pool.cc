@@ -14,7 +14,7 @@ constexpr std::string_view kReturnActor = "page_pool_return_netmem";
 }  // namespace
 
 PoolId PagePools::create(const PagePoolParams& params) {
-  kernel_.count(Cov::pool_create);
+  kernel_->count(Cov::pool_create);
   MODEL_ASSERT(!pools_.full());
   MODEL_ASSERT(!params.dma_map || params.dma_dir != DmaDir::to_device);  // -EINVAL
   const PoolId id = pools_.alloc();
@@ -22,25 +22,25 @@ PoolId PagePools::create(const PagePoolParams& params) {
   pool.p = params;
   pool.napi = params.napi;
   pool.dma_sync = params.dma_map && params.dma_sync_dev;
-  pool.ring_size = kernel_.topology().pp_ring_size;
+  pool.ring_size = kernel_->topology().pp_ring_size;
   // Serial-number arithmetic must survive wrap-around (spec §1.3).
-  const uint32_t base = kernel_.topology().pp_counter_wrap ? 0xFFFFFFFEu : 0u;
+  const uint32_t base = kernel_->topology().pp_counter_wrap ? 0xFFFFFFFEu : 0u;
   pool.hold_count = base;
   pool.release_count = base;
-  kernel_.log("page_pool_create: pool {} [dev={}] [napi={}] [ring={}] [hold=release={}]", id.slot,
+  kernel_->log("page_pool_create: pool {} [dev={}] [napi={}] [ring={}] [hold=release={}]", id.slot,
               params.dev, params.napi, pool.ring_size, base);
   return id;
 }
 
 PagePool* PagePools::lookup(PoolId id, std::string_view actor) {
   if (pools_.alive(id)) return &pools_[id];
-  kernel_.report(Violation::use_after_free, fmt::format("access to a freed page_pool in {}", actor),
+  kernel_->report(Violation::use_after_free, fmt::format("access to a freed page_pool in {}", actor),
                  fmt::format("{} uses page_pool {} after it was freed", actor, id.slot));
   return nullptr;
 }
 
 bool PagePools::can_alloc(PoolId id) const {
-  return pools_.alive(id) && !pools_[id].destroying && dma_.bound(pools_[id].p.dev);
+  return pools_.alive(id) && !pools_[id].destroying && dma_->bound(pools_[id].p.dev);
 }
 
 PageId PagePools::alloc(PoolId id, std::string_view actor) {
@@ -54,56 +54,56 @@ PageId PagePools::alloc(PoolId id, std::string_view actor) {
       pool.cache.push_back(pool.ring.front());
       pool.ring.erase(pool.ring.begin());
     }
-    kernel_.count(Cov::refill);
+    kernel_->count(Cov::refill);
   } else if (!pool.cache.empty()) {
-    kernel_.count(Cov::fast);
+    kernel_->count(Cov::fast);
   }
   if (!pool.cache.empty()) {
     const PageId page = pool.cache.back();
     pool.cache.pop_back();
     info_[page.slot].pp_ref_count = 1;
-    kernel_.log("{}: page_pool_alloc_pages pool {} -> page {} (cache)", actor, id.slot, page.slot);
+    kernel_->log("{}: page_pool_alloc_pages pool {} -> page {} (cache)", actor, id.slot, page.slot);
     return page;
   }
   // Slow path: fresh pages, mapped, tracked and counted in hold_count.
   owner_access(id, "pages_state_hold_cnt", actor);
   PageId first;
   for (uint32_t i = 0; i < kSlowBulk; i++) {
-    const PageId page = pages_.alloc_pages(0);
+    const PageId page = pages_->alloc_pages(0);
     if (!page.valid()) break;
     DmaHandle handle;
     if (pool.p.dma_map) {
-      handle = dma_.map(pool.p.dev, page, 0, kPageSize, pool.p.dma_dir, kDmaAttrs, kDmaMapActor);
-      if (dma_.mapping_error(handle)) {  // not counted in hold_count
-        pages_.put_page(page, kDmaMapActor);
+      handle = dma_->map(pool.p.dev, page, 0, kPageSize, pool.p.dma_dir, kDmaAttrs, kDmaMapActor);
+      if (dma_->mapping_error(handle)) {  // not counted in hold_count
+        pages_->put_page(page, kDmaMapActor);
         continue;
       }
-      if (!kernel_.bug(Bug::page_pool_unmap_after_unbind)) {
+      if (!kernel_->bug(Bug::page_pool_unmap_after_unbind)) {
         pool.dma_mapped.push_back(PagePool::Mapped{page, handle});
       } else {
         // BUG VARIANT page_pool_unmap_after_unbind: before ee62ce7a1d90 the pool did not
         // track its mappings; a page is unmapped only when it comes back.
       }
       if (pool.dma_sync)
-        dma_.sync(handle, handle.dma_addr, pool.p.max_len, pool.p.dma_dir, false,
+        dma_->sync(handle, handle.dma_addr, pool.p.max_len, pool.p.dma_dir, false,
                   "page_pool_dma_sync_for_device");
     }
     info_[page.slot] = PpPageInfo{handle, 1};
-    oracle_.set_pp_owner(page, pack_pool(id));  // page_pool_set_pp_info()
-    if (kernel_.bug(Bug::mutant_slow_path_counts_bulk_once)) {
+    oracle_->set_pp_owner(page, pack_pool(id));  // page_pool_set_pp_info()
+    if (kernel_->bug(Bug::mutant_slow_path_counts_bulk_once)) {
       // MUTANT mutant_slow_path_counts_bulk_once: one hold_cnt increment per bulk, not per
       // page, so the pages that go to the cache are out but not counted (P7).
       if (!first.valid()) pool.hold_count++;
     } else {
       pool.hold_count++;
     }
-    kernel_.count(Cov::slow);
+    kernel_->count(Cov::slow);
     if (!first.valid())
       first = page;
     else
       pool.cache.push_back(page);
   }
-  kernel_.log("{}: page_pool_alloc_pages pool {} -> page {} (slow) [hold={}]", actor, id.slot,
+  kernel_->log("{}: page_pool_alloc_pages pool {} -> page {} (slow) [hold={}]", actor, id.slot,
               first.valid() ? first.slot : -1, pool.hold_count);
   return first;
 }
@@ -118,10 +118,10 @@ bool PagePools::holds(PoolId id, PageId page) const {
 bool PagePools::napi_local(const PagePool& pool) const {
   // page_pool_napi_local(): softirq only; this CPU is pool->cpuid or the linked NAPI's
   // list_owner.
-  if (kernel_.context() != Context::softirq) return false;
-  const int cpu = kernel_.cpu();
+  if (kernel_->context() != Context::softirq) return false;
+  const int cpu = kernel_->cpu();
   if (pool.cpuid == cpu) return true;
-  return pool.napi != kNoNapi && napis_.get(pool.napi).list_owner == cpu;
+  return pool.napi != kNoNapi && napis_->get(pool.napi).list_owner == cpu;
 }
 
 void PagePools::owner_access(PoolId id, std::string_view field, std::string_view actor) {
@@ -129,17 +129,17 @@ void PagePools::owner_access(PoolId id, std::string_view field, std::string_view
   if (napi_local(pool)) return;  // softirq on the CPU whose poll list holds the NAPI
   // After page_pool_disable_direct_recycling() (or with the NAPI disabled) no owner can
   // run: destroy's own pass and the retry worker may touch what is left.
-  if (pool.napi == kNoNapi || !napis_.enabled(pool.napi)) return;
-  kernel_.report(Violation::pp_owner_race,
+  if (pool.napi == kNoNapi || !napis_->enabled(pool.napi)) return;
+  kernel_->report(Violation::pp_owner_race,
                  fmt::format("page_pool {} touched outside its NAPI context in {}", field, actor),
                  fmt::format("{} touches page_pool {}'s {} in {} context on cpu{} while NAPI {} "
                              "can run [list_owner={}]",
-                             actor, id.slot, field, context_name(kernel_.context()), kernel_.cpu(),
-                             pool.napi, napis_.get(pool.napi).list_owner));
+                             actor, id.slot, field, context_name(kernel_->context()), kernel_->cpu(),
+                             pool.napi, napis_->get(pool.napi).list_owner));
 }
 
 bool PagePools::producer_busy(PoolId id) const {
-  if (kernel_.bug(Bug::mutant_producer_lock_does_not_serialise)) {
+  if (kernel_->bug(Bug::mutant_producer_lock_does_not_serialise)) {
     // MUTANT mutant_producer_lock_does_not_serialise: no producer ever waits for another
     // CPU inside producer_lock (R-C3).
     return false;
@@ -148,28 +148,28 @@ bool PagePools::producer_busy(PoolId id) const {
 }
 
 bool PagePools::put_would_block(PageId page, bool allow_direct) const {
-  const PoolId id = unpack_pool(oracle_.pp_owner(page));
+  const PoolId id = unpack_pool(oracle_->pp_owner(page));
   if (!producer_busy(id)) return false;
   const PagePool& pool = pools_[id];
   if (info_[page.slot].pp_ref_count > 1) return false;
-  const bool recyclable = oracle_.page(page).refcount == 1;
+  const bool recyclable = oracle_->page(page).refcount == 1;
   const bool direct = allow_direct || napi_local(pool);
   return recyclable && !(direct && pool.cache.size() < kCacheSize);
 }
 
 void PagePools::put(PageId page, bool allow_direct, bool split, std::string_view actor) {
-  if (!oracle_.page_alive(page)) {
-    kernel_.report(Violation::use_after_free, fmt::format("put of a freed page to a page_pool in {}", actor),
+  if (!oracle_->page_alive(page)) {
+    kernel_->report(Violation::use_after_free, fmt::format("put of a freed page to a page_pool in {}", actor),
                    fmt::format("{} puts page {} which was already freed", actor, page.slot));
     return;
   }
-  const uint32_t owner = oracle_.pp_owner(page);
+  const uint32_t owner = oracle_->pp_owner(page);
   const PoolId id = unpack_pool(owner);
   PagePool* pool = lookup(id, actor);
   if (!pool) return;
   // Ground truth: a page the pool already holds is not the caller's to give back.
   if (holds(id, page))
-    kernel_.report(Violation::pp_double_release,
+    kernel_->report(Violation::pp_double_release,
                    fmt::format("page returned to its page_pool while the pool holds it in {}", actor),
                    fmt::format("{} puts page {} into page_pool {} which already holds it", actor,
                                page.slot, id.slot));
@@ -188,55 +188,55 @@ void PagePools::put_unrefed(PoolId id, PageId page, bool allow_direct, bool spli
   PagePool* pool = &pools_[id];
   PpPageInfo& info = info_[page.slot];
   allow_direct = allow_direct || napi_local(*pool);
-  const bool recyclable = oracle_.page(page).refcount == 1;
+  const bool recyclable = oracle_->page(page).refcount == 1;
   if (!recyclable) {
-    kernel_.count(Cov::released_refcnt);
-    kernel_.log("{}: page {} not recyclable (refcount {}): leaves page_pool {}", actor, page.slot,
-                oracle_.page(page).refcount, id.slot);
+    kernel_->count(Cov::released_refcnt);
+    kernel_->log("{}: page {} not recyclable (refcount {}): leaves page_pool {}", actor, page.slot,
+                oracle_->page(page).refcount, id.slot);
     split ? return_page_split(id, page, actor) : return_page(id, page, actor);
     return;
   }
   if (pool->dma_sync)
-    dma_.sync(info.dma, info.dma.dma_addr, pool->p.max_len, pool->p.dma_dir, false,
+    dma_->sync(info.dma, info.dma.dma_addr, pool->p.max_len, pool->p.dma_dir, false,
               "page_pool_dma_sync_for_device");
   if (allow_direct && pool->cache.size() < kCacheSize) {
     if (pool->destroying)  // P8: nothing enters the cache once the pool left ALIVE (R-C1)
-      kernel_.report(Violation::pp_cache_after_destroy,
+      kernel_->report(Violation::pp_cache_after_destroy,
                      fmt::format("page recycled into the alloc cache of a destroyed page_pool in {}",
                                  actor),
                      fmt::format("{} pushes page {} into page_pool {}'s alloc cache after destroy",
                                  actor, page.slot, id.slot));
     owner_access(id, "alloc.cache", actor);
     pool->cache.push_back(page);
-    kernel_.count(Cov::cached);
-    kernel_.log("{}: page {} recycled into page_pool {} alloc cache", actor, page.slot, id.slot);
+    kernel_->count(Cov::cached);
+    kernel_->log("{}: page {} recycled into page_pool {} alloc cache", actor, page.slot, id.slot);
     return;
   }
   // page_pool_recycle_in_ring(): lock, produce; the statistic and unlock may come later.
   // A producer waits while another CPU is inside the lock (its event is not enabled), so
   // two producers inside at once is a lock that does not serialise (R-C3).
   if (pool->producer_cpu >= 0)
-    kernel_.report(Violation::lock_not_held,
+    kernel_->report(Violation::lock_not_held,
                    fmt::format("ptr_ring produced while another CPU holds producer_lock in {}",
                                actor),
                    fmt::format("{} produces page {} into page_pool {}'s ring while cpu{} is inside "
                                "producer_lock",
                                actor, page.slot, id.slot, pool->producer_cpu));
   if (pool->ring.size() >= pool->ring_size) {
-    kernel_.count(Cov::ring_full);
-    kernel_.log("{}: page_pool {} ring full: page {} leaves", actor, id.slot, page.slot);
+    kernel_->count(Cov::ring_full);
+    kernel_->log("{}: page_pool {} ring full: page {} leaves", actor, id.slot, page.slot);
     split ? return_page_split(id, page, actor) : return_page(id, page, actor);
     return;
   }
   pool->ring.push_back(page);
-  kernel_.count(Cov::ring);
-  kernel_.log("{}: page {} produced into page_pool {} ring [{}/{}]{}", actor, page.slot, id.slot,
+  kernel_->count(Cov::ring);
+  kernel_->log("{}: page {} produced into page_pool {} ring [{}/{}]{}", actor, page.slot, id.slot,
               pool->ring.size(), pool->ring_size, split ? " (producer lock held)" : "");
   if (!split) return;
   // page_pool_producer_lock(): spin_lock in softirq, spin_lock_bh elsewhere (R-C4).
-  pool->producer_cpu = static_cast<int8_t>(kernel_.cpu());
+  pool->producer_cpu = static_cast<int8_t>(kernel_->cpu());
   MODEL_ASSERT(pending_unlocks_.size() < pending_unlocks_.capacity());
-  pending_unlocks_.push_back(PendingUnlock{id, kernel_.context() != Context::softirq});
+  pending_unlocks_.push_back(PendingUnlock{id, kernel_->context() != Context::softirq});
 }
 
 PagePools::FragRef PagePools::alloc_frag(PoolId id, uint32_t size, std::string_view actor) {
@@ -248,7 +248,7 @@ PagePools::FragRef PagePools::alloc_frag(PoolId id, uint32_t size, std::string_v
     const FragRef ref{pool.frag_page, pool.frag_offset};
     pool.frag_offset += size;
     pool.frag_users++;
-    kernel_.log("{}: page_pool_alloc_frag pool {} -> page {} offset {}", actor, id.slot,
+    kernel_->log("{}: page_pool_alloc_frag pool {} -> page {} offset {}", actor, id.slot,
                 ref.page.slot, ref.offset);
     return ref;
   }
@@ -260,7 +260,7 @@ PagePools::FragRef PagePools::alloc_frag(PoolId id, uint32_t size, std::string_v
   p.frag_page = page;
   p.frag_users = 1;
   p.frag_offset = size;
-  kernel_.log("{}: page_pool_alloc_frag pool {} -> page {} offset 0 (new frag page)", actor, id.slot,
+  kernel_->log("{}: page_pool_alloc_frag pool {} -> page {} offset 0 (new frag page)", actor, id.slot,
               page.slot);
   return FragRef{page, 0};
 }
@@ -271,17 +271,17 @@ void PagePools::drain_frag(PoolId id, bool allow_direct, std::string_view actor)
   if (!page.valid()) return;
   pool.frag_page = PageId{};
   PpPageInfo& info = info_[page.slot];
-  if (kernel_.bug(Bug::mutant_frag_drain_drops_one_bias_too_many)) {
+  if (kernel_->bug(Bug::mutant_frag_drain_drops_one_bias_too_many)) {
     // MUTANT mutant_frag_drain_drops_one_bias_too_many: the drain takes one reference more
     // than the unused bias, so the last frag user's reference is gone while it holds it (P9).
     info.pp_ref_count -= kBiasMax - static_cast<int64_t>(pool.frag_users) + 1;
   } else {
     info.pp_ref_count -= kBiasMax - static_cast<int64_t>(pool.frag_users);
   }
-  kernel_.log("{}: page_pool_drain_frag page {} [pp_ref_count={}]", actor, page.slot,
+  kernel_->log("{}: page_pool_drain_frag page {} [pp_ref_count={}]", actor, page.slot,
               info.pp_ref_count);
   if (info.pp_ref_count < 0)
-    kernel_.report(Violation::pp_double_release, "page_pool frag page pp_ref_count below zero",
+    kernel_->report(Violation::pp_double_release, "page_pool frag page pp_ref_count below zero",
                    fmt::format("page {} of page_pool {}: pp_ref_count {} after the bias drain",
                                page.slot, id.slot, info.pp_ref_count));
   if (info.pp_ref_count == 0) {  // every frag user already gone: the page is recycled
@@ -301,20 +301,20 @@ void PagePools::producer_unlock(uint8_t pick) {
   PagePool* pool = lookup(u.pool, kActor);
   if (!pool) return;
   bool bh = u.bh;
-  if (kernel_.bug(Bug::mutant_producer_unlock_wrong_variant)) {
+  if (kernel_->bug(Bug::mutant_producer_unlock_wrong_variant)) {
     // MUTANT mutant_producer_unlock_wrong_variant: the unlock picks its variant afresh
     // from the context it runs in, not the one the lock was taken with (R-C4).
-    bh = kernel_.context() != Context::softirq;
+    bh = kernel_->context() != Context::softirq;
   }
   if (bh != u.bh)
-    kernel_.report(Violation::lock_variant_mismatch,
+    kernel_->report(Violation::lock_variant_mismatch,
                    fmt::format("page_pool producer_lock released with {} but taken with {} in {}",
                                bh ? "spin_unlock_bh" : "spin_unlock",
                                u.bh ? "spin_lock_bh" : "spin_lock", kActor),
                    fmt::format("{}: page_pool {}'s producer_lock taken as {}, released as {}",
                                kActor, u.pool.slot, u.bh ? "_bh" : "plain", bh ? "_bh" : "plain"));
   pool->producer_cpu = -1;
-  kernel_.log("page_pool_producer_unlock: pool {}", u.pool.slot);
+  kernel_->log("page_pool_producer_unlock: pool {}", u.pool.slot);
 }
 
 void PagePools::producer_unlock_all() {
@@ -322,14 +322,14 @@ void PagePools::producer_unlock_all() {
 }
 
 void PagePools::release_page(PageId page, std::string_view actor) {
-  const PoolId id = unpack_pool(oracle_.pp_owner(page));
+  const PoolId id = unpack_pool(oracle_->pp_owner(page));
   if (!lookup(id, actor)) return;
-  pages_.get_page(page, actor);  // the reference return_page() drops is handed over instead
+  pages_->get_page(page, actor);  // the reference return_page() drops is handed over instead
   return_page(id, page, actor);
 }
 
 void PagePools::return_page(PoolId id, PageId page, std::string_view actor) {
-  kernel_.count(Cov::return_page);
+  kernel_->count(Cov::return_page);
   release_dma(id, page, actor);
   release_count(id, page, actor);
   after_release_count(id, page);
@@ -338,23 +338,23 @@ void PagePools::return_page(PoolId id, PageId page, std::string_view actor) {
 // The first half of page_pool_return_netmem(): the DMA part.
 void PagePools::release_dma(PoolId id, PageId page, std::string_view actor) {
   PagePool& pool = pools_[id];
-  if (oracle_.pp_owner(page) != pack_pool(id))
-    kernel_.report(Violation::pp_double_release,
+  if (oracle_->pp_owner(page) != pack_pool(id))
+    kernel_->report(Violation::pp_double_release,
                    fmt::format("page released from its page_pool twice in {}", actor),
                    fmt::format("{} releases page {} from page_pool {} again [hold={}] [release={}]",
                                actor, page.slot, id.slot, pool.hold_count, pool.release_count));
   PpPageInfo& info = info_[page.slot];
   if (!pool.p.dma_map) return;
-  if (kernel_.bug(Bug::mutant_pp_unmap_keeps_xarray_entry)) {
+  if (kernel_->bug(Bug::mutant_pp_unmap_keeps_xarray_entry)) {
     // MUTANT mutant_pp_unmap_keeps_xarray_entry: the return unmaps but leaves the
     // dma_mapped entry, so the destroy scrub unmaps the page a second time (P1).
     for (const PagePool::Mapped& m : pool.dma_mapped)
-      if (m.page == page) dma_.unmap(m.handle, kPageSize, pool.p.dma_dir, DmaType::single, kReturnActor);
-  } else if (kernel_.bug(Bug::page_pool_unmap_after_unbind)) {
+      if (m.page == page) dma_->unmap(m.handle, kPageSize, pool.p.dma_dir, DmaType::single, kReturnActor);
+  } else if (kernel_->bug(Bug::page_pool_unmap_after_unbind)) {
     // BUG VARIANT page_pool_unmap_after_unbind: unmap whatever address is stored,
     // whenever the page comes back, bound device or not (before ee62ce7a1d90).
     const DmaHandle stored = info.dma.id.valid() ? info.dma : DmaHandle{pool.p.dev, 0, {}};
-    dma_.unmap(stored, kPageSize, pool.p.dma_dir, DmaType::single, kReturnActor);
+    dma_->unmap(stored, kPageSize, pool.p.dma_dir, DmaType::single, kReturnActor);
   } else {
     // __page_pool_release_netmem_dma(): only the path that wins the xarray cmpxchg
     // unmaps; after the destroy scrub the entry is gone and late returns skip.
@@ -362,7 +362,7 @@ void PagePools::release_dma(PoolId id, PageId page, std::string_view actor) {
       if (it->page != page) continue;
       const DmaHandle handle = it->handle;
       pool.dma_mapped.erase(it);
-      dma_.unmap(handle, kPageSize, pool.p.dma_dir, DmaType::single, kReturnActor);
+      dma_->unmap(handle, kPageSize, pool.p.dma_dir, DmaType::single, kReturnActor);
       break;
     }
   }
@@ -375,7 +375,7 @@ void PagePools::release_dma(PoolId id, PageId page, std::string_view actor) {
 void PagePools::release_count(PoolId id, PageId page, std::string_view actor) {
   PagePool* pool = lookup(id, actor);
   if (!pool) return;
-  if (kernel_.bug(Bug::mutant_release_writes_hold_count)) {
+  if (kernel_->bug(Bug::mutant_release_writes_hold_count)) {
     // MUTANT mutant_release_writes_hold_count: the releaser undoes the allocation
     // (hold_cnt--) instead of counting a release. inflight comes out the same, so only
     // the ownership of hold_cnt (R-C5) sees it.
@@ -384,35 +384,35 @@ void PagePools::release_count(PoolId id, PageId page, std::string_view actor) {
   } else {
     pool->release_count++;
   }
-  kernel_.log("{}: page {} leaves page_pool {} [release={}]", actor, page.slot, id.slot,
+  kernel_->log("{}: page {} leaves page_pool {} [release={}]", actor, page.slot, id.slot,
               pool->release_count);
-  oracle_.set_pp_owner(page, 0);
+  oracle_->set_pp_owner(page, 0);
 }
 
 // The third part: page_pool_clear_pp_info() and put_page(), which touch only the page.
 void PagePools::after_release_count(PoolId id, PageId page) {
-  if (kernel_.bug(Bug::mutant_release_touches_pool_after_count)) {
+  if (kernel_->bug(Bug::mutant_release_touches_pool_after_count)) {
     // MUTANT mutant_release_touches_pool_after_count: the releaser updates a pool
     // statistic after its increment, when the pool may already be gone (R-C6).
     lookup(id, kReturnActor);  // the statistic's access to the pool
   }
   info_[page.slot] = PpPageInfo{};
-  if (kernel_.bug(Bug::mutant_pp_return_skips_put_page)) {
+  if (kernel_->bug(Bug::mutant_pp_return_skips_put_page)) {
     // MUTANT mutant_pp_return_skips_put_page: the page leaves the pool but its reference
     // is never dropped, so it never reaches the page allocator again.
     return;
   }
-  pages_.put_page(page, kReturnActor);
+  pages_->put_page(page, kReturnActor);
 }
 
 // A late return from the stack leaves the pool in two steps: the DMA part now, the count
 // later (PpReleaseCount), so other CPUs can run in between.
 void PagePools::return_page_split(PoolId id, PageId page, std::string_view actor) {
-  kernel_.count(Cov::return_page);
+  kernel_->count(Cov::return_page);
   release_dma(id, page, actor);
   MODEL_ASSERT(pending_releases_.size() < pending_releases_.capacity());
   pending_releases_.push_back(PendingRelease{id, page});
-  kernel_.log("{}: page {} unmapped, release_count not yet incremented", actor, page.slot);
+  kernel_->log("{}: page {} unmapped, release_count not yet incremented", actor, page.slot);
 }
 
 void PagePools::finish_release(uint8_t pick) {
@@ -436,8 +436,8 @@ void PagePools::finish_releases() {
 // Models: page_pool_disable_direct_recycling(); the NAPI must already be disabled.
 void PagePools::disable_direct_recycling(PagePool& pool) {
   pool.cpuid = -1;
-  if (pool.napi != kNoNapi && napis_.enabled(pool.napi))
-    kernel_.log("WARNING: page_pool_disable_direct_recycling: NAPI {} still enabled", pool.napi);
+  if (pool.napi != kNoNapi && napis_->enabled(pool.napi))
+    kernel_->log("WARNING: page_pool_disable_direct_recycling: NAPI {} still enabled", pool.napi);
   pool.napi = kNoNapi;
 }
 
@@ -458,9 +458,9 @@ void PagePools::empty_ring(PoolId id, std::string_view actor) {
   while (!pool.ring.empty()) {
     const PageId page = pool.ring.front();
     pool.ring.erase(pool.ring.begin());
-    if (oracle_.page_alive(page) && oracle_.page(page).refcount != 1)
-      kernel_.log("page_pool_empty_ring() page_pool refcnt {} violation",
-                  oracle_.page(page).refcount);
+    if (oracle_->page_alive(page) && oracle_->page(page).refcount != 1)
+      kernel_->log("page_pool_empty_ring() page_pool refcnt {} violation",
+                  oracle_->page(page).refcount);
     return_page(id, page, actor);
   }
 }
@@ -470,21 +470,21 @@ int32_t PagePools::release(PoolId id, bool* blocked) {
   // page_pool_scrub(): the cache once, the DMA scrub once, the ring every time.
   if (pool.destroy_count == 0) empty_cache(id, "page_pool_empty_alloc_cache_once");
   const bool first_pass = pool.destroy_count++ == 0;
-  if (first_pass && pool.p.dma_map && !kernel_.bug(Bug::page_pool_unmap_after_unbind)) {
-    kernel_.might_sleep("synchronize_net in page_pool_scrub");
+  if (first_pass && pool.p.dma_map && !kernel_->bug(Bug::page_pool_unmap_after_unbind)) {
+    kernel_->might_sleep("synchronize_net in page_pool_scrub");
     pool.dma_sync = false;
     for (const PagePool::Mapped& m : pool.dma_mapped) {
-      dma_.unmap(m.handle, kPageSize, pool.p.dma_dir, DmaType::single, "page_pool_scrub");
+      dma_->unmap(m.handle, kPageSize, pool.p.dma_dir, DmaType::single, "page_pool_scrub");
       info_[m.page.slot].dma = DmaHandle{};
     }
     pool.dma_mapped.clear();
   }
   empty_ring(id, "page_pool_empty_ring");
   const int32_t inflight = PagePools::inflight(pool);
-  if (inflight < 0) kernel_.log("WARNING: Negative({}) inflight packet-pages", inflight);
+  if (inflight < 0) kernel_->log("WARNING: Negative({}) inflight packet-pages", inflight);
   // The producer-lock barrier: a producer still inside keeps the pool alive.
   *blocked = pool.producer_cpu >= 0;
-  if (kernel_.bug(Bug::mutant_release_skips_producer_barrier)) {
+  if (kernel_->bug(Bug::mutant_release_skips_producer_barrier)) {
     // MUTANT mutant_release_skips_producer_barrier: no wait for a producer still inside
     // the ring lock; the pool can be freed under it (R-C6).
     *blocked = false;
@@ -508,7 +508,7 @@ int32_t PagePools::request_shutdown(PoolId id) {
 void PagePools::free_now(PoolId id, std::string_view actor) {
   const int32_t left = request_shutdown(id);
   if (left != 0)
-    kernel_.report(Violation::pp_freed_with_inflight,
+    kernel_->report(Violation::pp_freed_with_inflight,
                    fmt::format("{} in {}", violation_summary(Violation::pp_freed_with_inflight), actor),
                    fmt::format("{} frees page_pool {} with {} pages in flight [hold={}] [release={}]",
                                actor, id.slot, left, pools_[id].hold_count,
@@ -523,27 +523,27 @@ void PagePools::use_xdp_mem(PoolId id, uint32_t mem_id) {
 }
 
 void PagePools::free_pool(PoolId id) {
-  kernel_.count(Cov::pool_free);
+  kernel_->count(Cov::pool_free);
   // __page_pool_destroy(): the disconnect callback first, then unlist and free.
   if (pools_[id].xdp_mem_id != 0 && xdp_) xdp_->disconnect(id);
-  kernel_.log("__page_pool_destroy: page_pool {} freed", id.slot);
+  kernel_->log("__page_pool_destroy: page_pool {} freed", id.slot);
   pools_.free(id);
 }
 
 void PagePools::destroy(PoolId id, std::string_view actor) {
-  kernel_.count(Cov::pool_destroy);
+  kernel_->count(Cov::pool_destroy);
   PagePool* pool = lookup(id, actor);
   if (!pool) return;
-  if (kernel_.bug(Bug::xdp_early_allocator_removal)) {
+  if (kernel_->bug(Bug::xdp_early_allocator_removal)) {
     // BUG VARIANT xdp_early_allocator_removal: 4.18-5.2 page_pool_destroy() empties the
     // cache and ring and frees the pool at once; pages in flight are not waited for.
     free_now(id, "page_pool_destroy");
     return;
   }
-  kernel_.might_sleep("page_pool_destroy");
+  kernel_->might_sleep("page_pool_destroy");
   if (--pool->user_count > 0) return;
   pool->destroying = true;
-  if (kernel_.bug(Bug::mutant_destroy_keeps_napi_link)) {
+  if (kernel_->bug(Bug::mutant_destroy_keeps_napi_link)) {
     // MUTANT mutant_destroy_keeps_napi_link: destroy leaves p.napi set, so a free inside
     // that NAPI's next poll (the new pool's) still sees the old pool as napi-local (R-C2).
     pool->cpuid = -1;
@@ -551,25 +551,25 @@ void PagePools::destroy(PoolId id, std::string_view actor) {
     disable_direct_recycling(*pool);
   }
   drain_frag(id, false, "page_pool_free_frag");
-  kernel_.log("{}: page_pool_destroy pool {} [inflight={}]", actor, id.slot,
+  kernel_->log("{}: page_pool_destroy pool {} [inflight={}]", actor, id.slot,
               PagePools::inflight(*pool));
   bool blocked = false;
   const int32_t inflight = release(id, &blocked);
   if (inflight == 0 && !blocked) return;  // freed
-  pool->defer_start = kernel_.now_ms();
-  pool->defer_warn = kernel_.now_ms() + kDeferWarnIntervalMs;
-  kernel_.queue_delayed_work(Work::page_pool_release_retry, pack_pool(id),
+  pool->defer_start = kernel_->now_ms();
+  pool->defer_warn = kernel_->now_ms() + kDeferWarnIntervalMs;
+  kernel_->queue_delayed_work(Work::page_pool_release_retry, pack_pool(id),
                              blocked ? 0 : kDeferTimeMs);
 }
 
 void PagePools::retry(PoolId id) {
-  kernel_.count(Cov::pool_retry);
+  kernel_->count(Cov::pool_retry);
   PagePool* pool = lookup(id, "page_pool_release_retry");
   if (!pool) return;
   bool blocked = false;
   const int32_t inflight = release(id, &blocked);
   if (!blocked) {
-    if (kernel_.bug(Bug::page_pool_negative_inflight_retry_forever)) {
+    if (kernel_->bug(Bug::page_pool_negative_inflight_retry_forever)) {
       // BUG VARIANT page_pool_negative_inflight_retry_forever: before 43130d02baa1 only
       // inflight == 0 stopped the worker; a negative count reschedules it forever.
       if (inflight == 0) return;
@@ -581,19 +581,19 @@ void PagePools::retry(PoolId id) {
     // P4: after destroy no page enters the pool, so inflight can only fall; a worker
     // that reschedules at or below zero waits for nothing.
     pool->livelock_reported = true;
-    kernel_.report(Violation::pp_retry_livelock,
+    kernel_->report(Violation::pp_retry_livelock,
                    "page_pool_release_retry reschedules with inflight <= 0",
                    fmt::format("page_pool_release_retry reschedules for page_pool {} with "
                                "inflight {} [hold={}] [release={}]",
                                id.slot, inflight, pool->hold_count, pool->release_count));
   }
-  if (!blocked && pool->netdev_gone && kernel_.now_ms() >= pool->defer_warn) {
-    kernel_.count(Cov::pool_stall_warn);
-    kernel_.log("page_pool_release_retry() stalled pool shutdown: id {}, {} inflight {} sec",
-                id.slot, inflight, (kernel_.now_ms() - pool->defer_start) / 1000);
-    pool->defer_warn = kernel_.now_ms() + kDeferWarnIntervalMs;
+  if (!blocked && pool->netdev_gone && kernel_->now_ms() >= pool->defer_warn) {
+    kernel_->count(Cov::pool_stall_warn);
+    kernel_->log("page_pool_release_retry() stalled pool shutdown: id {}, {} inflight {} sec",
+                id.slot, inflight, (kernel_->now_ms() - pool->defer_start) / 1000);
+    pool->defer_warn = kernel_->now_ms() + kDeferWarnIntervalMs;
   }
-  kernel_.queue_delayed_work(Work::page_pool_release_retry, pack_pool(id),
+  kernel_->queue_delayed_work(Work::page_pool_release_retry, pack_pool(id),
                              blocked ? 0 : kDeferTimeMs);
 }
 
@@ -602,7 +602,7 @@ void PagePools::release_retry(uint32_t arg) { retry(unpack_pool(arg)); }
 void PagePools::check() {
   // One pass over the pages: how many each pool really has out (P7).
   std::array<int, kMaxPools> owned{};
-  oracle_.for_each_page([&](PageId, const PageState& p) {
+  oracle_->for_each_page([&](PageId, const PageState& p) {
     const PoolId owner = unpack_pool(p.pp_owner);
     if (p.pp_owner != 0 && pools_.alive(owner)) owned[owner.slot]++;
   });
@@ -612,7 +612,7 @@ void PagePools::check() {
     const int32_t counted = inflight(pool);
     if (real == counted) return;
     pool.mismatch_reported = true;
-    kernel_.report(Violation::pp_inflight_mismatch,
+    kernel_->report(Violation::pp_inflight_mismatch,
                    fmt::format("{} ({})", violation_summary(Violation::pp_inflight_mismatch),
                                counted < 0 ? "negative" : counted > real ? "counted pages lost"
                                                                          : "pages not counted"),
@@ -624,7 +624,7 @@ void PagePools::check() {
 
 void PagePools::final_check() {
   pools_.for_each([&](PoolId id, const PagePool& pool) {
-    kernel_.report(Violation::pp_pool_leak,
+    kernel_->report(Violation::pp_pool_leak,
                    fmt::format("page_pool never freed ({})", pool.destroying ? "destroyed, inflight "
                                                                                "never drained"
                                                                              : "never destroyed"),
@@ -633,9 +633,9 @@ void PagePools::final_check() {
                                id.slot, inflight(pool), pool.hold_count, pool.release_count,
                                pool.destroy_count));
   });
-  oracle_.for_each_page([&](PageId page, const PageState& p) {
+  oracle_->for_each_page([&](PageId page, const PageState& p) {
     if (p.pp_owner != 0 && !pools_.alive(unpack_pool(p.pp_owner)))
-      kernel_.report(Violation::use_after_free, "page owned by a freed page_pool",
+      kernel_->report(Violation::use_after_free, "page owned by a freed page_pool",
                      fmt::format("page {} still names page_pool {} which was freed", page.slot,
                                  p.pp_owner & 0xFFFF));
   });

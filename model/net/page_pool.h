@@ -59,6 +59,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "model/core/wired.h"
 #include "model/core/ids.h"
 #include "model/core/kernel.h"
 #include "model/dma/dma_api.h"
@@ -196,7 +197,7 @@ class PagePools {
   // Models: page_pool_use_xdp_mem(): the XDP mem model holds a user reference and is
   // told (disconnect) when the pool is freed.
   void use_xdp_mem(PoolId id, uint32_t mem_id);
-  void set_xdp_mem(class XdpMem* xdp) { xdp_ = xdp; }
+  void set_xdp_mem(class XdpMem& xdp) { xdp_.bind(xdp); }
   // Another CPU is inside the pool's producer lock: a put that needs the ring spins.
   bool producer_busy(PoolId id) const;
   // The second half of a ring produce: the `ring` statistic and the unlock.
@@ -254,12 +255,12 @@ class PagePools {
   void empty_ring(PoolId id, std::string_view actor);
   void retry(PoolId id);
 
-  Kernel& kernel_;
-  Oracle& oracle_;
-  PageAllocator& pages_;
-  Dma& dma_;
-  Napis& napis_;
-  class XdpMem* xdp_ = nullptr;
+  Wired<Kernel> kernel_;
+  Wired<Oracle> oracle_;
+  Wired<PageAllocator> pages_;
+  Wired<Dma> dma_;
+  Wired<Napis> napis_;
+  Wired<class XdpMem> xdp_;
   struct PendingRelease {
     PoolId pool;
     PageId page;

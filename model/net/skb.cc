@@ -11,9 +11,9 @@ constexpr std::string_view kActor = "skb_release_data";
 void Skbs::build_and_deliver(PageId page, bool recycle, std::string_view actor) {
   MODEL_ASSERT(!full());
   const ShinfoId shinfo = shinfos_.alloc();
-  shinfos_[shinfo].frags.push_back(SkbFrag{page, recycle && oracle_.pp_owner(page) != 0});
+  shinfos_[shinfo].frags.push_back(SkbFrag{page, recycle && oracle_->pp_owner(page) != 0});
   held_.push_back(Skb{shinfo, recycle});
-  kernel_.log("{}: build_skb on page {}{} -> skb {} up the stack", actor, page.slot,
+  kernel_->log("{}: build_skb on page {}{} -> skb {} up the stack", actor, page.slot,
               recycle ? " + skb_mark_for_recycle" : "", held_.size() - 1);
 }
 
@@ -22,7 +22,7 @@ bool Skbs::clone(uint8_t pick) {
   const Skb skb = held_[pick % held_.size()];
   shinfos_[skb.shinfo].dataref++;
   held_.push_back(skb);  // __skb_clone copies pp_recycle
-  kernel_.log("skb_clone: skb {} -> skb {} [dataref={}]", pick % held_.size(), held_.size() - 1,
+  kernel_->log("skb_clone: skb {} -> skb {} [dataref={}]", pick % held_.size(), held_.size() - 1,
               shinfos_[skb.shinfo].dataref);
   return true;
 }
@@ -35,8 +35,8 @@ bool Skbs::would_block(uint8_t pick) const {
   // Conservative: several frags may share a page (frags, coalesce), so which put reaches
   // the ring is decided only as they go; any busy producer lock of their pools waits.
   for (const SkbFrag& f : sh.frags) {
-    const uint32_t owner = oracle_.pp_owner(f.page);
-    if (owner != 0 && pools_.producer_busy(unpack_pool(owner))) return true;
+    const uint32_t owner = oracle_->pp_owner(f.page);
+    if (owner != 0 && pools_->producer_busy(unpack_pool(owner))) return true;
   }
   return false;
 }
@@ -46,7 +46,7 @@ bool Skbs::free(uint8_t pick, bool split) {
   const size_t i = pick % held_.size();
   const Skb skb = held_[i];
   held_.erase(held_.begin() + static_cast<std::ptrdiff_t>(i));
-  kernel_.log("kfree_skb: skb {}", i);
+  kernel_->log("kfree_skb: skb {}", i);
   release_data(skb, split);
   return true;
 }
@@ -70,17 +70,17 @@ void Skbs::release_data(const Skb& skb, bool split) {
     const bool window = split && i + 1 == frags.size();
     // skb_frag_unref() semantics: pp_recycle and a pp page drop a pp reference through
     // napi_pp_put_page(); anything else drops a page reference.
-    const bool as_pp = skb.pp_recycle && oracle_.pp_owner(f.page) != 0;
+    const bool as_pp = skb.pp_recycle && oracle_->pp_owner(f.page) != 0;
     if (as_pp != f.pp_ref)
-      kernel_.report(Violation::skb_ref_kind_mismatch,
+      kernel_->report(Violation::skb_ref_kind_mismatch,
                      fmt::format("skb frag dropped as a {} reference but held as a {} reference",
                                  as_pp ? "pp" : "page", f.pp_ref ? "pp" : "page"),
                      fmt::format("skb_release_data: page {} [pp_recycle={}]", f.page.slot,
                                  skb.pp_recycle));
     if (as_pp)
-      pools_.put(f.page, false, window, "napi_pp_put_page");
+      pools_->put(f.page, false, window, "napi_pp_put_page");
     else
-      pages_.put_page(f.page, kActor);
+      pages_->put_page(f.page, kActor);
   }
 }
 
@@ -90,13 +90,13 @@ bool Skbs::expand_head(uint8_t pick) {
   if (shinfos_[skb.shinfo].dataref == 1) return true;  // private already: nothing to copy
   const ShinfoId fresh = shinfos_.alloc();
   for (const SkbFrag& f : shinfos_[skb.shinfo].frags) {
-    pages_.get_page(f.page, "pskb_expand_head");  // skb_frag_ref(): a page reference
+    pages_->get_page(f.page, "pskb_expand_head");  // skb_frag_ref(): a page reference
     shinfos_[fresh].frags.push_back(SkbFrag{f.page, false});
   }
   const Skb old = skb;
   skb.shinfo = fresh;
   skb.pp_recycle = false;  // its frags now hold page references
-  kernel_.log("pskb_expand_head: skb {} gets a private shinfo with page references",
+  kernel_->log("pskb_expand_head: skb {} gets a private shinfo with page references",
               pick % held_.size());
   release_data(old, false);  // drops the old share; not the last (it was cloned)
   return true;
@@ -115,23 +115,23 @@ bool Skbs::coalesce(uint8_t to_pick, uint8_t from_pick) {
   // MUTANT mutant_coalesce_cloned_pp_skb: the refusal of a cloned pp_recycle source is
   // gone, so its frags arrive as page references in an skb that drops them as pp (R-C9).
   const bool refuse_cloned_pp =
-      from.pp_recycle && from_cloned && !kernel_.bug(Bug::mutant_coalesce_cloned_pp_skb);
+      from.pp_recycle && from_cloned && !kernel_->bug(Bug::mutant_coalesce_cloned_pp_skb);
   if (to.shinfo == from.shinfo || to_sh.dataref > 1 || to.pp_recycle != from.pp_recycle ||
       refuse_cloned_pp ||
       to_sh.frags.size() + from_sh.frags.size() > kMaxFrags) {
-    kernel_.log("skb_try_coalesce: skb {} into skb {} refused", fi, ti);
+    kernel_->log("skb_try_coalesce: skb {} into skb {} refused", fi, ti);
     return true;
   }
   if (from_cloned) {
     for (const SkbFrag& f : from_sh.frags) {
-      pages_.get_page(f.page, "skb_try_coalesce");  // shared: a new page reference each
+      pages_->get_page(f.page, "skb_try_coalesce");  // shared: a new page reference each
       to_sh.frags.push_back(SkbFrag{f.page, false});
     }
   } else {
     for (const SkbFrag& f : from_sh.frags) to_sh.frags.push_back(f);  // stolen, kinds kept
     from_sh.frags.clear();
   }
-  kernel_.log("skb_try_coalesce: skb {} into skb {} ({})", fi, ti, from_cloned ? "page refs" : "stolen");
+  kernel_->log("skb_try_coalesce: skb {} into skb {} ({})", fi, ti, from_cloned ? "page refs" : "stolen");
   held_.erase(held_.begin() + static_cast<std::ptrdiff_t>(fi));
   release_data(from, false);  // kfree_skb_partial(from)
   return true;

@@ -24,6 +24,7 @@
 
 #include <cstdint>
 
+#include "model/core/wired.h"
 #include "model/net/page_pool.h"
 
 namespace inflight {
@@ -84,10 +85,10 @@ class Skbs {
  private:
   void release_data(const Skb& skb, bool split);
 
-  Kernel& kernel_;
-  Oracle& oracle_;
-  PageAllocator& pages_;
-  PagePools& pools_;
+  Wired<Kernel> kernel_;
+  Wired<Oracle> oracle_;
+  Wired<PageAllocator> pages_;
+  Wired<PagePools> pools_;
   Table<SkbShinfo, kMaxSkbs, SkbShinfoTag> shinfos_;
   boost::container::static_vector<Skb, kMaxSkbs> held_;
 };

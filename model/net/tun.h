@@ -36,6 +36,7 @@
 
 #include <array>
 
+#include "model/core/wired.h"
 #include "model/mm/page_alloc.h"
 #include "model/net/skb.h"
 #include "model/net/xdp_frame.h"
@@ -94,11 +95,11 @@ class Tun {
   bool build_skb_path(uint8_t writer, uint32_t len, Verdict verdict);
   bool alloc_skb_path(uint32_t len, Verdict verdict);
 
-  Kernel& kernel_;
-  PageAllocator& pages_;
-  Skbs& skbs_;
-  XdpMem& xdp_;
-  XdpRedirectTarget& target_;
+  Wired<Kernel> kernel_;
+  Wired<PageAllocator> pages_;
+  Wired<Skbs> skbs_;
+  Wired<XdpMem> xdp_;
+  Wired<XdpRedirectTarget> target_;
   std::array<Frag, kWriters> task_frag_{};  // current->task_frag of each writer
 };
 

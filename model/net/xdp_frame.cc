@@ -7,21 +7,21 @@ bool XdpRedirectTarget::xmit(const XdpFrame& frame, std::string_view actor) {
   XdpTxSlot slot{frame, DmaHandle{}, 0, XdpTxSlot::Kind::xdp_redirect};
   if (maps()) {
     MODEL_ASSERT(frame.len > 0);
-    if (!dma_.bound(kDev)) return false;  // the target is gone: the frame comes back
-    slot.mapping = dma_.map(kDev, frame.page, frame.offset, frame.len, DmaDir::to_device, 0,
+    if (!dma_->bound(kDev)) return false;  // the target is gone: the frame comes back
+    slot.mapping = dma_->map(kDev, frame.page, frame.offset, frame.len, DmaDir::to_device, 0,
                             "bnxt_xdp_xmit");
-    if (dma_.mapping_error(slot.mapping)) return false;
+    if (dma_->mapping_error(slot.mapping)) return false;
     // __bnxt_xmit_xdp_redirect(): dma_unmap_len_set(tx_buf, len, len).
     slot.unmap_len = frame.len;
-    if (kernel_.bug(Bug::bnxt_xdp_redirect_unmap_len_zero)) {
+    if (kernel_->bug(Bug::bnxt_xdp_redirect_unmap_len_zero)) {
       // BUG VARIANT bnxt_xdp_redirect_unmap_len_zero: the unmap length is recorded as 0,
       // so completion and teardown unmap 0 bytes of a len-byte mapping.
       slot.unmap_len = 0;
     }
   }
   ring_.push_back(slot);
-  kernel_.count(Cov::xdp_redirect);
-  kernel_.log("{}: XDP_REDIRECT page {} [offset={}] [len={}] [mem.id={}] to the {} TX ring [{}/{}]",
+  kernel_->count(Cov::xdp_redirect);
+  kernel_->log("{}: XDP_REDIRECT page {} [offset={}] [len={}] [mem.id={}] to the {} TX ring [{}/{}]",
               actor, frame.page.slot, frame.offset, frame.len, frame.mem.id,
               maps() ? "bnxt" : "peer's", ring_.size(), kRingSize);
   return true;
@@ -31,14 +31,14 @@ bool XdpRedirectTarget::xmit_skb(const XdpFrame& head, std::string_view actor) {
   if (ring_.size() == ring_.capacity()) return false;
   XdpTxSlot slot{head, DmaHandle{}, 0, XdpTxSlot::Kind::skb};
   if (maps()) {
-    if (!dma_.bound(kDev)) return false;
-    slot.mapping = dma_.map(kDev, head.page, head.offset, head.len, DmaDir::to_device, 0,
+    if (!dma_->bound(kDev)) return false;
+    slot.mapping = dma_->map(kDev, head.page, head.offset, head.len, DmaDir::to_device, 0,
                             "bnxt_start_xmit");
-    if (dma_.mapping_error(slot.mapping)) return false;
+    if (dma_->mapping_error(slot.mapping)) return false;
     slot.unmap_len = head.len;  // completion unmaps skb_headlen()
   }
   ring_.push_back(slot);
-  kernel_.log("{}: skb [head page {}] [len={}] to the {} TX ring [{}/{}]", actor, head.page.slot,
+  kernel_->log("{}: skb [head page {}] [len={}] to the {} TX ring [{}/{}]", actor, head.page.slot,
               head.len, maps() ? "bnxt" : "peer's", ring_.size(), kRingSize);
   return true;
 }
@@ -66,13 +66,13 @@ bool XdpRedirectTarget::complete(uint8_t pick) {
 }
 
 void XdpRedirectTarget::complete_slot(const XdpTxSlot& slot, std::string_view actor) {
-  if (maps()) kernel_.count(Cov::bnxt_tx_complete);
+  if (maps()) kernel_->count(Cov::bnxt_tx_complete);
   if (slot.mapping.id.valid())  // unmap with the recorded address and length
-    dma_.unmap(slot.mapping, slot.unmap_len, DmaDir::to_device, DmaType::single, actor);
+    dma_->unmap(slot.mapping, slot.unmap_len, DmaDir::to_device, DmaType::single, actor);
   if (slot.kind == XdpTxSlot::Kind::skb)
-    pages_.put_page(slot.frame.page, actor);  // dev_consume_skb_any(): the head is freed
+    pages_->put_page(slot.frame.page, actor);  // dev_consume_skb_any(): the head is freed
   else
-    xdp_.return_frame(slot.frame.page, slot.frame.mem, /*napi_direct=*/false, actor);
+    xdp_->return_frame(slot.frame.page, slot.frame.mem, /*napi_direct=*/false, actor);
 }
 
 bool XdpRedirectTarget::complete_bulk() {
@@ -82,8 +82,8 @@ bool XdpRedirectTarget::complete_bulk() {
   constexpr size_t kBulk = 16;  // XDP_BULK_QUEUE_SIZE
   boost::container::static_vector<XdpFrame, kBulk> bq;
   auto flush = [&] {
-    kernel_.log("xdp_flush_frame_bulk: {} pages to page_pool_put_netmem_bulk", bq.size());
-    for (const XdpFrame& f : bq) xdp_.return_frame(f.page, f.mem, false, "xdp_flush_frame_bulk");
+    kernel_->log("xdp_flush_frame_bulk: {} pages to page_pool_put_netmem_bulk", bq.size());
+    for (const XdpFrame& f : bq) xdp_->return_frame(f.page, f.mem, false, "xdp_flush_frame_bulk");
     bq.clear();
   };
   const std::string_view actor = maps() ? "bnxt_tx_int_xdp" : "veth_xdp_tx_complete";
@@ -93,7 +93,7 @@ bool XdpRedirectTarget::complete_bulk() {
       continue;
     }
     if (t.mapping.id.valid())
-      dma_.unmap(t.mapping, t.unmap_len, DmaDir::to_device, DmaType::single, actor);
+      dma_->unmap(t.mapping, t.unmap_len, DmaDir::to_device, DmaType::single, actor);
     if (bq.size() == bq.capacity()) flush();
     bq.push_back(t.frame);
   }

@@ -34,6 +34,7 @@
 
 #include <boost/container/static_vector.hpp>
 
+#include "model/core/wired.h"
 #include "model/dma/dma_api.h"
 #include "model/net/xdp_mem.h"
 
@@ -76,7 +77,7 @@ class XdpRedirectTarget {
   XdpRedirectTarget(Kernel& kernel, XdpMem& xdp, Dma& dma, PageAllocator& pages)
       : kernel_(kernel), xdp_(xdp), dma_(dma), pages_(pages) {}
   // The bnxt NIC on device 1 (two devices), which DMA-maps what it transmits.
-  bool maps() const { return kernel_.topology().devices > 1; }
+  bool maps() const { return kernel_->topology().devices > 1; }
 
   // Models: ndo_xdp_xmit of the target (bnxt_xdp_xmit), reached from xdp_do_redirect().
   // False when the frame was not taken (full ring, mapping error, target gone): the
@@ -99,13 +100,13 @@ class XdpRedirectTarget {
   void complete_slot(const XdpTxSlot& slot, std::string_view actor);
   bool would_block(const XdpTxSlot& slot) const {
     return slot.kind == XdpTxSlot::Kind::xdp_redirect &&
-           xdp_.return_would_block(slot.frame.page, false);
+           xdp_->return_would_block(slot.frame.page, false);
   }
 
-  Kernel& kernel_;
-  XdpMem& xdp_;
-  Dma& dma_;
-  PageAllocator& pages_;
+  Wired<Kernel> kernel_;
+  Wired<XdpMem> xdp_;
+  Wired<Dma> dma_;
+  Wired<PageAllocator> pages_;
   boost::container::static_vector<XdpTxSlot, kRingSize> ring_;
 };
 

@@ -29,6 +29,7 @@
 #include <array>
 #include <cstdint>
 
+#include "model/core/wired.h"
 #include "model/core/kernel.h"
 #include "model/net/page_pool.h"
 
@@ -68,7 +69,7 @@ class XdpMem {
   static constexpr int kENOMEM = -12;
 
   XdpMem(Kernel& kernel, PagePools& pools, PageAllocator& pages)
-      : kernel_(kernel), pools_(pools), pages_(&pages) {}
+      : kernel_(kernel), pools_(pools), pages_(pages) {}
 
   // Models: xdp_rxq_info_reg(). Process context.
   void rxq_reg(XdpRxqInfo& rxq, std::string_view driver);
@@ -93,7 +94,7 @@ class XdpMem {
   void release_frame(PageId page, const XdpMemInfo& mem, std::string_view actor);
   // The return would spin on another CPU's producer lock of the page's pool.
   bool return_would_block(PageId page, bool napi_direct) const {
-    return pools_.put_would_block(page, napi_direct);
+    return pools_->put_would_block(page, napi_direct);
   }
 
   // P5 after every step: every allocated id has one entry or a pending free.
@@ -120,9 +121,9 @@ class XdpMem {
   enum class IdState : uint8_t { free, entry, rcu_pending, no_owner };
   int mem_id_cyclic_get();
 
-  Kernel& kernel_;
-  PagePools& pools_;
-  PageAllocator* pages_ = nullptr;
+  Wired<Kernel> kernel_;
+  Wired<PagePools> pools_;
+  Wired<PageAllocator> pages_;
   std::array<IdState, kMemIdMax> ids_{};          // the IDA, with what owns each id
   std::array<PoolId, kMemIdMax> entry_pool_{};    // mem_id_ht: id -> allocator (the pool)
   uint32_t mem_id_next_ = kMemIdMin;

@@ -47,6 +47,7 @@
 #include <array>
 #include <optional>
 
+#include "model/core/wired.h"
 #include "model/core/ids.h"
 #include "model/core/kernel.h"
 
@@ -150,7 +151,7 @@ class NetmapGenericTx {
     bool kept = false;
   };
 
-  Kernel& kernel_;
+  Wired<Kernel> kernel_;
   uint8_t slots_;
   uint8_t head_ = 0, hwcur_ = 0, hwtail_ = 0;
   std::array<MbufId, kMaxSlots> tx_pool_{};

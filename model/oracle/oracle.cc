@@ -43,13 +43,13 @@ PageId Oracle::page_alloc(uint8_t order) {
   if (pages_.full()) return PageId{};
   const PageId id = pages_.alloc();
   pages_[id] = PageState{order, 1};
-  kernel_.count(Cov::page_alloc);
+  kernel_->count(Cov::page_alloc);
   return id;
 }
 
 void Oracle::page_get(PageId page, std::string_view actor) {
   if (!pages_.alive(page)) {
-    kernel_.report(Violation::use_after_free, fmt::format("get_page() of a freed page in {}", actor),
+    kernel_->report(Violation::use_after_free, fmt::format("get_page() of a freed page in {}", actor),
                    fmt::format("{} takes a reference on a freed page [page={}]", actor, page.slot));
     return;
   }
@@ -58,7 +58,7 @@ void Oracle::page_get(PageId page, std::string_view actor) {
 
 bool Oracle::page_put(PageId page, std::string_view actor) {
   if (!pages_.alive(page)) {
-    kernel_.report(Violation::double_free, fmt::format("put_page() of a freed page in {}", actor),
+    kernel_->report(Violation::double_free, fmt::format("put_page() of a freed page in {}", actor),
                    fmt::format("{} drops a reference on a freed page [page={}]", actor, page.slot));
     return false;
   }
@@ -66,7 +66,7 @@ bool Oracle::page_put(PageId page, std::string_view actor) {
   MODEL_ASSERT(p.refcount > 0);
   if (--p.refcount > 0) return false;
   if (p.pp_owner != 0)
-    kernel_.report(Violation::pp_page_freed_in_flight,
+    kernel_->report(Violation::pp_page_freed_in_flight,
                    fmt::format("{} in {}", violation_summary(Violation::pp_page_freed_in_flight), actor),
                    fmt::format("{} frees a page to the page allocator while it is in flight for "
                                "page_pool {} [page={}]",
@@ -74,18 +74,18 @@ bool Oracle::page_put(PageId page, std::string_view actor) {
   const uint64_t start = page_phys(page), end = start + (uint64_t{kPageSize} << p.order);
   mappings_.for_each([&](MappingId, const MappingState& m) {
     if (m.phys < end && start < m.phys + m.size)
-      kernel_.report(Violation::page_freed_while_mapped,
+      kernel_->report(Violation::page_freed_while_mapped,
                      fmt::format("{} in {}", violation_summary(Violation::page_freed_while_mapped), actor),
                      fmt::format("{} frees a page that is still DMA-mapped [page={}] [device address=0x{:016x}] [size={} bytes]",
                                  actor, page.slot, m.dma_addr, m.size));
   });
   pages_.free(page);
-  kernel_.count(Cov::page_free);
+  kernel_->count(Cov::page_free);
   return true;
 }
 
 bool Oracle::syncs_cpu_cache(const MappingState& m) const {
-  return !kernel_.topology().device_coherent(m.dev) && (m.attrs & kAttrSkipCpuSync) == 0;
+  return !kernel_->topology().device_coherent(m.dev) && (m.attrs & kAttrSkipCpuSync) == 0;
 }
 
 MappingId Oracle::mapping_created(const MappingState& state, std::string_view actor,
@@ -95,7 +95,7 @@ MappingId Oracle::mapping_created(const MappingState& state, std::string_view ac
   const MappingId id = mappings_.alloc();
   mappings_[id] = state;
   mappings_[id].seq = map_seq_++;
-  if (!kernel_.topology().cacheline_sharing_matters()) return id;
+  if (!kernel_->topology().cacheline_sharing_matters()) return id;
   const MappingState& m = mappings_[id];
   bool hazard = false;
   uint64_t other_addr = 0;
@@ -111,7 +111,7 @@ MappingId Oracle::mapping_created(const MappingState& state, std::string_view ac
          fmt::format("maps memory sharing a cacheline with an active mapping, both syncing the "
                      "CPU cache [device address=0x{:016x}] [other device address=0x{:016x}] "
                      "[cacheline size={}]",
-                     m.dma_addr, other_addr, kernel_.topology().cacheline));
+                     m.dma_addr, other_addr, kernel_->topology().cacheline));
   return id;
 }
 
@@ -197,7 +197,7 @@ void Oracle::final_check(std::string_view actor) {
                      m.dev, m.dma_addr, m.size, dir_name(m.dir)));
   });
   pages_.for_each([&](PageId id, const PageState& p) {
-    kernel_.report(Violation::page_leak, fmt::format("{} in {}", violation_summary(Violation::page_leak), actor),
+    kernel_->report(Violation::page_leak, fmt::format("{} in {}", violation_summary(Violation::page_leak), actor),
                    fmt::format("{} leaves a page outside the page allocator [page={}] [order={}] [refcount={}]",
                                actor, id.slot, p.order, p.refcount));
   });

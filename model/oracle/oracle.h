@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "model/core/wired.h"
 #include "model/core/ids.h"
 #include "model/core/kernel.h"
 
@@ -115,7 +116,7 @@ class Oracle {
   // Live mappings whose CPU range shares a cacheline with [phys, phys+size).
   template <class F>
   void for_each_overlap(uint64_t phys, uint32_t size, MappingId except, F&& f) const {
-    const uint64_t line = kernel_.topology().cacheline;
+    const uint64_t line = kernel_->topology().cacheline;
     const uint64_t first = phys / line, last = (phys + size - 1) / line;
     mappings_.for_each([&](MappingId id, const MappingState& m) {
       if (id == except) return;
@@ -137,7 +138,7 @@ class Oracle {
   void check_bound(DeviceId dev, uint64_t dma_addr, std::string_view verb,
                    std::string_view actor, Verdicts& out);
 
-  Kernel& kernel_;
+  Wired<Kernel> kernel_;
   Table<PageState, kMaxPages, PageTag> pages_;
   Table<MappingState, kMaxMappings, MappingTag> mappings_;
   std::array<bool, kMaxDevices> bound_{};
