@@ -65,7 +65,8 @@ Topology decode_topology(ByteReader& r) {
   const uint8_t b3 = r.next();
   const uint8_t b4 = r.next();
   const uint8_t b5 = r.next();
-  for (size_t i = 6; i < kHeaderBytes; i++) r.next();  // reserved for later subsystems
+  const uint8_t b6 = r.next();
+  for (size_t i = 7; i < kHeaderBytes; i++) r.next();  // reserved for later subsystems
   Topology t;
   t.cpus = static_cast<uint8_t>(1 + (b0 & 3));
   t.devices = static_cast<uint8_t>(1 + (b1 & 1));
@@ -85,6 +86,8 @@ Topology decode_topology(ByteReader& r) {
   t.nm_member = static_cast<NmMember>(((b5 >> 2) & 3) % 3);
   t.nm_slots = ((b5 >> 4) & 1) != 0 ? 8 : 4;
   t.nm_holds = static_cast<uint8_t>((b5 >> 5) & 3);
+  static_assert(kMaxPages == 32, "pages: 5 bits, 0 for 32");
+  t.pages = static_cast<uint8_t>((b6 & 31) == 0 ? kMaxPages : (b6 & 31));  // 0: no limit of its own
   return t;
 }
 
@@ -106,7 +109,9 @@ void encode_topology(const Topology& t, std::vector<uint8_t>& out) {
   out.push_back(static_cast<uint8_t>((t.nm_port == NmPort::lnx ? 1 : 0) | (t.nm_txqdisc ? 2 : 0) |
                                      (static_cast<uint8_t>(t.nm_member) << 2) |
                                      (t.nm_slots == 8 ? 16 : 0) | (t.nm_holds << 5)));
-  for (size_t i = 6; i < kHeaderBytes; i++) out.push_back(0);
+  MODEL_ASSERT(t.pages >= 1 && t.pages <= kMaxPages);
+  out.push_back(t.pages == kMaxPages ? 0 : t.pages);
+  for (size_t i = 7; i < kHeaderBytes; i++) out.push_back(0);
 }
 
 // ---- text ----
@@ -294,6 +299,10 @@ bool parse_topology(std::span<const std::string_view> words, Topology& t, std::s
     } else if (key == "nm_holds") {
       if (!n || *n > 3) error = fmt::format("topology 'nm_holds' expects 0..3, got '{}'", value);
       else t.nm_holds = static_cast<uint8_t>(*n);
+    } else if (key == "pages") {
+      if (!n || *n < 1 || *n > kMaxPages)
+        error = fmt::format("topology 'pages' expects 1..{}, got '{}'", kMaxPages, value);
+      else t.pages = static_cast<uint8_t>(*n);
     } else if (key == "driver") {
       uint8_t found = kDriverModels;
       for (uint8_t i = 0; i < kDriverModels; i++)
@@ -304,7 +313,7 @@ bool parse_topology(std::span<const std::string_view> words, Topology& t, std::s
       error = fmt::format(
           "unknown topology key '{}' (expected cpus, devices, iommu, pte, arch, cacheline, "
           "coherent, differential, driver, queues, pp_ring, pp_wrap, cpumap_era, nm_port, "
-          "nm_qdisc, nm_member, nm_slots, nm_holds)",
+          "nm_qdisc, nm_member, nm_slots, nm_holds, pages)",
           key);
     }
     if (!error.empty()) return false;
@@ -456,14 +465,14 @@ std::string format_topology(const Topology& t) {
   return fmt::format(
       "topology cpus={} devices={} iommu={} pte={} arch={} cacheline={} coherent={} "
       "differential={} driver={} queues={} pp_ring={} pp_wrap={} cpumap_era={} nm_port={} "
-      "nm_qdisc={} nm_member={} nm_slots={} nm_holds={}",
+      "nm_qdisc={} nm_member={} nm_slots={} nm_holds={} pages={}",
       t.cpus, t.devices, t.iommu ? "strict" : "off", t.iommu_pte == IommuPte::large ? "large" : "4k",
       t.arch == Arch::arm64 ? "arm64" : "x86", t.cacheline, t.coherent_mask,
       t.differential ? "on" : "off", kDriverNames[t.driver], t.rx_queues, t.pp_ring_size,
       t.pp_counter_wrap ? "on" : "off", t.cpumap_release_era ? "2019" : "2023",
       t.nm_port == NmPort::lnx ? "linux" : "freebsd", t.nm_txqdisc ? "on" : "off",
       t.nm_member == NmMember::nic ? "nic" : t.nm_member == NmMember::lazy_nic ? "lazy" : "bridge",
-      t.nm_slots, t.nm_holds);
+      t.nm_slots, t.nm_holds, t.pages);
 }
 
 std::string encode_text(const Scenario& scenario) {

@@ -43,6 +43,7 @@ Scenario every_kind() {
   s.topology.nm_member = NmMember::bridge;
   s.topology.nm_slots = 8;
   s.topology.nm_holds = 3;
+  s.topology.pages = 8;
   s.events = {
       Tick{3},
       RcuQs{2},
@@ -289,11 +290,12 @@ TEST(Codec, FormatTopologyNamesEveryField) {
   EXPECT_EQ(format_topology(every_kind().topology),
             "topology cpus=3 devices=2 iommu=strict pte=large arch=arm64 cacheline=128 "
             "coherent=2 differential=on driver=pp_rx queues=2 pp_ring=4 pp_wrap=on "
-            "cpumap_era=2019 nm_port=linux nm_qdisc=on nm_member=bridge nm_slots=8 nm_holds=3");
+            "cpumap_era=2019 nm_port=linux nm_qdisc=on nm_member=bridge nm_slots=8 nm_holds=3 "
+            "pages=8");
   EXPECT_EQ(format_topology(Topology{}),
             "topology cpus=1 devices=1 iommu=off pte=4k arch=x86 cacheline=64 coherent=0 "
             "differential=off driver=pp_rx queues=1 pp_ring=16 pp_wrap=off cpumap_era=2023 "
-            "nm_port=freebsd nm_qdisc=off nm_member=nic nm_slots=4 nm_holds=0");
+            "nm_port=freebsd nm_qdisc=off nm_member=nic nm_slots=4 nm_holds=0 pages=32");
 }
 
 TEST(Codec, CommentsBlankLinesAndCarriageReturnsAreIgnored) {

@@ -48,6 +48,9 @@ struct Topology {
   NmMember nm_member = NmMember::nic;
   uint8_t nm_slots = 4;         // netmap TX ring size: 4 or 8
   uint8_t nm_holds = 0;         // mbufs a bridge/lagg member may keep indefinitely: 0..3
+  // Page allocations alive at once (1..kMaxPages): beyond it alloc_pages() fails, as under
+  // memory pressure. Small values bound the explorer's space (a configuration it completes).
+  uint8_t pages = kMaxPages;
 
   bool device_coherent(uint8_t dev) const {
     return arch == Arch::x86 || ((coherent_mask >> dev) & 1) != 0;

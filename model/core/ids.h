@@ -25,8 +25,36 @@ struct Handle {
   friend constexpr bool operator!=(Handle a, Handle b) { return !(a == b); }
 };
 
-struct PageTag;
-struct MappingTag;
+// Each kind of handle, so that a world's state can name handles independently of history
+// (model/core/state_hash.h: generations are hashed relative to their table's).
+enum class HandleKind : uint8_t { page, mapping, pool, shinfo, mbuf, count };
+struct PageTag {
+  static constexpr HandleKind kKind = HandleKind::page;
+};
+struct MappingTag {
+  static constexpr HandleKind kKind = HandleKind::mapping;
+};
+struct PoolTag {  // model/net/page_pool.h
+  static constexpr HandleKind kKind = HandleKind::pool;
+};
+struct SkbShinfoTag {  // model/net/skb.h
+  static constexpr HandleKind kKind = HandleKind::shinfo;
+};
+struct MbufTag {  // model/netmap/generic_tx.h
+  static constexpr HandleKind kKind = HandleKind::mbuf;
+};
+
+// A handle in 32 bits (a deferred work's argument, page->pp): 0 is no handle, since a live
+// slot's generation is at least 1.
+template <class Tag>
+constexpr uint32_t pack_handle(Handle<Tag> id) {
+  return (uint32_t{id.gen} << 16) | id.slot;
+}
+template <class Tag>
+constexpr Handle<Tag> unpack_handle(uint32_t v) {
+  return Handle<Tag>{static_cast<uint16_t>(v & 0xFFFF), static_cast<uint16_t>(v >> 16)};
+}
+
 using PageId = Handle<PageTag>;        // a compound page allocation (order 0..3)
 using MappingId = Handle<MappingTag>;  // a ground-truth DMA mapping
 
@@ -78,13 +106,16 @@ class Table {
     return slots_[id.slot].value;
   }
 
+  // Which slots are in use and their values; generations only through the handles that
+  // name them (generation(), relative), so a table's state does not grow with its history.
   template <class H>
   void hash_state(H& h) const {
     for (const Slot& s : slots_) {
-      h.word(s.used ? s.gen : 0u);
+      h.word(s.used);
       if (s.used) h(s.value);
     }
   }
+  uint16_t generation(uint16_t slot) const { return slot < N ? slots_[slot].gen : 0; }
 
   // Visit live objects in slot order.
   template <class F>

@@ -38,13 +38,13 @@ void Kernel::might_sleep(std::string_view actor) {
 void Kernel::queue_delayed_work(Work work, uint32_t arg, uint64_t delay_ms) {
   if (pending(work, arg)) return;
   MODEL_ASSERT(deferred_.size() < deferred_.capacity());
-  deferred_.push_back(Deferred{work, DeferredKind::work, cpu_, arg, now_ms_ + delay_ms, 0});
+  deferred_.push_back(Deferred{work, DeferredKind::work, cpu_, arg, now_ms_ + delay_ms, 0, delay_ms});
 }
 
 void Kernel::mod_timer(Work work, uint32_t arg, uint64_t delay_ms) {
   cancel(work, arg);
   MODEL_ASSERT(deferred_.size() < deferred_.capacity());
-  deferred_.push_back(Deferred{work, DeferredKind::timer, cpu_, arg, now_ms_ + delay_ms, 0});
+  deferred_.push_back(Deferred{work, DeferredKind::timer, cpu_, arg, now_ms_ + delay_ms, 0, delay_ms});
 }
 
 void Kernel::call_rcu(Work work, uint32_t arg) {

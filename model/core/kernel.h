@@ -20,6 +20,7 @@
 #include <boost/container/static_vector.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <string>
@@ -62,6 +63,7 @@ struct Deferred {
   uint32_t arg = 0;
   uint64_t due_ms = 0;     // work and timers: runnable when now >= due
   uint64_t rcu_gp = 0;     // RCU callbacks: runnable when this grace period has completed
+  uint64_t delay_ms = 0;   // work and timers: as queued (the explorer's time abstraction)
   std::string_view name() const { return work_name(work); }
 };
 
@@ -90,14 +92,46 @@ class Kernel {
   const Topology& topology() const { return topology_; }
   const BugSet& bugs() const { return bugs_; }
   bool bug(Bug b) const { return bugs_.has(b); }
-  // The state the explorer hashes (model/core/state_hash.h).
+  // Every delay the model queues work or a timer with (ms): the clock regions of the
+  // explorer's time abstraction (hash_state), which checks that no other delay is in use.
+  static constexpr uint64_t kDelays[] = {0, 1, 1000};
+  // The state the explorer hashes (model/core/state_hash.h): pending work and what it
+  // waits for, not the clock or the grace period numbers. Time is abstracted as a timed
+  // automaton's regions: an item's time left only by where it lies among kDelays (due,
+  // exactly 1 ms, between 1 and 1000 ms, exactly 1000 ms), and the order of all the
+  // pending items' times. Since the alphabet can advance time by 1 ms, two states that
+  // differ only within a region reach the same states, up to the clock (time decides
+  // nothing else than what is due: the stall warning's time is messages only).
   template <class H>
   void hash_state(H& h) const {
-    h(now_ms_);
-    h(deferred_);
+    h.word(deferred_.size());
+    for (const Deferred& d : deferred_) {
+      h.word((uint64_t{static_cast<uint8_t>(d.work)} << 16) |
+             (uint64_t{static_cast<uint8_t>(d.kind)} << 8) | d.cpu);
+      if (d.work == Work::page_pool_release_retry) h.template packed<PoolTag>(d.arg);
+      else h.word(d.arg);
+      if (d.kind == DeferredKind::rcu) {
+        h.word(d.rcu_gp > gp_completed_ ? d.rcu_gp - gp_completed_ : 0);  // 0: runnable
+        continue;
+      }
+      MODEL_ASSERT(std::find(std::begin(kDelays), std::end(kDelays), d.delay_ms) != std::end(kDelays));
+      const uint64_t left = time_left(d);
+      uint64_t region = 0;
+      while (region + 1 < std::size(kDelays) && kDelays[region + 1] <= left) region++;
+      h.word(2 * region + (left != kDelays[region]));  // on a constant, or past it
+      uint64_t rank = 0;  // how many distinct times left are smaller
+      for (const Deferred& o : deferred_) {
+        if (o.kind == DeferredKind::rcu || time_left(o) >= left) continue;
+        bool counted = false;
+        for (const Deferred& p : deferred_) {
+          if (&p == &o) break;
+          counted = counted || (p.kind != DeferredKind::rcu && time_left(p) == time_left(o));
+        }
+        rank += !counted;
+      }
+      h.word(rank);
+    }
     h(gp_in_progress_);
-    h(gp_current_);
-    h(gp_completed_);
     h(qs_mask_);
     h(violations_);
   }
@@ -150,6 +184,7 @@ class Kernel {
   // The earliest due time of a pending timed item, or UINT64_MAX.
   uint64_t next_due_ms() const;
   bool rcu_callbacks_waiting() const;
+  uint64_t time_left(const Deferred& d) const { return d.due_ms > now_ms_ ? d.due_ms - now_ms_ : 0; }
   const boost::container::static_vector<Deferred, kMaxDeferred>& deferred() const {
     return deferred_;
   }

@@ -1,7 +1,19 @@
 // model/core/state_hash.h
 //
 // A hash of a world's state, for the explorer (explore/explorer.h): equal states are
-// visited once. Each component lists the members that make up its state in
+// visited once. It hashes the canonical state: what decides the world's future, not how it
+// got there, so that a bounded configuration has finitely many states and the explorer
+// can finish ("complete"). History is left out in three ways:
+// - Time: virtual time itself is not state; pending work is hashed by the clock region
+//   its time left lies in (Kernel::hash_state). Times kept only for messages are not hashed.
+// - Generations: a table hashes which slots are used, not their generations; a handle
+//   hashes its slot and how many generations its table's slot has moved on since
+//   (0: current), capped at kStaleCap. (So two handles to the same slot, both more than
+//   kStaleCap generations stale, hash alike; the model only asks a stale handle whether it
+//   is alive, which it is not, either way.)
+// - Counters: a component hashes the difference that decides behaviour (a page_pool's
+//   hold - release, not both), and saturates a count whose exact value only a message
+//   shows. Each component lists the members that make up its state in
 //   template <class H> void hash_state(H& h) const { h(member_a); h(member_b); ... }
 // (references to other components, traces and message texts are not state). The hasher
 // walks containers by their live elements, hashes by their bytes only values whose bytes
@@ -21,12 +33,18 @@
 #include <optional>
 #include <type_traits>
 
+#include "model/core/ids.h"
+
 namespace inflight {
 
 template <class T>
 struct IsStaticVector : std::false_type {};
 template <class T, std::size_t N>
 struct IsStaticVector<boost::container::static_vector<T, N>> : std::true_type {};
+template <class T>
+struct IsHandle : std::false_type {};
+template <class Tag>
+struct IsHandle<Handle<Tag>> : std::true_type {};
 template <class T>
 struct IsStdArray : std::false_type {};
 template <class T, std::size_t N>
@@ -161,9 +179,28 @@ struct FingerprintHasher {
 
 class StateHash {
  public:
+  static constexpr uint16_t kStaleCap = 7;
+
+  // Before hashing: the table of each handle kind.
+  template <class T, int N, class Tag>
+  void table(const Table<T, N, Tag>& t) {
+    tables_[static_cast<std::size_t>(Tag::kKind)] = TableView{
+        &t, [](const void* p, uint16_t slot) {
+          return static_cast<const Table<T, N, Tag>*>(p)->generation(slot);
+        }};
+  }
+  // A handle packed in 32 bits (pack_handle; 0 is none).
+  template <class Tag>
+  void packed(uint32_t v) {
+    if (v == 0) word(Handle<Tag>::kNoSlot);
+    else (*this)(unpack_handle<Tag>(v));
+  }
+
   template <class T>
   void operator()(const T& v) {
-    if constexpr (requires { v.hash_state(*this); }) {
+    if constexpr (IsHandle<T>::value) {
+      handle(v.slot, v.gen, v.valid(), tag_kind(v));
+    } else if constexpr (requires { v.hash_state(*this); }) {
       v.hash_state(*this);
     } else if constexpr (IsStaticVector<T>::value) {
       word(v.size());
@@ -209,6 +246,22 @@ class StateHash {
   Fingerprint fingerprint() const { return {h_, g_}; }
 
  private:
+  struct TableView {
+    const void* table = nullptr;
+    uint16_t (*generation)(const void* table, uint16_t slot) = nullptr;
+  };
+  template <class Tag>
+  static constexpr HandleKind tag_kind(Handle<Tag>) {
+    return Tag::kKind;
+  }
+  void handle(uint16_t slot, uint16_t gen, bool valid, HandleKind kind) {
+    if (!valid) return word(Handle<PageTag>::kNoSlot);
+    const TableView& t = tables_[static_cast<std::size_t>(kind)];
+    // Without its table (a component hashed alone), the generation as it is.
+    const uint16_t age = t.table ? static_cast<uint16_t>(t.generation(t.table, slot) - gen) : gen;
+    word((uint64_t{slot} << 16) | (t.table && age > kStaleCap ? kStaleCap : age));
+  }
+  std::array<TableView, static_cast<std::size_t>(HandleKind::count)> tables_{};
   uint64_t h_ = 0x243f6a8885a308d3ull;
   uint64_t g_ = 0x13198a2e03707344ull;
 };

@@ -57,7 +57,7 @@ class ViolationLog {
 
   template <class H>
   void hash_state(H& h) const {
-    h.bytes(counts_, sizeof counts_);
+    for (const uint32_t c : counts_) h.word(c > 0);  // which kinds were found
   }
 
  private:

@@ -68,8 +68,7 @@ class DmaDebug {
   template <class H>
   void hash_state(H& h) const {
     h(entries_);
-    h(active_cachelines_);
-    h(error_count_);
+    h(active_cachelines_);  // error_count_ is debugfs and messages only
     h(show_num_errors_);
     h(printed_);
     h(warned_overlap_);

@@ -67,16 +67,13 @@
 
 namespace inflight {
 
-struct PoolTag;
 using PoolId = Handle<PoolTag>;
 inline constexpr int kMaxPools = 4;
 inline constexpr int kMaxRing = 64;
 
 // A pool handle packed for the oracle's page ownership (0 = none).
-inline uint32_t pack_pool(PoolId id) { return (uint32_t{id.gen} << 16) | id.slot; }
-inline PoolId unpack_pool(uint32_t v) {
-  return PoolId{static_cast<uint16_t>(v & 0xFFFF), static_cast<uint16_t>(v >> 16)};
-}
+inline uint32_t pack_pool(PoolId id) { return pack_handle(id); }
+inline PoolId unpack_pool(uint32_t v) { return unpack_handle<PoolTag>(v); }
 
 struct PagePoolParams {
   DeviceId dev = 0;
@@ -120,9 +117,11 @@ struct PagePool {
   template <class H>
   void hash_state(H& h) const {
     h(p);
-    h(cpuid), h(napi), h(hold_count), h(release_count), h(dma_sync), h(cache), h(ring);
+    // hold - release (inflight), not the counts; whether a destroy pass ran, not how many;
+    // not the stall warning's times (defer_start, defer_warn: messages only).
+    h(cpuid), h(napi), h.word(hold_count - release_count), h(dma_sync), h(cache), h(ring);
     h(ring_size), h(producer_cpu), h(user_count), h(xdp_mem_id), h(frag_page), h(frag_offset);
-    h(frag_users), h(destroy_count), h(destroying), h(netdev_gone), h(defer_start), h(defer_warn);
+    h(frag_users), h.word(destroy_count > 0), h(destroying), h(netdev_gone);
     h(livelock_reported), h(mismatch_reported), h(dma_mapped);
   }
 };
@@ -142,7 +141,14 @@ class PagePools {
     h(pending_releases_);
     h(pending_unlocks_);
     h(pools_);
-    h(info_);
+    // A page's pp info is state while the page is a pool's; after that it is left over.
+    oracle_->for_each_page([&](PageId page, const PageState& p) {
+      if (p.pp_owner != 0) h(info_[page.slot]);
+    });
+  }
+  template <class H>
+  void hash_tables(H& h) const {
+    h.table(pools_);
   }
 
   static constexpr uint32_t kCacheSize = 128;  // PP_ALLOC_CACHE_SIZE

@@ -45,7 +45,6 @@ struct SkbShinfo {
     h(frags), h(dataref);
   }
 };
-struct SkbShinfoTag;
 using ShinfoId = Handle<SkbShinfoTag>;
 
 struct Skb {
@@ -60,6 +59,10 @@ class Skbs {
   void hash_state(H& h) const {
     h(shinfos_);
     h(held_);
+  }
+  template <class H>
+  void hash_tables(H& h) const {
+    h.table(shinfos_);
   }
 
   Skbs(Kernel& kernel, Oracle& oracle, PageAllocator& pages, PagePools& pools)

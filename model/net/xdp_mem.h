@@ -54,9 +54,9 @@ class XdpMem {
   template <class H>
   void hash_state(H& h) const {
     h(ids_);
-    h(entry_pool_);
+    for (size_t id = 0; id < kMemIdMax; id++)  // an id's entry and count: while it has one
+      if (ids_[id] == IdState::entry) h(entry_pool_[id]), h(disconnect_count_[id]);
     h(mem_id_next_);
-    h(disconnect_count_);
     h(fail_next_insert_);
     h(warned_gone_);
     h(leak_reported_);

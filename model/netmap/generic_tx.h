@@ -53,7 +53,6 @@
 
 namespace inflight {
 
-struct MbufTag;
 using MbufId = Handle<MbufTag>;
 
 struct Mbuf {
@@ -77,8 +76,7 @@ class NetmapGenericTx {
     h(hwcur_);
     h(hwtail_);
     h(tx_pool_);
-    h(tx_event_);
-    h(event_armed_ms_);
+    h(tx_event_);  // event_armed_ms_ shows only in messages
     h(registered_);
     h(adapter_alive_);
     h(used_);
@@ -87,6 +85,10 @@ class NetmapGenericTx {
     h(qdisc_);
     h(kept_);
     h(partial_);
+  }
+  template <class H>
+  void hash_tables(H& h) const {
+    h.table(mbufs_);
   }
 
   static constexpr int kMaxSlots = 8;

@@ -40,7 +40,7 @@ uint64_t Oracle::page_phys(PageId page) { return kPhysBase + page.slot * kSlotBy
 
 PageId Oracle::page_alloc(uint8_t order) {
   MODEL_ASSERT(order <= kMaxPageOrder);
-  if (pages_.full()) return PageId{};
+  if (pages_.live() >= kernel_->topology().pages) return PageId{};  // the topology's memory
   const PageId id = pages_.alloc();
   pages_[id] = PageState{order, 1};
   kernel_->count(Cov::page_alloc);

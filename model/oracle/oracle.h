@@ -48,6 +48,10 @@ struct PageState {
   // The page_pool the page is in flight for (page->pp with PP_SIGNATURE set), as a
   // packed pool handle; 0 when the page belongs to no pool.
   uint32_t pp_owner = 0;
+  template <class H>
+  void hash_state(H& h) const {
+    h(order), h(refcount), h.template packed<PoolTag>(pp_owner);
+  }
 };
 
 struct MappingState {
@@ -61,6 +65,10 @@ struct MappingState {
   PageId page;        // the allocation the CPU range lies in
   bool checked = false;  // dma_mapping_error() was called on it
   uint32_t seq = 0;      // map order, for messages
+  template <class H>
+  void hash_state(H& h) const {  // seq is history: messages only
+    h(dev), h(dma_addr), h(size), h(dir), h(type), h(attrs), h(phys), h(page), h(checked);
+  }
 };
 
 class Oracle {
@@ -73,6 +81,10 @@ class Oracle {
     h(pages_);
     h(mappings_);
     h(bound_);
+  }
+  template <class H>
+  void hash_tables(H& h) const {
+    h.table(pages_), h.table(mappings_);
   }
 
   // ---- pages ----
