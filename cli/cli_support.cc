@@ -6,6 +6,10 @@
 #include <iostream>
 #include <iterator>
 
+#include <fmt/format.h>
+
+#include "model/drivers/driver.h"
+
 namespace inflight::cli {
 
 int usage_error(std::string_view message, std::string_view usage) {
@@ -24,6 +28,37 @@ std::optional<std::string> read_file(const std::string& path) {
 
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+std::string take_driver(std::string& text) {
+  std::string found;
+  size_t line = 0;
+  while (line < text.size()) {
+    const size_t end = std::min(text.find('\n', line), text.size());
+    const std::string_view l(text.data() + line, end - line);
+    const size_t at = l.find("driver=");
+    if (l.starts_with("topology ") && at != std::string_view::npos &&
+        (at == 0 || l[at - 1] == ' ')) {
+      const size_t value = at + 7;
+      const size_t stop = std::min(l.find_first_of(" \r", value), l.size());
+      const std::string name(l.substr(value, stop - value));
+      const DriverModel* model = driver_model(name);
+      if (model && !model->production) {
+        found = name;
+        text.erase(line + at, stop - at);
+        continue;  // the same line again, without it
+      }
+    }
+    line = end + 1;
+  }
+  return found;
+}
+
+std::string format_topology_with(const Topology& topology, std::string_view driver) {
+  std::string line = format_topology(topology);
+  if (driver.empty()) return line;
+  const std::string production = fmt::format("driver={}", kDriverNames[topology.driver]);
+  return line.replace(line.find(production), production.size(), fmt::format("driver={}", driver));
 }
 
 namespace {
@@ -46,16 +81,18 @@ std::optional<Loaded> load(const std::string& path, std::string_view format,
   bool text = format == "text";
   if (format == "auto") text = ends_with(path, ".trace") || looks_like_text(*content);
   if (text) {
+    std::string body = *content;
+    std::string driver = take_driver(body);
     TextError error;
-    std::optional<Scenario> scenario = decode_text(*content, &error);
+    std::optional<Scenario> scenario = decode_text(body, &error);
     if (!scenario) {
       std::cerr << path << ":" << error.line << ": " << error.message << "\n";
       return std::nullopt;
     }
-    return Loaded{std::move(*scenario), true};
+    return Loaded{std::move(*scenario), true, std::move(driver)};
   }
   const auto* bytes = reinterpret_cast<const uint8_t*>(content->data());
-  return Loaded{decode_binary({bytes, content->size()}, family), false};
+  return Loaded{decode_binary({bytes, content->size()}, family), false, {}};
 }
 
 }  // namespace inflight::cli

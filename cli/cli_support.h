@@ -24,7 +24,14 @@ bool ends_with(std::string_view s, std::string_view suffix);
 struct Loaded {
   Scenario scenario;
   bool text = false;
+  std::string driver;  // a topology line's driver=NAME naming a non-production model
 };
+// The codec's topology names production driver models only; a topology line (in a .trace
+// or --topology) may name any registered model (a canary, a driver under review): this
+// takes such a driver=NAME out of `text` and returns NAME ("" when there is none).
+std::string take_driver(std::string& text);
+// A topology line naming `driver` (when not empty) instead of the production model.
+std::string format_topology_with(const Topology& topology, std::string_view driver);
 // Loads a scenario (format auto, text or binary; binary inputs decode in `family`); prints
 // the error and returns nullopt on bad input.
 std::optional<Loaded> load(const std::string& path, std::string_view format,

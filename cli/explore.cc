@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <set>
 
 #include <fmt/format.h>
@@ -18,19 +19,31 @@ namespace inflight::cli {
 namespace {
 
 constexpr std::string_view kExploreUsage = R"~(usage: inflight explore [--target T] [--topology "KEY=VALUE ..."]
-                        [--topology-of FILE] [--trace FILE]
-                        [--bugs LIST] [--driver-faults] [--depth K] [--max-states N]
-                        [--seconds S] [--wide] [--same-findings] [--check-minimal]
-                        [--out FILE]
+                        [--topology-of FILE] [--trace FILE] [--driver NAME]
+                        [--bugs LIST] [--clean-of NAME] [--goal-kind KIND]
+                        [--driver-faults] [--depth K] [--max-states N] [--seconds S]
+                        [--wide | --full] [--alphabet-only] [--same-findings]
+                        [--check-minimal] [--out FILE]
 
 Breadth-first search over the events of a small configuration, on the same model as the
-fuzzers: every enabled event from every distinct world state, up to depth K.
-  --target T         the alphabet: each event kind of fuzz target T's family (default: the
+fuzzers: every enabled event from every distinct world state, up to depth K. States are
+canonical (time as clock regions, handles without their history), so a small enough
+configuration has finitely many: when no new state is left the verdict is "complete", a
+proof for that configuration and alphabet, not just "no violation up to depth K".
+  --target T         the alphabet's event kinds: fuzz target T's family (default: the
                      hunt target of the one variant in --bugs, else world)
-  --wide             also each event field varied alone (a larger alphabet)
+  --wide             each kind with default fields, and each field also varied alone
+  --full             each kind with every field varied together over its domain: every
+                     CPU, device and queue of the topology, picks 0..7, lengths 0/64/1500,
+                     every enumeration value (the default with --bugs or --clean-of and no
+                     --trace: a variant's family, fully varied)
+                     (neither: each kind with default fields)
+  --driver NAME      explore driver model NAME (inflight list drivers), a canary or a
+                     driver under review, instead of the topology's; also INFLIGHT_DRIVER,
+                     or driver=NAME on the topology
   --topology "..."   the configuration, as on a .trace topology line (default: the
                      mutant's own configuration when --bugs names one rule mutant, else
-                     the defaults)
+                     the defaults; pages=N bounds the page allocations alive)
   --topology-of FILE take only the topology from FILE (a variant's regression trace:
                      its configuration, none of its events)
   --trace FILE       take the topology from FILE and add its events to the alphabet
@@ -45,11 +58,22 @@ fuzzers: every enabled event from every distinct world state, up to depth K.
                      (implies --same-findings and --depth = FILE's length)
   --depth K          (default 6)   --max-states N (default 2000000)   --seconds S (default 60)
   --out FILE         write the shortest counterexample there as a .trace
-Output: the shortest counterexample with its findings, or "no violation up to depth K: N
-states, M transitions, T seconds"; progress lines on stderr while it runs.
-exit: 0 no violation up to the depth (or --check-minimal holds), 1 a counterexample
-(or --check-minimal fails), 2 bad input or usage
+Output: the configuration, driver and alphabet searched; then the shortest counterexample
+with its findings, or "complete: no violation in N states" (the whole space), or "no
+violation up to depth K" with what stopped it; states are told apart by 128-bit
+fingerprints, and a clean verdict bounds the chance that two states were confused.
+Progress lines on stderr (depth, states, transitions, memory) while it runs.
+exit: 0 no violation (or --check-minimal holds), 1 a counterexample (or --check-minimal
+fails), 2 bad input or usage
 )~";
+
+// Resident memory of this process, in MiB (0 where /proc is missing).
+double rss_mib() {
+  std::ifstream statm("/proc/self/statm");
+  uint64_t pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return static_cast<double>(resident) * 4096.0 / (1024.0 * 1024.0);
+}
 
 std::set<Violation> kinds_of(const World& w) {
   std::set<Violation> kinds;
@@ -63,7 +87,9 @@ std::set<Violation> kinds_of(const World& w) {
 int cmd_explore(const std::vector<std::string>& args) {
   std::optional<std::string> target, topology_text, trace_file, topology_of, bugs_flag, out;
   std::optional<std::string> clean_of;
-  bool wide = false, same = false, check_minimal = false, faults = false, alphabet_only = false;
+  bool wide = false, full = false, same = false, check_minimal = false, faults = false,
+       alphabet_only = false;
+  std::optional<std::string> driver_flag;
   std::optional<std::string> goal_kind;
   int depth = 6;
   uint64_t max_states = 2'000'000;
@@ -71,10 +97,13 @@ int cmd_explore(const std::vector<std::string>& args) {
   for (size_t i = 0; i < args.size(); i++) {
     const std::string& a = args[i];
     const bool v = i + 1 < args.size();
-    auto number = [&](auto& dst) {
+    auto number = [&](auto& dst) {  // a number in dst's range, not negative
+      using T = std::remove_reference_t<decltype(dst)>;
       try {
-        dst = static_cast<std::remove_reference_t<decltype(dst)>>(std::stod(args[++i]));
-        return dst >= 0;
+        const double x = std::stod(args[++i]);
+        if (!(x >= 0 && x <= static_cast<double>(std::numeric_limits<T>::max()))) return false;
+        dst = static_cast<T>(x);
+        return true;
       } catch (...) {
         return false;
       }
@@ -92,6 +121,8 @@ int cmd_explore(const std::vector<std::string>& args) {
     else if (a == "--goal-kind" && v) goal_kind = args[++i];
     else if (a == "--alphabet-only") alphabet_only = true;
     else if (a == "--wide") wide = true;
+    else if (a == "--full") full = true;
+    else if (a == "--driver" && v) driver_flag = args[++i];
     else if (a == "--same-findings") same = true;
     else if (a == "--check-minimal") check_minimal = same = true;
     else if (a == "--driver-faults") faults = true;
@@ -107,6 +138,9 @@ int cmd_explore(const std::vector<std::string>& args) {
   }
   if ((same || alphabet_only) && !trace_file)
     return usage_error("--same-findings, --check-minimal and --alphabet-only need --trace", kExploreUsage);
+  if (wide && full) return usage_error("--wide and --full are two alphabets: choose one", kExploreUsage);
+  if (!driver_flag)
+    if (const char* d = std::getenv("INFLIGHT_DRIVER"); d && *d) driver_flag = d;
   std::optional<Violation> kind;
   if (goal_kind) {
     kind = violation_from_name(*goal_kind);
@@ -131,34 +165,67 @@ int cmd_explore(const std::vector<std::string>& args) {
   ExploreSpec spec;
   spec.bugs = *bugs;
   spec.driver_faults = faults;
-  spec.alphabet = family_alphabet(*family, wide);
+  std::string driver_from_topology;
   std::optional<Scenario> trace;
   if (trace_file) {
     const std::optional<Loaded> loaded = load(*trace_file, "auto", *family);
     if (!loaded) return kExitUsage;
     trace = loaded->scenario;
     spec.topology = trace->topology;
-    if (alphabet_only) spec.alphabet.clear();
-    add_events(spec.alphabet, trace->events);
+    driver_from_topology = loaded->driver;
   }
   if (topology_of) {
     const std::optional<Loaded> loaded = load(*topology_of, "auto", *family);
     if (!loaded) return kExitUsage;
     spec.topology = loaded->scenario.topology;
+    driver_from_topology = loaded->driver;
   }
   if (!topology_text && !trace_file && !topology_of && variants.size() == 1 && variants[0]->mutant)
     topology_text = std::string(variants[0]->topology);
   if (topology_text) {
+    std::string line = "topology " + *topology_text + "\n";
+    if (std::string d = take_driver(line); !d.empty()) driver_from_topology = d;
     TextError terr;
-    const std::optional<Scenario> t = decode_text("topology " + *topology_text + "\n", &terr);
+    const std::optional<Scenario> t = decode_text(line, &terr);
     if (!t) return usage_error(fmt::format("--topology: {}", terr.message), kExploreUsage);
     spec.topology = t->topology;
+  }
+  const std::string driver = driver_flag ? *driver_flag : driver_from_topology;
+  const DriverModel* model =
+      driver.empty() ? &driver_models()[spec.topology.driver] : driver_model(driver);
+  if (!model) {
+    std::string known;
+    for (const DriverModel& m : driver_models()) known += " " + std::string(m.name);
+    return usage_error(fmt::format("--driver: unknown driver model '{}' (known:{})", driver, known),
+                       kExploreUsage);
+  }
+  spec.driver = driver.empty() ? std::string_view{} : model->name;
+  // The alphabet: a variant searched from scratch gets its family fully varied.
+  if (!wide && !full && !trace_file && !variants.empty()) full = true;
+  std::string alphabet_what;
+  if (full) {
+    spec.alphabet = full_alphabet(*family, spec.topology);
+    alphabet_what = fmt::format("full ({})", full_alphabet_domains(spec.topology));
+  } else {
+    spec.alphabet = family_alphabet(*family, wide);
+    alphabet_what = wide ? "wide (each kind with default fields, and each field varied alone: "
+                           "u8 fields 0/1, lengths 0/64/1500, every enumeration value)"
+                         : "each kind with default fields (cpu 0, queue 0, pick 0, ...)";
+  }
+  if (trace) {
+    if (alphabet_only) {
+      spec.alphabet.clear();
+      alphabet_what = fmt::format("only the events of {}", *trace_file);
+    } else {
+      alphabet_what += fmt::format(", plus the events of {}", *trace_file);
+    }
+    add_events(spec.alphabet, trace->events);
   }
   std::set<Violation> wanted;
   if (kind) {
     spec.goal = [&](const World& world) { return world.violations().count(*kind) > 0; };
   } else if (same) {
-    World w(trace->topology, *bugs, false, faults);
+    World w(trace->topology, *bugs, false, faults, spec.driver);
     run_scenario(w, *trace);
     wanted = kinds_of(w);
     if (wanted.empty()) {
@@ -182,19 +249,36 @@ int cmd_explore(const std::vector<std::string>& args) {
   spec.max_states = max_states;
   spec.max_seconds = seconds;
   spec.progress = [](int d, uint64_t states, uint64_t transitions, double s) {
-    std::cerr << fmt::format("[explore] depth {}: {} states, {} transitions, {:.1f} s\n", d, states,
-                             transitions, s);
+    std::cerr << fmt::format("[explore] depth {}: {} states, {} transitions, {:.1f} s, {:.0f} MiB\n",
+                             d, states, transitions, s, rss_mib());
   };
-  std::cout << fmt::format("inflight explore: target {} ({} events in the alphabet), bugs {}, depth {}\n{}\n",
-                           family->name, spec.alphabet.size(), bugs->to_string(), depth,
-                           format_topology(spec.topology));
+  const std::string topology_line = format_topology_with(spec.topology, spec.driver);
+  std::cout << fmt::format("inflight explore: target {}, bugs {}, depth {}\n{}\n", family->name,
+                           bugs->to_string(), depth, topology_line)
+            << fmt::format("driver: {} ({})\n", model->name,
+                           model->production ? "the topology's production model" : model->what)
+            << fmt::format("alphabet: {} events: {}\n", spec.alphabet.size(), alphabet_what);
   const ExploreResult r = explore(spec);
   if (!r.found) {
-    const std::string why = r.stopped_by == "exhausted" ? " (no new state beyond it: the whole space)"
-                            : r.stopped_by.empty()      ? ""
-                                                        : fmt::format(" (stopped by the {} bound)", r.stopped_by);
-    std::cout << fmt::format("no violation up to depth {}: {} states, {} transitions, {:.2f} seconds{}\n",
-                             r.depth_cleared, r.states, r.transitions, r.seconds, why);
+    // Distinct states are told apart by 128-bit fingerprints (model/core/state_hash.h).
+    const double n = static_cast<double>(r.states);
+    const std::string collision = fmt::format(
+        "128-bit state fingerprints: the chance that two of the {} states were taken for one is "
+        "at most {:.1e}",
+        r.states, n * n / 2 / 3.402823669209385e38);
+    if (r.stopped_by == "exhausted") {
+      std::cout << fmt::format("complete: no violation in {} states ({} transitions, deepest {} "
+                               "events, {:.2f} seconds): every state of this configuration, "
+                               "driver and alphabet\n{}\n",
+                               r.states, r.transitions, r.depth_cleared, r.seconds, collision);
+    } else {
+      const std::string why =
+          r.stopped_by.empty() ? fmt::format("the depth bound (--depth {}); states are left beyond it", depth)
+                               : fmt::format("the {} bound", r.stopped_by);
+      std::cout << fmt::format("no violation up to depth {}: {} states, {} transitions, {:.2f} "
+                               "seconds; not complete: stopped by {}\n{}\n",
+                               r.depth_cleared, r.states, r.transitions, r.seconds, why, collision);
+    }
     if (check_minimal) {
       std::cout << fmt::format("check-minimal: FAILED: {} was not reached within its own length\n", *trace_file);
       return kExitFinding;
@@ -202,18 +286,21 @@ int cmd_explore(const std::vector<std::string>& args) {
     return kExitClean;
   }
   const Scenario found{spec.topology, r.shortest};
+  std::string text = encode_text(found);
+  const std::string production_line = format_topology(spec.topology);
+  text.replace(text.find(production_line), production_line.size(), topology_line);
   std::cout << fmt::format("shortest counterexample: {} events (every shorter scenario cleared): {} states, "
                            "{} transitions, {:.2f} seconds\n",
                            r.shortest.size(), r.states, r.transitions, r.seconds)
-            << encode_text(found);
-  World w(found.topology, *bugs, false, faults);
+            << text;
+  World w(found.topology, *bugs, false, faults, spec.driver);
   run_scenario(w, found);
   for (const Finding& f : w.violations().findings())
     std::cout << fmt::format("FINDING {}: {}\n", violation_name(f.kind), f.title);
   if (out) {
     std::ofstream f(*out);
     f << fmt::format("# inflight explore: shortest counterexample (bugs {})\n", bugs->to_string())
-      << encode_text(found);
+      << text;
     if (!f) {
       std::cerr << fmt::format("inflight explore: cannot write '{}'\n", *out);
       return kExitUsage;

@@ -104,7 +104,8 @@ IOMMU's messages in the kernel's words, then the findings.
                    exit 0 if variant NAME's finding does not appear (run with --bugs none:
                    the fixed model on the variant's scenario), 1 if it does
   --driver NAME    run driver model NAME instead of the topology's (a driver under
-                   review or a canary; `inflight list drivers`)
+                   review or a canary; `inflight list drivers`); a trace's topology line
+                   may name it too (driver=NAME)
   --driver-faults  enable driver fault events (a driver breaking its own contract). Also
                    on when a variant named in --bugs or --expect-clean-of needs them.
 
@@ -246,7 +247,7 @@ int cmd_list(const std::vector<std::string>& args) {
     std::cout << "driver models (model/drivers/; topology driver=NAME):\n";
     for (const DriverModel& d : driver_models())
       std::cout << fmt::format("  {:<48} {}{}\n", d.name, d.what,
-                               d.production ? "" : " (not production: --driver NAME only)");
+                               d.production ? "" : " (not production: --driver NAME, or driver=NAME in a trace)");
   }
   if (what == "all" || what == "targets") {
     std::cout << "fuzz targets (fuzzers/<name>_fuzzer.cc):\n";
@@ -322,6 +323,7 @@ int cmd_replay(const std::vector<std::string>& args) {
   if (!bugs) return kExitUsage;
   const std::optional<Loaded> loaded = load(*file, format, *family);
   if (!loaded) return kExitUsage;
+  if (!driver && !loaded->driver.empty()) driver = loaded->driver;  // the trace names it
   for (const BugInfo& b : all_bugs())
     if (b.faults && (bugs->has(b.bug) || (clean_of && *clean_of == b.name))) driver_faults = true;
 

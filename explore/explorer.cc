@@ -4,7 +4,62 @@
 #include <chrono>
 #include <unordered_set>
 
+#include <fmt/format.h>
+
+#include "model/net/cpumap.h"
+#include "model/net/tun.h"
+
 namespace inflight {
+
+namespace {
+constexpr uint16_t kFullLengths[] = {0, 64, 1500};
+
+// A field's values in the full alphabet.
+std::vector<uint32_t> full_domain(const FieldInfo& f, const Topology& t) {
+  const auto range = [](uint32_t n) {
+    std::vector<uint32_t> v(n);
+    for (uint32_t i = 0; i < n; i++) v[i] = i;
+    return v;
+  };
+  if (f.type == FieldType::enumeration) return range(f.values);
+  if (f.type == FieldType::u16) return {std::begin(kFullLengths), std::end(kFullLengths)};
+  if (f.name == "cpu") return range(t.cpus);
+  if (f.name == "dev") return range(t.devices);
+  if (f.name == "queue") return range(2);  // driver queues (rx_queues) or netmap's bridge
+  if (f.name == "slot") return range(Cpumap::kEntries);
+  if (f.name == "writer") return range(Tun::kWriters);
+  if (f.name == "fill") return range(t.nm_slots + 1u);
+  return range(kFullPicks);  // pick, skb, to, from, buf, map
+}
+}  // namespace
+
+std::vector<Event> full_alphabet(const TargetFamily& family, const Topology& topology) {
+  std::vector<Event> out;
+  for (const uint8_t kind : family.kinds) {
+    std::vector<Event> events{make_event_of_kind(kind)};
+    for (size_t f = 0; f < event_field_count(events[0]); f++) {
+      const std::vector<uint32_t> domain = full_domain(event_field(events[0], f), topology);
+      std::vector<Event> product;
+      for (const Event& e : events)
+        for (const uint32_t v : domain) {
+          Event copy = e;
+          set_event_field(copy, f, v);
+          product.push_back(copy);
+        }
+      events = std::move(product);
+    }
+    add_events(out, events);
+  }
+  return out;
+}
+
+std::string full_alphabet_domains(const Topology& t) {
+  return fmt::format("every field varied together: cpu 0..{}, dev 0..{}, queue 0..1, cpumap slot "
+                     "0..{}, tap writer 0..{}, netmap fill 0..{}, picks 0..{}, lengths 0/64/1500, "
+                     "every enumeration value",
+                     t.cpus - 1, t.devices - 1, Cpumap::kEntries - 1, Tun::kWriters - 1,
+                     t.nm_slots, kFullPicks - 1);
+}
 
 void add_events(std::vector<Event>& alphabet, const std::vector<Event>& more) {
   for (const Event& e : more)
@@ -54,7 +109,9 @@ ExploreResult explore(const ExploreSpec& spec) {
   std::unordered_set<Fingerprint, FingerprintHasher> visited;
   double last_progress = 0;
   // Three worlds for the whole search: the root, the parent being expanded and a child.
-  const World root(spec.topology, spec.bugs, false, spec.driver_faults, spec.driver);
+  World before(spec.topology, spec.bugs, false, spec.driver_faults, spec.driver);
+  before.run(spec.prefix);
+  const World root(before);
   World parent(root), child(root);
   visited.insert(root.fingerprint());
   nodes.push_back(Node{0, 0});

@@ -34,6 +34,7 @@ struct ExploreSpec {
   bool driver_faults = false;
   std::string_view driver;  // a registered driver model by name; empty: the topology's
   std::vector<Event> alphabet;
+  std::vector<Event> prefix;  // applied to the root before the search (its history)
   int max_depth = 6;
   uint64_t max_states = 2'000'000;
   double max_seconds = 60;
@@ -57,6 +58,16 @@ ExploreResult explore(const ExploreSpec& spec);
 // The alphabet of a fuzz target's family: each kind with default fields, and with `wide`
 // each field also varied alone (u8: 1; u16: 64 and 1500; enumerations: every value).
 std::vector<Event> family_alphabet(const TargetFamily& family, bool wide);
+// The full alphabet of a family in a configuration: every kind with all its fields varied
+// together over their domains (kFullDomains): every CPU, device, queue, cpumap slot and TAP
+// writer of the topology; picks (of a deferred item, an skb, a buffer, a mapping, a pending
+// release...) 0..kFullPicks-1, which covers every live set of up to kFullPicks objects;
+// netmap fills 0..nm_slots; lengths, sizes and offsets 0, 64 and 1500; every value of an
+// enumeration.
+inline constexpr uint32_t kFullPicks = 8;
+std::vector<Event> full_alphabet(const TargetFamily& family, const Topology& topology);
+// What full_alphabet varies, in words (for verdicts).
+std::string full_alphabet_domains(const Topology& topology);
 // Adds the events not already present.
 void add_events(std::vector<Event>& alphabet, const std::vector<Event>& more);
 

@@ -377,10 +377,10 @@ struct FieldAt {
       v = static_cast<std::remove_reference_t<decltype(v)>>(*set);
     }
   }
-  void u8(std::string_view, uint8_t& v) { at({FieldType::u8, 256}, v); }
-  void u16(std::string_view, uint16_t& v) { at({FieldType::u16, 65536}, v); }
-  void enumeration(std::string_view, uint8_t& v, std::span<const std::string_view> n) {
-    at({FieldType::enumeration, static_cast<uint32_t>(n.size())}, v);
+  void u8(std::string_view name, uint8_t& v) { at({FieldType::u8, 256, name}, v); }
+  void u16(std::string_view name, uint16_t& v) { at({FieldType::u16, 65536, name}, v); }
+  void enumeration(std::string_view name, uint8_t& v, std::span<const std::string_view> n) {
+    at({FieldType::enumeration, static_cast<uint32_t>(n.size()), name}, v);
   }
 };
 FieldAt visit_field(Event& event, size_t index, std::optional<uint32_t> set) {

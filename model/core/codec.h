@@ -55,6 +55,7 @@ enum class FieldType : uint8_t { u8, u16, enumeration };
 struct FieldInfo {
   FieldType type;
   uint32_t values;  // how many values it takes: 256, 65536, or the enumeration's names
+  std::string_view name;  // as in the text format: "cpu", "pick", "len", ...
 };
 size_t event_field_count(const Event& event);
 FieldInfo event_field(const Event& event, size_t index);

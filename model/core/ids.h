@@ -110,10 +110,12 @@ class Table {
   // name them (generation(), relative), so a table's state does not grow with its history.
   template <class H>
   void hash_state(H& h) const {
-    for (const Slot& s : slots_) {
-      h.word(s.used);
+    static_assert(N <= 64, "the used slots in one word");
+    uint64_t used = 0;
+    for (size_t i = 0; i < kSlots; i++) used |= uint64_t{slots_[i].used} << i;
+    h.word(used);
+    for (const Slot& s : slots_)
       if (s.used) h(s.value);
-    }
   }
   uint16_t generation(uint16_t slot) const { return slot < N ? slots_[slot].gen : 0; }
 

@@ -31,7 +31,7 @@ class Iommu {
   // The state the explorer hashes (model/core/state_hash.h).
   template <class H>
   void hash_state(H& h) const {
-    h(domains_);
+    if (kernel_->topology().iommu) h(domains_);  // untouched under direct mapping
   }
 
   static constexpr uint64_t kIovaBase = 0xfff00000;

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# bench/explore_speed.sh: the explorer's speed against a baseline build, side by side.
+#
+# usage: bench/explore_speed.sh [--seconds S] [--long L] [--baseline REV] | --help
+# Builds `inflight` (release preset) at the baseline revision REV (default 0108e2c, the
+# explorer that rebuilt every state from scratch and hashed raw state) in a scratch
+# worktree, and the current tree. Then, per configuration, runs both for S seconds
+# (default 60) and the current one again for L seconds (default 300; 0 skips), one run at
+# a time, and prints a Markdown table (also out/bench/explore_speed.md): depth cleared,
+# states, transitions, CPU seconds (user + system), states and transitions per CPU-second,
+# peak resident memory, and the verdict ("complete" when the space was exhausted).
+# The two builds count states differently: the current one merges states that differ only
+# in history (time, generations, message-only counters), so transitions per CPU-second is
+# the like-for-like work rate and states per CPU-second what the search gains.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+source bench/common.sh
+seconds=60 long=300 baseline=0108e2c
+while (($#)); do
+  case $1 in
+    --seconds) seconds=$2; shift 2 ;;
+    --long) long=$2; shift 2 ;;
+    --baseline) baseline=$2; shift 2 ;;
+    --help|-h) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "bench/explore_speed.sh: unknown argument '$1'" >&2; exit 2 ;;
+  esac
+done
+[[ $seconds =~ ^[0-9]+$ && $long =~ ^[0-9]+$ ]] ||
+  { echo "bench/explore_speed.sh: --seconds and --long take whole seconds" >&2; exit 2; }
+git rev-parse --verify -q "$baseline^{commit}" >/dev/null ||
+  { echo "bench/explore_speed.sh: unknown revision '$baseline'" >&2; exit 2; }
+bench_build release:inflight
+old=out/bench/explore-baseline
+if [[ ! -x $old/build/cli/inflight || $(cat "$old/rev" 2>/dev/null) != "$baseline" ]]; then
+  rm -rf "$old" && git worktree prune
+  git worktree add -f -q --detach "$old/src" "$baseline" || exit 2
+  { cmake -S "$old/src" -B "$old/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+      -DCMAKE_CXX_COMPILER=g++ >/dev/null && cmake --build "$old/build" --target inflight >/dev/null; } ||
+    { echo "bench/explore_speed.sh: cannot build $baseline" >&2; exit 2; }
+  echo "$baseline" >"$old/rev"
+fi
+new=build/release/cli/inflight
+
+# name | arguments (both builds understand them)
+configs=(
+  "page_pool, 1 CPU|--target page_pool --wide --topology cpus=1"
+  "page_pool, 2 CPUs|--target page_pool --wide --topology cpus=2"
+  "world, 2 CPUs, 2 queues|--target world --wide --topology cpus=2 queues=2"
+  "xdp, 1 CPU|--target xdp --wide --topology cpus=1"
+)
+# One run: prints "depth|states|transitions|cpu_s|peak_mib|verdict".
+run() {
+  local bin=$1 secs=$2 args=$3 out times depth states trans verdict=bounded
+  times=$(mktemp)
+  # shellcheck disable=SC2086  # the arguments before --topology are words
+  out=$(/usr/bin/time -o "$times" -f '%U %S %M' "$bin" explore ${args%% --topology *} \
+    --topology "${args#*--topology }" --depth 1000 --max-states 400000000 --seconds "$secs" 2>/dev/null)
+  read -r user sys rss <"$times"
+  rm -f "$times"
+  if [[ $out =~ complete:\ no\ violation\ in\ ([0-9]+)\ states\ \(([0-9]+)\ transitions,\ deepest\ ([0-9]+) ]]; then
+    states=${BASH_REMATCH[1]} trans=${BASH_REMATCH[2]} depth=${BASH_REMATCH[3]} verdict=complete
+  elif [[ $out =~ no\ violation\ up\ to\ depth\ ([0-9]+):\ ([0-9]+)\ states,\ ([0-9]+)\ transitions ]]; then
+    depth=${BASH_REMATCH[1]} states=${BASH_REMATCH[2]} trans=${BASH_REMATCH[3]}
+    [[ $out == *"whole space"* ]] && verdict=complete
+  else
+    echo "-|-|-|-|-|failed"
+    return
+  fi
+  echo "$depth|$states|$trans|$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.1f", u + s }')|$((rss / 1024))|$verdict"
+}
+rate() { awk -v n="$1" -v t="$2" 'BEGIN { if (t > 0) printf "%.0f", n / t; else print "-" }'; }
+{
+  echo "| configuration | build | seconds | depth cleared | states | transitions | CPU s | states / CPU s | transitions / CPU s | peak MiB | verdict |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
+  for c in "${configs[@]}"; do
+    name=${c%%|*} args=${c#*|}
+    for which in "baseline $baseline|$old/build/cli/inflight|$seconds" "current|$new|$seconds" \
+                 "current|$new|$long"; do
+      IFS='|' read -r label bin secs <<<"$which"
+      [[ $secs == 0 ]] && continue
+      IFS='|' read -r depth states trans cpu rss verdict <<<"$(run "$bin" "$secs" "$args")"
+      echo "| $name | $label | $secs | $depth | $states | $trans | $cpu | $(rate "$states" "$cpu") | $(rate "$trans" "$cpu") | $rss | $verdict |"
+    done
+  done
+} | tee out/bench/explore_speed.md
