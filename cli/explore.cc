@@ -35,8 +35,8 @@ proof for that configuration and alphabet, not just "no violation up to depth K"
   --wide             each kind with default fields, and each field also varied alone
   --full             each kind with every field varied together over its domain: every
                      CPU, device and queue of the topology, picks 0..7, lengths 0/64/1500,
-                     every enumeration value (the default with --bugs or --clean-of and no
-                     --trace: a variant's family, fully varied)
+                     every enumeration value (the default with --bugs and no --trace or
+                     --clean-of: a variant's family, fully varied)
                      (neither: each kind with default fields)
   --driver NAME      explore driver model NAME (inflight list drivers), a canary or a
                      driver under review, instead of the topology's; also INFLIGHT_DRIVER,
@@ -200,8 +200,8 @@ int cmd_explore(const std::vector<std::string>& args) {
                        kExploreUsage);
   }
   spec.driver = driver.empty() ? std::string_view{} : model->name;
-  // The alphabet: a variant searched from scratch gets its family fully varied.
-  if (!wide && !full && !trace_file && !variants.empty()) full = true;
+  // The alphabet: a variant searched for from scratch gets its family fully varied.
+  if (!wide && !full && !trace_file && !clean_of && !variants.empty()) full = true;
   std::string alphabet_what;
   if (full) {
     spec.alphabet = full_alphabet(*family, spec.topology);

@@ -140,18 +140,21 @@ TEST(Codec, BinaryRecordIsTheKindByteThenFieldsLittleEndianThenZeroPadding) {
   EXPECT_EQ(record, expected);
 }
 
-TEST(Codec, BinaryHeaderPacksTheTopologyIntoItsFirstSixBytes) {
+TEST(Codec, BinaryHeaderPacksTheTopologyIntoItsFirstSevenBytes) {
   const std::vector<uint8_t> bytes = encode_binary(every_kind());
   // cpus - 1; then devices - 1 | iommu | large | arm64 | 128 | differential; then coherent;
   // then ring-size index (4 is index 1) | counter wrap | queues - 1 | cpumap era; then
-  // the driver; then netmap: linux | txqdisc | member << 2 | 8 slots | holds << 5.
+  // the driver; then netmap: linux | txqdisc | member << 2 | 8 slots | holds << 5; then
+  // the pages limit (0 for kMaxPages, no limit of its own).
   EXPECT_EQ(bytes[0], 2);
   EXPECT_EQ(bytes[1], 0x3f);
   EXPECT_EQ(bytes[2], 2);
   EXPECT_EQ(bytes[3], 0x1d);
   EXPECT_EQ(bytes[4], 0);
   EXPECT_EQ(bytes[5], 0x1 | 0x2 | (2 << 2) | 0x10 | (3 << 5));
-  for (size_t i = 6; i < kHeaderBytes; i++) EXPECT_EQ(bytes[i], 0) << "byte " << i;
+  EXPECT_EQ(bytes[6], 8);
+  for (size_t i = 7; i < kHeaderBytes; i++) EXPECT_EQ(bytes[i], 0) << "byte " << i;
+  EXPECT_EQ(encode_binary(Scenario{})[6], 0);  // pages=32
 }
 
 TEST(Codec, AnEmptyInputDecodesToTheDefaultTopologyAndNoEvents) {
@@ -176,8 +179,9 @@ TEST(Codec, AShortHeaderReadsItsMissingBytesAsZero) {
 
 TEST(Codec, HeaderBitsOutsideTheirFieldsAreIgnored) {
   // Byte 3's top three bits are unused; byte 4 picks the driver modulo the models there are;
-  // byte 5's top bit is unused and its member field is taken modulo three.
-  const std::vector<uint8_t> bytes = {0xfc, 0xc0, 0xfc, 0xe0, kDriverModels, 0x8c, 0xff, 0xff};
+  // byte 5's top bit is unused and its member field is taken modulo three; byte 6's top
+  // three bits are unused (0xe0: pages 0, the default); byte 7 is reserved.
+  const std::vector<uint8_t> bytes = {0xfc, 0xc0, 0xfc, 0xe0, kDriverModels, 0x8c, 0xe0, 0xff};
   const Scenario s = decode_binary(bytes);
   EXPECT_EQ(s.topology, Topology{});
 }
