@@ -5,13 +5,17 @@
 # Builds `inflight` (release preset) at the baseline revision REV (default 0108e2c, the
 # explorer that rebuilt every state from scratch and hashed raw state) in a scratch
 # worktree, and the current tree. Then, per configuration, runs both for S seconds
-# (default 60) and the current one again for L seconds (default 300; 0 skips), one run at
-# a time, and prints a Markdown table (also out/bench/explore_speed.md): depth cleared,
-# states, transitions, CPU seconds (user + system), states and transitions per CPU-second,
-# peak resident memory, and the verdict ("complete" when the space was exhausted).
+# (default 60; 0 skips the table) and the current one again for L seconds (default 300; 0
+# skips), one run at a time, and prints a Markdown table (also out/bench/explore_speed.md):
+# depth cleared, states, transitions, CPU seconds (user + system), states and transitions
+# per CPU-second, peak resident memory, and the verdict ("complete" when the space was
+# exhausted).
 # The two builds count states differently: the current one merges states that differ only
 # in history (time, generations, message-only counters), so transitions per CPU-second is
 # the like-for-like work rate and states per CPU-second what the search gains.
+# A second table times fixed searches that CI runs (a mutant's shortest counterexample, a
+# clean configuration to a depth) with both builds: the same answer, and the CPU seconds
+# and peak memory each needs for it.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source bench/common.sh
@@ -21,7 +25,7 @@ while (($#)); do
     --seconds) seconds=$2; shift 2 ;;
     --long) long=$2; shift 2 ;;
     --baseline) baseline=$2; shift 2 ;;
-    --help|-h) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --help|-h) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/explore_speed.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -48,14 +52,23 @@ configs=(
   "world, 2 CPUs, 2 queues|--target world --wide --topology cpus=2 queues=2"
   "xdp, 1 CPU|--target xdp --wide --topology cpus=1"
 )
+# Arguments as words, but a --topology value (the rest of the line, last) as one: in `words`.
+split_args() {
+  if [[ $1 == *" --topology "* ]]; then
+    read -ra words <<<"${1%% --topology *}"
+    words+=(--topology "${1#* --topology }")
+  else
+    read -ra words <<<"$1"
+  fi
+}
 # One run: prints "depth|states|transitions|cpu_s|peak_mib|verdict".
 run() {
-  local bin=$1 secs=$2 args=$3 out times depth states trans verdict=bounded
+  local bin=$1 secs=$2 out times depth states trans verdict=bounded words
+  split_args "$3"
   times=$(mktemp)
-  # shellcheck disable=SC2086  # the arguments before --topology are words
-  out=$(/usr/bin/time -o "$times" -f '%U %S %M' "$bin" explore ${args%% --topology *} \
-    --topology "${args#*--topology }" --depth 1000 --max-states 400000000 --seconds "$secs" 2>/dev/null)
-  read -r user sys rss <"$times"
+  out=$(/usr/bin/time -o "$times" -f '%U %S %M' "$bin" explore "${words[@]}" --depth 1000 \
+    --max-states 400000000 --seconds "$secs" 2>/dev/null)
+  read -r user sys rss < <(tail -1 "$times")  # after "Command exited with ..." if any
   rm -f "$times"
   if [[ $out =~ complete:\ no\ violation\ in\ ([0-9]+)\ states\ \(([0-9]+)\ transitions,\ deepest\ ([0-9]+) ]]; then
     states=${BASH_REMATCH[1]} trans=${BASH_REMATCH[2]} depth=${BASH_REMATCH[3]} verdict=complete
@@ -69,7 +82,7 @@ run() {
   echo "$depth|$states|$trans|$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.1f", u + s }')|$((rss / 1024))|$verdict"
 }
 rate() { awk -v n="$1" -v t="$2" 'BEGIN { if (t > 0) printf "%.0f", n / t; else print "-" }'; }
-{
+((seconds > 0)) && {
   echo "| configuration | build | seconds | depth cleared | states | transitions | CPU s | states / CPU s | transitions / CPU s | peak MiB | verdict |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|"
   for c in "${configs[@]}"; do
@@ -83,3 +96,33 @@ rate() { awk -v n="$1" -v t="$2" 'BEGIN { if (t > 0) printf "%.0f", n / t; else 
     done
   done
 } | tee out/bench/explore_speed.md
+# name | arguments (the same verdict is expected from both)
+checks=(
+  "mutant.mutant_release_touches_pool_after_count.explore|--wide --bugs mutant_release_touches_pool_after_count --depth 7"
+  "explore.clean.page_pool_ring4|--target page_pool --wide --depth 7 --topology cpus=1 pp_ring=4"
+  "explore.clean.page_pool|--target page_pool --wide --depth 7 --topology cpus=2"
+)
+verdict() { grep -m1 -oE '^(shortest counterexample: [0-9]+ events|no violation up to depth [0-9]+|complete)'; }
+{
+  echo
+  echo "| check | baseline answer | baseline CPU s | baseline MiB | current answer | current CPU s | current MiB | CPU ratio |"
+  echo "|---|---|---|---|---|---|---|---|"
+  for c in "${checks[@]}"; do
+    name=${c%%|*} args=${c#*|}
+    row="| $name"
+    cpus=()
+    split_args "$args"
+    for bin in "$old/build/cli/inflight" "$new"; do
+      times=$(mktemp)
+      answer=$(/usr/bin/time -o "$times" -f '%U %S %M' "$bin" explore "${words[@]}" --seconds 1200 \
+        2>/dev/null | verdict)
+      read -r user sys rss < <(tail -1 "$times")
+      rm -f "$times"
+      cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
+      cpus+=("$cpu")
+      row+=" | $answer | $cpu | $((rss / 1024))"
+    done
+    echo "$row | $(awk -v a="${cpus[0]}" -v b="${cpus[1]}" 'BEGIN { if (b > 0) printf "%.1fx", a / b; else print "-" }') |"
+  done
+} | tee -a out/bench/explore_speed.md
+exit 0

@@ -3,8 +3,6 @@
 #include "model/drivers/driver.h"
 
 #include <algorithm>
-#include <array>
-#include <memory>
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -91,34 +89,11 @@ const Finding* crashing_finding(const Config& c, const World& world) {
   return nullptr;
 }
 
-namespace {
-// One world per process for the inputs: reset by assignment from a fresh world of the
-// input's topology (copying a world's state costs about half of building one), the last
-// few topologies kept fresh, since mutations mostly keep an input's header.
-World& fresh_world(const Config& c, const Topology& topology) {
-  struct Kept {
-    std::unique_ptr<World> fresh, scratch;
-  };
-  constexpr size_t kKept = 4;
-  static std::array<Kept, kKept> kept;
-  static size_t next = 0;
-  for (Kept& k : kept) {
-    if (!k.fresh || k.fresh->kernel().topology() != topology) continue;
-    *k.scratch = *k.fresh;
-    return *k.scratch;
-  }
-  Kept& k = kept[next++ % kKept];
-  k.fresh = std::make_unique<World>(topology, c.bugs, false, c.driver_faults, c.driver);
-  k.scratch = std::make_unique<World>(*k.fresh);
-  return *k.scratch;
-}
-}  // namespace
-
 void run_and_check(const Config& c, const Scenario& scenario) {
   run_stats.executions++;
   run_stats.events += scenario.events.size();
   {
-    World& world = fresh_world(c, scenario.topology);
+    World world(scenario.topology, c.bugs, false, c.driver_faults, c.driver);
     run_scenario(world, scenario);
     if (!crashing_finding(c, world)) return;
   }

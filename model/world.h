@@ -55,7 +55,8 @@ class World {
   // A copy: the same configuration and the other world's whole state, wired to itself
   // (model/core/wired.h). Assignment requires the same configuration (topology, bugs,
   // driver model, faults, tracing); it is how the explorer expands a state from a copy of
-  // its parent and how a front end resets one world per process instead of building one.
+  // its parent. (Resetting a fuzzer's world by assignment instead of building one per input
+  // was measured and did not pay: an input's cost is its run and finish, not the build.)
   World(const World& other);
   World& operator=(const World& other);
 
