@@ -266,6 +266,11 @@ int cmd_explore(const std::vector<std::string>& args) {
         "128-bit state fingerprints: the chance that two of the {} states were taken for one is "
         "at most {:.1e}",
         r.states, n * n / 2 / 3.402823669209385e38);
+    const bool fine_time =
+        std::find(spec.alphabet.begin(), spec.alphabet.end(), Event{Tick{0}}) != spec.alphabet.end();
+    if (r.stopped_by == "exhausted" && !fine_time)
+      std::cout << "note: the alphabet cannot advance time by 1 ms; states with pending work were "
+                   "merged by clock region all the same, so 'complete' is up to that abstraction\n";
     if (r.stopped_by == "exhausted") {
       std::cout << fmt::format("complete: no violation in {} states ({} transitions, deepest {} "
                                "events, {:.2f} seconds): every state of this configuration, "

@@ -99,9 +99,10 @@ class Kernel {
   // waits for, not the clock or the grace period numbers. Time is abstracted as a timed
   // automaton's regions: an item's time left only by where it lies among kDelays (due,
   // exactly 1 ms, between 1 and 1000 ms, exactly 1000 ms), and the order of all the
-  // pending items' times. Since the alphabet can advance time by 1 ms, two states that
+  // pending items' times. When the alphabet can advance time by 1 ms, two states that
   // differ only within a region reach the same states, up to the clock (time decides
-  // nothing else than what is due: the stall warning's time is messages only).
+  // nothing else than what is due: the stall warning's time is messages only); the
+  // explorer says so when its alphabet cannot.
   template <class H>
   void hash_state(H& h) const {
     h.word(deferred_.size());
