@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -18,6 +19,18 @@ int usage_error(std::string_view message, std::string_view usage) {
 }
 
 std::optional<std::string> read_file(const std::string& path) {
+  // A scenario is a regular file of bounded size (a directory, a FIFO or /dev/zero is not).
+  constexpr std::uintmax_t kMaxBytes = 16u << 20;
+  std::error_code ec;
+  const std::filesystem::file_status st = std::filesystem::status(path, ec);
+  if (!ec && std::filesystem::exists(st) && !std::filesystem::is_regular_file(st)) {
+    std::cerr << "inflight: cannot read '" << path << "': not a regular file\n";
+    return std::nullopt;
+  }
+  if (!ec && std::filesystem::exists(st) && std::filesystem::file_size(path, ec) > kMaxBytes) {
+    std::cerr << "inflight: cannot read '" << path << "': larger than 16 MiB, not a scenario\n";
+    return std::nullopt;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     std::cerr << "inflight: cannot read '" << path << "': " << std::strerror(errno) << "\n";
@@ -28,6 +41,12 @@ std::optional<std::string> read_file(const std::string& path) {
 
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+std::string target_names() {
+  std::string names;
+  for (const TargetFamily& f : target_families()) names += (names.empty() ? "" : ", ") + std::string(f.name);
+  return names;
 }
 
 std::string take_driver(std::string& text) {

@@ -160,7 +160,9 @@ int cmd_explore(const std::vector<std::string>& args) {
   const std::string family_name =
       target ? *target : variants.size() == 1 ? std::string(hunt_target(*variants[0])) : "world";
   const TargetFamily* family = target_family(family_name);
-  if (!family) return usage_error(fmt::format("unknown target '{}'", family_name), kExploreUsage);
+  if (!family)
+    return usage_error(fmt::format("unknown target '{}' (one of: {})", family_name, target_names()),
+                       kExploreUsage);
 
   ExploreSpec spec;
   spec.bugs = *bugs;

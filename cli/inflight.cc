@@ -303,7 +303,7 @@ int cmd_replay(const std::vector<std::string>& args) {
     } else if (a == "--target") {
       const auto t = value();
       if (!t || !(family = target_family(*t)))
-        return usage_error("--target takes all, dma_debug, page_pool, xdp or world", kReplayUsage);
+        return usage_error(fmt::format("--target takes one of: {}", target_names()), kReplayUsage);
     } else if (a == "--expect-clean-of") {
       if (!(clean_of = value())) return usage_error("--expect-clean-of needs a variant", kReplayUsage);
       if (!bug_from_name(*clean_of))
@@ -391,7 +391,7 @@ int cmd_convert(const std::vector<std::string>& args) {
       return kExitClean;
     } else if (args[i] == "--target" && i + 1 < args.size()) {
       if (!(family = target_family(args[++i])))
-        return usage_error("--target takes all, dma_debug, page_pool, xdp or world", kConvertUsage);
+        return usage_error(fmt::format("--target takes one of: {}", target_names()), kConvertUsage);
     } else if (args[i] == "--format" && i + 1 < args.size()) {
       format = args[++i];
       if (format != "auto" && format != "text" && format != "binary")
@@ -521,6 +521,7 @@ int main(int argc, char** argv) {
     else if (!args.empty() && args[0] == "coverage") return cmd_coverage({"--help"});
     else if (!args.empty() && args[0] == "dict") return cmd_dict({"--help"});
     else if (!args.empty() && args[0] == "explore") return cmd_explore({"--help"});
+    else if (!args.empty()) return usage_error(fmt::format("help: unknown command '{}'", args[0]), kUsage);
     else std::cout << kUsage;
     return kExitClean;
   }
