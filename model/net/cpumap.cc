@@ -46,13 +46,19 @@ bool Cpumap::remove(uint8_t slot) {
 bool Cpumap::enqueue(uint8_t slot, const XdpFrame& frame, std::string_view actor) {
   for (Entry& e : entries_) {
     if (!e.used || !e.published || e.slot != slot) continue;
-    if (e.ring.size() == e.ring.capacity()) return false;  // drop: counted, returned
+    if (e.ring.size() == e.ring.capacity()) {  // drop: counted, returned
+      kernel_->log("{}: cpumap slot {} ring full [{}/{}]: page {} is dropped", actor, slot,
+                   e.ring.size(), kQsize, frame.page.slot);
+      return false;
+    }
     e.ring.push_back(frame);
     kernel_->count(Cov::cpumap_enqueue);
     kernel_->log("{}: XDP_REDIRECT page {} to cpumap slot {} [ring {}/{}]", actor, frame.page.slot,
                 slot, e.ring.size(), kQsize);
     return true;
   }
+  kernel_->log("{}: no cpumap entry in slot {}: XDP_REDIRECT fails, page {} is dropped", actor,
+               slot, frame.page.slot);
   return false;
 }
 

@@ -2,12 +2,25 @@
 
 namespace inflight {
 
+// Why a frame is not sent, said in the trace (the caller gives the frame back).
+bool XdpRedirectTarget::has_room(std::string_view actor, PageId page) const {
+  if (ring_.size() < ring_.capacity()) return true;
+  kernel_->log("{}: the {} TX ring is full [{}/{}]: page {} is not sent", actor,
+               maps() ? "bnxt" : "peer's", ring_.size(), kRingSize, page.slot);
+  return false;
+}
+bool XdpRedirectTarget::device_bound(std::string_view actor, PageId page) const {
+  if (dma_->bound(kDev)) return true;
+  kernel_->log("{}: the target device is unbound: page {} is not sent", actor, page.slot);
+  return false;
+}
+
 bool XdpRedirectTarget::xmit(const XdpFrame& frame, std::string_view actor) {
-  if (ring_.size() == ring_.capacity()) return false;
+  if (!has_room(actor, frame.page)) return false;
   XdpTxSlot slot{frame, DmaHandle{}, 0, XdpTxSlot::Kind::xdp_redirect};
   if (maps()) {
     MODEL_ASSERT(frame.len > 0);
-    if (!dma_->bound(kDev)) return false;  // the target is gone: the frame comes back
+    if (!device_bound(actor, frame.page)) return false;  // the frame comes back
     slot.mapping = dma_->map(kDev, frame.page, frame.offset, frame.len, DmaDir::to_device, 0,
                             "bnxt_xdp_xmit");
     if (dma_->mapping_error(slot.mapping)) return false;
@@ -28,10 +41,10 @@ bool XdpRedirectTarget::xmit(const XdpFrame& frame, std::string_view actor) {
 }
 
 bool XdpRedirectTarget::xmit_skb(const XdpFrame& head, std::string_view actor) {
-  if (ring_.size() == ring_.capacity()) return false;
+  if (!has_room(actor, head.page)) return false;
   XdpTxSlot slot{head, DmaHandle{}, 0, XdpTxSlot::Kind::skb};
   if (maps()) {
-    if (!dma_->bound(kDev)) return false;
+    if (!device_bound(actor, head.page)) return false;
     slot.mapping = dma_->map(kDev, head.page, head.offset, head.len, DmaDir::to_device, 0,
                             "bnxt_start_xmit");
     if (dma_->mapping_error(slot.mapping)) return false;

@@ -103,6 +103,9 @@ class XdpRedirectTarget {
            xdp_->return_would_block(slot.frame.page, false);
   }
 
+  bool has_room(std::string_view actor, PageId page) const;
+  bool device_bound(std::string_view actor, PageId page) const;
+
   Wired<Kernel> kernel_;
   Wired<XdpMem> xdp_;
   Wired<Dma> dma_;
