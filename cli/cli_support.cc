@@ -49,6 +49,12 @@ std::string target_names() {
   return names;
 }
 
+std::string driver_names() {
+  std::string names;
+  for (const DriverModel& m : driver_models()) names += (names.empty() ? "" : ", ") + std::string(m.name);
+  return names;
+}
+
 std::string take_driver(std::string& text) {
   std::string found;
   size_t line = 0;

@@ -20,8 +20,9 @@ inline constexpr int kExitUsage = 2;
 int usage_error(std::string_view message, std::string_view usage);
 std::optional<std::string> read_file(const std::string& path);
 bool ends_with(std::string_view s, std::string_view suffix);
-// The target families' names, comma-separated (for errors and help).
+// The target families' and the driver models' names, comma-separated (for errors).
 std::string target_names();
+std::string driver_names();
 
 struct Loaded {
   Scenario scenario;

@@ -195,12 +195,10 @@ int cmd_explore(const std::vector<std::string>& args) {
   const std::string driver = driver_flag ? *driver_flag : driver_from_topology;
   const DriverModel* model =
       driver.empty() ? &driver_models()[spec.topology.driver] : driver_model(driver);
-  if (!model) {
-    std::string known;
-    for (const DriverModel& m : driver_models()) known += " " + std::string(m.name);
-    return usage_error(fmt::format("--driver: unknown driver model '{}' (known:{})", driver, known),
+  if (!model)
+    return usage_error(fmt::format("--driver: unknown driver model '{}' (known: {})", driver,
+                                   driver_names()),
                        kExploreUsage);
-  }
   spec.driver = driver.empty() ? std::string_view{} : model->name;
   // The alphabet: a variant searched for from scratch gets its family fully varied.
   if (!wide && !full && !trace_file && !clean_of && !variants.empty()) full = true;

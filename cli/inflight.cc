@@ -295,11 +295,9 @@ int cmd_replay(const std::vector<std::string>& args) {
     } else if (a == "--driver-faults") {
       driver_faults = true;
     } else if (a == "--driver") {
-      if (!(driver = value()) || !driver_model(*driver)) {
-        std::string known;
-        for (const DriverModel& m : driver_models()) known += " " + std::string(m.name);
-        return usage_error(fmt::format("--driver takes a driver model:{}", known), kReplayUsage);
-      }
+      if (!(driver = value()) || !driver_model(*driver))
+        return usage_error(fmt::format("--driver takes a driver model: {}", driver_names()),
+                           kReplayUsage);
     } else if (a == "--target") {
       const auto t = value();
       if (!t || !(family = target_family(*t)))

@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "model/net/cpumap.h"
 #include "model/net/tun.h"
@@ -55,10 +56,10 @@ std::vector<Event> full_alphabet(const TargetFamily& family, const Topology& top
 
 std::string full_alphabet_domains(const Topology& t) {
   return fmt::format("every field varied together: cpu 0..{}, dev 0..{}, queue 0..1, cpumap slot "
-                     "0..{}, tap writer 0..{}, netmap fill 0..{}, picks 0..{}, lengths 0/64/1500, "
+                     "0..{}, tap writer 0..{}, netmap fill 0..{}, picks 0..{}, lengths {}, "
                      "every enumeration value",
                      t.cpus - 1, t.devices - 1, Cpumap::kEntries - 1, Tun::kWriters - 1,
-                     t.nm_slots, kFullPicks - 1);
+                     t.nm_slots, kFullPicks - 1, fmt::join(kFullLengths, "/"));
 }
 
 void add_events(std::vector<Event>& alphabet, const std::vector<Event>& more) {

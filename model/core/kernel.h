@@ -105,6 +105,12 @@ class Kernel {
   // explorer says so when its alphabet cannot.
   template <class H>
   void hash_state(H& h) const {
+    // The distinct times left of the pending work and timers, in order: an item's rank.
+    boost::container::static_vector<uint64_t, kMaxDeferred> times;
+    for (const Deferred& d : deferred_)
+      if (d.kind != DeferredKind::rcu) times.push_back(time_left(d));
+    std::sort(times.begin(), times.end());
+    times.erase(std::unique(times.begin(), times.end()), times.end());
     h.word(deferred_.size());
     for (const Deferred& d : deferred_) {
       h.word((uint64_t{static_cast<uint8_t>(d.work)} << 16) |
@@ -120,17 +126,7 @@ class Kernel {
       uint64_t region = 0;
       while (region + 1 < std::size(kDelays) && kDelays[region + 1] <= left) region++;
       h.word(2 * region + (left != kDelays[region]));  // on a constant, or past it
-      uint64_t rank = 0;  // how many distinct times left are smaller
-      for (const Deferred& o : deferred_) {
-        if (o.kind == DeferredKind::rcu || time_left(o) >= left) continue;
-        bool counted = false;
-        for (const Deferred& p : deferred_) {
-          if (&p == &o) break;
-          counted = counted || (p.kind != DeferredKind::rcu && time_left(p) == time_left(o));
-        }
-        rank += !counted;
-      }
-      h.word(rank);
+      h.word(static_cast<uint64_t>(std::lower_bound(times.begin(), times.end(), left) - times.begin()));
     }
     h(gp_in_progress_);
     h(qs_mask_);

@@ -8,8 +8,6 @@
 // is only ever built by its world, wired to that world).
 #pragma once
 
-#include "model/core/assert.h"
-
 namespace inflight {
 
 template <class T>
@@ -21,12 +19,12 @@ class Wired {
   Wired& operator=(const Wired&) { return *this; }  // the wiring stays
   void bind(T& target) { target_ = &target; }
   explicit operator bool() const { return target_ != nullptr; }
-  T* operator->() const {
-    MODEL_ASSERT(target_ != nullptr);
-    return target_;
-  }
-  T& operator*() const { return *operator->(); }
-  operator T&() const { return *operator->(); }  // NOLINT: passed on as the reference it is
+  // No check per access (this is on every event's path): a world binds every link when it
+  // is built, and the one bound later (bind) is tested with operator bool where it may be
+  // missing.
+  T* operator->() const { return target_; }
+  T& operator*() const { return *target_; }
+  operator T&() const { return *target_; }  // NOLINT: passed on as the reference it is
 
  private:
   T* target_ = nullptr;
