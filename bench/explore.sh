@@ -44,12 +44,12 @@ variants=$(bench_variants)
       --gtest_filter="Hunt.$v" 2>&1 | sed -nE "s/^hunt $v: .*shrunk to ([0-9]+) events/\\1/p")
     work=$(mktemp -d)
     row=$(build/fuzz/cli/inflight list bug "$v")
-    title=$(cut -f3 <<<"$row") target=$(cut -f5 <<<"$row") faults=$(cut -f4 <<<"$row")
+    pattern=$(cut -f3 <<<"$row") target=$(cut -f5 <<<"$row") faults=$(cut -f4 <<<"$row")
     df=0; [[ $faults == driver-faults ]] && df=1
-    (cd "$work" && INFLIGHT_DRIVER_FAULTS=$df INFLIGHT_BUGS=$v INFLIGHT_EXPECT=$title \
+    (cd "$work" && INFLIGHT_DRIVER_FAULTS=$df INFLIGHT_BUGS=$v INFLIGHT_EXPECT=$pattern \
       "$OLDPWD/build/fuzz/fuzzers/${target}_fuzzer" -seed=1 -runs=300000 -max_len=1200 >log 2>&1
       crash=$(ls crash-* 2>/dev/null | head -1)
-      [[ -n $crash ]] && INFLIGHT_DRIVER_FAULTS=$df INFLIGHT_BUGS=$v INFLIGHT_EXPECT=$title \
+      [[ -n $crash ]] && INFLIGHT_DRIVER_FAULTS=$df INFLIGHT_BUGS=$v INFLIGHT_EXPECT=$pattern \
         "$OLDPWD/build/fuzz/fuzzers/${target}_fuzzer" -minimize_crash=1 -runs=30000 \
         -exact_artifact_path=min.bin "$crash" >min.log 2>&1)
     fz=-

@@ -5,7 +5,7 @@
 #   --preset       the fuzzers' build (default fuzz: ASan+UBSan; campaign: the nightly's)
 #   --fuzzer-only  skip RapidCheck (and the debug build)
 # For every variant in model/core/bugs.def, with seeds 1..N (default 5), one core each:
-# - libFuzzer from an empty corpus (fuzzers/hunt.sh: the variant's target, its title as
+# - libFuzzer from an empty corpus (fuzzers/hunt.sh: the variant's target, its finding pattern as
 #   INFLIGHT_EXPECT, at most R executions, default 300000): seconds (process start
 #   included) and executions to the first finding; median and max;
 # - RapidCheck (properties Hunt.<variant>, RC_PARAMS seed=S max_success=5000): generated

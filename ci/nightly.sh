@@ -93,8 +93,10 @@ json_str() { local s=${1//\\/\\\\}; s=${s//\"/\\\"}; printf '"%s"' "${s//$'\t'/ 
 md_cell() { echo "${1//|/\\|}"; }
 stat_of() { grep -aoE "$1[: =]+[0-9]+" "$2" | tail -1 | grep -oE '[0-9]+$' || echo 0; }
 
-# Per target state; findings as tab-separated rows "target kind title first_seen crash",
-# report rows as "target kind title first_seen events replay".
+# Per target state; findings as tab-separated rows "target kind key title first_seen crash",
+# report rows as "target kind key title first_seen events replay". A model finding's key is
+# its finding key (model/core/violation.h), read from `inflight replay --json`; sanitizer
+# and other crashes have none ("-").
 declare -A before=() size=() seconds=() execs=() events=() runs=() left=() status=() started=()
 declare -A job_target=() job_start=()  # running fuzzing processes: pid -> target, start
 targets=() findings=() rows=() campaign_start=$(now) fuzz_wall=
@@ -106,15 +108,15 @@ write_report() {
     local dir=$out/$t cov=null never taken active nf=0
     total_x=$((total_x + execs[$t])) total_e=$((total_e + events[$t]))
     [[ -s $dir/coverage.json ]] && cov=$(cat "$dir/coverage.json")
-    never=$(grep -o '"never_taken": \[[^]]*\]' <<<"$cov" | sed 's/"never_taken": //')
-    taken=$(sed -nE 's/.*"taken": ([0-9]+).*/\1/p' <<<"$cov")
-    active=$(sed -nE 's/.*"in_active_lifecycles": ([0-9]+).*/\1/p' <<<"$cov")
+    never=$(jq -c '.never_taken' <<<"$cov")
+    taken=$(jq '.taken' <<<"$cov")
+    active=$(jq '.in_active_lifecycles' <<<"$cov")
     fj=()
     for r in "${rows[@]}"; do
-      IFS=$'\t' read -r rt kind title first ev replay <<<"$r"
+      IFS=$'\t' read -r rt kind key title first ev replay <<<"$r"
       [[ $rt == "$t" ]] || continue
       nf=$((nf + 1))
-      fj+=("{\"kind\":\"$kind\",\"title\":$(json_str "$title"),\"first_seen_s\":$(json_str "$first"),\"events\":$(json_str "$ev"),\"replay\":$(json_str "$replay")}")
+      fj+=("{\"kind\":\"$kind\",\"key\":$(json_str "$key"),\"title\":$(json_str "$title"),\"first_seen_s\":$(json_str "$first"),\"events\":$(json_str "$ev"),\"replay\":$(json_str "$replay")}")
     done
     local covcell=-
     [[ $cov != null ]] && covcell="${taken:-?}/${active:-?} transitions ([svg]($t/coverage.svg)); never taken: ${never:-[]}"
@@ -139,12 +141,12 @@ write_report() {
     echo "## Findings"
     echo
     if ((${#rows[@]})); then
-      echo "| target | kind | title | first seen | events | replay |"
-      echo "|---|---|---|---|---|---|"
+      echo "| target | kind | key | title | first seen | events | replay |"
+      echo "|---|---|---|---|---|---|---|"
       for r in "${rows[@]}"; do
-        IFS=$'\t' read -r t kind title first ev replay <<<"$r"
+        IFS=$'\t' read -r t kind key title first ev replay <<<"$r"
         [[ $first == - ]] || first+=s  # merged-corpus rechecks have no time
-        echo "| $t | $kind | $(md_cell "$title") | $first | $ev | \`$replay\` |"
+        echo "| $t | $kind | \`$(md_cell "$key")\` | $(md_cell "$title") | $first | $ev | \`$replay\` |"
       done
     else
       echo "None new (known findings: corpus/<target>/known_findings.txt)."
@@ -234,24 +236,22 @@ for t in "${targets[@]}"; do
   rm -rf "$dir/seeds" "$dir/new" "$dir/crashes" "$dir/findings" "$dir/corpus.new" "$dir/corpus.old"
   mkdir -p "$dir/corpus" "$dir/seeds" "$dir/new" "$dir/crashes" "$dir/findings"
   binary_inputs "corpus/$t" | xargs -r cp -t "$dir/seeds"
-  # The known titles: the documented ones, then each new one found in this run.
+  # The known findings' key patterns: the documented ones, then each new key found in this run.
   cat "corpus/$t/known_findings.txt" >"$dir/known.txt" 2>/dev/null || : >"$dir/known.txt"
   before[$t]=$(count "$dir/corpus")
   left[$t]=$per status[$t]=fuzzing
   : >"$dir/log.txt"
 done
 
-# The finding titles of a crash input that are not known yet, one per line, into
-# DIR/<target>/titles.txt (a file, not a pipe: the replay stays a child a signal stops).
-new_titles() {
-  local t=$1 crash=$2 ti s k
-  run "$inflight" replay --format binary --target "$t" --bugs "$bugs" --quiet "$crash" >"$out/$t/replay.txt" 2>&1
-  : >"$out/$t/titles.txt"
-  while IFS= read -r ti; do
-    k=0
-    while IFS= read -r s; do [[ -n $s && $ti == *"$s"* ]] && k=1; done < <(grep -v '^#' "$out/$t/known.txt")
-    ((k)) || echo "$ti" >>"$out/$t/titles.txt"
-  done < <(sed -n 's/^FINDING [a-z_0-9]* at step [0-9]*: //p' "$out/$t/replay.txt" | sort -u)
+# The findings of a crash input that are not known yet, as "key<TAB>title" lines, into
+# DIR/<target>/keys.txt: the replay marks each finding known or new against known.txt
+# (a file, not a pipe: the replay stays a child a signal stops).
+new_keys() {
+  local t=$1 crash=$2
+  run "$inflight" replay --format binary --target "$t" --bugs "$bugs" --quiet --json \
+    --known "$out/$t/known.txt" "$crash" >"$out/$t/replay.json" 2>"$out/$t/replay.err"
+  jq -r '[.findings[] | select(.known | not) | [.key, .title] | @tsv] | unique | .[]' \
+    "$out/$t/replay.json" >"$out/$t/keys.txt" 2>/dev/null || : >"$out/$t/keys.txt"
 }
 
 # One fuzzing process of target t for its remaining seconds.
@@ -277,23 +277,23 @@ account() {
   left[$t]=$((per - seconds[$t]))
 }
 finished() {
-  local rc=$2 t=${job_target[$1]} dir=$out/${job_target[$1]} crash title n=0
+  local rc=$2 t=${job_target[$1]} dir=$out/${job_target[$1]} crash key title n=0
   account "$1"
   for crash in $(ls -tr "$dir/crashes" 2>/dev/null); do
     [[ -e $dir/crashes/.seen-$crash ]] && continue
     touch "$dir/crashes/.seen-$crash"
     crash=$dir/crashes/$crash
-    new_titles "$t" "$crash"
-    while IFS= read -r title; do
-      findings+=("$t"$'\t'model$'\t'"$title"$'\t'$(( $(stat -c %Y "$crash") - started[$t] ))$'\t'"$crash")
-      echo "$title" >>"$dir/known.txt"
+    new_keys "$t" "$crash"
+    while IFS=$'\t' read -r key title; do
+      findings+=("$t"$'\t'model$'\t'"$key"$'\t'"$title"$'\t'$(( $(stat -c %Y "$crash") - started[$t] ))$'\t'"$crash")
+      echo "$key" >>"$dir/known.txt"
       n=$((n + 1))
-      log "$t: FINDING: $title"
-    done <"$dir/titles.txt"
-    if ((n == 0)) && ! grep -q '^FINDING' "$dir/replay.txt"; then
+      log "$t: FINDING: $key"
+    done <"$dir/keys.txt"
+    if ((n == 0)) && ! jq -e '.findings | length > 0' "$dir/replay.json" >/dev/null 2>&1; then
       # Not a protocol finding: a MODEL_ASSERT, a timeout, an out-of-memory.
       title=$(grep -aoE 'MODEL_ASSERT\(.*|ERROR: libFuzzer: [a-z-]+' "$dir/run.txt" | head -1)
-      findings+=("$t"$'\t'crash$'\t'"${title:-crash without a finding}"$'\t'$(( $(stat -c %Y "$crash") - started[$t] ))$'\t'"$crash")
+      findings+=("$t"$'\t'crash$'\t'-$'\t'"${title:-crash without a finding}"$'\t'$(( $(stat -c %Y "$crash") - started[$t] ))$'\t'"$crash")
       log "$t: CRASH: ${title:-no finding title} ($crash)"
     fi
   done
@@ -365,7 +365,7 @@ for t in "${targets[@]}"; do
     [[ -n $file ]] || continue
     mv "$file" "$dir/findings/"
     new_sanitizer "$t" "$summary" || continue
-    findings+=("$t"$'\t'sanitizer$'\t'"$summary"$'\t'-$'\t'"$dir/findings/$(basename "$file")")
+    findings+=("$t"$'\t'sanitizer$'\t'-$'\t'"$summary"$'\t'-$'\t'"$dir/findings/$(basename "$file")")
     log "$t: SANITIZER: $summary"
   done <"$dir/sanitizer.txt"
   mv "$dir/corpus" "$dir/corpus.old" && mv "$dir/corpus.new" "$dir/corpus" && rm -rf "$dir/corpus.old"
@@ -377,26 +377,26 @@ for t in "${targets[@]}"; do
 done
 
 # Findings: each crash is rechecked on the ASan+UBSan build (a sanitizer report there is
-# a finding of its own), minimized keeping its title (INFLIGHT_EXPECT) and converted, as
+# a finding of its own), minimized keeping its key (INFLIGHT_EXPECT) and converted, as
 # binary, to a .trace.
 add_row() {
-  local t=$1 kind=$2 title=$3 first=$4 crash=$5 dir=$out/$1 n=$((${#rows[@]} + 1)) ev
+  local t=$1 kind=$2 key=$3 title=$4 first=$5 crash=$6 dir=$out/$1 n=$((${#rows[@]} + 1)) ev
   local min=$dir/findings/finding-$n.bin
-  [[ $kind == model ]] && run env INFLIGHT_EXPECT="$title" "$fuzzers/${t}_fuzzer" -minimize_crash=1 -runs=20000 \
+  [[ $kind == model ]] && run env INFLIGHT_EXPECT="$key" "$fuzzers/${t}_fuzzer" -minimize_crash=1 -runs=20000 \
     -exact_artifact_path="$min" "$crash" >"$dir/findings/minimize-$n.txt" 2>&1
   [[ -s $min ]] || cp "$crash" "$min"
   run "$inflight" convert --format binary --target "$t" "$min" "$dir/findings/finding-$n.trace" >/dev/null 2>&1
   ev=$(grep -vcE '^\s*(#|$|topology)' "$dir/findings/finding-$n.trace" 2>/dev/null)
-  rows+=("$t"$'\t'"$kind"$'\t'"$title"$'\t'"$first"$'\t'"${ev:-?}"$'\t'"build/debug/cli/inflight replay $dir/findings/finding-$n.trace --bugs $bugs")
+  rows+=("$t"$'\t'"$kind"$'\t'"$key"$'\t'"$title"$'\t'"$first"$'\t'"${ev:-?}"$'\t'"build/debug/cli/inflight replay $dir/findings/finding-$n.trace --bugs $bugs")
 }
 for f in "${findings[@]}"; do
-  IFS=$'\t' read -r t kind title first crash <<<"$f"
-  add_row "$t" "$kind" "$title" "$first" "$crash"
+  IFS=$'\t' read -r t kind key title first crash <<<"$f"
+  add_row "$t" "$kind" "$key" "$title" "$first" "$crash"
   [[ $kind == sanitizer ]] && continue
   sanitizer_check "$t" "$crash"
   while IFS=$'\t' read -r _ summary; do
     [[ -n $summary && $summary != "INFLIGHT FINDING"* ]] && new_sanitizer "$t" "$summary" &&
-      add_row "$t" sanitizer "$summary" "$first" "$crash"
+      add_row "$t" sanitizer - "$summary" "$first" "$crash"
   done <"$out/$t/sanitizer.txt"
 done
 
@@ -415,7 +415,7 @@ else
   prop_result="${passed:-0} passed, $(grep -c . <<<"$failed") failed"
   [[ -z $failed ]] && prop_result="${passed:-0} passed, 0 failed"
   for p in $failed; do
-    rows+=("properties"$'\t'property$'\t'"$p"$'\t'-$'\t'?$'\t'"RC_PARAMS=\"seed=$prop_seed max_success=$prop_cases\" build/debug/properties/inflight_props --gtest_filter=$p")
+    rows+=("properties"$'\t'property$'\t'-$'\t'"$p"$'\t'-$'\t'?$'\t'"RC_PARAMS=\"seed=$prop_seed max_success=$prop_cases\" build/debug/properties/inflight_props --gtest_filter=$p")
     log "properties: FAILED $p ($out/properties.txt)"
   done
   log "properties: $prop_result"

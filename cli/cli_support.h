@@ -20,6 +20,8 @@ inline constexpr int kExitUsage = 2;
 int usage_error(std::string_view message, std::string_view usage);
 std::optional<std::string> read_file(const std::string& path);
 bool ends_with(std::string_view s, std::string_view suffix);
+// `s` as a JSON string literal: quotes, backslashes and control characters escaped.
+std::string json_string(std::string_view s);
 // The target families' and the driver models' names, comma-separated (for errors).
 std::string target_names();
 std::string driver_names();

@@ -144,7 +144,7 @@ std::string lifecycle_svg(const Totals& t) {
 std::string to_json(const Totals& t) {
   std::string out = fmt::format("{{\n  \"inputs\": {},\n  \"coverage\": {{", t.inputs);
   for (size_t i = 0; i < kCoverageCounters; i++)
-    out += fmt::format("{}\n    \"{}\": {}", i ? "," : "", kCoverage[i].name, t.counters[i]);
+    out += fmt::format("{}\n    {}: {}", i ? "," : "", json_string(kCoverage[i].name), t.counters[i]);
   // Gaps: transitions never taken in a lifecycle the inputs did exercise.
   const auto active = [&](std::string_view lifecycle) {
     for (size_t i = 0; i < kCoverageCounters; i++)
@@ -160,13 +160,13 @@ std::string to_json(const Totals& t) {
   bool first = true;
   for (size_t i = 0; i < kCoverageCounters; i++)
     if (t.counters[i] == 0 && active(kCoverage[i].lifecycle)) {
-      out += fmt::format("{}\"{}\"", first ? "" : ", ", kCoverage[i].name);
+      out += fmt::format("{}{}", first ? "" : ", ", json_string(kCoverage[i].name));
       first = false;
     }
   out += "],\n  \"events\": {";
   for (size_t k = 0; k < kEventKinds; k++)
-    out += fmt::format("{}\n    \"{}\": {{\"applied\": {}, \"skipped\": {}}}", k ? "," : "",
-                       event_name(make_event_of_kind(k)), t.applied[k], t.skipped[k]);
+    out += fmt::format("{}\n    {}: {{\"applied\": {}, \"skipped\": {}}}", k ? "," : "",
+                       json_string(event_name(make_event_of_kind(k))), t.applied[k], t.skipped[k]);
   out += "\n  }\n}\n";
   return out;
 }

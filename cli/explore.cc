@@ -20,10 +20,10 @@ namespace {
 
 constexpr std::string_view kExploreUsage = R"~(usage: inflight explore [--target T] [--topology "KEY=VALUE ..."]
                         [--topology-of FILE] [--trace FILE] [--driver NAME]
-                        [--bugs LIST] [--clean-of NAME] [--goal-kind KIND]
+                        [--bugs LIST] [--clean-of NAME] [--goal PATTERN]
                         [--driver-faults] [--depth K] [--max-states N] [--seconds S]
                         [--wide | --full] [--alphabet-only] [--same-findings]
-                        [--check-minimal] [--out FILE]
+                        [--check-minimal] [--out FILE] [--json]
 
 Breadth-first search over the events of a small configuration, on the same model as the
 fuzzers: every enabled event from every distinct world state, up to depth K. States are
@@ -51,13 +51,18 @@ proof for that configuration and alphabet, not just "no violation up to depth K"
                      (without variants: any finding at all)
   --clean-of NAME    the goal is variant NAME's finding, whatever --bugs says (with the
                      fix: "no NAME finding up to depth K", as bug.NAME.fixed for one trace)
-  --goal-kind KIND   the goal is any finding of this violation kind (inflight list)
+  --goal PATTERN     the goal is a finding whose key matches PATTERN: kind[@site][ (detail)],
+                     '*' for any run of characters (inflight replay --help)
   --alphabet-only    with --trace: FILE's events are the whole alphabet
   --same-findings    the goal is exactly the set of finding kinds FILE shows (with --trace)
   --check-minimal    with --trace: is FILE as short as any scenario with its findings?
                      (implies --same-findings and --depth = FILE's length)
   --depth K          (default 6)   --max-states N (default 2000000)   --seconds S (default 60)
   --out FILE         write the shortest counterexample there as a .trace
+  --json             print one JSON object instead of the text below: configuration,
+                     driver, alphabet size, verdict (found, complete or bounded), states,
+                     transitions, depth, seconds, what stopped it, the fingerprint bound,
+                     and the counterexample's trace and finding keys
 Output: the configuration, driver and alphabet searched; then the shortest counterexample
 with its findings, or "complete: no violation in N states" (the whole space), or "no
 violation up to depth K" with what stopped it; states are told apart by 128-bit
@@ -90,7 +95,8 @@ int cmd_explore(const std::vector<std::string>& args) {
   bool wide = false, full = false, same = false, check_minimal = false, faults = false,
        alphabet_only = false;
   std::optional<std::string> driver_flag;
-  std::optional<std::string> goal_kind;
+  std::optional<FindingPattern> goal;
+  bool json = false;
   int depth = 6;
   uint64_t max_states = 2'000'000;
   double seconds = 60;
@@ -118,7 +124,11 @@ int cmd_explore(const std::vector<std::string>& args) {
     else if (a == "--bugs" && v) bugs_flag = args[++i];
     else if (a == "--out" && v) out = args[++i];
     else if (a == "--clean-of" && v) clean_of = args[++i];
-    else if (a == "--goal-kind" && v) goal_kind = args[++i];
+    else if (a == "--goal" && v) {
+      std::string error;
+      if (!(goal = FindingPattern::parse(args[++i], &error)))
+        return usage_error(fmt::format("--goal: {}", error), kExploreUsage);
+    } else if (a == "--json") json = true;
     else if (a == "--alphabet-only") alphabet_only = true;
     else if (a == "--wide") wide = true;
     else if (a == "--full") full = true;
@@ -141,11 +151,6 @@ int cmd_explore(const std::vector<std::string>& args) {
   if (wide && full) return usage_error("--wide and --full are two alphabets: choose one", kExploreUsage);
   if (!driver_flag)
     if (const char* d = std::getenv("INFLIGHT_DRIVER"); d && *d) driver_flag = d;
-  std::optional<Violation> kind;
-  if (goal_kind) {
-    kind = violation_from_name(*goal_kind);
-    if (!kind) return usage_error(fmt::format("unknown violation kind '{}'", *goal_kind), kExploreUsage);
-  }
   std::string error;
   const std::optional<BugSet> bugs = BugSet::parse(bugs_flag.value_or(""), &error);
   if (!bugs) return usage_error(error, kExploreUsage);
@@ -222,8 +227,8 @@ int cmd_explore(const std::vector<std::string>& args) {
     add_events(spec.alphabet, trace->events);
   }
   std::set<Violation> wanted;
-  if (kind) {
-    spec.goal = [&](const World& world) { return world.violations().count(*kind) > 0; };
+  if (goal) {
+    spec.goal = [&](const World& world) { return world.violations().has(*goal); };
   } else if (same) {
     World w(trace->topology, *bugs, false, faults, spec.driver);
     run_scenario(w, *trace);
@@ -236,10 +241,8 @@ int cmd_explore(const std::vector<std::string>& args) {
     spec.goal = [&](const World& world) { return kinds_of(world) == wanted; };
   } else if (!variants.empty()) {
     spec.goal = [&](const World& world) {
-      for (const BugInfo* b : variants)
-        for (const Finding& f : world.violations().findings())
-          if (f.kind == b->violation && f.title.find(b->title) != std::string::npos) return true;
-      return false;
+      return std::any_of(variants.begin(), variants.end(),
+                         [&](const BugInfo* b) { return world.violations().has(b->pattern()); });
     };
   } else {
     spec.goal = [](const World& world) { return !world.violations().empty(); };
@@ -253,72 +256,100 @@ int cmd_explore(const std::vector<std::string>& args) {
                              d, states, transitions, s, rss_mib());
   };
   const std::string topology_line = format_topology_with(spec.topology, spec.driver);
-  std::cout << fmt::format("inflight explore: target {}, bugs {}, depth {}\n{}\n", family->name,
-                           bugs->to_string(), depth, topology_line)
-            << fmt::format("driver: {} ({})\n", model->name,
-                           model->production ? "the topology's production model" : model->what)
-            << fmt::format("alphabet: {} events: {}\n", spec.alphabet.size(), alphabet_what);
+  const std::string driver_what = fmt::format(
+      "{} ({})", model->name, model->production ? "the topology's production model" : model->what);
+  if (!json)
+    std::cout << fmt::format("inflight explore: target {}, bugs {}, depth {}\n{}\n", family->name,
+                             bugs->to_string(), depth, topology_line)
+              << fmt::format("driver: {}\n", driver_what)
+              << fmt::format("alphabet: {} events: {}\n", spec.alphabet.size(), alphabet_what);
   const ExploreResult r = explore(spec);
+
+  // The verdict, said once: as text lines, or as one JSON object.
+  std::string verdict, notes, text, findings_json;
+  int rc = r.found ? kExitFinding : kExitClean;
+  // Distinct states are told apart by 128-bit fingerprints (model/core/state_hash.h).
+  const double n = static_cast<double>(r.states);
+  const double collision_bound = n * n / 2 / 3.402823669209385e38;
+  const std::string stopped_by =
+      r.found ? "" : r.stopped_by.empty() ? "depth" : r.stopped_by;  // "exhausted": complete
   if (!r.found) {
-    // Distinct states are told apart by 128-bit fingerprints (model/core/state_hash.h).
-    const double n = static_cast<double>(r.states);
-    const std::string collision = fmt::format(
-        "128-bit state fingerprints: the chance that two of the {} states were taken for one is "
-        "at most {:.1e}",
-        r.states, n * n / 2 / 3.402823669209385e38);
+    verdict = r.stopped_by == "exhausted" ? "complete" : "bounded";
     const bool fine_time =
         std::find(spec.alphabet.begin(), spec.alphabet.end(), Event{Tick{0}}) != spec.alphabet.end();
     if (r.stopped_by == "exhausted" && !fine_time)
-      std::cout << "note: the alphabet cannot advance time by 1 ms; states with pending work were "
-                   "merged by clock region all the same, so 'complete' is up to that abstraction\n";
+      notes += "note: the alphabet cannot advance time by 1 ms; states with pending work were "
+               "merged by clock region all the same, so 'complete' is up to that abstraction\n";
     if (r.stopped_by == "exhausted") {
-      std::cout << fmt::format("complete: no violation in {} states ({} transitions, deepest {} "
-                               "events, {:.2f} seconds): every state of this configuration, "
-                               "driver and alphabet\n{}\n",
-                               r.states, r.transitions, r.depth_cleared, r.seconds, collision);
+      notes += fmt::format("complete: no violation in {} states ({} transitions, deepest {} "
+                           "events, {:.2f} seconds): every state of this configuration, "
+                           "driver and alphabet\n",
+                           r.states, r.transitions, r.depth_cleared, r.seconds);
     } else {
       const std::string why =
           r.stopped_by.empty() ? fmt::format("the depth bound (--depth {}); states are left beyond it", depth)
                                : fmt::format("the {} bound", r.stopped_by);
-      std::cout << fmt::format("no violation up to depth {}: {} states, {} transitions, {:.2f} "
-                               "seconds; not complete: stopped by {}\n{}\n",
-                               r.depth_cleared, r.states, r.transitions, r.seconds, why, collision);
+      notes += fmt::format("no violation up to depth {}: {} states, {} transitions, {:.2f} "
+                           "seconds; not complete: stopped by {}\n",
+                           r.depth_cleared, r.states, r.transitions, r.seconds, why);
+    }
+    notes += fmt::format("128-bit state fingerprints: the chance that two of the {} states were "
+                         "taken for one is at most {:.1e}\n",
+                         r.states, collision_bound);
+    if (check_minimal) {
+      notes += fmt::format("check-minimal: FAILED: {} was not reached within its own length\n", *trace_file);
+      rc = kExitFinding;
+    }
+  } else {
+    verdict = "found";
+    const Scenario found{spec.topology, r.shortest};
+    text = encode_text(found);
+    const std::string production_line = format_topology(spec.topology);
+    text.replace(text.find(production_line), production_line.size(), topology_line);
+    notes += fmt::format("shortest counterexample: {} events (every shorter scenario cleared): {} states, "
+                         "{} transitions, {:.2f} seconds\n",
+                         r.shortest.size(), r.states, r.transitions, r.seconds) +
+             text;
+    World w(found.topology, *bugs, false, faults, spec.driver);
+    run_scenario(w, found);
+    for (const Finding& f : w.violations().findings()) {
+      notes += fmt::format("FINDING {}: {}\n", f.key.str(), f.key.title());
+      findings_json += fmt::format("{}{{\"key\": {}, \"title\": {}}}", findings_json.empty() ? "" : ", ",
+                                   json_string(f.key.str()), json_string(f.key.title()));
+    }
+    if (out) {
+      std::ofstream f(*out);
+      f << fmt::format("# inflight explore: shortest counterexample (bugs {})\n", bugs->to_string())
+        << text;
+      if (!f) {
+        std::cerr << fmt::format("inflight explore: cannot write '{}'\n", *out);
+        return kExitUsage;
+      }
     }
     if (check_minimal) {
-      std::cout << fmt::format("check-minimal: FAILED: {} was not reached within its own length\n", *trace_file);
-      return kExitFinding;
-    }
-    return kExitClean;
-  }
-  const Scenario found{spec.topology, r.shortest};
-  std::string text = encode_text(found);
-  const std::string production_line = format_topology(spec.topology);
-  text.replace(text.find(production_line), production_line.size(), topology_line);
-  std::cout << fmt::format("shortest counterexample: {} events (every shorter scenario cleared): {} states, "
-                           "{} transitions, {:.2f} seconds\n",
-                           r.shortest.size(), r.states, r.transitions, r.seconds)
-            << text;
-  World w(found.topology, *bugs, false, faults, spec.driver);
-  run_scenario(w, found);
-  for (const Finding& f : w.violations().findings())
-    std::cout << fmt::format("FINDING {}: {}\n", violation_name(f.kind), f.title);
-  if (out) {
-    std::ofstream f(*out);
-    f << fmt::format("# inflight explore: shortest counterexample (bugs {})\n", bugs->to_string())
-      << text;
-    if (!f) {
-      std::cerr << fmt::format("inflight explore: cannot write '{}'\n", *out);
-      return kExitUsage;
+      const bool minimal = r.shortest.size() == trace->events.size();
+      notes += fmt::format("check-minimal: {} has {} events, the explorer's shortest {}: {}\n",
+                           *trace_file, trace->events.size(), r.shortest.size(),
+                           minimal ? "minimal" : "NOT MINIMAL");
+      rc = minimal ? kExitClean : kExitFinding;
     }
   }
-  if (check_minimal) {
-    const bool minimal = r.shortest.size() == trace->events.size();
-    std::cout << fmt::format("check-minimal: {} has {} events, the explorer's shortest {}: {}\n",
-                             *trace_file, trace->events.size(), r.shortest.size(),
-                             minimal ? "minimal" : "NOT MINIMAL");
-    return minimal ? kExitClean : kExitFinding;
+  if (!json) {
+    std::cout << notes;
+    return rc;
   }
-  return kExitFinding;
+  std::cout << fmt::format(
+      "{{\n  \"target\": \"{}\",\n  \"bugs\": {},\n  \"topology\": {},\n  \"driver\": {},\n"
+      "  \"alphabet\": {{\"events\": {}, \"what\": {}}},\n  \"max_depth\": {},\n"
+      "  \"verdict\": \"{}\",\n  \"states\": {},\n  \"transitions\": {},\n  \"depth_cleared\": {},\n"
+      "  \"seconds\": {:.3f},\n  \"stopped_by\": \"{}\",\n  \"collision_bound\": {:.3e},\n"
+      "  \"shortest\": {{\"events\": {}, \"trace\": {}}},\n  \"findings\": [{}],\n"
+      "  \"notes\": {},\n  \"exit\": {}\n}}\n",
+      family->name, json_string(bugs->to_string()), json_string(topology_line), json_string(driver_what),
+      spec.alphabet.size(), json_string(alphabet_what), depth, verdict, r.states, r.transitions,
+      r.depth_cleared, r.seconds, stopped_by, collision_bound, r.shortest.size(), json_string(text),
+      findings_json, json_string(notes), rc);
+  return rc;
 }
 
 }  // namespace inflight::cli

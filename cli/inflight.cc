@@ -81,10 +81,10 @@ Bug variants restore historical kernel behaviour (model/core/bugs.def); rule mut
 either with --bugs a,b or INFLIGHT_BUGS=a,b; --bugs wins.
 )";
 
-constexpr std::string_view kReplayUsage = R"(usage: inflight replay FILE [--bugs LIST] [--format auto|text|binary]
-                      [--quiet] [--driver-faults]
-                      [--expect VIOLATION | --expect-title S | --expect-bugs |
-                       --expect-clean-of NAME]
+constexpr std::string_view kReplayUsage = R"~(usage: inflight replay FILE [--bugs LIST] [--format auto|text|binary]
+                      [--target T] [--driver NAME] [--quiet] [--json] [--known FILE]
+                      [--driver-faults]
+                      [--expect PATTERN | --expect-bugs | --expect-clean-of NAME]
 
 Runs the scenario in FILE (a binary fuzzer input or a .trace text file) and prints one
 line per step: time, CPU, context, the event and what it did, dma-debug's and the
@@ -96,9 +96,16 @@ IOMMU's messages in the kernel's words, then the findings.
   --target T       how a binary input decodes: the fuzz target that wrote it (dma_debug,
                    page_pool, xdp, world) or all (every event kind; the default)
   --quiet          print only the configuration line and the findings
-  --expect KIND    exit 0 if a finding of this Violation kind appears, 1 if not
-  --expect-title S exit 0 if a finding's title contains S, 1 if not
-  --expect-bugs    exit 0 if every enabled variant's finding (kind and title, bugs.def)
+  --json           print one JSON object instead: the configuration, the trace (not
+                   with --quiet), and each finding's key, kind, site, detail, title, step
+                   and message
+  --known FILE     key patterns of known findings, one per line (# comments; as
+                   corpus/<target>/known_findings.txt): each finding is marked known or new
+  --expect PATTERN exit 0 if a finding's key matches PATTERN, 1 if not. A key is
+                   kind@site (detail); a pattern may leave out the site or the detail
+                   and use '*' ("use_after_free", "pp_freed_with_inflight@mem_id_disconnect",
+                   "netmap_tx_stall (Linux, no txqdisc)", "dma_unmap_wrong_size@bnxt_*")
+  --expect-bugs    exit 0 if every enabled variant's finding (its key pattern, bugs.def)
                    appears, 1 if not
   --expect-clean-of NAME
                    exit 0 if variant NAME's finding does not appear (run with --bugs none:
@@ -110,7 +117,7 @@ IOMMU's messages in the kernel's words, then the findings.
                    on when a variant named in --bugs or --expect-clean-of needs them.
 
 exit: 0 clean, 1 finding (or --expect not met), 2 bad input or usage
-)";
+)~";
 
 constexpr std::string_view kConvertUsage = R"(usage: inflight convert IN OUT [--format auto|text|binary] [--target T]
 
@@ -125,20 +132,10 @@ constexpr std::string_view kListUsage = R"(usage: inflight list [bugs|rules|driv
        inflight list rules [--json|--markdown]
                                  the rule table: every rule checked, where, its finding
                                  kinds, its status and the variant or mutant proving it
-       inflight list bug NAME    one variant or mutant as name, violation, title,
+       inflight list bug NAME    one variant or mutant as name, violation, finding pattern,
                                  driver-faults|-, fuzz target, explorer topology,
                                  tab-separated (for scripts)
 )";
-
-// JSON string escaping for the rule table's text.
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (const char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + '"';
-}
 
 int list_rules(std::string_view format) {
   const auto proof_kind = [](const RuleInfo& r) -> std::string_view {
@@ -218,7 +215,7 @@ int cmd_list(const std::vector<std::string>& args) {
       return kExitUsage;
     }
     const BugInfo& b = bug_info(*bug);
-    std::cout << b.name << '\t' << violation_name(b.violation) << '\t' << b.title << '\t'
+    std::cout << b.name << '\t' << violation_name(b.violation) << '\t' << b.pattern().str() << '\t'
               << (b.faults ? "driver-faults" : "-") << '\t' << hunt_target(b) << '\t'
               << b.topology << '\n';
     return kExitClean;
@@ -262,11 +259,13 @@ int cmd_list(const std::vector<std::string>& args) {
 }
 
 int cmd_replay(const std::vector<std::string>& args) {
-  std::optional<std::string> file, bugs_flag, expect, expect_title, clean_of, driver;
+  std::optional<std::string> file, bugs_flag, clean_of, driver;
+  std::optional<FindingPattern> expect;
+  std::vector<FindingPattern> known;
   bool driver_faults = false;
   const TargetFamily* family = &all_family();
   std::string format = "auto";
-  bool quiet = false;
+  bool quiet = false, json = false;
   bool expect_bugs = false;
   for (size_t i = 0; i < args.size(); i++) {
     const std::string& a = args[i];
@@ -285,13 +284,24 @@ int cmd_replay(const std::vector<std::string>& args) {
         return usage_error("--format takes auto, text or binary", kReplayUsage);
       format = *f;
     } else if (a == "--expect") {
-      if (!(expect = value())) return usage_error("--expect needs a violation kind", kReplayUsage);
-      if (!violation_from_name(*expect))
-        return usage_error(fmt::format("unknown violation kind '{}'", *expect), kReplayUsage);
-    } else if (a == "--expect-title") {
-      if (!(expect_title = value())) return usage_error("--expect-title needs a text", kReplayUsage);
+      const auto p = value();
+      if (!p) return usage_error("--expect needs a finding pattern", kReplayUsage);
+      std::string error;
+      if (!(expect = FindingPattern::parse(*p, &error)))
+        return usage_error(fmt::format("--expect: {}", error), kReplayUsage);
     } else if (a == "--quiet") {
       quiet = true;
+    } else if (a == "--json") {
+      json = true;
+    } else if (a == "--known") {
+      const auto path = value();
+      if (!path) return usage_error("--known needs a file", kReplayUsage);
+      const std::optional<std::string> text = read_file(*path);
+      if (!text) return kExitUsage;
+      std::string error;
+      auto patterns = parse_patterns(*text, &error);
+      if (!patterns) return usage_error(fmt::format("{}: {}", *path, error), kReplayUsage);
+      known = std::move(*patterns);
     } else if (a == "--driver-faults") {
       driver_faults = true;
     } else if (a == "--driver") {
@@ -325,58 +335,83 @@ int cmd_replay(const std::vector<std::string>& args) {
   for (const BugInfo& b : all_bugs())
     if (b.faults && (bugs->has(b.bug) || (clean_of && *clean_of == b.name))) driver_faults = true;
 
-  std::cout << fmt::format("inflight replay: file={} format={} bugs={} driver-faults={} {}events={} {}\n",
-                           *file, loaded->text ? "text" : "binary", bugs->to_string(),
-                           driver_faults ? "on" : "off",
-                           driver ? "driver-override=" + *driver + " " : "",
-                           loaded->scenario.events.size(),
-                           format_topology(loaded->scenario.topology));
   World world(loaded->scenario.topology, *bugs, /*record_trace=*/!quiet, driver_faults,
               driver.value_or(""));
   run_scenario(world, loaded->scenario);
-  for (const std::string& line : world.trace()) std::cout << line << "\n";
   const ViolationLog& log = world.violations();
+
+  // The expectations, each a line "expect <what>: <verdict>" and a pass or fail.
+  struct Check {
+    std::string what;
+    std::string verdict;
+    bool met;
+  };
+  std::vector<Check> checks;
+  if (expect_bugs) {
+    for (const BugInfo& b : all_bugs())
+      if (bugs->has(b.bug)) {
+        const bool met = log.has(b.pattern());
+        checks.push_back({fmt::format("{} ({})", b.name, b.pattern().str()), met ? "found" : "NOT found", met});
+      }
+  } else if (clean_of) {
+    const BugInfo& b = bug_info(*bug_from_name(*clean_of));
+    const bool seen = log.has(b.pattern());
+    checks.push_back({fmt::format("no finding of {} ({})", b.name, b.pattern().str()),
+                      seen ? "FOUND" : "absent", !seen});
+  } else if (expect) {
+    const bool met = log.has(*expect);
+    checks.push_back({expect->str(), met ? "found" : "NOT found", met});
+  }
+  int rc = log.empty() ? kExitClean : kExitFinding;
+  if (!checks.empty())
+    rc = std::all_of(checks.begin(), checks.end(), [](const Check& c) { return c.met; }) ? kExitClean
+                                                                                          : kExitFinding;
+  const std::string topology = format_topology_with(loaded->scenario.topology, driver.value_or(""));
+  const auto is_known = [&](const Finding& f) {
+    return std::any_of(known.begin(), known.end(), [&](const FindingPattern& k) { return k.matches(f.key); });
+  };
+  if (json) {
+    std::string out = fmt::format(
+        "{{\n  \"file\": {},\n  \"format\": \"{}\",\n  \"bugs\": {},\n  \"driver_faults\": {},\n"
+        "  \"topology\": {},\n  \"events\": {},\n  \"skipped\": {},\n"
+        "  \"dma_debug\": {{\"error_count\": {}, \"printed\": {}}},\n  \"trace\": [",
+        json_string(*file), loaded->text ? "text" : "binary", json_string(bugs->to_string()),
+        driver_faults, json_string(topology), loaded->scenario.events.size(), world.skipped(),
+        world.dma().dma_debug().error_count(), world.dma().dma_debug().printed());
+    for (size_t i = 0; i < world.trace().size(); i++)
+      out += fmt::format("{}\n    {}", i ? "," : "", json_string(world.trace()[i]));
+    out += fmt::format("{}],\n  \"findings_total\": {},\n  \"findings\": [", world.trace().empty() ? "" : "\n  ",
+                       log.total());
+    for (size_t i = 0; i < log.findings().size(); i++) {
+      const Finding& f = log.findings()[i];
+      out += fmt::format(
+          "{}\n    {{\"key\": {}, \"kind\": \"{}\", \"site\": {}, \"detail\": {}, \"title\": {}, "
+          "\"step\": {}, \"known\": {}, \"message\": {}}}",
+          i ? "," : "", json_string(f.key.str()), violation_name(f.kind()), json_string(f.key.site),
+          json_string(f.key.detail), json_string(f.key.title()), f.step, is_known(f), json_string(f.message));
+    }
+    out += fmt::format("{}],\n  \"expectations\": [", log.findings().empty() ? "" : "\n  ");
+    for (size_t i = 0; i < checks.size(); i++)
+      out += fmt::format("{}{{\"expect\": {}, \"verdict\": \"{}\", \"met\": {}}}", i ? ", " : "",
+                         json_string(checks[i].what), checks[i].verdict, checks[i].met);
+    out += fmt::format("],\n  \"exit\": {}\n}}\n", rc);
+    std::cout << out;
+    return rc;
+  }
+  std::cout << fmt::format("inflight replay: file={} format={} bugs={} driver-faults={} events={} {}\n",
+                           *file, loaded->text ? "text" : "binary", bugs->to_string(),
+                           driver_faults ? "on" : "off", loaded->scenario.events.size(), topology);
+  for (const std::string& line : world.trace()) std::cout << line << "\n";
   std::cout << fmt::format("findings: {} ({} skipped events; dma-debug error_count={} printed={})\n",
                            log.total(), world.skipped(), world.dma().dma_debug().error_count(),
                            world.dma().dma_debug().printed());
   for (const Finding& f : log.findings())
-    std::cout << fmt::format("FINDING {} at step {}: {}\n    {}\n", violation_name(f.kind), f.step,
-                             f.title, f.message);
+    std::cout << fmt::format("FINDING {} at step {}{}: {}\n    {}\n", f.key.str(), f.step,
+                             is_known(f) ? " (known)" : "", f.key.title(), f.message);
   if (log.total() > log.findings().size())
     std::cout << fmt::format("({} more findings not kept)\n", log.total() - log.findings().size());
-  if (expect_bugs) {
-    bool all = true;
-    for (const BugInfo& b : all_bugs()) {
-      if (!bugs->has(b.bug)) continue;
-      bool met = false;
-      for (const Finding& f : log.findings())
-        met = met || (f.kind == b.violation && f.title.find(b.title) != std::string::npos);
-      std::cout << fmt::format("expect {} ({}: '{}'): {}\n", b.name, violation_name(b.violation),
-                               b.title, met ? "found" : "NOT found");
-      all = all && met;
-    }
-    return all ? kExitClean : kExitFinding;
-  }
-  if (clean_of) {
-    const BugInfo& b = bug_info(*bug_from_name(*clean_of));
-    bool seen = false;
-    for (const Finding& f : log.findings())
-      seen = seen || (f.kind == b.violation && f.title.find(b.title) != std::string::npos);
-    std::cout << fmt::format("expect no finding of {} ({}: '{}'): {}\n", b.name,
-                             violation_name(b.violation), b.title, seen ? "FOUND" : "absent");
-    return seen ? kExitFinding : kExitClean;
-  }
-  if (expect_title) {
-    const bool met = log.has_title(*expect_title);
-    std::cout << fmt::format("expect title '{}': {}\n", *expect_title, met ? "found" : "NOT found");
-    return met ? kExitClean : kExitFinding;
-  }
-  if (expect) {
-    const bool met = log.count(*violation_from_name(*expect)) > 0;
-    std::cout << fmt::format("expect {}: {}\n", *expect, met ? "found" : "NOT found");
-    return met ? kExitClean : kExitFinding;
-  }
-  return log.empty() ? kExitClean : kExitFinding;
+  for (const Check& c : checks) std::cout << fmt::format("expect {}: {}\n", c.what, c.verdict);
+  return rc;
 }
 
 int cmd_convert(const std::vector<std::string>& args) {

@@ -8,8 +8,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <iostream>
-#include <sstream>
 
 extern "C" size_t LLVMFuzzerMutate(uint8_t* data, size_t size, size_t max_size);
 
@@ -49,24 +49,25 @@ const Config& config(const char* target, ViolationGroup group) {
   const std::optional<BugSet> set = BugSet::parse(bugs ? bugs : "", &error);
   if (!set) usage_exit(error);
   c->bugs = *set;
-  if (const char* expect = std::getenv("INFLIGHT_EXPECT")) c->expect = expect;
+  if (const char* expect = std::getenv("INFLIGHT_EXPECT"); expect && *expect) {
+    c->expect = FindingPattern::parse(expect, &error);
+    if (!c->expect) usage_exit(fmt::format("INFLIGHT_EXPECT: {}", error));
+  }
   // The known findings: INFLIGHT_KNOWN names a file, else the target's own list,
   // corpus/<target>/known_findings.txt as built in (so ClusterFuzzLite runs need no env).
-  std::istringstream builtin(kBuiltinKnown);
-  std::ifstream file;
-  std::istream* known = &builtin;
+  std::string known = kBuiltinKnown, known_name = "the built-in known findings";
   if (const char* path = std::getenv("INFLIGHT_KNOWN"); path && *path) {
-    file.open(path);
+    std::ifstream file(path);
     if (!file) usage_exit(fmt::format("cannot read INFLIGHT_KNOWN file '{}'", path));
-    known = &file;
+    known.assign(std::istreambuf_iterator<char>(file), {});
+    known_name = path;
   }
-  for (std::string line; std::getline(*known, line);) {
-    if (const size_t hash = line.find('#'); hash != std::string::npos) line.resize(hash);
-    while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
-    if (!line.empty()) c->known.push_back(line);
-  }
+  auto patterns = parse_patterns(known, &error);
+  if (!patterns) usage_exit(fmt::format("{}: {}", known_name, error));
+  c->known = std::move(*patterns);
   std::cerr << fmt::format("inflight {}_fuzzer: bugs={} driver-faults={} driver='{}' expect='{}' known={} fails-on={}\n",
-                           target, c->bugs.to_string(), c->driver_faults ? "on" : "off", c->driver, c->expect,
+                           target, c->bugs.to_string(), c->driver_faults ? "on" : "off", c->driver,
+                           c->expect ? c->expect->str() : "",
                            c->known.size(),
                            group == ViolationGroup::truth ? "truth" : "dma_debug");
   std::atexit(print_stats);
@@ -77,14 +78,14 @@ const Config& config(const char* target, ViolationGroup group) {
 const Finding* crashing_finding(const Config& c, const World& world) {
   if (world.violations().count(c.group) == 0) return nullptr;
   for (const Finding& f : world.violations().findings()) {
-    if (violation_group(f.kind) != c.group) continue;
-    if (!c.expect.empty()) {
-      if (f.title.find(c.expect) != std::string::npos) return &f;
+    if (violation_group(f.kind()) != c.group) continue;
+    if (c.expect) {
+      if (c.expect->matches(f.key)) return &f;
       continue;
     }
-    bool known = false;
-    for (const std::string& k : c.known) known = known || f.title.find(k) != std::string::npos;
-    if (!known) return &f;
+    if (std::none_of(c.known.begin(), c.known.end(),
+                     [&](const FindingPattern& k) { return k.matches(f.key); }))
+      return &f;
   }
   return nullptr;
 }
@@ -104,14 +105,37 @@ void run_and_check(const Config& c, const Scenario& scenario) {
                c.bugs.to_string().c_str(), format_topology(scenario.topology).c_str());
   for (const std::string& line : world.trace()) std::fprintf(stderr, "%s\n", line.c_str());
   std::fprintf(stderr, "---- scenario (.trace) ----\n%s", encode_text(scenario).c_str());
-  std::fprintf(stderr, "INFLIGHT FINDING %s: %s\n    %s\n",
-               std::string(violation_name(f->kind)).c_str(), f->title.c_str(), f->message.c_str());
   std::fprintf(stderr, "replay: inflight replay --target %s --bugs %s%s%s%s <crash file>\n",
                c.target.c_str(), c.bugs.to_string().c_str(),
                c.driver_faults ? " --driver-faults" : "", c.driver.empty() ? "" : " --driver ",
                c.driver.c_str());
   print_stats();
-  std::fflush(stderr);
+  crash(*f);
+}
+
+namespace {
+// One function per violation kind, each aborting from its own frame: ClusterFuzz groups
+// crashes by their top stack frames, so findings of different kinds stay apart. The
+// finding's key and title are the last lines before the abort (the crash description).
+#define INFLIGHT_VIOLATION(kind, group, summary)                                            \
+  [[noreturn, gnu::noinline]] void finding_##kind(const Finding& f) {                      \
+    std::fprintf(stderr, "INFLIGHT FINDING %s: %s\n    %s\n", f.key.str().c_str(),          \
+                 f.key.title().c_str(), f.message.c_str());                                \
+    std::fflush(stderr);                                                                    \
+    std::abort();                                                                           \
+  }
+#include "model/core/violations.def"
+#undef INFLIGHT_VIOLATION
+}  // namespace
+
+void crash(const Finding& finding) {
+  switch (finding.kind()) {
+#define INFLIGHT_VIOLATION(kind, group, summary) \
+  case Violation::kind:                          \
+    finding_##kind(finding);
+#include "model/core/violations.def"
+#undef INFLIGHT_VIOLATION
+  }
   std::abort();
 }
 

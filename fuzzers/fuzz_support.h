@@ -5,18 +5,20 @@
 //
 // Environment (printed on one line when the target starts):
 //   INFLIGHT_BUGS=a,b          bug variants to re-introduce (model/core/bugs.def)
-//   INFLIGHT_EXPECT=substring  hunt mode: crash only on a finding whose title contains it
-//   INFLIGHT_KNOWN=file        titles (one substring per line, # comments) of findings that
-//                              are known and documented; they do not crash. Default: the
+//   INFLIGHT_EXPECT=pattern    hunt mode: crash only on a finding the key pattern matches
+//                              ("kind[@site][ (detail)]", model/core/violation.h)
+//   INFLIGHT_KNOWN=file        key patterns (one per line, # comments) of findings that are
+//                              known and documented; they do not crash. Default: the
 //                              target's corpus/<target>/known_findings.txt, built in
 //   INFLIGHT_DRIVER_FAULTS=1   enable driver fault events (a driver breaking its contract)
 //   INFLIGHT_DRIVER=name       run this driver model instead of the topology's (a canary or
 //                              a driver under review)
-// An unknown bug name or an unreadable file is a usage error: message, exit 2.
+// An unknown bug name, a bad pattern or an unreadable file is a usage error: message, exit 2.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,8 +34,8 @@ struct Config {
   BugSet bugs;
   bool driver_faults = false;
   std::string driver;               // driver model override, empty for the topology's
-  std::string expect;               // hunt mode when not empty
-  std::vector<std::string> known;   // title substrings that do not crash
+  std::optional<FindingPattern> expect;  // hunt mode when set
+  std::vector<FindingPattern> known;     // findings that do not crash
   ViolationGroup group;             // which findings this target fails on
 };
 
@@ -48,8 +50,11 @@ const Config& config(const char* target, ViolationGroup group);
 const Finding* crashing_finding(const Config& config, const World& world);
 
 // Runs the scenario; if a finding should crash, re-runs it with the trace on, prints the
-// configuration, the trace and the findings, then aborts (libFuzzer saves the input).
+// configuration, the trace and the findings, then crashes (libFuzzer saves the input).
 void run_and_check(const Config& config, const Scenario& scenario);
+
+// Prints the finding and aborts from a frame of its violation kind's own.
+[[noreturn]] void crash(const Finding& finding);
 
 // What this process ran through run_and_check: executions and decoded events. Printed at
 // exit and before a crash's abort as "inflight stats: executions=N events=M".

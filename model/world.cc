@@ -321,7 +321,7 @@ bool World::drain(std::string_view phase, bool report) {
   if (run_due(kernel_.now_ms() + kFinishMaxMs)) return true;
   if (!report) return false;
   const Deferred& d = kernel_.deferred().front();
-  kernel_.report(Violation::stall, fmt::format("{} never drains ({})", d.name(), phase),
+  kernel_.report(Violation::stall, d.name(), phase,
                  fmt::format("{}: {} is still pending on cpu{} after {} steps and {} ms of "
                              "virtual time [pending={}]",
                              phase, d.name(), d.cpu, kFinishMaxSteps, kernel_.now_ms(),

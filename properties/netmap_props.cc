@@ -24,7 +24,7 @@ namespace inflight {
 namespace {
 
 void log_findings(const World& world) {
-  for (const Finding& f : world.violations().findings()) RC_LOG() << f.title << ": " << f.message << "\n";
+  for (const Finding& f : world.violations().findings()) RC_LOG() << f.key.str() << ": " << f.message << "\n";
 }
 
 RC_GTEST_PROP(Netmap, SafetyHoldsInEveryVersion, ()) {
@@ -47,8 +47,9 @@ RC_GTEST_PROP(Netmap, TheCalloutOrTheQdiscKeepsTheRingMoving, ()) {
 }
 
 TEST(Netmap, TheLinuxPortWithoutItsQdiscStallsBehindAnSkbTheMemberKeeps) {
-  const std::string title = "stalls behind an mbuf the member keeps (Linux, no txqdisc)";
-  const auto hit = [&](const World& w) { return w.violations().has_title(title); };
+  const FindingPattern stall(Violation::netmap_tx_stall, "", "Linux, no txqdisc");
+  const std::string title = stall.str();
+  const auto hit = [&](const World& w) { return w.violations().has(stall); };
   const SearchResult r =
       search(SearchSpec{"netmap Linux without txqdisc", BugSet{}, Family::netmap, false, false}, hit);
   ASSERT_TRUE(r.found) << "the generators did not find '" << title << "'";

@@ -21,16 +21,10 @@
 namespace inflight {
 namespace {
 
-bool has_finding(const World& world, Violation kind, const std::string& title) {
-  if (world.violations().count(kind) == 0) return false;
-  for (const Finding& f : world.violations().findings())
-    if (f.kind == kind && f.title.find(title) != std::string::npos) return true;
-  return false;
-}
-
 void hunt(const BugInfo& bug) {
-  const std::string title(bug.title);
-  const auto hit = [&](const World& w) { return has_finding(w, bug.violation, title); };
+  const FindingPattern pattern = bug.pattern();
+  const std::string title = pattern.str();
+  const auto hit = [&](const World& w) { return w.violations().has(pattern); };
   const SearchSpec spec{bug.name.data(), BugSet::of(bug.bug), family_of(bug), false, bug.faults};
   const SearchResult r = search(spec, hit);
   ASSERT_TRUE(r.found) << bug.name << ": the generators did not find '" << title << "'";
@@ -43,13 +37,11 @@ void hunt(const BugInfo& bug) {
                            r.cases_to_first, r.minimal->events.size(), encode_text(*r.minimal));
 }
 
-void disagreement(const std::string& title) {
+void disagreement(const FindingPattern& pattern) {
+  const std::string title = pattern.str();
   const auto hit = [&](const World& w) {
-    for (const Finding& f : w.violations().findings())
-      if (violation_group(f.kind) == ViolationGroup::dma_debug &&
-          f.title.find(title) != std::string::npos)
-        return true;
-    return false;
+    const Finding* f = w.violations().find(pattern);
+    return f && violation_group(f->kind()) == ViolationGroup::dma_debug;
   };
   const SearchResult r = search(SearchSpec{title.c_str(), BugSet{}, Family::dma, true, false}, hit);
   ASSERT_TRUE(r.found) << "the generators did not find '" << title << "'";
@@ -93,14 +85,13 @@ void register_searches() {
     testing::RegisterTest("Canary", std::string(model.name).c_str(), nullptr, nullptr, __FILE__,
                           __LINE__, [m]() -> testing::Test* { return new Registered([m] { canary(*m); }); });
   }
-  std::ifstream in(INFLIGHT_SOURCE_DIR "/corpus/dma_debug/known_findings.txt");
   int n = 0;
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("#", 0) == 0 || line.empty()) continue;
+  for (const FindingPattern& pattern : known_findings("dma_debug")) {
     n++;
     testing::RegisterTest("Disagreement", fmt::format("Known{}", n).c_str(), nullptr, nullptr,
-                          __FILE__, __LINE__,
-                          [line]() -> testing::Test* { return new Registered([line] { disagreement(line); }); });
+                          __FILE__, __LINE__, [pattern]() -> testing::Test* {
+                            return new Registered([pattern] { disagreement(pattern); });
+                          });
   }
 }
 

@@ -2,9 +2,27 @@
 
 #include <rapidcheck.h>
 
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+
 #include "properties/generators.h"
 
 namespace inflight {
+
+std::vector<FindingPattern> known_findings(std::string_view target) {
+  const std::string path = std::string(INFLIGHT_SOURCE_DIR "/corpus/") + std::string(target) + "/known_findings.txt";
+  std::ifstream in(path);
+  const std::string text(std::istreambuf_iterator<char>(in), {});
+  std::string error;
+  auto patterns = parse_patterns(text, &error);
+  if (!patterns) {
+    std::fprintf(stderr, "%s: %s\n", path.c_str(), error.c_str());
+    std::abort();
+  }
+  return std::move(*patterns);
+}
 
 Family family_of(const BugInfo& bug) {
   const std::string_view target = hunt_target(bug);

@@ -8,6 +8,8 @@
 
 #include <functional>
 #include <optional>
+#include <string_view>
+#include <vector>
 
 #include "model/world.h"
 
@@ -34,5 +36,8 @@ struct SearchSpec {
 // `hit` looks at a finished world.
 SearchResult search(const SearchSpec& spec, const std::function<bool(const World&)>& hit);
 Family family_of(const BugInfo& bug);
+
+// corpus/<target>/known_findings.txt as key patterns; aborts with the line on a bad one.
+std::vector<FindingPattern> known_findings(std::string_view target);
 
 }  // namespace inflight

@@ -2,18 +2,20 @@
 
 #include <fmt/format.h>
 
+#include "model/core/assert.h"
+
 #include <array>
 #include <iterator>
 
 namespace inflight {
 namespace {
 constexpr std::array kBugs = {
-#define INFLIGHT_BUG(name, r, subsystem, fix, violation, title, faults) \
-  BugInfo{Bug::name, #name, r, subsystem, fix, Violation::violation, title, faults, false, ""},
+#define INFLIGHT_BUG(name, r, subsystem, fix, violation, where, faults) \
+  BugInfo{Bug::name, #name, r, subsystem, fix, Violation::violation, where, faults, false, ""},
 #include "model/core/bugs.def"
 #undef INFLIGHT_BUG
-#define INFLIGHT_MUTANT(name, subsystem, violation, title, faults, topology) \
-  BugInfo{Bug::name, #name, 0, subsystem, "", Violation::violation, title, faults, true, topology},
+#define INFLIGHT_MUTANT(name, subsystem, violation, where, faults, topology) \
+  BugInfo{Bug::name, #name, 0, subsystem, "", Violation::violation, where, faults, true, topology},
 #include "model/core/mutants.def"
 #undef INFLIGHT_MUTANT
 };
@@ -68,6 +70,13 @@ std::optional<BugSet> BugSet::parse(std::string_view list, std::string* error) {
     set.add(*bug);
   }
   return set;
+}
+
+FindingPattern BugInfo::pattern() const {
+  std::string error;
+  const auto p = FindingPattern::parse(fmt::format("{}{}", violation_name(violation), where), &error);
+  MODEL_ASSERT(p.has_value());  // bugs_test checks every row's pattern parses
+  return *p;
 }
 
 }  // namespace inflight

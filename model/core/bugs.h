@@ -18,19 +18,19 @@
 namespace inflight {
 
 enum class Bug : uint8_t {
-#define INFLIGHT_BUG(name, r, subsystem, fix, violation, title, faults) name,
+#define INFLIGHT_BUG(name, r, subsystem, fix, violation, where, faults) name,
 #include "model/core/bugs.def"
 #undef INFLIGHT_BUG
-#define INFLIGHT_MUTANT(name, subsystem, violation, title, faults, topology) name,
+#define INFLIGHT_MUTANT(name, subsystem, violation, where, faults, topology) name,
 #include "model/core/mutants.def"
 #undef INFLIGHT_MUTANT
 };
 
 inline constexpr size_t kBugsAndMutants = 0
-#define INFLIGHT_BUG(name, r, subsystem, fix, violation, title, faults) +1
+#define INFLIGHT_BUG(name, r, subsystem, fix, violation, where, faults) +1
 #include "model/core/bugs.def"
 #undef INFLIGHT_BUG
-#define INFLIGHT_MUTANT(name, subsystem, violation, title, faults, topology) +1
+#define INFLIGHT_MUTANT(name, subsystem, violation, where, faults, topology) +1
 #include "model/core/mutants.def"
 #undef INFLIGHT_MUTANT
     ;
@@ -42,10 +42,13 @@ struct BugInfo {
   std::string_view subsystem;
   std::string_view fix;
   Violation violation;
-  std::string_view title;  // substring of the finding's title
+  std::string_view where;  // "[@site][ (detail)]": with `violation`, the finding's key pattern
   bool faults;             // needs driver faults enabled
   bool mutant;             // a rule mutant (mutants.def), not a historical bug
   std::string_view topology;  // mutants: the explorer's configuration
+
+  // The finding this variant or mutant produces: `violation` and `where` as one pattern.
+  FindingPattern pattern() const;
 };
 
 std::span<const BugInfo> all_bugs();  // variants first, then mutants

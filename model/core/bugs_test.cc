@@ -107,12 +107,15 @@ TEST(BugSet, ToStringParsesBackToTheSameSet) {
   }
 }
 
-TEST(Bugs, EveryRowHasANameSubsystemFixAndTitle) {
+TEST(Bugs, EveryRowHasANameSubsystemFixAndFindingPattern) {
   ASSERT_FALSE(all_bugs().empty());
   for (const BugInfo& info : all_bugs()) {
     EXPECT_FALSE(info.name.empty());
     EXPECT_FALSE(info.subsystem.empty()) << info.name;
-    EXPECT_FALSE(info.title.empty()) << info.name;
+    std::string error;
+    const auto pattern =
+        FindingPattern::parse(std::string(violation_name(info.violation)) + std::string(info.where), &error);
+    EXPECT_TRUE(pattern.has_value()) << info.name << ": " << error;
     // A historical bug names its fix and R number; a mutant has neither, and says so.
     EXPECT_EQ(info.fix.empty(), info.mutant) << info.name;
     EXPECT_EQ(info.r_number == 0, info.mutant) << info.name;
@@ -173,6 +176,54 @@ TEST(Bugs, EveryFixNamesACommit) {
           << info.name << ": " << info.fix;
     EXPECT_TRUE(Contains(info.fix, "(\"")) << info.name;
   }
+}
+
+}  // namespace
+}  // namespace inflight
+
+namespace inflight {
+namespace {
+
+TEST(FindingPattern, AMissingPartMatchesAnything) {
+  const FindingKey key{Violation::pp_freed_with_inflight, "mem_id_disconnect", ""};
+  std::string error;
+  for (const char* text : {"pp_freed_with_inflight", "pp_freed_with_inflight@mem_id_disconnect",
+                           "pp_freed_with_inflight@mem_id_*", "*", "pp_*@*"})
+    EXPECT_TRUE(FindingPattern::parse(text, &error)->matches(key)) << text;
+  for (const char* text : {"pp_pool_leak", "pp_freed_with_inflight@page_pool_destroy",
+                           "pp_freed_with_inflight@mem_id", "pp_freed_with_inflight (x)"})
+    EXPECT_FALSE(FindingPattern::parse(text, &error)->matches(key)) << text;
+}
+
+TEST(FindingPattern, ADetailMayHoldParenthesesAndMatchesWhole) {
+  const FindingKey key{Violation::dma_debug_false_negative, "dma_map_page_attrs",
+                       "cacheline_overlap (the new mapping is DMA_TO_DEVICE, never tracked)"};
+  std::string error;
+  const auto exact = FindingPattern::parse(key.str(), &error);
+  ASSERT_TRUE(exact) << error;
+  EXPECT_EQ(exact->str(), key.str());
+  EXPECT_TRUE(exact->matches(key));
+  EXPECT_FALSE(FindingPattern::parse("dma_debug_false_negative (cacheline_overlap)", &error)->matches(key));
+  EXPECT_TRUE(FindingPattern::parse("dma_debug_* (cacheline_overlap*)", &error)->matches(key));
+}
+
+TEST(FindingPattern, BadTextIsRefusedWithTheReason) {
+  std::string error;
+  EXPECT_FALSE(FindingPattern::parse("no_such_kind", &error));
+  EXPECT_NE(error.find("no violation kind 'no_such_kind'"), std::string::npos) << error;
+  EXPECT_FALSE(FindingPattern::parse("use_after_free (unclosed", &error));
+  EXPECT_FALSE(FindingPattern::parse("", &error));
+  EXPECT_FALSE(FindingPattern::parse("use_after_free@", &error));
+  const auto list = parse_patterns("# comment\n\nuse_after_free\nnot a pattern\n", &error);
+  EXPECT_FALSE(list);
+  EXPECT_NE(error.find("line 4"), std::string::npos) << error;
+}
+
+TEST(FindingKey, TheTitleIsGeneratedFromTheKey) {
+  EXPECT_EQ((FindingKey{Violation::page_leak, "pp_rx", ""}.title()),
+            "page not returned to the page allocator in pp_rx");
+  EXPECT_EQ((FindingKey{Violation::netmap_tx_stall, "", "Linux, no txqdisc"}.str()),
+            "netmap_tx_stall (Linux, no txqdisc)");
 }
 
 }  // namespace

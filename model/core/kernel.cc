@@ -29,8 +29,7 @@ void Kernel::might_sleep(std::string_view actor) {
   const bool atomic = context_ == Context::softirq || context_ == Context::tx_irq ||
                       context_ == Context::timer || context_ == Context::rcu_callback;
   if (!atomic && rcu_read_depth_ == 0) return;
-  report(Violation::sleep_in_atomic,
-         fmt::format("BUG: sleeping function called from invalid context in {}", actor),
+  report(Violation::sleep_in_atomic, actor, "",
          fmt::format("{} may sleep but runs in {} context on cpu{} [rcu_read_lock depth={}]", actor,
                      context_name(context_), cpu_, rcu_read_depth_));
 }
@@ -136,9 +135,10 @@ void Kernel::log_line(std::string_view text) {
                                (now_ms_ % 1000) * 1000, cpu_, context_name(context_), text));
 }
 
-void Kernel::report(Violation kind, std::string title, std::string message) {
-  log("FINDING {}: {}", violation_name(kind), message);
-  violations_.report(kind, step_, std::move(title), std::move(message));
+void Kernel::report(Violation kind, std::string_view site, std::string_view detail, std::string message) {
+  FindingKey key{kind, std::string(site), std::string(detail)};
+  log("FINDING {}: {}", key.str(), message);
+  violations_.report(std::move(key), step_, std::move(message));
 }
 
 }  // namespace inflight

@@ -202,8 +202,9 @@ class Kernel {
   void log_line(std::string_view text);
   const std::vector<std::string>& trace() const { return trace_; }
 
-  // A protocol rule is broken: record the finding (and a trace line) and go on.
-  void report(Violation kind, std::string title, std::string message);
+  // A protocol rule is broken: record the finding (and a trace line) and go on. `site` and
+  // `detail` make its key (violation.h): fixed words, never a count or an address.
+  void report(Violation kind, std::string_view site, std::string_view detail, std::string message);
 
  private:
   void start_grace_period();

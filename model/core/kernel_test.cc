@@ -63,8 +63,7 @@ TEST(Kernel, SleepingIsAFindingInSoftirqAndUnderRcuButNotInProcessContext) {
   kernel.begin_step(2, 0, Context::softirq);
   kernel.might_sleep("synchronize_net");
   EXPECT_EQ(kernel.violations().count(Violation::sleep_in_atomic), 2u);
-  EXPECT_TRUE(kernel.violations().has_title(
-      "sleeping function called from invalid context in synchronize_net"));
+  EXPECT_TRUE(kernel.violations().has(FindingPattern(Violation::sleep_in_atomic, "synchronize_net", "")));
 }
 
 TEST(Kernel, ResolveCpuTakesThePickModuloTheCpuCount) {
@@ -346,7 +345,7 @@ TEST(Kernel, AnRcuCallbackStaysRunnableAsTimeAdvances) {
 TEST(Kernel, ReportRecordsTheFindingAtTheCurrentStep) {
   Kernel kernel(Topology{}, BugSet{}, /*record_trace=*/false);
   kernel.begin_step(7, 0, Context::workqueue);
-  kernel.report(Violation::stall, "stall in page_pool_release_retry",
+  kernel.report(Violation::stall, "page_pool_release_retry", "teardown",
                 "page_pool_release_retry never drains [pool=0]");
   const ViolationLog& log = kernel.violations();
   EXPECT_EQ(log.total(), 1u);
@@ -354,19 +353,22 @@ TEST(Kernel, ReportRecordsTheFindingAtTheCurrentStep) {
   EXPECT_EQ(log.count(Violation::double_free), 0u);
   ASSERT_EQ(log.findings().size(), 1u);
   EXPECT_EQ(log.findings()[0].step, 7u);
-  EXPECT_EQ(log.findings()[0].title, "stall in page_pool_release_retry");
+  EXPECT_EQ(log.findings()[0].key.str(), "stall@page_pool_release_retry (teardown)");
+  EXPECT_EQ(log.findings()[0].key.title(), "pending work that cannot drain in page_pool_release_retry (teardown)");
   EXPECT_EQ(log.findings()[0].message, "page_pool_release_retry never drains [pool=0]");
-  EXPECT_TRUE(log.has_title("release_retry"));
+  EXPECT_TRUE(log.has(FindingPattern(Violation::stall, "page_pool_release_*", "")));
+  EXPECT_FALSE(log.has(FindingPattern(Violation::stall, "page_pool_release", "")));  // no prefix match
+  EXPECT_FALSE(log.has(FindingPattern(Violation::double_free, "", "")));
   EXPECT_TRUE(kernel.trace().empty());  // not tracing
 }
 
 TEST(Kernel, ReportAddsAFindingLineToTheTraceWhenTracing) {
   Kernel kernel(Topology{}, BugSet{}, /*record_trace=*/true);
   kernel.advance(1500);
-  kernel.report(Violation::double_free, "t", "driver drops a reference twice");
+  kernel.report(Violation::double_free, "t", "", "driver drops a reference twice");
   ASSERT_EQ(kernel.trace().size(), 1u);
   const std::string& line = kernel.trace()[0];
-  EXPECT_NE(line.find("FINDING double_free: driver drops a reference twice"), std::string::npos)
+  EXPECT_NE(line.find("FINDING double_free@t: driver drops a reference twice"), std::string::npos)
       << line;
   EXPECT_NE(line.find("1.500000"), std::string::npos) << line;
   EXPECT_NE(line.find("cpu0"), std::string::npos) << line;

@@ -1,10 +1,18 @@
 // model/core/violation.h
 //
 // Findings. A broken protocol rule is reported here and the run continues: RapidCheck
-// can only shrink failures it catches, and a run should show all of its findings. Each
-// finding has a stable kind (violations.def) that tests match on, a one-line title with
-// no addresses or counts in it (used to deduplicate crashes across runs), and a message
-// in dma-debug's shape: `<actor> <does what> [key=value] [key=value]`.
+// can only shrink failures it catches, and a run should show all of its findings.
+//
+// A finding is identified by its key: the kind (violations.def), the site (the kernel
+// function or driver hook that was running when the check failed; empty for the checks
+// at the end of a run) and the detail (which case of the check, in fixed words, never a
+// count or an address). Its title is generated from the key; its message, in dma-debug's
+// shape `<actor> <does what> [key=value] [key=value]`, carries the numbers.
+//
+// Everything that matches findings (bug variants and mutants, known-findings lists,
+// hunts, --expect, the nightly's deduplication, ClusterFuzz's crash descriptions) goes
+// through FindingPattern::matches on the key. Nothing matches the title or the message,
+// so rewording a message cannot break a hunt.
 #pragma once
 
 #include <cstdint>
@@ -35,25 +43,56 @@ std::string_view violation_summary(Violation kind);
 ViolationGroup violation_group(Violation kind);
 std::optional<Violation> violation_from_name(std::string_view name);
 
-struct Finding {
+struct FindingKey {
   Violation kind;
+  std::string site;    // kernel function or driver hook; "" for an end-of-run check
+  std::string detail;  // the case of the check, fixed words; "" for the kind's plain case
+
+  friend bool operator==(const FindingKey&, const FindingKey&) = default;
+  std::string str() const;    // "kind[@site][ (detail)]": the text form patterns use
+  std::string title() const;  // "summary[ in site][ (detail)]": one line for people
+};
+
+// A set of keys, written "kind[@site][ (detail)]": a missing part matches anything, and
+// '*' in the kind, site or detail matches any run of characters ("bnxt_*").
+class FindingPattern {
+ public:
+  FindingPattern() = default;  // matches every finding
+  FindingPattern(Violation kind, std::string_view site, std::string_view detail);
+  // nullopt and `error` set when the text does not parse or names no violation kind.
+  static std::optional<FindingPattern> parse(std::string_view text, std::string* error);
+  bool matches(const FindingKey& key) const;
+  std::string str() const;
+
+ private:
+  std::string kind_ = "*", site_ = "*", detail_ = "*";
+};
+
+// Reads a known-findings list: one pattern per line, '#' comments and blank lines skipped.
+// nullopt and `error` ("line N: ...") on the first bad line.
+std::optional<std::vector<FindingPattern>> parse_patterns(std::string_view text, std::string* error);
+
+struct Finding {
+  FindingKey key;
   uint32_t step;  // index of the event that produced it; finish() uses the event count
-  std::string title;
   std::string message;
+  Violation kind() const { return key.kind; }
 };
 
 class ViolationLog {
  public:
   // Models nothing: this is the harness's verdict. `title` must not contain addresses or
   // counts; `message` may.
-  void report(Violation kind, uint32_t step, std::string title, std::string message);
+  void report(FindingKey key, uint32_t step, std::string message);
 
   bool empty() const { return total_ == 0; }
   uint32_t total() const { return total_; }
   uint32_t count(Violation kind) const { return counts_[static_cast<size_t>(kind)]; }
   uint32_t count(ViolationGroup group) const;
   const std::vector<Finding>& findings() const { return findings_; }  // the first kMaxViolations
-  bool has_title(std::string_view substring) const;
+  // The first finding the pattern matches, or null.
+  const Finding* find(const FindingPattern& pattern) const;
+  bool has(const FindingPattern& pattern) const { return find(pattern) != nullptr; }
 
   template <class H>
   void hash_state(H& h) const {

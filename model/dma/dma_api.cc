@@ -104,8 +104,7 @@ void compare_call(Kernel& kernel, std::string_view call, const Verdicts& truth, 
         break;
       }
     const std::string why = context(true, first_real);
-    kernel.report(Violation::dma_debug_false_negative,
-                  fmt::format("dma-debug false negative: {}{}", violation_name(kind), why),
+    kernel.report(Violation::dma_debug_false_negative, call, fmt::format("{}{}", violation_name(kind), why),
                   fmt::format("{}: the ground truth sees '{}', dma-debug {}{}", call,
                               violation_summary(kind), how, why));
     return;
@@ -114,8 +113,7 @@ void compare_call(Kernel& kernel, std::string_view call, const Verdicts& truth, 
     if (!reports.test(m)) continue;
     const DdMsg msg = static_cast<DdMsg>(m);
     const std::string why = context(false, m);
-    kernel.report(Violation::dma_debug_false_positive,
-                  fmt::format("dma-debug false positive: '{}'{}", dd_msg_name(msg), why),
+    kernel.report(Violation::dma_debug_false_positive, call, fmt::format("'{}'{}", dd_msg_name(msg), why),
                   fmt::format("{}: dma-debug reports '{}' but the ground truth sees no error{}",
                               call, dd_msg_name(msg), why));
   }
@@ -156,7 +154,7 @@ DmaHandle Dma::map(DeviceId dev, PageId page, uint32_t offset, uint32_t size, Dm
   MODEL_ASSERT(bound(dev));
   MODEL_ASSERT(size > 0);
   if (!oracle_->page_alive(page))
-    kernel_->report(Violation::use_after_free, fmt::format("DMA map of a freed page in {}", actor),
+    kernel_->report(Violation::use_after_free, actor, "DMA map of a freed page",
                    fmt::format("{} maps memory of a freed page [page={}]", actor, page.slot));
   const uint64_t phys = Oracle::page_phys(page) + offset;
   const uint64_t dma_addr = kernel_->topology().iommu ? iommu_.map(dev, phys, size) : phys;
@@ -204,8 +202,7 @@ void Dma::unmap(const DmaHandle& h, uint32_t size, DmaDir dir, DmaType type,
     const Iommu::UnmapResult r = iommu_.unmap(h.dev, h.dma_addr, size);
     if (r.unmapped != r.size)
       kernel_->report(
-          Violation::iommu_unmap_mismatch,
-          fmt::format("{} in {}", violation_summary(Violation::iommu_unmap_mismatch), actor),
+          Violation::iommu_unmap_mismatch, actor, "",
           fmt::format("WARNING: at drivers/iommu/dma-iommu.c __iommu_dma_unmap: "
                       "WARN_ON(unmapped != size) [device address=0x{:016x}] [size=0x{:x}] "
                       "[unmapped=0x{:x}] (called from {})",
@@ -302,8 +299,7 @@ void Dma::check_iova_leaks(DeviceId dev, std::string_view actor) {
     if (first < 0) first = i;
   }
   if (leaked == 0) return;
-  kernel_->report(Violation::iova_leak,
-                 fmt::format("{} in {}", violation_summary(Violation::iova_leak), actor),
+  kernel_->report(Violation::iova_leak, actor, "",
                  fmt::format("{} leaves IOVA pages with no mapping [dev={}] [pages={}] [still "
                              "mapped={}] [first iova=0x{:016x}]",
                              actor, dev, leaked, mapped, Iommu::iova_page_addr(first)));
@@ -325,11 +321,10 @@ void Dma::device_unbind(DeviceId dev, std::string_view actor) {
   iommu_.domain_free(dev);
   if (!kernel_->topology().differential || truth_count == dd_count) return;
   const bool fn = dd_count < truth_count;
-  std::string title = fn ? "dma-debug false negative: dma_mapping_leak at unbind"
-                         : "dma-debug false positive: 'pending DMA allocations' at unbind";
-  if (stale) title += kOutOfStep;
+  std::string detail = fn ? "dma_mapping_leak" : "'pending DMA allocations'";
+  if (stale) detail += kOutOfStep;
   kernel_->report(fn ? Violation::dma_debug_false_negative : Violation::dma_debug_false_positive,
-                 title,
+                 actor, detail,
                  fmt::format("device unbind: dma-debug holds {} entries for dev{}, the ground "
                              "truth {} live mappings",
                              dd_count, dev, truth_count));

@@ -114,7 +114,7 @@ void Cpumap::entry_free(size_t index) {
   // __cpu_map_ring_cleanup(): the ring must be empty; anything left is returned, with a
   // warning (P10).
   if (!e.ring.empty()) {
-    kernel_->report(Violation::cpumap_ring_not_empty, "cpumap ring cleanup finds the ring not empty",
+    kernel_->report(Violation::cpumap_ring_not_empty, "__cpu_map_ring_cleanup", "",
                    fmt::format("__cpu_map_ring_cleanup: entry {} still holds {} frames after its "
                                "kthread exited",
                                index, e.ring.size()));

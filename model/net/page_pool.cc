@@ -34,7 +34,7 @@ PoolId PagePools::create(const PagePoolParams& params) {
 
 PagePool* PagePools::lookup(PoolId id, std::string_view actor) {
   if (pools_.alive(id)) return &pools_[id];
-  kernel_->report(Violation::use_after_free, fmt::format("access to a freed page_pool in {}", actor),
+  kernel_->report(Violation::use_after_free, actor, "a freed page_pool",
                  fmt::format("{} uses page_pool {} after it was freed", actor, id.slot));
   return nullptr;
 }
@@ -130,8 +130,7 @@ void PagePools::owner_access(PoolId id, std::string_view field, std::string_view
   // After page_pool_disable_direct_recycling() (or with the NAPI disabled) no owner can
   // run: destroy's own pass and the retry worker may touch what is left.
   if (pool.napi == kNoNapi || !napis_->enabled(pool.napi)) return;
-  kernel_->report(Violation::pp_owner_race,
-                 fmt::format("page_pool {} touched outside its NAPI context in {}", field, actor),
+  kernel_->report(Violation::pp_owner_race, actor, field,
                  fmt::format("{} touches page_pool {}'s {} in {} context on cpu{} while NAPI {} "
                              "can run [list_owner={}]",
                              actor, id.slot, field, context_name(kernel_->context()), kernel_->cpu(),
@@ -159,7 +158,7 @@ bool PagePools::put_would_block(PageId page, bool allow_direct) const {
 
 void PagePools::put(PageId page, bool allow_direct, bool split, std::string_view actor) {
   if (!oracle_->page_alive(page)) {
-    kernel_->report(Violation::use_after_free, fmt::format("put of a freed page to a page_pool in {}", actor),
+    kernel_->report(Violation::use_after_free, actor, "a freed page put to a page_pool",
                    fmt::format("{} puts page {} which was already freed", actor, page.slot));
     return;
   }
@@ -169,8 +168,7 @@ void PagePools::put(PageId page, bool allow_direct, bool split, std::string_view
   if (!pool) return;
   // Ground truth: a page the pool already holds is not the caller's to give back.
   if (holds(id, page))
-    kernel_->report(Violation::pp_double_release,
-                   fmt::format("page returned to its page_pool while the pool holds it in {}", actor),
+    kernel_->report(Violation::pp_double_release, actor, "returned while the pool holds it",
                    fmt::format("{} puts page {} into page_pool {} which already holds it", actor,
                                page.slot, id.slot));
   // page_pool_unref_and_test(): only the holder of the last pp reference goes on.
@@ -201,9 +199,7 @@ void PagePools::put_unrefed(PoolId id, PageId page, bool allow_direct, bool spli
               "page_pool_dma_sync_for_device");
   if (allow_direct && pool->cache.size() < kCacheSize) {
     if (pool->destroying)  // P8: nothing enters the cache once the pool left ALIVE (R-C1)
-      kernel_->report(Violation::pp_cache_after_destroy,
-                     fmt::format("page recycled into the alloc cache of a destroyed page_pool in {}",
-                                 actor),
+      kernel_->report(Violation::pp_cache_after_destroy, actor, "",
                      fmt::format("{} pushes page {} into page_pool {}'s alloc cache after destroy",
                                  actor, page.slot, id.slot));
     owner_access(id, "alloc.cache", actor);
@@ -216,9 +212,7 @@ void PagePools::put_unrefed(PoolId id, PageId page, bool allow_direct, bool spli
   // A producer waits while another CPU is inside the lock (its event is not enabled), so
   // two producers inside at once is a lock that does not serialise (R-C3).
   if (pool->producer_cpu >= 0)
-    kernel_->report(Violation::lock_not_held,
-                   fmt::format("ptr_ring produced while another CPU holds producer_lock in {}",
-                               actor),
+    kernel_->report(Violation::lock_not_held, actor, "producer_lock held by another CPU",
                    fmt::format("{} produces page {} into page_pool {}'s ring while cpu{} is inside "
                                "producer_lock",
                                actor, page.slot, id.slot, pool->producer_cpu));
@@ -281,7 +275,7 @@ void PagePools::drain_frag(PoolId id, bool allow_direct, std::string_view actor)
   kernel_->log("{}: page_pool_drain_frag page {} [pp_ref_count={}]", actor, page.slot,
               info.pp_ref_count);
   if (info.pp_ref_count < 0)
-    kernel_->report(Violation::pp_double_release, "page_pool frag page pp_ref_count below zero",
+    kernel_->report(Violation::pp_double_release, actor, "frag page pp_ref_count below zero",
                    fmt::format("page {} of page_pool {}: pp_ref_count {} after the bias drain",
                                page.slot, id.slot, info.pp_ref_count));
   if (info.pp_ref_count == 0) {  // every frag user already gone: the page is recycled
@@ -307,10 +301,9 @@ void PagePools::producer_unlock(uint8_t pick) {
     bh = kernel_->context() != Context::softirq;
   }
   if (bh != u.bh)
-    kernel_->report(Violation::lock_variant_mismatch,
-                   fmt::format("page_pool producer_lock released with {} but taken with {} in {}",
-                               bh ? "spin_unlock_bh" : "spin_unlock",
-                               u.bh ? "spin_lock_bh" : "spin_lock", kActor),
+    kernel_->report(Violation::lock_variant_mismatch, kActor,
+                   bh ? "producer_lock: spin_unlock_bh after spin_lock"
+                      : "producer_lock: spin_unlock after spin_lock_bh",
                    fmt::format("{}: page_pool {}'s producer_lock taken as {}, released as {}",
                                kActor, u.pool.slot, u.bh ? "_bh" : "plain", bh ? "_bh" : "plain"));
   pool->producer_cpu = -1;
@@ -339,8 +332,7 @@ void PagePools::return_page(PoolId id, PageId page, std::string_view actor) {
 void PagePools::release_dma(PoolId id, PageId page, std::string_view actor) {
   PagePool& pool = pools_[id];
   if (oracle_->pp_owner(page) != pack_pool(id))
-    kernel_->report(Violation::pp_double_release,
-                   fmt::format("page released from its page_pool twice in {}", actor),
+    kernel_->report(Violation::pp_double_release, actor, "",
                    fmt::format("{} releases page {} from page_pool {} again [hold={}] [release={}]",
                                actor, page.slot, id.slot, pool.hold_count, pool.release_count));
   PpPageInfo& info = info_[page.slot];
@@ -508,8 +500,7 @@ int32_t PagePools::request_shutdown(PoolId id) {
 void PagePools::free_now(PoolId id, std::string_view actor) {
   const int32_t left = request_shutdown(id);
   if (left != 0)
-    kernel_->report(Violation::pp_freed_with_inflight,
-                   fmt::format("{} in {}", violation_summary(Violation::pp_freed_with_inflight), actor),
+    kernel_->report(Violation::pp_freed_with_inflight, actor, "",
                    fmt::format("{} frees page_pool {} with {} pages in flight [hold={}] [release={}]",
                                actor, id.slot, left, pools_[id].hold_count,
                                pools_[id].release_count));
@@ -581,8 +572,7 @@ void PagePools::retry(PoolId id) {
     // P4: after destroy no page enters the pool, so inflight can only fall; a worker
     // that reschedules at or below zero waits for nothing.
     pool->livelock_reported = true;
-    kernel_->report(Violation::pp_retry_livelock,
-                   "page_pool_release_retry reschedules with inflight <= 0",
+    kernel_->report(Violation::pp_retry_livelock, "page_pool_release_retry", "inflight <= 0",
                    fmt::format("page_pool_release_retry reschedules for page_pool {} with "
                                "inflight {} [hold={}] [release={}]",
                                id.slot, inflight, pool->hold_count, pool->release_count));
@@ -612,10 +602,8 @@ void PagePools::check() {
     const int32_t counted = inflight(pool);
     if (real == counted) return;
     pool.mismatch_reported = true;
-    kernel_->report(Violation::pp_inflight_mismatch,
-                   fmt::format("{} ({})", violation_summary(Violation::pp_inflight_mismatch),
-                               counted < 0 ? "negative" : counted > real ? "counted pages lost"
-                                                                         : "pages not counted"),
+    kernel_->report(Violation::pp_inflight_mismatch, "",
+                   counted < 0 ? "negative" : counted > real ? "counted pages lost" : "pages not counted",
                    fmt::format("page_pool {} counts inflight {} [hold={}] [release={}] but {} "
                                "pages are really out",
                                id.slot, counted, pool.hold_count, pool.release_count, real));
@@ -624,10 +612,8 @@ void PagePools::check() {
 
 void PagePools::final_check() {
   pools_.for_each([&](PoolId id, const PagePool& pool) {
-    kernel_->report(Violation::pp_pool_leak,
-                   fmt::format("page_pool never freed ({})", pool.destroying ? "destroyed, inflight "
-                                                                               "never drained"
-                                                                             : "never destroyed"),
+    kernel_->report(Violation::pp_pool_leak, "",
+                   pool.destroying ? "destroyed, inflight never drained" : "never destroyed",
                    fmt::format("page_pool {} still allocated at the end [inflight={}] [hold={}] "
                                "[release={}] [destroy passes={}]",
                                id.slot, inflight(pool), pool.hold_count, pool.release_count,
@@ -635,7 +621,7 @@ void PagePools::final_check() {
   });
   oracle_->for_each_page([&](PageId page, const PageState& p) {
     if (p.pp_owner != 0 && !pools_.alive(unpack_pool(p.pp_owner)))
-      kernel_->report(Violation::use_after_free, "page owned by a freed page_pool",
+      kernel_->report(Violation::use_after_free, "", "page owned by a freed page_pool",
                      fmt::format("page {} still names page_pool {} which was freed", page.slot,
                                  p.pp_owner & 0xFFFF));
   });

@@ -204,7 +204,7 @@ TEST(PagePool, AProducerUnlockAfterThePoolIsFreedIsAUseAfterFree) {
                            Tick{3}, RunDeferred{0}});
   EXPECT_EQ(w.page_pools().live(), 0);
   EXPECT_TRUE(w.apply(PpProducerUnlock{0}));
-  EXPECT_TRUE(w.violations().has_title("freed page_pool in page_pool_producer_unlock"));
+  EXPECT_TRUE(w.violations().has(FindingPattern(Violation::use_after_free, "page_pool_producer_unlock", "a freed page_pool")));
 }
 
 TEST(PagePool, TheProducerLockIsReleasedInTheVariantItWasTakenWith) {

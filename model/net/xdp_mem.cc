@@ -76,8 +76,8 @@ int XdpMem::reg_mem_model(XdpRxqInfo& rxq, PoolId pool, std::string_view driver)
     for (const IdState s : ids_) leaked += s == IdState::no_owner ? 1 : 0;
     kernel_->log("{}: xdp_rxq_info_reg_mem_model: -ENOSPC", driver);
     if (leaked > 0)
-      kernel_->report(Violation::xdp_mem_id_leak,
-                     "xdp_rxq_info_reg_mem_model fails with -ENOSPC while mem ids are leaked",
+      kernel_->report(Violation::xdp_mem_id_leak, "xdp_rxq_info_reg_mem_model",
+                     "-ENOSPC while mem ids are leaked",
                      fmt::format("{}: no mem id left although {} of {} ids have no allocator "
                                  "entry and no pending free",
                                  driver, leaked, kMemIdMax - kMemIdMin));
@@ -124,8 +124,7 @@ void XdpMem::mem_id_unlock() {
 
 void XdpMem::check_mem_id_lock(std::string_view what) {
   if (mem_id_lock_held_) return;
-  kernel_->report(Violation::lock_not_held,
-                 fmt::format("mem_id_ht changed without mem_id_lock in {}", what),
+  kernel_->report(Violation::lock_not_held, what, "mem_id_ht without mem_id_lock",
                  fmt::format("{} changes mem_id_ht without holding mem_id_lock", what));
 }
 
@@ -213,7 +212,7 @@ void XdpMem::return_frame(PageId page, const XdpMemInfo& mem, bool napi_direct,
   }
   // 5.5+: the entry lives until the pool's inflight reaches 0, so a page in flight always
   // finds it. Not finding it means the pool went away under a page it still counts.
-  kernel_->report(Violation::use_after_free, fmt::format("xdp_return finds no allocator in {}", actor),
+  kernel_->report(Violation::use_after_free, actor, "no allocator for the mem id",
                  fmt::format("{}: __xdp_return of page {} finds no mem_id_ht entry for mem.id={}",
                              actor, page.slot, mem.id));
   pages_->put_page(page, actor);
@@ -230,7 +229,7 @@ void XdpMem::check() {
   for (uint32_t id = kMemIdMin; id < kMemIdMax; id++) {
     if (ids_[id] != IdState::no_owner) continue;
     leak_reported_ = true;
-    kernel_->report(Violation::xdp_mem_id_leak, "mem id allocated with no allocator entry",
+    kernel_->report(Violation::xdp_mem_id_leak, "", "",
                    fmt::format("mem.id={} is allocated in the IDA but owned by no mem_id_ht entry "
                                "and no pending free",
                                id));

@@ -193,9 +193,7 @@ void NetmapGenericTx::reclaim(uint8_t slot) {
   for (const Held& h : held_)
     for (MbufId m = h.m; m.valid(); m = mbufs_[m].nextpkt)
       if (mbufs_[m].zero_copy && mbufs_[m].nm_buf == slot)
-        kernel_->report(Violation::netmap_buffer_in_use,
-                       fmt::format("{} in generic_netmap_tx_clean ({})",
-                                   violation_summary(Violation::netmap_buffer_in_use), version()),
+        kernel_->report(Violation::netmap_buffer_in_use, "generic_netmap_tx_clean", version(),
                        fmt::format("generic_netmap_tx_clean reclaims slot {} while the member still "
                                    "holds mbuf {} on its netmap buffer [refcnt={}]",
                                    slot, m.slot, mbufs_[m].refcnt));
@@ -203,7 +201,7 @@ void NetmapGenericTx::reclaim(uint8_t slot) {
 
 void NetmapGenericTx::m_freem(MbufId m, std::string_view actor) {
   if (!mbufs_.alive(m)) {
-    kernel_->report(Violation::double_free, fmt::format("mbuf freed twice in {}", actor),
+    kernel_->report(Violation::double_free, actor, "mbuf",
                    fmt::format("{} frees mbuf {} that is already free", actor, m.slot));
     return;
   }
@@ -250,7 +248,7 @@ void NetmapGenericTx::destructor(MbufId m) {
 
 void NetmapGenericTx::callout() {
   if (!adapter_alive_) {
-    kernel_->report(Violation::use_after_free, "generic_tx_callout runs against a freed netmap adapter",
+    kernel_->report(Violation::use_after_free, "generic_tx_callout", "a freed netmap adapter",
                    "the tx_event callout fires after generic_netmap_unregister");
     return;
   }
@@ -356,8 +354,7 @@ std::string NetmapGenericTx::describe_slot(uint8_t slot) const {
 
 void NetmapGenericTx::report_stall(uint64_t since_ms) {
   const uint8_t slot = next(hwtail_);
-  kernel_->report(Violation::netmap_tx_stall,
-                 fmt::format("netmap generic TX ring stalls behind an mbuf the member keeps ({})", version()),
+  kernel_->report(Violation::netmap_tx_stall, "", version(),
                  fmt::format("kring tx0: hwtail frozen at slot {} for {} ms while userspace has more "
                              "to send [hwcur={}] [head={}]; slot {} waits for {}{}",
                              hwtail_, kernel_->now_ms() - since_ms, hwcur_, head_, slot,
@@ -375,7 +372,7 @@ void NetmapGenericTx::teardown() {
   for (const Held& h : held_) free_batch(h.m, "member down");
   held_.clear();
   if (mbufs_.live() > 0)
-    kernel_->report(Violation::mbuf_leak, "mbuf never freed in netmap generic TX",
+    kernel_->report(Violation::mbuf_leak, "", "",
                    fmt::format("{} mbufs left after unregister and the member going down", mbufs_.live()));
 }
 

@@ -12,7 +12,7 @@ constexpr uint64_t kSlotBytes = uint64_t{kPageSize} << kMaxPageOrder;
 
 void flag(Kernel& k, Verdicts& out, Violation kind, std::string_view actor, std::string message) {
   out.set(static_cast<size_t>(kind));
-  k.report(kind, fmt::format("{} in {}", violation_summary(kind), actor),
+  k.report(kind, actor, "",
            fmt::format("{} {}", actor, message));
 }
 }  // namespace
@@ -49,7 +49,7 @@ PageId Oracle::page_alloc(uint8_t order) {
 
 void Oracle::page_get(PageId page, std::string_view actor) {
   if (!pages_.alive(page)) {
-    kernel_->report(Violation::use_after_free, fmt::format("get_page() of a freed page in {}", actor),
+    kernel_->report(Violation::use_after_free, actor, "get_page() of a freed page",
                    fmt::format("{} takes a reference on a freed page [page={}]", actor, page.slot));
     return;
   }
@@ -58,7 +58,7 @@ void Oracle::page_get(PageId page, std::string_view actor) {
 
 bool Oracle::page_put(PageId page, std::string_view actor) {
   if (!pages_.alive(page)) {
-    kernel_->report(Violation::double_free, fmt::format("put_page() of a freed page in {}", actor),
+    kernel_->report(Violation::double_free, actor, "put_page() of a freed page",
                    fmt::format("{} drops a reference on a freed page [page={}]", actor, page.slot));
     return false;
   }
@@ -66,16 +66,14 @@ bool Oracle::page_put(PageId page, std::string_view actor) {
   MODEL_ASSERT(p.refcount > 0);
   if (--p.refcount > 0) return false;
   if (p.pp_owner != 0)
-    kernel_->report(Violation::pp_page_freed_in_flight,
-                   fmt::format("{} in {}", violation_summary(Violation::pp_page_freed_in_flight), actor),
+    kernel_->report(Violation::pp_page_freed_in_flight, actor, "",
                    fmt::format("{} frees a page to the page allocator while it is in flight for "
                                "page_pool {} [page={}]",
                                actor, p.pp_owner & 0xFFFF, page.slot));
   const uint64_t start = page_phys(page), end = start + (uint64_t{kPageSize} << p.order);
   mappings_.for_each([&](MappingId, const MappingState& m) {
     if (m.phys < end && start < m.phys + m.size)
-      kernel_->report(Violation::page_freed_while_mapped,
-                     fmt::format("{} in {}", violation_summary(Violation::page_freed_while_mapped), actor),
+      kernel_->report(Violation::page_freed_while_mapped, actor, "",
                      fmt::format("{} frees a page that is still DMA-mapped [page={}] [device address=0x{:016x}] [size={} bytes]",
                                  actor, page.slot, m.dma_addr, m.size));
   });
@@ -197,7 +195,7 @@ void Oracle::final_check(std::string_view actor) {
                      m.dev, m.dma_addr, m.size, dir_name(m.dir)));
   });
   pages_.for_each([&](PageId id, const PageState& p) {
-    kernel_->report(Violation::page_leak, fmt::format("{} in {}", violation_summary(Violation::page_leak), actor),
+    kernel_->report(Violation::page_leak, actor, "",
                    fmt::format("{} leaves a page outside the page allocator [page={}] [order={}] [refcount={}]",
                                actor, id.slot, p.order, p.refcount));
   });
