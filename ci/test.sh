@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(cmake ninja-build g++ clang-14 libclang-rt-14-dev libfmt-dev libboost-container-dev jq
+packages=(cmake ninja-build g++ clang-14 libclang-rt-14-dev libc++-14-dev libc++abi-14-dev libfmt-dev libboost-container-dev jq
           libgtest-dev librapidcheck-dev zip unzip)
 missing=()
 for p in "${packages[@]}"; do
