@@ -24,16 +24,16 @@ std::optional<std::string> read_file(const std::string& path) {
   std::error_code ec;
   const std::filesystem::file_status st = std::filesystem::status(path, ec);
   if (!ec && std::filesystem::exists(st) && !std::filesystem::is_regular_file(st)) {
-    std::cerr << "inflight: cannot read '" << path << "': not a regular file\n";
+    std::cerr << "inflight: cannot read '" << printable(path) << "': not a regular file\n";
     return std::nullopt;
   }
   if (!ec && std::filesystem::exists(st) && std::filesystem::file_size(path, ec) > kMaxBytes) {
-    std::cerr << "inflight: cannot read '" << path << "': larger than 16 MiB, not a scenario\n";
+    std::cerr << "inflight: cannot read '" << printable(path) << "': larger than 16 MiB, not a scenario\n";
     return std::nullopt;
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    std::cerr << "inflight: cannot read '" << path << "': " << std::strerror(errno) << "\n";
+    std::cerr << "inflight: cannot read '" << printable(path) << "': " << std::strerror(errno) << "\n";
     return std::nullopt;
   }
   return std::string(std::istreambuf_iterator<char>(in), {});
@@ -54,6 +54,18 @@ std::string json_string(std::string_view s) {
     }
   }
   return out + '"';
+}
+
+std::string printable(std::string_view s, size_t max) {
+  std::string out;
+  size_t used = 0;
+  for (; used < s.size() && out.size() < max; used++) {
+    const auto c = static_cast<unsigned char>(s[used]);
+    if (c >= 0x20 && c < 0x7f) out += static_cast<char>(c);
+    else out += fmt::format("\\x{:02x}", c);
+  }
+  if (used < s.size()) out += fmt::format("... ({} more bytes)", s.size() - used);
+  return out;
 }
 
 bool ends_with(std::string_view s, std::string_view suffix) {
@@ -104,14 +116,13 @@ std::string format_topology_with(const Topology& topology, std::string_view driv
 }
 
 namespace {
-bool looks_like_text(std::string_view content) {
+bool all_printable(std::string_view content) {
   if (content.empty()) return false;
   for (const char ch : content) {
     const auto c = static_cast<unsigned char>(ch);
     if (!(c == '\n' || c == '\r' || c == '\t' || (c >= 0x20 && c < 0x7f))) return false;
   }
-  TextError ignored;
-  return decode_text(content, &ignored).has_value() || content[0] == '#';
+  return true;
 }
 
 }  // namespace
@@ -121,20 +132,34 @@ std::optional<Loaded> load(const std::string& path, std::string_view format,
   const std::optional<std::string> content = read_file(path);
   if (!content) return std::nullopt;
   bool text = format == "text";
-  if (format == "auto") text = ends_with(path, ".trace") || looks_like_text(*content);
+  std::string why = "--format " + std::string(format);
+  if (format == "auto") {
+    if (ends_with(path, ".trace")) {
+      text = true;
+      why = "the name ends in .trace";
+    } else {
+      text = all_printable(*content);
+      why = text ? "guessed: every byte is printable text"
+                 : "guessed: not all printable text, so a fuzzer input";
+    }
+  }
   if (text) {
     std::string body = *content;
     std::string driver = take_driver(body);
     TextError error;
     std::optional<Scenario> scenario = decode_text(body, &error);
     if (!scenario) {
-      std::cerr << path << ":" << error.line << ": " << error.message << "\n";
+      std::cerr << fmt::format("inflight: {}:{}: {}\n", printable(path), error.line, printable(error.message));
+      if (format == "auto" && !ends_with(path, ".trace"))
+        std::cerr << fmt::format("inflight: {} was read as a .trace text ({}); if it is a fuzzer "
+                                 "input, give --format binary\n",
+                                 printable(path), why);
       return std::nullopt;
     }
-    return Loaded{std::move(*scenario), true, std::move(driver)};
+    return Loaded{std::move(*scenario), true, std::move(driver), why};
   }
   const auto* bytes = reinterpret_cast<const uint8_t*>(content->data());
-  return Loaded{decode_binary({bytes, content->size()}, family), false, {}};
+  return Loaded{decode_binary({bytes, content->size()}, family), false, {}, why};
 }
 
 }  // namespace inflight::cli

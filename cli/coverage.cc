@@ -197,7 +197,7 @@ int cmd_coverage(const std::vector<std::string>& args) {
     else if (a == "--format" && has_value) format = args[++i];
     else if (a == "--json" && has_value) json = args[++i];
     else if (a == "--svg" && has_value) svg = args[++i];
-    else if (a.starts_with("--")) return usage_error(fmt::format("unknown option '{}'", a), kCoverageUsage);
+    else if (a.starts_with("--")) return usage_error(fmt::format("unknown option '{}'", printable(a)), kCoverageUsage);
     else inputs.push_back(a);
   }
   if (inputs.empty()) return usage_error("coverage needs at least one input", kCoverageUsage);

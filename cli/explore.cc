@@ -114,6 +114,11 @@ int cmd_explore(const std::vector<std::string>& args) {
         return false;
       }
     };
+    static constexpr std::string_view kTakesValue[] = {
+        "--target", "--topology", "--trace", "--topology-of", "--bugs", "--out", "--clean-of",
+        "--goal", "--driver", "--depth", "--max-states", "--seconds"};
+    if (!v && std::find(std::begin(kTakesValue), std::end(kTakesValue), a) != std::end(kTakesValue))
+      return usage_error(fmt::format("{} needs a value", a), kExploreUsage);
     if (a == "--help" || a == "-h") {
       std::cout << kExploreUsage;
       return kExitClean;
@@ -143,7 +148,7 @@ int cmd_explore(const std::vector<std::string>& args) {
     } else if (a == "--seconds" && v) {
       if (!number(seconds)) return usage_error("--seconds takes a number", kExploreUsage);
     } else {
-      return usage_error(fmt::format("unknown argument '{}'", a), kExploreUsage);
+      return usage_error(fmt::format("unknown argument '{}'", printable(a)), kExploreUsage);
     }
   }
   if ((same || alphabet_only) && !trace_file)

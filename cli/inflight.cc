@@ -319,7 +319,7 @@ int cmd_replay(const std::vector<std::string>& args) {
     } else if (a == "--expect-bugs") {
       expect_bugs = true;
     } else if (!a.empty() && a[0] == '-') {
-      return usage_error(fmt::format("unknown option '{}'", a), kReplayUsage);
+      return usage_error(fmt::format("unknown option '{}'", printable(a)), kReplayUsage);
     } else if (!file) {
       file = a;
     } else {
@@ -372,10 +372,10 @@ int cmd_replay(const std::vector<std::string>& args) {
   };
   if (json) {
     std::string out = fmt::format(
-        "{{\n  \"file\": {},\n  \"format\": \"{}\",\n  \"bugs\": {},\n  \"driver_faults\": {},\n"
+        "{{\n  \"file\": {},\n  \"format\": \"{}\",\n  \"format_why\": {},\n  \"bugs\": {},\n  \"driver_faults\": {},\n"
         "  \"topology\": {},\n  \"events\": {},\n  \"skipped\": {},\n"
         "  \"dma_debug\": {{\"error_count\": {}, \"printed\": {}}},\n  \"trace\": [",
-        json_string(*file), loaded->text ? "text" : "binary", json_string(bugs->to_string()),
+        json_string(*file), loaded->text ? "text" : "binary", json_string(loaded->why), json_string(bugs->to_string()),
         driver_faults, json_string(topology), loaded->scenario.events.size(), world.skipped(),
         world.dma().dma_debug().error_count(), world.dma().dma_debug().printed());
     for (size_t i = 0; i < world.trace().size(); i++)
@@ -398,8 +398,8 @@ int cmd_replay(const std::vector<std::string>& args) {
     std::cout << out;
     return rc;
   }
-  std::cout << fmt::format("inflight replay: file={} format={} bugs={} driver-faults={} events={} {}\n",
-                           *file, loaded->text ? "text" : "binary", bugs->to_string(),
+  std::cout << fmt::format("inflight replay: file={} format={} ({}) bugs={} driver-faults={} events={} {}\n",
+                           *file, loaded->text ? "text" : "binary", loaded->why, bugs->to_string(),
                            driver_faults ? "on" : "off", loaded->scenario.events.size(), topology);
   for (const std::string& line : world.trace()) std::cout << line << "\n";
   std::cout << fmt::format("findings: {} ({} skipped events; dma-debug error_count={} printed={})\n",
@@ -430,7 +430,7 @@ int cmd_convert(const std::vector<std::string>& args) {
       if (format != "auto" && format != "text" && format != "binary")
         return usage_error("--format takes auto, text or binary", kConvertUsage);
     } else if (!args[i].empty() && args[i][0] == '-') {
-      return usage_error(fmt::format("unknown option '{}'", args[i]), kConvertUsage);
+      return usage_error(fmt::format("unknown option '{}'", printable(args[i])), kConvertUsage);
     } else {
       files.push_back(args[i]);
     }
@@ -489,7 +489,7 @@ int cmd_boundary(const std::vector<std::string>& args) {
     if (args[i] == "--out" && i + 1 < args.size()) {
       out_dir = args[++i];
     } else {
-      return usage_error(fmt::format("unknown argument '{}'", args[i]), kBoundaryUsage);
+      return usage_error(fmt::format("unknown argument '{}'", printable(args[i])), kBoundaryUsage);
     }
   }
   const BoundarySearch search = search_bnxt_boundary();
