@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <iterator>
 
@@ -54,64 +56,116 @@ Event make_event(size_t kind) {
   }
 }
 
-// Index 0 is the default, so an all-zero header is the default topology.
-constexpr uint16_t kRingSizes[4] = {16, 4, 8, 64};
+// ---- topology: one table drives the binary header, the text line, parsing and help ----
+
+template <uint16_t Lo, uint16_t Hi>
+constexpr std::array<TopologyChoice, Hi - Lo + 1> numbers() {
+  std::array<TopologyChoice, Hi - Lo + 1> a{};
+  for (uint16_t v = Lo; v <= Hi; v++) a[v - Lo] = TopologyChoice{"", v};
+  return a;
+}
+constexpr auto kCpus = numbers<1, kMaxCpus>();
+constexpr auto kDevices = numbers<1, kMaxDevices>();
+constexpr auto kQueues = numbers<1, 2>();
+constexpr auto kMask2 = numbers<0, 3>();
+constexpr TopologyChoice kOnOff[] = {{"off", 0}, {"on", 1}};
+constexpr TopologyChoice kIommu[] = {{"off", 0}, {"strict", 1}};
+constexpr TopologyChoice kPte[] = {{"4k", static_cast<uint16_t>(IommuPte::pte_4k)},
+                                   {"large", static_cast<uint16_t>(IommuPte::large)}};
+constexpr TopologyChoice kArch[] = {{"x86", static_cast<uint16_t>(Arch::x86)},
+                                    {"arm64", static_cast<uint16_t>(Arch::arm64)}};
+constexpr TopologyChoice kCacheline[] = {{"", 64}, {"", 128}};
+// Code 0 is the default, so an all-zero header is the default topology.
+constexpr TopologyChoice kRing[] = {{"", 16}, {"", 4}, {"", 8}, {"", 64}};
+constexpr TopologyChoice kEra[] = {{"2023", 0}, {"2019", 1}};
+constexpr TopologyChoice kPort[] = {{"freebsd", static_cast<uint16_t>(NmPort::freebsd)},
+                                    {"linux", static_cast<uint16_t>(NmPort::lnx)}};
+constexpr TopologyChoice kMember[] = {{"nic", static_cast<uint16_t>(NmMember::nic)},
+                                      {"lazy", static_cast<uint16_t>(NmMember::lazy_nic)},
+                                      {"bridge", static_cast<uint16_t>(NmMember::bridge)}};
+constexpr TopologyChoice kSlots[] = {{"", 4}, {"", 8}};
+constexpr auto kPages = [] {  // code 0 is 32 (no limit of its own), 1..31 themselves
+  static_assert(kMaxPages == 32, "pages: 5 bits, 0 for 32");
+  std::array<TopologyChoice, kMaxPages> a{};
+  a[0] = TopologyChoice{"", kMaxPages};
+  for (uint16_t v = 1; v < kMaxPages; v++) a[v] = TopologyChoice{"", v};
+  return a;
+}();
+constexpr auto kDrivers = [] {
+  std::array<TopologyChoice, kDriverModels> a{};
+  for (uint16_t i = 0; i < kDriverModels; i++) a[i] = TopologyChoice{kDriverNames[i], i};
+  return a;
+}();
+
+#define INFLIGHT_MEMBER(m)                                               \
+  [](const Topology& t) { return static_cast<uint16_t>(t.m); },          \
+      [](Topology& t, uint16_t v) { t.m = static_cast<decltype(Topology::m)>(v); }
+
+// In the text line's order. byte/shift/bits: where the choice's code sits in the header.
+constexpr TopologyKey kTopologyKeys[] = {
+    {"cpus", "CPUs", 0, 0, 2, kCpus, INFLIGHT_MEMBER(cpus)},
+    {"devices", "DMA devices", 1, 0, 1, kDevices, INFLIGHT_MEMBER(devices)},
+    {"iommu", "strict-mode IOMMU (dma-iommu), or direct mapping", 1, 1, 1, kIommu,
+     INFLIGHT_MEMBER(iommu)},
+    {"pte", "the IOMMU's page-table entries: 4K only, or large blocks unmapped whole", 1, 2, 1,
+     kPte, INFLIGHT_MEMBER(iommu_pte)},
+    {"arch", "x86 (every device coherent) or arm64 (per-device coherence, cacheline sharing "
+             "matters)",
+     1, 3, 1, kArch, INFLIGHT_MEMBER(arch)},
+    {"cacheline", "L1_CACHE_BYTES", 1, 4, 1, kCacheline, INFLIGHT_MEMBER(cacheline)},
+    {"coherent", "bit d: device d is DMA-coherent (arm64)", 2, 0, 2, kMask2,
+     INFLIGHT_MEMBER(coherent_mask)},
+    {"differential", "compare dma-debug's verdicts with the ground truth", 1, 5, 1, kOnOff,
+     INFLIGHT_MEMBER(differential)},
+    {"driver", "the production driver model (inflight list drivers)", 4, 0, 8, kDrivers,
+     INFLIGHT_MEMBER(driver)},
+    {"queues", "RX queues, each with its page_pool and NAPI", 3, 3, 1, kQueues,
+     INFLIGHT_MEMBER(rx_queues)},
+    {"pp_ring", "each page_pool's ptr_ring capacity", 3, 0, 2, kRing, INFLIGHT_MEMBER(pp_ring_size)},
+    {"pp_wrap", "page_pool hold/release counters start at 2^32 - 2", 3, 2, 1, kOnOff,
+     INFLIGHT_MEMBER(pp_counter_wrap)},
+    {"cpumap_era", "cpumap converts frames as in 2019-2023 (release, scrub) or since", 3, 4, 1,
+     kEra, INFLIGHT_MEMBER(cpumap_release_era)},
+    {"nm_port", "netmap: FreeBSD's emulated adapter, or the Linux port", 5, 0, 1, kPort,
+     INFLIGHT_MEMBER(nm_port)},
+    {"nm_qdisc", "netmap (Linux): netmap_generic_txqdisc, the netmapemu qdisc", 5, 1, 1, kOnOff,
+     INFLIGHT_MEMBER(nm_txqdisc)},
+    {"nm_member", "netmap: the interface transmitting: a prompt NIC, a NIC freeing on its next "
+                  "transmit, or a bridge/lagg freeing in batches",
+     5, 2, 2, kMember, INFLIGHT_MEMBER(nm_member)},
+    {"nm_slots", "netmap TX ring slots", 5, 4, 1, kSlots, INFLIGHT_MEMBER(nm_slots)},
+    {"nm_holds", "netmap: mbufs a bridge/lagg member may keep indefinitely", 5, 5, 2, kMask2,
+     INFLIGHT_MEMBER(nm_holds)},
+    {"pages", "page allocations alive at once (beyond: alloc_pages fails)", 6, 0, 5, kPages,
+     INFLIGHT_MEMBER(pages)},
+};
+#undef INFLIGHT_MEMBER
+static_assert(std::size(kTopologyKeys) > 0 && 6 < kHeaderBytes, "bytes 7.. are reserved");
+
+size_t choice_of(const TopologyKey& k, const Topology& t) {
+  const uint16_t v = k.get(t);
+  for (size_t i = 0; i < k.choices.size(); i++)
+    if (k.choices[i].value == v) return i;
+  MODEL_ASSERT(false);  // a topology value outside its key's choices
+  return 0;
+}
 
 Topology decode_topology(ByteReader& r) {
-  // The bytes are read in order into named locals before anything is derived from them.
-  const uint8_t b0 = r.next();
-  const uint8_t b1 = r.next();
-  const uint8_t b2 = r.next();
-  const uint8_t b3 = r.next();
-  const uint8_t b4 = r.next();
-  const uint8_t b5 = r.next();
-  const uint8_t b6 = r.next();
-  for (size_t i = 7; i < kHeaderBytes; i++) r.next();  // reserved for later subsystems
+  uint8_t header[kHeaderBytes];
+  for (uint8_t& b : header) b = r.next();  // strictly front to back, bytes 7.. reserved
   Topology t;
-  t.cpus = static_cast<uint8_t>(1 + (b0 & 3));
-  t.devices = static_cast<uint8_t>(1 + (b1 & 1));
-  t.iommu = ((b1 >> 1) & 1) != 0;
-  t.iommu_pte = ((b1 >> 2) & 1) != 0 ? IommuPte::large : IommuPte::pte_4k;
-  t.arch = ((b1 >> 3) & 1) != 0 ? Arch::arm64 : Arch::x86;
-  t.cacheline = ((b1 >> 4) & 1) != 0 ? 128 : 64;
-  t.differential = ((b1 >> 5) & 1) != 0;
-  t.coherent_mask = static_cast<uint8_t>(b2 & 3);
-  t.pp_ring_size = kRingSizes[b3 & 3];
-  t.pp_counter_wrap = ((b3 >> 2) & 1) != 0;
-  t.rx_queues = static_cast<uint8_t>(1 + ((b3 >> 3) & 1));
-  t.cpumap_release_era = ((b3 >> 4) & 1) != 0;
-  t.driver = static_cast<uint8_t>(b4 % kDriverModels);
-  t.nm_port = (b5 & 1) != 0 ? NmPort::lnx : NmPort::freebsd;
-  t.nm_txqdisc = ((b5 >> 1) & 1) != 0;
-  t.nm_member = static_cast<NmMember>(((b5 >> 2) & 3) % 3);
-  t.nm_slots = ((b5 >> 4) & 1) != 0 ? 8 : 4;
-  t.nm_holds = static_cast<uint8_t>((b5 >> 5) & 3);
-  static_assert(kMaxPages == 32, "pages: 5 bits, 0 for 32");
-  t.pages = static_cast<uint8_t>((b6 & 31) == 0 ? kMaxPages : (b6 & 31));  // 0: no limit of its own
+  for (const TopologyKey& k : kTopologyKeys) {
+    const uint32_t code = (header[k.byte] >> k.shift) & ((1u << k.bits) - 1);
+    k.set(t, k.choices[code % k.choices.size()].value);
+  }
   return t;
 }
 
 void encode_topology(const Topology& t, std::vector<uint8_t>& out) {
-  MODEL_ASSERT(t.cpus >= 1 && t.cpus <= kMaxCpus);
-  MODEL_ASSERT(t.devices >= 1 && t.devices <= kMaxDevices);
-  out.push_back(static_cast<uint8_t>(t.cpus - 1));
-  out.push_back(static_cast<uint8_t>((t.devices - 1) | (t.iommu ? 2 : 0) |
-                                     (t.iommu_pte == IommuPte::large ? 4 : 0) |
-                                     (t.arch == Arch::arm64 ? 8 : 0) |
-                                     (t.cacheline == 128 ? 16 : 0) | (t.differential ? 32 : 0)));
-  out.push_back(t.coherent_mask);
-  uint8_t ring = 0;
-  while (kRingSizes[ring] != t.pp_ring_size) ring++;
-  out.push_back(static_cast<uint8_t>(ring | (t.pp_counter_wrap ? 4 : 0) | ((t.rx_queues - 1) << 3) |
-                                     (t.cpumap_release_era ? 16 : 0)));
-  out.push_back(t.driver);
-  MODEL_ASSERT((t.nm_slots == 4 || t.nm_slots == 8) && t.nm_holds <= 3);
-  out.push_back(static_cast<uint8_t>((t.nm_port == NmPort::lnx ? 1 : 0) | (t.nm_txqdisc ? 2 : 0) |
-                                     (static_cast<uint8_t>(t.nm_member) << 2) |
-                                     (t.nm_slots == 8 ? 16 : 0) | (t.nm_holds << 5)));
-  MODEL_ASSERT(t.pages >= 1 && t.pages <= kMaxPages);
-  out.push_back(t.pages == kMaxPages ? 0 : t.pages);
-  for (size_t i = 7; i < kHeaderBytes; i++) out.push_back(0);
+  uint8_t header[kHeaderBytes] = {};
+  for (const TopologyKey& k : kTopologyKeys)
+    header[k.byte] = static_cast<uint8_t>(header[k.byte] | (choice_of(k, t) << k.shift));
+  out.insert(out.end(), std::begin(header), std::end(header));
 }
 
 // ---- text ----
@@ -236,87 +290,24 @@ bool parse_topology(std::span<const std::string_view> words, Topology& t, std::s
     }
     const std::string_view key = word.substr(0, eq);
     const std::string_view value = word.substr(eq + 1);
-    const std::optional<uint32_t> n = parse_number(value);
-    auto flag = [&](std::string_view on, std::string_view off, bool& out) {
-      if (value == on) out = true;
-      else if (value == off) out = false;
-      else error = fmt::format("topology '{}' expects {} or {}, got '{}'", key, on, off, value);
-    };
-    if (key == "cpus") {
-      if (!n || *n < 1 || *n > kMaxCpus)
-        error = fmt::format("topology 'cpus' expects 1..{}, got '{}'", kMaxCpus, value);
-      else t.cpus = static_cast<uint8_t>(*n);
-    } else if (key == "devices") {
-      if (!n || *n < 1 || *n > kMaxDevices)
-        error = fmt::format("topology 'devices' expects 1..{}, got '{}'", kMaxDevices, value);
-      else t.devices = static_cast<uint8_t>(*n);
-    } else if (key == "iommu") {
-      flag("strict", "off", t.iommu);
-    } else if (key == "pte") {
-      bool large = false;
-      flag("large", "4k", large);
-      t.iommu_pte = large ? IommuPte::large : IommuPte::pte_4k;
-    } else if (key == "arch") {
-      bool arm = false;
-      flag("arm64", "x86", arm);
-      t.arch = arm ? Arch::arm64 : Arch::x86;
-    } else if (key == "cacheline") {
-      if (!n || (*n != 64 && *n != 128))
-        error = fmt::format("topology 'cacheline' expects 64 or 128, got '{}'", value);
-      else t.cacheline = static_cast<uint16_t>(*n);
-    } else if (key == "coherent") {
-      if (!n || *n > 3) error = fmt::format("topology 'coherent' expects a mask 0..3, got '{}'", value);
-      else t.coherent_mask = static_cast<uint8_t>(*n);
-    } else if (key == "differential") {
-      flag("on", "off", t.differential);
-    } else if (key == "queues") {
-      if (!n || *n < 1 || *n > 2) error = fmt::format("topology 'queues' expects 1 or 2, got '{}'", value);
-      else t.rx_queues = static_cast<uint8_t>(*n);
-    } else if (key == "pp_ring") {
-      if (!n || (*n != 4 && *n != 8 && *n != 16 && *n != 64))
-        error = fmt::format("topology 'pp_ring' expects 4, 8, 16 or 64, got '{}'", value);
-      else t.pp_ring_size = static_cast<uint16_t>(*n);
-    } else if (key == "pp_wrap") {
-      flag("on", "off", t.pp_counter_wrap);
-    } else if (key == "cpumap_era") {
-      bool release = false;
-      flag("2019", "2023", release);
-      t.cpumap_release_era = release;
-    } else if (key == "nm_port") {
-      bool linux_port = false;
-      flag("linux", "freebsd", linux_port);
-      t.nm_port = linux_port ? NmPort::lnx : NmPort::freebsd;
-    } else if (key == "nm_qdisc") {
-      flag("on", "off", t.nm_txqdisc);
-    } else if (key == "nm_member") {
-      if (value == "nic") t.nm_member = NmMember::nic;
-      else if (value == "lazy") t.nm_member = NmMember::lazy_nic;
-      else if (value == "bridge") t.nm_member = NmMember::bridge;
-      else error = fmt::format("topology 'nm_member' expects nic, lazy or bridge, got '{}'", value);
-    } else if (key == "nm_slots") {
-      if (!n || (*n != 4 && *n != 8)) error = fmt::format("topology 'nm_slots' expects 4 or 8, got '{}'", value);
-      else t.nm_slots = static_cast<uint8_t>(*n);
-    } else if (key == "nm_holds") {
-      if (!n || *n > 3) error = fmt::format("topology 'nm_holds' expects 0..3, got '{}'", value);
-      else t.nm_holds = static_cast<uint8_t>(*n);
-    } else if (key == "pages") {
-      if (!n || *n < 1 || *n > kMaxPages)
-        error = fmt::format("topology 'pages' expects 1..{}, got '{}'", kMaxPages, value);
-      else t.pages = static_cast<uint8_t>(*n);
-    } else if (key == "driver") {
-      uint8_t found = kDriverModels;
-      for (uint8_t i = 0; i < kDriverModels; i++)
-        if (kDriverNames[i] == value) found = i;
-      if (found == kDriverModels) error = fmt::format("topology 'driver': unknown driver model '{}'", value);
-      else t.driver = found;
-    } else {
-      error = fmt::format(
-          "unknown topology key '{}' (expected cpus, devices, iommu, pte, arch, cacheline, "
-          "coherent, differential, driver, queues, pp_ring, pp_wrap, cpumap_era, nm_port, "
-          "nm_qdisc, nm_member, nm_slots, nm_holds, pages)",
-          key);
+    const TopologyKey* k = nullptr;
+    for (const TopologyKey& row : kTopologyKeys)
+      if (row.key == key) k = &row;
+    if (!k) {
+      std::string keys;
+      for (const TopologyKey& row : kTopologyKeys) keys += fmt::format("{}{}", keys.empty() ? "" : ", ", row.key);
+      error = fmt::format("unknown topology key '{}' (expected {})", key, keys);
+      return false;
     }
-    if (!error.empty()) return false;
+    const std::optional<uint32_t> n = parse_number(value);
+    const TopologyChoice* hit = nullptr;
+    for (const TopologyChoice& c : k->choices)
+      if (c.text.empty() ? n && *n == c.value : c.text == value) hit = &c;
+    if (!hit) {
+      error = fmt::format("topology '{}' expects {}, got '{}'", key, topology_values(*k), value);
+      return false;
+    }
+    k->set(t, hit->value);
   }
   return true;
 }
@@ -462,17 +453,32 @@ std::string format_event(const Event& event) {
 }
 
 std::string format_topology(const Topology& t) {
-  return fmt::format(
-      "topology cpus={} devices={} iommu={} pte={} arch={} cacheline={} coherent={} "
-      "differential={} driver={} queues={} pp_ring={} pp_wrap={} cpumap_era={} nm_port={} "
-      "nm_qdisc={} nm_member={} nm_slots={} nm_holds={} pages={}",
-      t.cpus, t.devices, t.iommu ? "strict" : "off", t.iommu_pte == IommuPte::large ? "large" : "4k",
-      t.arch == Arch::arm64 ? "arm64" : "x86", t.cacheline, t.coherent_mask,
-      t.differential ? "on" : "off", kDriverNames[t.driver], t.rx_queues, t.pp_ring_size,
-      t.pp_counter_wrap ? "on" : "off", t.cpumap_release_era ? "2019" : "2023",
-      t.nm_port == NmPort::lnx ? "linux" : "freebsd", t.nm_txqdisc ? "on" : "off",
-      t.nm_member == NmMember::nic ? "nic" : t.nm_member == NmMember::lazy_nic ? "lazy" : "bridge",
-      t.nm_slots, t.nm_holds, t.pages);
+  std::string out = "topology";
+  for (const TopologyKey& k : kTopologyKeys) {
+    const TopologyChoice& c = k.choices[choice_of(k, t)];
+    out += c.text.empty() ? fmt::format(" {}={}", k.key, c.value) : fmt::format(" {}={}", k.key, c.text);
+  }
+  return out;
+}
+
+std::span<const TopologyKey> topology_keys() { return kTopologyKeys; }
+
+std::string topology_values(const TopologyKey& k) {
+  // Numbers that run without a gap read as a range; anything else as a list.
+  std::vector<uint16_t> numbers;
+  for (const TopologyChoice& c : k.choices)
+    if (c.text.empty()) numbers.push_back(c.value);
+  std::sort(numbers.begin(), numbers.end());
+  if (numbers.size() == k.choices.size() && numbers.size() > 2 &&
+      numbers.back() - numbers.front() + 1u == numbers.size())
+    return fmt::format("{}..{}", numbers.front(), numbers.back());
+  std::string out;
+  for (size_t i = 0; i < k.choices.size(); i++) {
+    const TopologyChoice& c = k.choices[i];
+    const std::string text = c.text.empty() ? std::to_string(c.value) : std::string(c.text);
+    out += (i == 0 ? "" : i + 1 == k.choices.size() ? " or " : ", ") + text;
+  }
+  return out;
 }
 
 std::string encode_text(const Scenario& scenario) {

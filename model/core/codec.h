@@ -65,6 +65,25 @@ void set_event_field(Event& event, size_t index, uint32_t value);
 // One event as a text line, without the newline: "dma_unmap cpu=0 map=1 size=zero ...".
 std::string format_event(const Event& event);
 std::string format_topology(const Topology& topology);
+
+// The topology's keys, one table for the binary header, the text line, parsing and
+// `inflight help topology`. A key's choices are listed by their binary code; a value
+// that is a number has no text.
+struct TopologyChoice {
+  std::string_view text;  // "" : the value itself, as a number
+  uint16_t value;         // the Topology member's value (enumerations by their underlying value)
+};
+struct TopologyKey {
+  std::string_view key;
+  std::string_view help;
+  uint8_t byte, shift, bits;  // the code's place in the binary header
+  std::span<const TopologyChoice> choices;  // by code; a code past the end wraps around
+  uint16_t (*get)(const Topology&);
+  void (*set)(Topology&, uint16_t);
+};
+std::span<const TopologyKey> topology_keys();
+// "1..4", "off or strict", "16, 4, 8 or 64".
+std::string topology_values(const TopologyKey& key);
 std::string encode_text(const Scenario& scenario);
 
 struct TextError {

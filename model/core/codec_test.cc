@@ -6,6 +6,7 @@
 // name the line and say what was expected.
 #include "model/core/codec.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -444,16 +445,37 @@ TEST(Codec, TopologyValuesOutOfTheirRangeAreRejected) {
   EXPECT_TRUE(Contains(parse_error("topology cpus=0\n").message, "'cpus' expects 1..4, got '0'"));
   EXPECT_TRUE(Contains(parse_error("topology cpus=5\n").message, "'cpus' expects 1..4, got '5'"));
   EXPECT_TRUE(
-      Contains(parse_error("topology devices=3\n").message, "'devices' expects 1..2, got '3'"));
+      Contains(parse_error("topology devices=3\n").message, "'devices' expects 1 or 2, got '3'"));
   EXPECT_TRUE(Contains(parse_error("topology cacheline=32\n").message,
                        "'cacheline' expects 64 or 128, got '32'"));
   EXPECT_TRUE(Contains(parse_error("topology coherent=4\n").message,
-                       "'coherent' expects a mask 0..3, got '4'"));
+                       "'coherent' expects 0..3, got '4'"));
   EXPECT_TRUE(Contains(parse_error("topology iommu=on\n").message,
-                       "'iommu' expects strict or off, got 'on'"));
+                       "'iommu' expects off or strict, got 'on'"));
   EXPECT_TRUE(
-      Contains(parse_error("topology pte=2m\n").message, "'pte' expects large or 4k, got '2m'"));
+      Contains(parse_error("topology pte=2m\n").message, "'pte' expects 4k or large, got '2m'"));
+  EXPECT_TRUE(Contains(parse_error("topology pp_ring=32\n").message,
+                       "'pp_ring' expects 16, 4, 8 or 64, got '32'"));
+  EXPECT_TRUE(Contains(parse_error("topology pages=33\n").message, "'pages' expects 1..32, got '33'"));
   EXPECT_TRUE(Contains(parse_error("topology cpus\n").message, "expected key=value, got 'cpus'"));
+}
+
+TEST(Codec, EveryTopologyKeyRoundTripsEveryChoiceThroughTextAndBinary) {
+  // The one table drives both forms: each choice of each key, alone, survives both.
+  for (const TopologyKey& k : topology_keys()) {
+    for (const TopologyChoice& c : k.choices) {
+      Scenario s;
+      k.set(s.topology, c.value);
+      const std::string line = format_topology(s.topology);
+      const std::string word = fmt::format(" {}={}", k.key, c.text.empty() ? std::to_string(c.value) : std::string(c.text));
+      EXPECT_TRUE(Contains(line + " ", word + " ")) << line;
+      TextError e;
+      const auto text = decode_text(line + "\n", &e);
+      ASSERT_TRUE(text) << e.message;
+      EXPECT_EQ(text->topology, s.topology) << line;
+      EXPECT_EQ(decode_binary(encode_binary(s)).topology, s.topology) << line;
+    }
+  }
 }
 
 TEST(Codec, DecodeTextAcceptsANullErrorPointer) {
