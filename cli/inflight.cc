@@ -75,6 +75,8 @@ commands:
   boundary [--out DIR]             which TAP frame lengths can trigger R9 at the IOMMU,
                                    over every placement the model allows
   help [command]                   this text, or a command's
+  help events                      every event kind: what it models, its fields and values
+  help topology                    every topology key: what it sets, its values, default
 
 Bug variants restore historical kernel behaviour (model/core/bugs.def); rule mutants
 (model/core/mutants.def) break one checked rule each, to prove its check can fail. Choose
@@ -539,6 +541,70 @@ int cmd_boundary(const std::vector<std::string>& args) {
   return all_confirmed ? kExitClean : kExitFinding;
 }
 
+// What a field of that name means wherever it appears (the event vocabulary's names are
+// shared: `cpu` is always a CPU, `pick` always the Nth of what is live).
+constexpr std::pair<std::string_view, std::string_view> kFieldMeaning[] = {
+    {"cpu", "the CPU it runs on, modulo the topology's cpus"},
+    {"dev", "the device, modulo the topology's devices"},
+    {"queue", "the driver's RX queue, modulo the topology's queues"},
+    {"pick", "which one of those live or runnable, in order, modulo how many there are"},
+    {"buf", "which of the raw DMA client's live buffers, modulo how many"},
+    {"map", "which recorded DMA mapping, modulo how many"},
+    {"skb", "which skb the stack holds, modulo how many"},
+    {"to", "which skb the stack holds, modulo how many"},
+    {"from", "which skb the stack holds, modulo how many"},
+    {"slot", "the slot (cpumap entry, netmap ring slot), modulo the slots there are"},
+    {"writer", "the TAP writer task, modulo the writers"},
+    {"offset", "bytes into the buffer"},
+    {"len", "bytes"},
+    {"size", "bytes"},
+    {"fill", "slots userspace fills, at most the room in the ring"},
+};
+
+int help_events() {
+  std::cout << "Events (a .trace line is the name, then field=value; a field left out is 0;\n"
+               "numbers are decimal or 0x hex, enumerations a name or its index):\n";
+  for (size_t k = 0; k < kEventKinds; k++) {
+    const Event e = make_event_of_kind(k);
+    std::cout << fmt::format("\n{}\n  {}\n", event_name(e), event_what(e));
+    for (size_t i = 0; i < event_field_count(e); i++) {
+      const FieldInfo f = event_field(e, i);
+      std::string values;
+      if (f.type == FieldType::enumeration) {
+        Event probe = e;
+        for (uint32_t v = 0; v < f.values; v++) {
+          set_event_field(probe, i, v);
+          const std::string line = format_event(probe);
+          const size_t at = line.find(" " + std::string(f.name) + "=");
+          const size_t from = at + f.name.size() + 2;
+          values += (v ? ", " : "") + line.substr(from, line.find(' ', from) - from);
+        }
+      } else {
+        values = fmt::format("0..{}", f.values - 1);
+      }
+      std::string_view meaning;
+      for (const auto& [name, what] : kFieldMeaning)
+        if (name == f.name) meaning = what;
+      std::cout << fmt::format("  {:<8} {}{}{}\n", f.name, values, meaning.empty() ? "" : ": ", meaning);
+    }
+  }
+  return kExitClean;
+}
+
+int help_topology() {
+  std::cout << "Topology (the first line of a .trace, or --topology \"key=value ...\"; a key\n"
+               "left out takes its default):\n\n";
+  const std::string defaults = format_topology(Topology{});
+  for (const TopologyKey& k : topology_keys()) {
+    const size_t at = defaults.find(" " + std::string(k.key) + "=");
+    const size_t from = at + k.key.size() + 2;
+    const std::string def = defaults.substr(from, defaults.find(' ', from) - from);
+    std::cout << fmt::format("  {:<13} {} (default {})\n  {:<13} {}\n", k.key, topology_values(k), def, "",
+                             k.help);
+  }
+  return kExitClean;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -554,6 +620,8 @@ int main(int argc, char** argv) {
     else if (!args.empty() && args[0] == "coverage") return cmd_coverage({"--help"});
     else if (!args.empty() && args[0] == "dict") return cmd_dict({"--help"});
     else if (!args.empty() && args[0] == "explore") return cmd_explore({"--help"});
+    else if (!args.empty() && args[0] == "events") return help_events();
+    else if (!args.empty() && args[0] == "topology") return help_topology();
     else if (!args.empty()) return usage_error(fmt::format("help: unknown command '{}'", args[0]), kUsage);
     else std::cout << kUsage;
     return kExitClean;

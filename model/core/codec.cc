@@ -410,6 +410,10 @@ std::string_view event_name(const Event& event) {
   return std::visit([](const auto& e) { return std::decay_t<decltype(e)>::kName; }, event);
 }
 
+std::string_view event_what(const Event& event) {
+  return std::visit([](const auto& e) { return std::decay_t<decltype(e)>::kWhat; }, event);
+}
+
 Scenario decode_binary(std::span<const uint8_t> bytes, const TargetFamily& family) {
   ByteReader reader{bytes};
   Scenario scenario;

@@ -54,38 +54,44 @@ inline constexpr std::array<std::string_view, 3> kTunVerdict = {"redirect", "pas
 inline constexpr uint8_t kDriverModels = 1;
 inline constexpr std::array<std::string_view, kDriverModels> kDriverNames = {"pp_rx"};
 
+// Each event says what it models in kWhat (`inflight help events` prints it).
 // A field visitor has:
 //   void u8(std::string_view name, uint8_t& v);
 //   void u16(std::string_view name, uint16_t& v);
 //   void enumeration(std::string_view name, uint8_t& v, std::span<const std::string_view> names);
 
-// Time advances: delayed work, timers and callouts become runnable when due.
 struct Tick {
   static constexpr std::string_view kName = "tick";
+  static constexpr std::string_view kWhat =
+      "Time advances: delayed work, timers and callouts become runnable when due.";
   uint8_t by = 0;
   template <class V> void visit(V&& v) { v.enumeration("by", by, names::kTick); }
   friend bool operator==(const Tick&, const Tick&) = default;
 };
 
-// A CPU passes a quiescent state (context switch, idle, user mode).
 struct RcuQs {
   static constexpr std::string_view kName = "rcu_qs";
+  static constexpr std::string_view kWhat =
+      "A CPU passes a quiescent state (context switch, idle, user mode).";
   uint8_t cpu = 0;
   template <class V> void visit(V&& v) { v.u8("cpu", cpu); }
   friend bool operator==(const RcuQs&, const RcuQs&) = default;
 };
 
-// The scheduler runs one runnable deferred context (work item, timer, RCU callback).
 struct RunDeferred {
   static constexpr std::string_view kName = "run_deferred";
+  static constexpr std::string_view kWhat =
+      "The scheduler runs one runnable deferred context (work item, timer, RCU "
+      "callback).";
   uint8_t pick = 0;
   template <class V> void visit(V&& v) { v.u8("pick", pick); }
   friend bool operator==(const RunDeferred&, const RunDeferred&) = default;
 };
 
-// The raw DMA client allocates a buffer: alloc_pages(order).
 struct PageAlloc {
   static constexpr std::string_view kName = "page_alloc";
+  static constexpr std::string_view kWhat =
+      "The raw DMA client allocates a buffer: alloc_pages(order).";
   uint8_t cpu = 0;
   uint8_t order = 0;
   template <class V> void visit(V&& v) {
@@ -95,9 +101,10 @@ struct PageAlloc {
   friend bool operator==(const PageAlloc&, const PageAlloc&) = default;
 };
 
-// The raw DMA client allocates a buffer: page_frag_alloc(&cpu's frag cache, len).
 struct FragAlloc {
   static constexpr std::string_view kName = "frag_alloc";
+  static constexpr std::string_view kWhat =
+      "The raw DMA client allocates a buffer: page_frag_alloc(&cpu's frag cache, len).";
   uint8_t cpu = 0;
   uint16_t len = 0;
   template <class V> void visit(V&& v) {
@@ -107,9 +114,10 @@ struct FragAlloc {
   friend bool operator==(const FragAlloc&, const FragAlloc&) = default;
 };
 
-// The raw DMA client frees a buffer: put_page() or page_frag_free().
 struct BufFree {
   static constexpr std::string_view kName = "buf_free";
+  static constexpr std::string_view kWhat =
+      "The raw DMA client frees a buffer: put_page() or page_frag_free().";
   uint8_t cpu = 0;
   uint8_t buf = 0;
   template <class V> void visit(V&& v) {
@@ -119,9 +127,11 @@ struct BufFree {
   friend bool operator==(const BufFree&, const BufFree&) = default;
 };
 
-// dma_map_single_attrs() / dma_map_page_attrs() of [offset, offset+len) of a buffer.
 struct DmaMap {
   static constexpr std::string_view kName = "dma_map";
+  static constexpr std::string_view kWhat =
+      "dma_map_single_attrs() / dma_map_page_attrs() of [offset, offset+len) of a "
+      "buffer.";
   uint8_t cpu = 0;
   uint8_t dev = 0;
   uint8_t buf = 0;
@@ -143,9 +153,11 @@ struct DmaMap {
   friend bool operator==(const DmaMap&, const DmaMap&) = default;
 };
 
-// dma_alloc_coherent(): pages plus a coherent mapping, undone by dma_free_coherent().
 struct DmaAllocCoherent {
   static constexpr std::string_view kName = "dma_alloc_coherent";
+  static constexpr std::string_view kWhat =
+      "dma_alloc_coherent(): pages plus a coherent mapping, undone by "
+      "dma_free_coherent().";
   uint8_t cpu = 0;
   uint8_t dev = 0;
   uint16_t size = 0;
@@ -157,9 +169,10 @@ struct DmaAllocCoherent {
   friend bool operator==(const DmaAllocCoherent&, const DmaAllocCoherent&) = default;
 };
 
-// dma_mapping_error() on one of the client's recorded mappings.
 struct DmaMappingError {
   static constexpr std::string_view kName = "dma_mapping_error";
+  static constexpr std::string_view kWhat =
+      "dma_mapping_error() on one of the client's recorded mappings.";
   uint8_t cpu = 0;
   uint8_t map = 0;
   template <class V> void visit(V&& v) {
@@ -169,10 +182,11 @@ struct DmaMappingError {
   friend bool operator==(const DmaMappingError&, const DmaMappingError&) = default;
 };
 
-// dma_unmap_*() / dma_free_coherent() of a recorded mapping, possibly a stale one, with
-// the recorded size, direction and function or a wrong one.
 struct DmaUnmap {
   static constexpr std::string_view kName = "dma_unmap";
+  static constexpr std::string_view kWhat =
+      "dma_unmap_*() / dma_free_coherent() of a recorded mapping, possibly a stale one, "
+      "with the recorded size, direction and function or a wrong one.";
   uint8_t cpu = 0;
   uint8_t map = 0;
   uint8_t size = 0;
@@ -188,9 +202,11 @@ struct DmaUnmap {
   friend bool operator==(const DmaUnmap&, const DmaUnmap&) = default;
 };
 
-// dma_sync_single_for_cpu() / _for_device() of [addr+offset, +size) of a recorded mapping.
 struct DmaSync {
   static constexpr std::string_view kName = "dma_sync";
+  static constexpr std::string_view kWhat =
+      "dma_sync_single_for_cpu() / _for_device() of [addr+offset, +size) of a recorded "
+      "mapping.";
   uint8_t cpu = 0;
   uint8_t map = 0;
   uint8_t target = 0;
@@ -208,26 +224,29 @@ struct DmaSync {
   friend bool operator==(const DmaSync&, const DmaSync&) = default;
 };
 
-// The driver is unbound from the device (BUS_NOTIFY_UNBOUND_DRIVER); the IOMMU domain
-// goes with it.
 struct DeviceUnbind {
   static constexpr std::string_view kName = "device_unbind";
+  static constexpr std::string_view kWhat =
+      "The driver is unbound from the device (BUS_NOTIFY_UNBOUND_DRIVER); the IOMMU "
+      "domain goes with it.";
   uint8_t dev = 0;
   template <class V> void visit(V&& v) { v.u8("dev", dev); }
   friend bool operator==(const DeviceUnbind&, const DeviceUnbind&) = default;
 };
 
-// ndo_open of the topology's driver model (process context).
 struct DriverOpen {
   static constexpr std::string_view kName = "driver_open";
+  static constexpr std::string_view kWhat =
+      "ndo_open of the topology's driver model (process context).";
   template <class V> void visit(V&&) {}
   friend bool operator==(const DriverOpen&, const DriverOpen&) = default;
 };
 
-// One NAPI poll of an RX queue, in softirq on the queue's CPU: a frame arrives in a pool
-// page and takes an XDP verdict or driver path.
 struct NapiPoll {
   static constexpr std::string_view kName = "napi_poll";
+  static constexpr std::string_view kWhat =
+      "One NAPI poll of an RX queue, in softirq on the queue's CPU: a frame arrives in "
+      "a pool page and takes an XDP verdict or driver path.";
   uint8_t queue = 0;
   uint8_t action = 0;
   template <class V> void visit(V&& v) {
@@ -237,28 +256,31 @@ struct NapiPoll {
   friend bool operator==(const NapiPoll&, const NapiPoll&) = default;
 };
 
-// ndo_stop of the driver (process context): its own teardown order.
 struct DriverStop {
   static constexpr std::string_view kName = "driver_stop";
+  static constexpr std::string_view kWhat =
+      "ndo_stop of the driver (process context): its own teardown order.";
   template <class V> void visit(V&&) {}
   friend bool operator==(const DriverStop&, const DriverStop&) = default;
 };
 
-// A driver fault (only with driver faults enabled): the driver puts a page it already
-// gave back to its pool.
 struct DriverFault {
   static constexpr std::string_view kName = "driver_fault_double_put";
+  static constexpr std::string_view kWhat =
+      "A driver fault (only with driver faults enabled): the driver puts a page it "
+      "already gave back to its pool.";
   uint8_t queue = 0;
   template <class V> void visit(V&& v) { v.u8("queue", queue); }
   friend bool operator==(const DriverFault&, const DriverFault&) = default;
 };
 
-// The stack frees an skb it holds: kfree_skb() on a CPU, in softirq or process context, or
-// inside the NAPI poll of the driver queue steered to that CPU (ctx napi_poll: skipped
-// when no such NAPI can poll).
 inline constexpr uint8_t kSkbFreeInNapi = 2;
 struct SkbFree {
   static constexpr std::string_view kName = "skb_free";
+  static constexpr std::string_view kWhat =
+      "The stack frees an skb it holds: kfree_skb() on a CPU, in softirq or process context, "
+      "or inside the NAPI poll of the driver queue steered to that CPU (ctx napi_poll: "
+      "skipped when no such NAPI can poll).";
   uint8_t cpu = 0;
   uint8_t skb = 0;
   uint8_t ctx = 0;
@@ -270,36 +292,40 @@ struct SkbFree {
   friend bool operator==(const SkbFree&, const SkbFree&) = default;
 };
 
-// skb_clone() of an skb the stack holds.
 struct SkbClone {
   static constexpr std::string_view kName = "skb_clone";
+  static constexpr std::string_view kWhat = "skb_clone() of an skb the stack holds.";
   uint8_t skb = 0;
   template <class V> void visit(V&& v) { v.u8("skb", skb); }
   friend bool operator==(const SkbClone&, const SkbClone&) = default;
 };
 
-// A page_pool ring producer inside producer_lock finishes: the `ring` statistic and
-// page_pool_producer_unlock().
 struct PpProducerUnlock {
   static constexpr std::string_view kName = "pp_producer_unlock";
+  static constexpr std::string_view kWhat =
+      "A page_pool ring producer inside producer_lock finishes: the `ring` statistic "
+      "and page_pool_producer_unlock().";
   uint8_t pick = 0;
   template <class V> void visit(V&& v) { v.u8("pick", pick); }
   friend bool operator==(const PpProducerUnlock&, const PpProducerUnlock&) = default;
 };
 
-// Environment: the next rhashtable_insert_slow() into mem_id_ht fails (-ENOMEM).
 struct XdpMemInsertFail {
   static constexpr std::string_view kName = "xdp_mem_insert_fail";
+  static constexpr std::string_view kWhat =
+      "Environment: the next rhashtable_insert_slow() into mem_id_ht fails (-ENOMEM).";
   template <class V> void visit(V&&) {}
   friend bool operator==(const XdpMemInsertFail&, const XdpMemInsertFail&) = default;
 };
 
-// The redirect target completes frames it holds, in softirq on its CPU. A veth-like peer:
-// the pick-th frame with xdp_return_frame(), or all with xdp_return_frame_bulk() and a
-// flush. The bnxt NIC (two devices): bnxt_tx_int_xdp() completes 1 + pick % held slots in
-// ring order (mode one), or every slot (bulk).
 struct XdpTxComplete {
   static constexpr std::string_view kName = "xdp_tx_complete";
+  static constexpr std::string_view kWhat =
+      "The redirect target completes frames it holds, in softirq on its CPU. A "
+      "veth-like peer: the pick-th frame with xdp_return_frame(), or all with "
+      "xdp_return_frame_bulk() and a flush. The bnxt NIC (two devices): "
+      "bnxt_tx_int_xdp() completes 1 + pick % held slots in ring order (mode one), or "
+      "every slot (bulk).";
   uint8_t pick = 0;
   uint8_t mode = 0;
   template <class V> void visit(V&& v) {
@@ -309,50 +335,54 @@ struct XdpTxComplete {
   friend bool operator==(const XdpTxComplete&, const XdpTxComplete&) = default;
 };
 
-// A quiet period: time passes and every work item, timer and RCU callback that falls due
-// runs (idle CPUs pass quiescent states); no other event interleaves.
 struct Idle {
   static constexpr std::string_view kName = "idle";
+  static constexpr std::string_view kWhat =
+      "A quiet period: time passes and every work item, timer and RCU callback that "
+      "falls due runs (idle CPUs pass quiescent states); no other event interleaves.";
   uint8_t by = 0;
   template <class V> void visit(V&& v) { v.enumeration("by", by, names::kIdle); }
   friend bool operator==(const Idle&, const Idle&) = default;
 };
 
-// cpu_map_update_elem() of a slot (process context): a new entry and its kthread.
 struct CpumapUpdate {
   static constexpr std::string_view kName = "cpumap_update";
+  static constexpr std::string_view kWhat =
+      "cpu_map_update_elem() of a slot (process context): a new entry and its kthread.";
   uint8_t slot = 0;
   template <class V> void visit(V&& v) { v.u8("slot", slot); }
   friend bool operator==(const CpumapUpdate&, const CpumapUpdate&) = default;
 };
 
-// cpu_map_delete_elem() of a slot (process context).
 struct CpumapDelete {
   static constexpr std::string_view kName = "cpumap_delete";
+  static constexpr std::string_view kWhat = "cpu_map_delete_elem() of a slot (process context).";
   uint8_t slot = 0;
   template <class V> void visit(V&& v) { v.u8("slot", slot); }
   friend bool operator==(const CpumapDelete&, const CpumapDelete&) = default;
 };
 
-// One pass of a cpumap entry's kthread on its CPU: a batch of frames becomes skbs.
 struct CpumapKthread {
   static constexpr std::string_view kName = "cpumap_kthread";
+  static constexpr std::string_view kWhat =
+      "One pass of a cpumap entry's kthread on its CPU: a batch of frames becomes skbs.";
   uint8_t slot = 0;
   template <class V> void visit(V&& v) { v.u8("slot", slot); }
   friend bool operator==(const CpumapKthread&, const CpumapKthread&) = default;
 };
 
-// pskb_expand_head() of an skb the stack holds.
 struct SkbExpandHead {
   static constexpr std::string_view kName = "skb_expand_head";
+  static constexpr std::string_view kWhat = "pskb_expand_head() of an skb the stack holds.";
   uint8_t skb = 0;
   template <class V> void visit(V&& v) { v.u8("skb", skb); }
   friend bool operator==(const SkbExpandHead&, const SkbExpandHead&) = default;
 };
 
-// skb_try_coalesce(to, from) of two skbs the stack holds (GRO, TCP receive queue).
 struct SkbCoalesce {
   static constexpr std::string_view kName = "skb_coalesce";
+  static constexpr std::string_view kWhat =
+      "skb_try_coalesce(to, from) of two skbs the stack holds (GRO, TCP receive queue).";
   uint8_t to = 0;
   uint8_t from = 0;
   template <class V> void visit(V&& v) {
@@ -362,34 +392,39 @@ struct SkbCoalesce {
   friend bool operator==(const SkbCoalesce&, const SkbCoalesce&) = default;
 };
 
-// TX completion of a queue's XDP_TX ring, in its NAPI.
 struct DriverTxClean {
   static constexpr std::string_view kName = "driver_tx_clean";
+  static constexpr std::string_view kWhat = "TX completion of a queue's XDP_TX ring, in its NAPI.";
   uint8_t queue = 0;
   template <class V> void visit(V&& v) { v.u8("queue", queue); }
   friend bool operator==(const DriverTxClean&, const DriverTxClean&) = default;
 };
 
-// ethtool-style reconfiguration of a queue: its page_pool is swapped (process context).
 struct DriverReconfigure {
   static constexpr std::string_view kName = "driver_reconfigure";
+  static constexpr std::string_view kWhat =
+      "ethtool-style reconfiguration of a queue: its page_pool is swapped (process "
+      "context).";
   uint8_t queue = 0;
   template <class V> void visit(V&& v) { v.u8("queue", queue); }
   friend bool operator==(const DriverReconfigure&, const DriverReconfigure&) = default;
 };
 
-// A late page_pool release finishes: release_count++, pp info cleared, put_page.
 struct PpReleaseCount {
   static constexpr std::string_view kName = "pp_release_count";
+  static constexpr std::string_view kWhat =
+      "A late page_pool release finishes: release_count++, pp info cleared, put_page.";
   uint8_t pick = 0;
   template <class V> void visit(V&& v) { v.u8("pick", pick); }
   friend bool operator==(const PpReleaseCount&, const PpReleaseCount&) = default;
 };
 
-// Userspace writes a frame of `len` bytes into the TAP device with a writer task (its
-// current->task_frag); the TAP's XDP program returns `verdict` (tun_get_user).
 struct TunWrite {
   static constexpr std::string_view kName = "tun_write";
+  static constexpr std::string_view kWhat =
+      "Userspace writes a frame of `len` bytes into the TAP device with a writer task "
+      "(its current->task_frag); the TAP's XDP program returns `verdict` "
+      "(tun_get_user).";
   uint8_t writer = 0;
   uint16_t len = 0;
   uint8_t mode = 0;
@@ -403,44 +438,51 @@ struct TunWrite {
   friend bool operator==(const TunWrite&, const TunWrite&) = default;
 };
 
-// netmap userspace fills up to `fill` more slots of the TX ring (as many as it has room
-// for) and calls txsync (ioctl NIOCTXSYNC or poll): generic_netmap_txsync.
 struct NmTxsync {
   static constexpr std::string_view kName = "nm_txsync";
+  static constexpr std::string_view kWhat =
+      "netmap userspace fills up to `fill` more slots of the TX ring (as many as it has "
+      "room for) and calls txsync (ioctl NIOCTXSYNC or poll): generic_netmap_txsync.";
   uint8_t fill = 0;
   template <class V> void visit(V&& v) { v.u8("fill", fill); }
   friend bool operator==(const NmTxsync&, const NmTxsync&) = default;
 };
 
-// The member interface's TX completion on a queue: it frees the mbufs it has sent, except
-// those it keeps (a lazy NIC frees only on its next transmit).
 struct NmMemberFree {
   static constexpr std::string_view kName = "nm_member_free";
+  static constexpr std::string_view kWhat =
+      "The member interface's TX completion on a queue: it frees the mbufs it has sent, "
+      "except those it keeps (a lazy NIC frees only on its next transmit).";
   uint8_t queue = 0;
   template <class V> void visit(V&& v) { v.u8("queue", queue); }
   friend bool operator==(const NmMemberFree&, const NmMemberFree&) = default;
 };
 
-// A bridge/lagg member keeps the pick-th mbuf it holds indefinitely (at most nm_holds).
 struct NmMemberHold {
   static constexpr std::string_view kName = "nm_member_hold";
+  static constexpr std::string_view kWhat =
+      "A bridge/lagg member keeps the pick-th mbuf it holds indefinitely (at most "
+      "nm_holds).";
   uint8_t pick = 0;
   template <class V> void visit(V&& v) { v.u8("pick", pick); }
   friend bool operator==(const NmMemberHold&, const NmMemberHold&) = default;
 };
 
-// A bridge/lagg member chains the pick-th mbuf it holds behind the next one (m_nextpkt,
-// freed together) and demotes it (m_demote clears M_PKTHDR).
 struct NmMemberChain {
   static constexpr std::string_view kName = "nm_member_chain";
+  static constexpr std::string_view kWhat =
+      "A bridge/lagg member chains the pick-th mbuf it holds behind the next one "
+      "(m_nextpkt, freed together) and demotes it (m_demote clears M_PKTHDR).";
   uint8_t pick = 0;
   template <class V> void visit(V&& v) { v.u8("pick", pick); }
   friend bool operator==(const NmMemberChain&, const NmMemberChain&) = default;
 };
 
-// netmap userspace closes its fd: generic_netmap_unregister, then the adapter is freed.
 struct NmUnregister {
   static constexpr std::string_view kName = "nm_unregister";
+  static constexpr std::string_view kWhat =
+      "netmap userspace closes its fd: generic_netmap_unregister, then the adapter is "
+      "freed.";
   template <class V> void visit(V&&) {}
   friend bool operator==(const NmUnregister&, const NmUnregister&) = default;
 };
@@ -455,6 +497,7 @@ using Event = std::variant<Tick, RcuQs, RunDeferred, PageAlloc, FragAlloc, BufFr
 inline constexpr size_t kEventKinds = std::variant_size_v<Event>;
 
 std::string_view event_name(const Event& event);
+std::string_view event_what(const Event& event);  // the event's kWhat
 
 // A scenario is a topology and the events to apply, front to back.
 struct Scenario {
