@@ -25,12 +25,14 @@
 # on the ASan+UBSan `fuzz` build: a sanitizer report is a finding of its own kind and its
 # input is not kept. The corpus is replaced, by rename, only after a merge that exited 0
 # and wrote every file it announced; otherwise the old corpus stays and the run exits 2.
-# Crashes are deduplicated by finding title; each new one is minimized and converted
-# (as binary) to a .trace. Findings in corpus/<target>/known_findings.txt do not count.
+# Crashes are deduplicated by finding key (kind@site (detail), from `inflight replay
+# --json`); each new one is minimized keeping its key and converted (as binary) to a .trace. Findings in corpus/<target>/known_findings.txt do not count.
 # DIR/report.md and DIR/report.json give per target executions, executions per
 # CPU-second, events per second, corpus size, model coverage (DIR/<target>/coverage.svg)
-# and findings with their first-seen time and replay command; and the campaign's total
-# executions, executions per CPU-second (executions / (wall seconds x cores)) and events.
+# and findings with their first-seen time and replay command; the campaign's total
+# executions, executions per CPU-second (executions / (wall seconds x cores)) and events;
+# and the line coverage of model/ by the campaign corpus (llvm-cov HTML in DIR/linecov/,
+# from the `linecov` preset's coverage-instrumented CLI).
 # Then every RapidCheck property that must hold on the fixed model (properties/, not the
 # hunts) runs with many more cases than in CI: a failing one is a new finding (kind
 # property, its counterexample in DIR/properties.txt).
@@ -134,6 +136,8 @@ write_report() {
     echo
     echo "Properties (fixed model, ${prop_cases} cases each, seed $prop_seed): $prop_result."
     echo
+    echo "Line coverage: ${linecov_line:-not measured}."
+    echo
     echo "| target | executions | seconds | exec per CPU-second | events per CPU-second | corpus | model coverage | corpus status | new findings |"
     echo "|---|---|---|---|---|---|---|---|---|"
     printf '%s\n' "${md[@]}"
@@ -153,7 +157,7 @@ write_report() {
     fi
   } >"$out/report.md"
   {
-    echo "{\"status\":$(json_str "${state:-complete}"),\"budget_s\":$budget,\"bugs\":$(json_str "$bugs"),\"cores\":$cores,\"per_target_s\":$per,\"wall_s\":$wall,\"executions\":$total_x,\"events\":$total_e,\"exec_per_cpu_s\":$xc,\"events_per_cpu_s\":$ec,\"new_findings\":${#rows[@]},\"properties\":{\"cases\":$prop_cases,\"seed\":$prop_seed,\"result\":$(json_str "$prop_result")},\"targets\":["
+    echo "{\"status\":$(json_str "${state:-complete}"),\"budget_s\":$budget,\"bugs\":$(json_str "$bugs"),\"cores\":$cores,\"per_target_s\":$per,\"wall_s\":$wall,\"executions\":$total_x,\"events\":$total_e,\"exec_per_cpu_s\":$xc,\"events_per_cpu_s\":$ec,\"new_findings\":${#rows[@]},\"properties\":{\"cases\":$prop_cases,\"seed\":$prop_seed,\"result\":$(json_str "$prop_result")},\"line_coverage\":$(json_str "${linecov_line:-not measured}"),\"targets\":["
     (IFS=,; echo "${js[*]}")
     echo "]}"
   } >"$out/report.json"
@@ -197,6 +201,7 @@ fuzzers=${INFLIGHT_NIGHTLY_FUZZERS:-build/campaign/fuzzers}
 check=${INFLIGHT_NIGHTLY_CHECK:-build/fuzz/fuzzers}
 inflight=${INFLIGHT_NIGHTLY_CLI:-build/campaign/cli/inflight}
 props=${INFLIGHT_NIGHTLY_PROPS:-build/campaign/properties/inflight_props}
+linecov_cli=${INFLIGHT_NIGHTLY_LINECOV_CLI:-build/linecov/cli/inflight}
 prop_result="not run"
 selected=${targets_arg//,/ }
 selected=${selected:-$all_targets}
@@ -205,10 +210,12 @@ if [[ ${INFLIGHT_NIGHTLY_SKIP_BUILD:-0} != 1 ]]; then
   command -v clang++ >/dev/null || export PATH="$PWD/build/bin:$PATH"
   names=()
   for t in $selected; do names+=("${t}_fuzzer"); done
-  for preset in campaign fuzz; do
+  for preset in campaign fuzz linecov; do
     log "building the $preset preset"
-    extra=(); [[ $preset == campaign ]] && extra=(inflight inflight_props)
-    { run cmake --preset "$preset" >/dev/null && run cmake --build "build/$preset" --target "${names[@]}" "${extra[@]}" >/dev/null; } ||
+    what=("${names[@]}")
+    [[ $preset == campaign ]] && what+=(inflight inflight_props)
+    [[ $preset == linecov ]] && what=(inflight)
+    { run cmake --preset "$preset" >/dev/null && run cmake --build "build/$preset" --target "${what[@]}" >/dev/null; } ||
       usage_error "build failed (cmake --build build/$preset)"
   done
 fi
@@ -427,6 +434,27 @@ for t in "${targets[@]}"; do
   run "$inflight" coverage --target "$t" --format binary --bugs "$bugs" "$dir/corpus" --json "$dir/coverage.json" \
     --svg "$dir/coverage.svg" >"$dir/coverage.txt" 2>&1
 done
+# Line coverage of model/: every target's corpus through the coverage-instrumented CLI,
+# as llvm-cov HTML in DIR/linecov/ and one line in the report.
+linecov_line="not measured (no build/linecov/cli/inflight)"
+if [[ -x $linecov_cli ]] && command -v llvm-profdata-14 >/dev/null && command -v llvm-cov-14 >/dev/null; then
+  rm -rf "$out/linecov" && mkdir -p "$out/linecov/raw"
+  for t in "${targets[@]}"; do
+    run env LLVM_PROFILE_FILE="$out/linecov/raw/$t.profraw" "$linecov_cli" coverage --target "$t" \
+      --format binary --bugs "$bugs" "$out/$t/corpus" >/dev/null 2>&1
+  done
+  profraw=("$out"/linecov/raw/*.profraw)
+  if ((${#profraw[@]})) && run llvm-profdata-14 merge -sparse "${profraw[@]}" -o "$out/linecov/model.profdata" &&
+    run llvm-cov-14 show "$linecov_cli" -instr-profile="$out/linecov/model.profdata" -format=html \
+      -output-dir="$out/linecov" "$PWD/model" >/dev/null 2>&1; then
+    total=$(llvm-cov-14 report "$linecov_cli" -instr-profile="$out/linecov/model.profdata" "$PWD/model" 2>/dev/null |
+      awk '$1 == "TOTAL" { print $(NF-3) }')
+    linecov_line="${total:-?} of model/'s lines run by the campaign corpus ([llvm-cov HTML](linecov/index.html))"
+  else
+    linecov_line="failed (see $out/linecov)"
+  fi
+  log "line coverage: $linecov_line"
+fi
 fuzz_wall=${fuzz_wall:-0}
 write_report
 log "report: $out/report.md, $out/report.json (${#rows[@]} new findings)"

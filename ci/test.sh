@@ -5,7 +5,8 @@
 # two CMake workflows: `ci` (GCC debug: unit tests, properties, corpus replays, bug
 # variants found/fixed) and `ci-fuzz` (clang 14 + libFuzzer + ASan/UBSan: the same tests
 # plus the fuzzer hunts and smoke runs), and finally checks that GCC and clang replay every
-# corpus file to the same trace, byte for byte.
+# corpus file to the same trace, byte for byte. CTest's results are also written as JUnit
+# XML, build/debug/junit.xml and build/fuzz/junit.xml, for CI systems to read.
 # Exit: 0 when everything passed, non-zero otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,6 +40,7 @@ echo "ci/test.sh: workflow ci (GCC debug)"
 cmake --workflow --preset ci
 echo "ci/test.sh: workflow ci-fuzz (clang + libFuzzer + ASan/UBSan)"
 cmake --workflow --preset ci-fuzz
+echo "ci/test.sh: JUnit XML in build/debug/junit.xml and build/fuzz/junit.xml"
 
 echo "ci/test.sh: GCC and clang replay every corpus file to the same trace"
 fail=0
