@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -495,6 +496,24 @@ using Event = std::variant<Tick, RcuQs, RunDeferred, PageAlloc, FragAlloc, BufFr
                            DriverReconfigure, PpReleaseCount, TunWrite, NmTxsync, NmMemberFree,
                            NmMemberHold, NmMemberChain, NmUnregister>;
 inline constexpr size_t kEventKinds = std::variant_size_v<Event>;
+
+// The kind (variant index, the binary record's kind byte in the `all` family) of event
+// type E: code names event kinds by type, never by number.
+template <class E, class V = Event>
+struct EventKind;
+template <class E, class... Es>
+struct EventKind<E, std::variant<Es...>> {
+  static constexpr size_t value = [] {
+    size_t i = 0;
+    (void)((std::is_same_v<E, Es> ? true : (++i, false)) || ...);
+    return i;
+  }();
+  static_assert(value < sizeof...(Es), "not an event type");
+};
+template <class E>
+inline constexpr uint8_t kind_of = static_cast<uint8_t>(EventKind<E>::value);
+template <class... E>
+inline constexpr std::array<uint8_t, sizeof...(E)> kinds_of = {kind_of<E>...};
 
 std::string_view event_name(const Event& event);
 std::string_view event_what(const Event& event);  // the event's kWhat
