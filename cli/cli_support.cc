@@ -1,6 +1,7 @@
 #include "cli/cli_support.h"
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +17,96 @@ namespace inflight::cli {
 int usage_error(std::string_view message, std::string_view usage) {
   std::cerr << "inflight: " << message << "\n\n" << usage;
   return kExitUsage;
+}
+
+std::string usage(const Command& c) {
+  // The synopsis: each option as [--name ARG], wrapped under the command.
+  const std::string head = fmt::format("usage: inflight {}", c.name);
+  std::string out = head, line = head;
+  const auto add = [&](const std::string& word) {
+    if (line.size() + 1 + word.size() > 92) {
+      out += "\n" + std::string(head.size(), ' ');
+      line = std::string(head.size(), ' ');
+    }
+    out += " " + word;
+    line += " " + word;
+  };
+  if (!c.operands.empty()) add(std::string(c.operands));
+  for (const Option& o : c.options)
+    add(o.arg.empty() ? fmt::format("[{}]", o.name) : fmt::format("[{} {}]", o.name, o.arg));
+  out += "\n\n" + std::string(c.about);
+  for (const Option& o : c.options) {
+    const std::string left = o.arg.empty() ? std::string(o.name) : fmt::format("{} {}", o.name, o.arg);
+    std::string_view help = o.help;
+    bool first = true;
+    while (!help.empty() || first) {
+      const size_t nl = help.find('\n');
+      const std::string_view text = help.substr(0, nl);
+      help = nl == std::string_view::npos ? std::string_view{} : help.substr(nl + 1);
+      if (first && left.size() <= 18) out += fmt::format("  {:<18} {}\n", left, text);
+      else if (first) out += fmt::format("  {}\n  {:<18} {}\n", left, "", text);
+      else out += fmt::format("  {:<18} {}\n", "", text);
+      first = false;
+    }
+  }
+  return out + "\n" + std::string(c.after);
+}
+
+bool Args::has(std::string_view option) const {
+  for (const auto& [name, value] : options)
+    if (name == option) return true;
+  return false;
+}
+
+std::optional<std::string> Args::value(std::string_view option) const {
+  std::optional<std::string> v;
+  for (const auto& [name, value] : options)
+    if (name == option) v = value;
+  return v;
+}
+
+std::optional<Args> parse_args(const std::vector<std::string>& args, const Command& c) {
+  Args out;
+  for (size_t i = 0; i < args.size(); i++) {
+    const std::string& a = args[i];
+    if (a == "--help" || a == "-h") {
+      std::cout << usage(c);
+      out.help = true;
+      return out;
+    }
+    if (a.size() < 2 || a[0] != '-') {
+      out.operands.push_back(a);
+      continue;
+    }
+    const Option* o = nullptr;
+    for (const Option& row : c.options)
+      if (row.name == a) o = &row;
+    if (!o) {
+      usage_error(fmt::format("{}: unknown option '{}'", c.name, printable(a)), usage(c));
+      return std::nullopt;
+    }
+    if (o->arg.empty()) {
+      out.options.emplace_back(o->name, "");
+    } else if (i + 1 >= args.size()) {
+      usage_error(fmt::format("{} needs a value ({})", o->name, o->arg), usage(c));
+      return std::nullopt;
+    } else {
+      out.options.emplace_back(o->name, args[++i]);
+    }
+  }
+  return out;
+}
+
+std::optional<uint64_t> parse_count(const Command& c, std::string_view option, const std::string& text,
+                                    uint64_t lo, uint64_t hi) {
+  uint64_t v = 0;
+  const char* end = text.data() + text.size();
+  const auto r = std::from_chars(text.data(), end, v);
+  if (text.empty() || r.ec != std::errc{} || r.ptr != end || v < lo || v > hi) {
+    usage_error(fmt::format("{} takes a number in {}..{}, got '{}'", option, lo, hi, printable(text)), usage(c));
+    return std::nullopt;
+  }
+  return v;
 }
 
 std::optional<std::string> read_file(const std::string& path) {

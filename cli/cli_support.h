@@ -18,6 +18,35 @@ inline constexpr int kExitFinding = 1;
 inline constexpr int kExitUsage = 2;
 
 int usage_error(std::string_view message, std::string_view usage);
+
+// A command's options, written once: the table drives parsing, the usage text and the
+// errors (an unknown option, a missing value, a number out of its range).
+struct Option {
+  std::string_view name;  // "--bugs"
+  std::string_view arg;   // "LIST"; "" for a flag
+  std::string_view help;  // may hold '\n': later lines are indented under the first
+};
+struct Command {
+  std::string_view name;       // "replay"
+  std::string_view operands;   // "FILE", "IN OUT", "INPUT..." or ""
+  std::string_view about;      // what the command does, before the options
+  std::span<const Option> options;
+  std::string_view after;      // after the options: output, exit codes
+};
+std::string usage(const Command& command);
+struct Args {
+  std::vector<std::pair<std::string_view, std::string>> options;  // in order; "" for a flag
+  std::vector<std::string> operands;
+  bool help = false;  // --help or -h: the usage was printed
+  bool has(std::string_view option) const;
+  std::optional<std::string> value(std::string_view option) const;  // the last one given
+};
+// Parses `args` against the table; on an unknown option or a missing value prints the
+// error and the usage and returns nullopt (exit 2).
+std::optional<Args> parse_args(const std::vector<std::string>& args, const Command& command);
+// A whole number in lo..hi, else nullopt after printing "OPTION takes a number in lo..hi".
+std::optional<uint64_t> parse_count(const Command& command, std::string_view option,
+                                    const std::string& text, uint64_t lo, uint64_t hi);
 std::optional<std::string> read_file(const std::string& path);
 bool ends_with(std::string_view s, std::string_view suffix);
 // `s` as a JSON string literal: quotes, backslashes and control characters escaped.

@@ -20,20 +20,23 @@
 namespace inflight::cli {
 namespace {
 
-constexpr std::string_view kCoverageUsage = R"~(usage: inflight coverage [--target T] [--format F] [--bugs LIST] [--json FILE] [--svg FILE] INPUT...
-
-Replays every INPUT (binary fuzzer inputs or .trace files, or directories of them; *.txt
-files are skipped) and sums the model's coverage: how often each protocol transition was
-taken (counters named after the kernel's statistics, model/core/coverage.def) and how many
-events of each kind were applied or skipped. Prints the counters; --json writes them;
---svg draws the page, DMA-mapping and netmap-slot lifecycles with the count on every
-transition (transitions never taken are dashed red).
-  --target T   how binary inputs decode (a fuzz target's event family; default all)
-  --format F   auto (default: .trace files and text that parses as one are text), text,
-               or binary (a fuzzer's corpus: its mutants may look like text)
-  --bugs LIST  bug variants to enable (default none)
-exit: 0 done, 2 bad input or usage
-)~";
+constexpr Option kCoverageOptions[] = {
+    {"--target", "T", "how binary inputs decode (a fuzz target's event family; default all)"},
+    {"--format", "F", "auto (the default, as for replay), text, or binary (a fuzzer's corpus:\n"
+                      "its inputs may happen to be printable)"},
+    {"--bugs", "LIST", "bug variants to enable (default none)"},
+    {"--json", "FILE", "write the counters, the transitions taken and never taken, and each\n"
+                       "event kind's applied and skipped counts as JSON"},
+    {"--svg", "FILE", "draw the page, DMA-mapping and netmap-slot lifecycles with the count on\n"
+                      "every transition (transitions never taken are dashed red)"},
+};
+constexpr Command kCoverageCommand{
+    "coverage", "INPUT...",
+    "Replays every INPUT (binary fuzzer inputs or .trace files, or directories of them; *.txt\n"
+    "files are skipped) and sums the model's coverage: how often each protocol transition was\n"
+    "taken (counters named after the kernel's statistics, model/core/coverage.def) and how many\n"
+    "events of each kind were applied or skipped. Prints the counters.\n\n",
+    kCoverageOptions, "exit: 0 done, 2 bad input or usage\n"};
 
 struct Totals {
   uint64_t inputs = 0;
@@ -181,33 +184,23 @@ bool write_file(const std::string& path, const std::string& content) {
 
 }  // namespace
 
-int cmd_coverage(const std::vector<std::string>& args) {
-  std::string target = "all", format = "auto", json, svg;
-  std::optional<std::string> bugs_flag;
-  std::vector<std::string> inputs;
-  for (size_t i = 0; i < args.size(); i++) {
-    const std::string& a = args[i];
-    if (a == "--help" || a == "-h") {
-      std::cout << kCoverageUsage;
-      return kExitClean;
-    }
-    const bool has_value = i + 1 < args.size();
-    if (a == "--target" && has_value) target = args[++i];
-    else if (a == "--bugs" && has_value) bugs_flag = args[++i];
-    else if (a == "--format" && has_value) format = args[++i];
-    else if (a == "--json" && has_value) json = args[++i];
-    else if (a == "--svg" && has_value) svg = args[++i];
-    else if (a.starts_with("--")) return usage_error(fmt::format("unknown option '{}'", printable(a)), kCoverageUsage);
-    else inputs.push_back(a);
-  }
-  if (inputs.empty()) return usage_error("coverage needs at least one input", kCoverageUsage);
+int cmd_coverage(const std::vector<std::string>& argv) {
+  const std::optional<Args> args = parse_args(argv, kCoverageCommand);
+  if (!args) return kExitUsage;
+  if (args->help) return kExitClean;
+  const std::string target = args->value("--target").value_or("all"),
+                    format = args->value("--format").value_or("auto"), json = args->value("--json").value_or(""),
+                    svg = args->value("--svg").value_or("");
+  const std::optional<std::string> bugs_flag = args->value("--bugs");
+  const std::vector<std::string>& inputs = args->operands;
+  if (inputs.empty()) return usage_error("coverage needs at least one input", usage(kCoverageCommand));
   if (format != "auto" && format != "text" && format != "binary")
-    return usage_error("--format takes auto, text or binary", kCoverageUsage);
+    return usage_error("--format takes auto, text or binary", usage(kCoverageCommand));
   const TargetFamily* family = target_family(target);
-  if (!family) return usage_error(fmt::format("unknown target '{}'", target), kCoverageUsage);
+  if (!family) return usage_error(fmt::format("unknown target '{}'", target), usage(kCoverageCommand));
   std::string error;
   const std::optional<BugSet> bugs = BugSet::parse(bugs_flag.value_or(""), &error);
-  if (!bugs) return usage_error(error, kCoverageUsage);
+  if (!bugs) return usage_error(error, usage(kCoverageCommand));
 
   std::vector<std::string> files;
   for (const std::string& in : inputs) {

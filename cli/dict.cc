@@ -15,13 +15,15 @@
 namespace inflight::cli {
 namespace {
 
-constexpr std::string_view kDictUsage = R"~(usage: inflight dict --target T
-
-Prints a libFuzzer dictionary (-dict=FILE) for fuzz target T: every event kind of its
-family as a whole binary record, 16-bit fields at edge values, and the topology headers
-the bug variants need. fuzzers/dict/<target>.dict is this output (a test keeps it so).
-exit: 0 done, 2 usage
-)~";
+constexpr Option kDictOptions[] = {
+    {"--target", "T", "the fuzz target (inflight list targets)"},
+};
+constexpr Command kDict{
+    "dict", "",
+    "Prints a libFuzzer dictionary (-dict=FILE) for fuzz target T: every event kind of its\n"
+    "family as a whole binary record, 16-bit fields at edge values, and the topology headers\n"
+    "the bug variants need. fuzzers/dict/<target>.dict is this output (a test keeps it so).\n\n",
+    kDictOptions, "exit: 0 done, 2 usage\n"};
 
 constexpr uint16_t kEdges[] = {14, 64, 65, 128, 129, 1500, 1518, 4096};
 
@@ -33,15 +35,16 @@ std::string token(std::span<const uint8_t> bytes) {
 
 }  // namespace
 
-int cmd_dict(const std::vector<std::string>& args) {
-  if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
-    std::cout << kDictUsage;
-    return kExitClean;
-  }
-  if (args.size() != 2 || args[0] != "--target") return usage_error("dict takes --target T", kDictUsage);
-  const TargetFamily* family = target_family(args[1]);
+int cmd_dict(const std::vector<std::string>& argv) {
+  const std::optional<Args> args = parse_args(argv, kDict);
+  if (!args) return kExitUsage;
+  if (args->help) return kExitClean;
+  const std::optional<std::string> target = args->value("--target");
+  if (!target || !args->operands.empty()) return usage_error("dict takes --target T", usage(kDict));
+  const TargetFamily* family = target_family(*target);
   if (!family || family->name == "all")
-    return usage_error(fmt::format("unknown fuzz target '{}'", args[1]), kDictUsage);
+    return usage_error(fmt::format("unknown fuzz target '{}' (one of: {})", printable(*target), target_names()),
+                       usage(kDict));
   std::cout << fmt::format("# libFuzzer dictionary for {}_fuzzer: `inflight dict --target {}`\n",
                            family->name, family->name);
   auto record = [&](const Event& e) {

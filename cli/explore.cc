@@ -18,59 +18,59 @@
 namespace inflight::cli {
 namespace {
 
-constexpr std::string_view kExploreUsage = R"~(usage: inflight explore [--target T] [--topology "KEY=VALUE ..."]
-                        [--topology-of FILE] [--trace FILE] [--driver NAME]
-                        [--bugs LIST] [--clean-of NAME] [--goal PATTERN]
-                        [--driver-faults] [--depth K] [--max-states N] [--seconds S]
-                        [--wide | --full] [--alphabet-only] [--same-findings]
-                        [--check-minimal] [--out FILE] [--json]
-
-Breadth-first search over the events of a small configuration, on the same model as the
-fuzzers: every enabled event from every distinct world state, up to depth K. States are
-canonical (time as clock regions, handles without their history), so a small enough
-configuration has finitely many: when no new state is left the verdict is "complete", a
-proof for that configuration and alphabet, not just "no violation up to depth K".
-  --target T         the alphabet's event kinds: fuzz target T's family (default: the
-                     hunt target of the one variant in --bugs, else world)
-  --wide             each kind with default fields, and each field also varied alone
-  --full             each kind with every field varied together over its domain: every
-                     CPU, device and queue of the topology, picks 0..7, lengths 0/64/1500,
-                     every enumeration value (the default with --bugs and no --trace or
-                     --clean-of: a variant's family, fully varied)
-                     (neither: each kind with default fields)
-  --driver NAME      explore driver model NAME (inflight list drivers), a canary or a
-                     driver under review, instead of the topology's; also INFLIGHT_DRIVER,
-                     or driver=NAME on the topology
-  --topology "..."   the configuration, as on a .trace topology line (default: the
-                     mutant's own configuration when --bugs names one rule mutant, else
-                     the defaults; pages=N bounds the page allocations alive)
-  --topology-of FILE take only the topology from FILE (a variant's regression trace:
-                     its configuration, none of its events)
-  --trace FILE       take the topology from FILE and add its events to the alphabet
-  --bugs LIST        bug variants to enable; the goal is then any of their findings
-                     (without variants: any finding at all)
-  --clean-of NAME    the goal is variant NAME's finding, whatever --bugs says (with the
-                     fix: "no NAME finding up to depth K", as bug.NAME.fixed for one trace)
-  --goal PATTERN     the goal is a finding whose key matches PATTERN: kind[@site][ (detail)],
-                     '*' for any run of characters (inflight replay --help)
-  --alphabet-only    with --trace: FILE's events are the whole alphabet
-  --same-findings    the goal is exactly the set of finding kinds FILE shows (with --trace)
-  --check-minimal    with --trace: is FILE as short as any scenario with its findings?
-                     (implies --same-findings and --depth = FILE's length)
-  --depth K          (default 6)   --max-states N (default 2000000)   --seconds S (default 60)
-  --out FILE         write the shortest counterexample there as a .trace
-  --json             print one JSON object instead of the text below: configuration,
-                     driver, alphabet size, verdict (found, complete or bounded), states,
-                     transitions, depth, seconds, what stopped it, the fingerprint bound,
-                     and the counterexample's trace and finding keys
-Output: the configuration, driver and alphabet searched; then the shortest counterexample
-with its findings, or "complete: no violation in N states" (the whole space), or "no
-violation up to depth K" with what stopped it; states are told apart by 128-bit
-fingerprints, and a clean verdict bounds the chance that two states were confused.
-Progress lines on stderr (depth, states, transitions, memory) while it runs.
-exit: 0 no violation (or --check-minimal holds), 1 a counterexample (or --check-minimal
-fails), 2 bad input or usage
-)~";
+constexpr Option kExploreOptions[] = {
+    {"--target", "T", "the alphabet's event kinds: fuzz target T's family (default: the\n"
+                      "hunt target of the one variant in --bugs, else world)"},
+    {"--wide", "", "each kind with default fields, and each field also varied alone"},
+    {"--full", "", "each kind with every field varied together over its domain: every\n"
+                   "CPU, device and queue of the topology, picks 0..7, lengths 0/64/1500,\n"
+                   "every enumeration value (the default with --bugs and no --trace or\n"
+                   "--clean-of: a variant's family, fully varied)\n"
+                   "(neither: each kind with default fields)"},
+    {"--driver", "NAME", "explore driver model NAME (inflight list drivers), a canary or a\n"
+                         "driver under review, instead of the topology's; also INFLIGHT_DRIVER,\n"
+                         "or driver=NAME on the topology"},
+    {"--topology", "\"...\"", "the configuration, as on a .trace topology line (inflight help\n"
+                             "topology; default: the mutant's own configuration when --bugs names\n"
+                             "one rule mutant, else the defaults; pages=N bounds the pages alive)"},
+    {"--topology-of", "FILE", "take only the topology from FILE (a variant's regression trace:\n"
+                              "its configuration, none of its events)"},
+    {"--trace", "FILE", "take the topology from FILE and add its events to the alphabet"},
+    {"--bugs", "LIST", "bug variants to enable; the goal is then any of their findings\n"
+                       "(without variants: any finding at all)"},
+    {"--clean-of", "NAME", "the goal is variant NAME's finding, whatever --bugs says (with the\n"
+                           "fix: \"no NAME finding up to depth K\", as bug.NAME.fixed for one trace)"},
+    {"--goal", "PATTERN", "the goal is a finding whose key matches PATTERN: kind[@site][ (detail)],\n"
+                          "'*' for any run of characters (inflight replay --help)"},
+    {"--driver-faults", "", "enable driver fault events (on when a chosen variant needs them)"},
+    {"--alphabet-only", "", "with --trace: FILE's events are the whole alphabet"},
+    {"--same-findings", "", "the goal is exactly the set of finding kinds FILE shows (with --trace)"},
+    {"--check-minimal", "", "with --trace: is FILE as short as any scenario with its findings?\n"
+                            "(implies --same-findings and --depth = FILE's length)"},
+    {"--depth", "K", "the depth bound, 0..1000 (default 6)"},
+    {"--max-states", "N", "the states bound (default 2000000)"},
+    {"--seconds", "S", "the time bound in whole seconds (default 60)"},
+    {"--out", "FILE", "write the shortest counterexample there as a .trace"},
+    {"--json", "", "print one JSON object instead of the text below: configuration,\n"
+                   "driver, alphabet size, verdict (found, complete or bounded), states,\n"
+                   "transitions, depth, seconds, what stopped it, the fingerprint bound,\n"
+                   "and the counterexample's trace and finding keys"},
+};
+constexpr Command kExplore{
+    "explore", "",
+    "Breadth-first search over the events of a small configuration, on the same model as the\n"
+    "fuzzers: every enabled event from every distinct world state, up to depth K. States are\n"
+    "canonical (time as clock regions, handles without their history), so a small enough\n"
+    "configuration has finitely many: when no new state is left the verdict is \"complete\", a\n"
+    "proof for that configuration and alphabet, not just \"no violation up to depth K\".\n",
+    kExploreOptions,
+    "Output: the configuration, driver and alphabet searched; then the shortest counterexample\n"
+    "with its findings, or \"complete: no violation in N states\" (the whole space), or \"no\n"
+    "violation up to depth K\" with what stopped it; states are told apart by 128-bit\n"
+    "fingerprints, and a clean verdict bounds the chance that two states were confused.\n"
+    "Progress lines on stderr (depth, states, transitions, memory) while it runs.\n"
+    "exit: 0 no violation (or --check-minimal holds), 1 a counterexample (or --check-minimal\n"
+    "fails), 2 bad input or usage\n"};
 
 // Resident memory of this process, in MiB (0 where /proc is missing).
 double rss_mib() {
@@ -89,76 +89,54 @@ std::set<Violation> kinds_of(const World& w) {
 
 }  // namespace
 
-int cmd_explore(const std::vector<std::string>& args) {
-  std::optional<std::string> target, topology_text, trace_file, topology_of, bugs_flag, out;
-  std::optional<std::string> clean_of;
-  bool wide = false, full = false, same = false, check_minimal = false, faults = false,
-       alphabet_only = false;
-  std::optional<std::string> driver_flag;
+int cmd_explore(const std::vector<std::string>& argv) {
+  const std::optional<Args> args = parse_args(argv, kExplore);
+  if (!args) return kExitUsage;
+  if (args->help) return kExitClean;
+  if (!args->operands.empty())
+    return usage_error(fmt::format("explore takes no operand, got '{}'", printable(args->operands[0])),
+                       usage(kExplore));
+  const std::optional<std::string> target = args->value("--target"), topology_text_flag = args->value("--topology"),
+                                   trace_file = args->value("--trace"), topology_of = args->value("--topology-of"),
+                                   bugs_flag = args->value("--bugs"), out = args->value("--out"),
+                                   clean_of = args->value("--clean-of");
+  std::optional<std::string> topology_text = topology_text_flag, driver_flag = args->value("--driver");
+  bool wide = args->has("--wide"), full = args->has("--full"), same = args->has("--same-findings"),
+       faults = args->has("--driver-faults"), alphabet_only = args->has("--alphabet-only");
+  const bool check_minimal = args->has("--check-minimal"), json = args->has("--json");
+  same = same || check_minimal;
   std::optional<FindingPattern> goal;
-  bool json = false;
+  if (const auto g = args->value("--goal")) {
+    std::string error;
+    if (!(goal = FindingPattern::parse(*g, &error)))
+      return usage_error(fmt::format("--goal: {}", error), usage(kExplore));
+  }
   int depth = 6;
   uint64_t max_states = 2'000'000;
   double seconds = 60;
-  for (size_t i = 0; i < args.size(); i++) {
-    const std::string& a = args[i];
-    const bool v = i + 1 < args.size();
-    auto number = [&](auto& dst) {  // a number in dst's range, not negative
-      using T = std::remove_reference_t<decltype(dst)>;
-      try {
-        const double x = std::stod(args[++i]);
-        if (!(x >= 0 && x <= static_cast<double>(std::numeric_limits<T>::max()))) return false;
-        dst = static_cast<T>(x);
-        return true;
-      } catch (...) {
-        return false;
-      }
-    };
-    static constexpr std::string_view kTakesValue[] = {
-        "--target", "--topology", "--trace", "--topology-of", "--bugs", "--out", "--clean-of",
-        "--goal", "--driver", "--depth", "--max-states", "--seconds"};
-    if (!v && std::find(std::begin(kTakesValue), std::end(kTakesValue), a) != std::end(kTakesValue))
-      return usage_error(fmt::format("{} needs a value", a), kExploreUsage);
-    if (a == "--help" || a == "-h") {
-      std::cout << kExploreUsage;
-      return kExitClean;
-    } else if (a == "--target" && v) target = args[++i];
-    else if (a == "--topology" && v) topology_text = args[++i];
-    else if (a == "--trace" && v) trace_file = args[++i];
-    else if (a == "--topology-of" && v) topology_of = args[++i];
-    else if (a == "--bugs" && v) bugs_flag = args[++i];
-    else if (a == "--out" && v) out = args[++i];
-    else if (a == "--clean-of" && v) clean_of = args[++i];
-    else if (a == "--goal" && v) {
-      std::string error;
-      if (!(goal = FindingPattern::parse(args[++i], &error)))
-        return usage_error(fmt::format("--goal: {}", error), kExploreUsage);
-    } else if (a == "--json") json = true;
-    else if (a == "--alphabet-only") alphabet_only = true;
-    else if (a == "--wide") wide = true;
-    else if (a == "--full") full = true;
-    else if (a == "--driver" && v) driver_flag = args[++i];
-    else if (a == "--same-findings") same = true;
-    else if (a == "--check-minimal") check_minimal = same = true;
-    else if (a == "--driver-faults") faults = true;
-    else if (a == "--depth" && v) {
-      if (!number(depth)) return usage_error("--depth takes a number", kExploreUsage);
-    } else if (a == "--max-states" && v) {
-      if (!number(max_states)) return usage_error("--max-states takes a number", kExploreUsage);
-    } else if (a == "--seconds" && v) {
-      if (!number(seconds)) return usage_error("--seconds takes a number", kExploreUsage);
-    } else {
-      return usage_error(fmt::format("unknown argument '{}'", printable(a)), kExploreUsage);
-    }
+  if (const auto v = args->value("--depth")) {
+    const auto n = parse_count(kExplore, "--depth", *v, 0, 1000);
+    if (!n) return kExitUsage;
+    depth = static_cast<int>(*n);
+  }
+  if (const auto v = args->value("--max-states")) {
+    const auto n = parse_count(kExplore, "--max-states", *v, 1, uint64_t{1} << 40);
+    if (!n) return kExitUsage;
+    max_states = *n;
+  }
+  if (const auto v = args->value("--seconds")) {
+    const auto n = parse_count(kExplore, "--seconds", *v, 0, 30 * 24 * 3600);
+    if (!n) return kExitUsage;
+    seconds = static_cast<double>(*n);
   }
   if ((same || alphabet_only) && !trace_file)
-    return usage_error("--same-findings, --check-minimal and --alphabet-only need --trace", kExploreUsage);
-  if (wide && full) return usage_error("--wide and --full are two alphabets: choose one", kExploreUsage);
+    return usage_error("--same-findings, --check-minimal and --alphabet-only need --trace", usage(kExplore));
+  if (wide && full) return usage_error("--wide and --full are two alphabets: choose one", usage(kExplore));
   if (!driver_flag)
     if (const char* d = std::getenv("INFLIGHT_DRIVER"); d && *d) driver_flag = d;
   std::string error;
   const std::optional<BugSet> bugs = BugSet::parse(bugs_flag.value_or(""), &error);
-  if (!bugs) return usage_error(error, kExploreUsage);
+  if (!bugs) return usage_error(error, usage(kExplore));
   std::vector<const BugInfo*> variants;
   for (const BugInfo& b : all_bugs())
     if (clean_of ? b.name == *clean_of : bugs->has(b.bug)) {
@@ -166,13 +144,13 @@ int cmd_explore(const std::vector<std::string>& args) {
       faults = faults || b.faults;
     }
   if (clean_of && variants.empty())
-    return usage_error(fmt::format("--clean-of: unknown bug variant '{}'", *clean_of), kExploreUsage);
+    return usage_error(fmt::format("--clean-of: unknown bug variant '{}'", *clean_of), usage(kExplore));
   const std::string family_name =
       target ? *target : variants.size() == 1 ? std::string(hunt_target(*variants[0])) : "world";
   const TargetFamily* family = target_family(family_name);
   if (!family)
     return usage_error(fmt::format("unknown target '{}' (one of: {})", family_name, target_names()),
-                       kExploreUsage);
+                       usage(kExplore));
 
   ExploreSpec spec;
   spec.bugs = *bugs;
@@ -199,7 +177,7 @@ int cmd_explore(const std::vector<std::string>& args) {
     if (std::string d = take_driver(line); !d.empty()) driver_from_topology = d;
     TextError terr;
     const std::optional<Scenario> t = decode_text(line, &terr);
-    if (!t) return usage_error(fmt::format("--topology: {}", terr.message), kExploreUsage);
+    if (!t) return usage_error(fmt::format("--topology: {}", terr.message), usage(kExplore));
     spec.topology = t->topology;
   }
   const std::string driver = driver_flag ? *driver_flag : driver_from_topology;
@@ -208,7 +186,7 @@ int cmd_explore(const std::vector<std::string>& args) {
   if (!model)
     return usage_error(fmt::format("--driver: unknown driver model '{}' (known: {})", driver,
                                    driver_names()),
-                       kExploreUsage);
+                       usage(kExplore));
   spec.driver = driver.empty() ? std::string_view{} : model->name;
   // The alphabet: a variant searched for from scratch gets its family fully varied.
   if (!wide && !full && !trace_file && !clean_of && !variants.empty()) full = true;

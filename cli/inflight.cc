@@ -83,52 +83,48 @@ Bug variants restore historical kernel behaviour (model/core/bugs.def); rule mut
 either with --bugs a,b or INFLIGHT_BUGS=a,b; --bugs wins.
 )";
 
-constexpr std::string_view kReplayUsage = R"~(usage: inflight replay FILE [--bugs LIST] [--format auto|text|binary]
-                      [--target T] [--driver NAME] [--quiet] [--json] [--known FILE]
-                      [--driver-faults]
-                      [--expect PATTERN | --expect-bugs | --expect-clean-of NAME]
+constexpr Option kReplayOptions[] = {
+    {"--bugs", "LIST", "bug variants to enable (comma-separated; default $INFLIGHT_BUGS)"},
+    {"--format", "F", "auto (the default: a name ending in .trace, or a file of printable text,\n"
+                      "is text), text or binary"},
+    {"--target", "T", "how a binary input decodes: the fuzz target that wrote it\n"
+                      "(inflight list targets) or all (every event kind; the default)"},
+    {"--driver", "NAME", "run driver model NAME instead of the topology's (a driver under\n"
+                         "review or a canary; `inflight list drivers`); a trace's topology line\n"
+                         "may name it too (driver=NAME)"},
+    {"--quiet", "", "print only the configuration line and the findings"},
+    {"--json", "", "print one JSON object instead: the configuration, the trace (not with\n"
+                   "--quiet), and each finding's key, kind, site, detail, title, step, message"},
+    {"--known", "FILE", "key patterns of known findings, one per line (# comments; as\n"
+                        "corpus/<target>/known_findings.txt): each finding is marked known or new"},
+    {"--expect", "PATTERN", "exit 0 if a finding's key matches PATTERN, 1 if not. A key is\n"
+                            "kind@site (detail); a pattern may leave out the site or the detail\n"
+                            "and use '*' (\"use_after_free\", \"pp_freed_with_inflight@mem_id_disconnect\",\n"
+                            "\"netmap_tx_stall (Linux, no txqdisc)\", \"dma_unmap_wrong_size@bnxt_*\")"},
+    {"--expect-bugs", "", "exit 0 if every enabled variant's finding (its key pattern, bugs.def)\n"
+                          "appears, 1 if not"},
+    {"--expect-clean-of", "NAME", "exit 0 if variant NAME's finding does not appear (run with --bugs\n"
+                                  "none: the fixed model on the variant's scenario), 1 if it does"},
+    {"--driver-faults", "", "enable driver fault events (a driver breaking its own contract). Also\n"
+                            "on when a variant named in --bugs or --expect-clean-of needs them."},
+};
+constexpr Command kReplay{
+    "replay", "FILE",
+    "Runs the scenario in FILE (a binary fuzzer input or a .trace text file) and prints one\n"
+    "line per step: time, CPU, context, the event and what it did, dma-debug's and the\n"
+    "IOMMU's messages in the kernel's words, then the findings.\n\n",
+    kReplayOptions, "exit: 0 clean, 1 finding (or --expect not met), 2 bad input or usage\n"};
 
-Runs the scenario in FILE (a binary fuzzer input or a .trace text file) and prints one
-line per step: time, CPU, context, the event and what it did, dma-debug's and the
-IOMMU's messages in the kernel's words, then the findings.
-
-  --bugs LIST      bug variants to enable (comma-separated; default $INFLIGHT_BUGS)
-  --format F       auto (default: .trace files and text that parses as a trace are text),
-                   text or binary
-  --target T       how a binary input decodes: the fuzz target that wrote it (dma_debug,
-                   page_pool, xdp, world) or all (every event kind; the default)
-  --quiet          print only the configuration line and the findings
-  --json           print one JSON object instead: the configuration, the trace (not
-                   with --quiet), and each finding's key, kind, site, detail, title, step
-                   and message
-  --known FILE     key patterns of known findings, one per line (# comments; as
-                   corpus/<target>/known_findings.txt): each finding is marked known or new
-  --expect PATTERN exit 0 if a finding's key matches PATTERN, 1 if not. A key is
-                   kind@site (detail); a pattern may leave out the site or the detail
-                   and use '*' ("use_after_free", "pp_freed_with_inflight@mem_id_disconnect",
-                   "netmap_tx_stall (Linux, no txqdisc)", "dma_unmap_wrong_size@bnxt_*")
-  --expect-bugs    exit 0 if every enabled variant's finding (its key pattern, bugs.def)
-                   appears, 1 if not
-  --expect-clean-of NAME
-                   exit 0 if variant NAME's finding does not appear (run with --bugs none:
-                   the fixed model on the variant's scenario), 1 if it does
-  --driver NAME    run driver model NAME instead of the topology's (a driver under
-                   review or a canary; `inflight list drivers`); a trace's topology line
-                   may name it too (driver=NAME)
-  --driver-faults  enable driver fault events (a driver breaking its own contract). Also
-                   on when a variant named in --bugs or --expect-clean-of needs them.
-
-exit: 0 clean, 1 finding (or --expect not met), 2 bad input or usage
-)~";
-
-constexpr std::string_view kConvertUsage = R"(usage: inflight convert IN OUT [--format auto|text|binary] [--target T]
-
-Reads IN (binary or .trace, detected as for replay) and writes OUT: a .trace file gets the
-text form, any other name the binary form. Binary inputs belong to a fuzz target's event
-family (--target dma_debug|page_pool|xdp|world, default all). The conversion is exact
-both ways.
-exit: 0 done, 2 bad input or usage
-)";
+constexpr Option kConvertOptions[] = {
+    {"--format", "F", "how IN is read: auto (as for replay), text or binary"},
+    {"--target", "T", "the event family of binary inputs and outputs (inflight list targets;\n"
+                      "default all)"},
+};
+constexpr Command kConvert{
+    "convert", "IN OUT",
+    "Reads IN (binary or .trace, detected as for replay) and writes OUT: a .trace file gets the\n"
+    "text form, any other name the binary form. The conversion is exact both ways.\n\n",
+    kConvertOptions, "exit: 0 done, 2 bad input or usage\n"};
 
 constexpr std::string_view kListUsage = R"(usage: inflight list [bugs|rules|drivers|targets|properties]
        inflight list rules [--json|--markdown]
@@ -260,75 +256,52 @@ int cmd_list(const std::vector<std::string>& args) {
   return kExitClean;
 }
 
-int cmd_replay(const std::vector<std::string>& args) {
-  std::optional<std::string> file, bugs_flag, clean_of, driver;
-  std::optional<FindingPattern> expect;
-  std::vector<FindingPattern> known;
-  bool driver_faults = false;
-  const TargetFamily* family = &all_family();
-  std::string format = "auto";
-  bool quiet = false, json = false;
-  bool expect_bugs = false;
-  for (size_t i = 0; i < args.size(); i++) {
-    const std::string& a = args[i];
-    auto value = [&]() -> std::optional<std::string> {
-      if (i + 1 >= args.size()) return std::nullopt;
-      return args[++i];
-    };
-    if (a == "--help" || a == "-h") {
-      std::cout << kReplayUsage;
-      return kExitClean;
-    } else if (a == "--bugs") {
-      if (!(bugs_flag = value())) return usage_error("--bugs needs a list", kReplayUsage);
-    } else if (a == "--format") {
-      const auto f = value();
-      if (!f || (*f != "auto" && *f != "text" && *f != "binary"))
-        return usage_error("--format takes auto, text or binary", kReplayUsage);
-      format = *f;
-    } else if (a == "--expect") {
-      const auto p = value();
-      if (!p) return usage_error("--expect needs a finding pattern", kReplayUsage);
-      std::string error;
-      if (!(expect = FindingPattern::parse(*p, &error)))
-        return usage_error(fmt::format("--expect: {}", error), kReplayUsage);
-    } else if (a == "--quiet") {
-      quiet = true;
-    } else if (a == "--json") {
-      json = true;
-    } else if (a == "--known") {
-      const auto path = value();
-      if (!path) return usage_error("--known needs a file", kReplayUsage);
-      const std::optional<std::string> text = read_file(*path);
-      if (!text) return kExitUsage;
-      std::string error;
-      auto patterns = parse_patterns(*text, &error);
-      if (!patterns) return usage_error(fmt::format("{}: {}", *path, error), kReplayUsage);
-      known = std::move(*patterns);
-    } else if (a == "--driver-faults") {
-      driver_faults = true;
-    } else if (a == "--driver") {
-      if (!(driver = value()) || !driver_model(*driver))
-        return usage_error(fmt::format("--driver takes a driver model: {}", driver_names()),
-                           kReplayUsage);
-    } else if (a == "--target") {
-      const auto t = value();
-      if (!t || !(family = target_family(*t)))
-        return usage_error(fmt::format("--target takes one of: {}", target_names()), kReplayUsage);
-    } else if (a == "--expect-clean-of") {
-      if (!(clean_of = value())) return usage_error("--expect-clean-of needs a variant", kReplayUsage);
-      if (!bug_from_name(*clean_of))
-        return usage_error(fmt::format("unknown bug variant '{}'", *clean_of), kReplayUsage);
-    } else if (a == "--expect-bugs") {
-      expect_bugs = true;
-    } else if (!a.empty() && a[0] == '-') {
-      return usage_error(fmt::format("unknown option '{}'", printable(a)), kReplayUsage);
-    } else if (!file) {
-      file = a;
-    } else {
-      return usage_error("replay takes one file", kReplayUsage);
-    }
+// The options every command that takes a file shares: how it is read.
+bool parse_format(const Command& c, const Args& args, std::string& format, const TargetFamily*& family) {
+  format = args.value("--format").value_or("auto");
+  if (format != "auto" && format != "text" && format != "binary") {
+    usage_error(fmt::format("--format takes auto, text or binary, got '{}'", printable(format)), usage(c));
+    return false;
   }
-  if (!file) return usage_error("replay needs a file", kReplayUsage);
+  family = &all_family();
+  if (const auto t = args.value("--target"); t && !(family = target_family(*t))) {
+    usage_error(fmt::format("--target takes one of: {}", target_names()), usage(c));
+    return false;
+  }
+  return true;
+}
+
+int cmd_replay(const std::vector<std::string>& argv) {
+  const std::optional<Args> args = parse_args(argv, kReplay);
+  if (!args) return kExitUsage;
+  if (args->help) return kExitClean;
+  std::string format;
+  const TargetFamily* family = nullptr;
+  if (!parse_format(kReplay, *args, format, family)) return kExitUsage;
+  if (args->operands.size() != 1)
+    return usage_error(args->operands.empty() ? "replay needs a file" : "replay takes one file", usage(kReplay));
+  const std::optional<std::string> file = args->operands[0];
+  const std::optional<std::string> bugs_flag = args->value("--bugs");
+  const std::optional<std::string> clean_of = args->value("--expect-clean-of");
+  std::optional<std::string> driver = args->value("--driver");
+  const bool quiet = args->has("--quiet"), json = args->has("--json"), expect_bugs = args->has("--expect-bugs");
+  bool driver_faults = args->has("--driver-faults");
+  std::string error;
+  std::optional<FindingPattern> expect;
+  if (const auto p = args->value("--expect"); p && !(expect = FindingPattern::parse(*p, &error)))
+    return usage_error(fmt::format("--expect: {}", error), usage(kReplay));
+  std::vector<FindingPattern> known;
+  if (const auto path = args->value("--known")) {
+    const std::optional<std::string> text = read_file(*path);
+    if (!text) return kExitUsage;
+    auto patterns = parse_patterns(*text, &error);
+    if (!patterns) return usage_error(fmt::format("{}: {}", printable(*path), error), usage(kReplay));
+    known = std::move(*patterns);
+  }
+  if (driver && !driver_model(*driver))
+    return usage_error(fmt::format("--driver takes a driver model: {}", driver_names()), usage(kReplay));
+  if (clean_of && !bug_from_name(*clean_of))
+    return usage_error(fmt::format("unknown bug variant '{}'", printable(*clean_of)), usage(kReplay));
   const std::optional<BugSet> bugs = bugs_from(bugs_flag);
   if (!bugs) return kExitUsage;
   const std::optional<Loaded> loaded = load(*file, format, *family);
@@ -416,28 +389,15 @@ int cmd_replay(const std::vector<std::string>& args) {
   return rc;
 }
 
-int cmd_convert(const std::vector<std::string>& args) {
-  std::vector<std::string> files;
-  std::string format = "auto";
-  const TargetFamily* family = &all_family();
-  for (size_t i = 0; i < args.size(); i++) {
-    if (args[i] == "--help" || args[i] == "-h") {
-      std::cout << kConvertUsage;
-      return kExitClean;
-    } else if (args[i] == "--target" && i + 1 < args.size()) {
-      if (!(family = target_family(args[++i])))
-        return usage_error(fmt::format("--target takes one of: {}", target_names()), kConvertUsage);
-    } else if (args[i] == "--format" && i + 1 < args.size()) {
-      format = args[++i];
-      if (format != "auto" && format != "text" && format != "binary")
-        return usage_error("--format takes auto, text or binary", kConvertUsage);
-    } else if (!args[i].empty() && args[i][0] == '-') {
-      return usage_error(fmt::format("unknown option '{}'", printable(args[i])), kConvertUsage);
-    } else {
-      files.push_back(args[i]);
-    }
-  }
-  if (files.size() != 2) return usage_error("convert takes IN and OUT", kConvertUsage);
+int cmd_convert(const std::vector<std::string>& argv) {
+  const std::optional<Args> args = parse_args(argv, kConvert);
+  if (!args) return kExitUsage;
+  if (args->help) return kExitClean;
+  std::string format;
+  const TargetFamily* family = nullptr;
+  if (!parse_format(kConvert, *args, format, family)) return kExitUsage;
+  const std::vector<std::string>& files = args->operands;
+  if (files.size() != 2) return usage_error("convert takes IN and OUT", usage(kConvert));
   const std::optional<Loaded> loaded = load(files[0], format, *family);
   if (!loaded) return kExitUsage;
   std::string out;
@@ -468,32 +428,31 @@ int cmd_convert(const std::vector<std::string>& args) {
   return kExitClean;
 }
 
-constexpr std::string_view kBoundaryUsage = R"(usage: inflight boundary [--out DIR]
+constexpr Option kBoundaryOptions[] = {
+    {"--out", "DIR", "write each witness as DIR/bnxt_boundary_<symptom>.trace"},
+};
+constexpr Command kBoundary{
+    "boundary", "",
+    "Searches every placement tun_build_skb can give a TAP frame (every task_frag offset any\n"
+    "sequence of writes reaches, breadth-first, so complete) for the frame lengths that show\n"
+    "bnxt_xdp_redirect_unmap_len_zero (R9) at the IOMMU, and replays each witness in the model:\n"
+    "  warn   the seed's WARN_ON(unmapped != size) in __iommu_dma_unmap (large PTEs)\n"
+    "  leak   any IOVA page or page-table entry left behind (either PTE mode)\n"
+    "For each: the smallest failing length over all write sequences, over streams of a single\n"
+    "length, and the shortest write sequence that reaches it. With --out DIR each witness is\n"
+    "written as DIR/bnxt_boundary_<symptom>.trace for `inflight replay`.\n"
+    "\n",
+    kBoundaryOptions,
+    "exit: 0 every witness confirmed (finding with R9, none without), 1 not, 2 usage\n"};
 
-Searches every placement tun_build_skb can give a TAP frame (every task_frag offset any
-sequence of writes reaches, breadth-first, so complete) for the frame lengths that show
-bnxt_xdp_redirect_unmap_len_zero (R9) at the IOMMU, and replays each witness in the model:
-  warn   the seed's WARN_ON(unmapped != size) in __iommu_dma_unmap (large PTEs)
-  leak   any IOVA page or page-table entry left behind (either PTE mode)
-For each: the smallest failing length over all write sequences, over streams of a single
-length, and the shortest write sequence that reaches it. With --out DIR each witness is
-written as DIR/bnxt_boundary_<symptom>.trace for `inflight replay`.
-exit: 0 every witness confirmed (finding with R9, none without), 1 not, 2 usage
-)";
-
-int cmd_boundary(const std::vector<std::string>& args) {
-  std::optional<std::string> out_dir;
-  for (size_t i = 0; i < args.size(); i++) {
-    if (args[i] == "--help" || args[i] == "-h") {
-      std::cout << kBoundaryUsage;
-      return kExitClean;
-    }
-    if (args[i] == "--out" && i + 1 < args.size()) {
-      out_dir = args[++i];
-    } else {
-      return usage_error(fmt::format("unknown argument '{}'", printable(args[i])), kBoundaryUsage);
-    }
-  }
+int cmd_boundary(const std::vector<std::string>& argv) {
+  const std::optional<Args> args = parse_args(argv, kBoundary);
+  if (!args) return kExitUsage;
+  if (args->help) return kExitClean;
+  if (!args->operands.empty())
+    return usage_error(fmt::format("boundary takes no operand, got '{}'", printable(args->operands[0])),
+                       usage(kBoundary));
+  const std::optional<std::string> out_dir = args->value("--out");
   const BoundarySearch search = search_bnxt_boundary();
   std::cout << fmt::format(
       "inflight boundary: R9 bnxt_xdp_redirect_unmap_len_zero over every tun_build_skb placement\n"
@@ -613,10 +572,10 @@ int main(int argc, char** argv) {
   const std::string command = args[0];
   args.erase(args.begin());
   if (command == "--help" || command == "-h" || command == "help") {
-    if (!args.empty() && args[0] == "replay") std::cout << kReplayUsage;
-    else if (!args.empty() && args[0] == "convert") std::cout << kConvertUsage;
+    if (!args.empty() && args[0] == "replay") std::cout << usage(kReplay);
+    else if (!args.empty() && args[0] == "convert") std::cout << usage(kConvert);
     else if (!args.empty() && args[0] == "list") std::cout << kListUsage;
-    else if (!args.empty() && args[0] == "boundary") std::cout << kBoundaryUsage;
+    else if (!args.empty() && args[0] == "boundary") std::cout << usage(kBoundary);
     else if (!args.empty() && args[0] == "coverage") return cmd_coverage({"--help"});
     else if (!args.empty() && args[0] == "dict") return cmd_dict({"--help"});
     else if (!args.empty() && args[0] == "explore") return cmd_explore({"--help"});
