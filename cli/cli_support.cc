@@ -1,5 +1,7 @@
 #include "cli/cli_support.h"
 
+#include <fmt/format.h>
+
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -7,8 +9,6 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
-
-#include <fmt/format.h>
 
 #include "model/drivers/driver.h"
 
@@ -36,16 +36,20 @@ std::string usage(const Command& c) {
     add(o.arg.empty() ? fmt::format("[{}]", o.name) : fmt::format("[{} {}]", o.name, o.arg));
   out += "\n\n" + std::string(c.about);
   for (const Option& o : c.options) {
-    const std::string left = o.arg.empty() ? std::string(o.name) : fmt::format("{} {}", o.name, o.arg);
+    const std::string left =
+        o.arg.empty() ? std::string(o.name) : fmt::format("{} {}", o.name, o.arg);
     std::string_view help = o.help;
     bool first = true;
     while (!help.empty() || first) {
       const size_t nl = help.find('\n');
       const std::string_view text = help.substr(0, nl);
       help = nl == std::string_view::npos ? std::string_view{} : help.substr(nl + 1);
-      if (first && left.size() <= 18) out += fmt::format("  {:<18} {}\n", left, text);
-      else if (first) out += fmt::format("  {}\n  {:<18} {}\n", left, "", text);
-      else out += fmt::format("  {:<18} {}\n", "", text);
+      if (first && left.size() <= 18)
+        out += fmt::format("  {:<18} {}\n", left, text);
+      else if (first)
+        out += fmt::format("  {}\n  {:<18} {}\n", left, "", text);
+      else
+        out += fmt::format("  {:<18} {}\n", "", text);
       first = false;
     }
   }
@@ -97,13 +101,15 @@ std::optional<Args> parse_args(const std::vector<std::string>& args, const Comma
   return out;
 }
 
-std::optional<uint64_t> parse_count(const Command& c, std::string_view option, const std::string& text,
-                                    uint64_t lo, uint64_t hi) {
+std::optional<uint64_t> parse_count(const Command& c, std::string_view option,
+                                    const std::string& text, uint64_t lo, uint64_t hi) {
   uint64_t v = 0;
   const char* end = text.data() + text.size();
   const auto r = std::from_chars(text.data(), end, v);
   if (text.empty() || r.ec != std::errc{} || r.ptr != end || v < lo || v > hi) {
-    usage_error(fmt::format("{} takes a number in {}..{}, got '{}'", option, lo, hi, printable(text)), usage(c));
+    usage_error(
+        fmt::format("{} takes a number in {}..{}, got '{}'", option, lo, hi, printable(text)),
+        usage(c));
     return std::nullopt;
   }
   return v;
@@ -119,12 +125,14 @@ std::optional<std::string> read_file(const std::string& path) {
     return std::nullopt;
   }
   if (!ec && std::filesystem::exists(st) && std::filesystem::file_size(path, ec) > kMaxBytes) {
-    std::cerr << "inflight: cannot read '" << printable(path) << "': larger than 16 MiB, not a scenario\n";
+    std::cerr << "inflight: cannot read '" << printable(path)
+              << "': larger than 16 MiB, not a scenario\n";
     return std::nullopt;
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    std::cerr << "inflight: cannot read '" << printable(path) << "': " << std::strerror(errno) << "\n";
+    std::cerr << "inflight: cannot read '" << printable(path) << "': " << std::strerror(errno)
+              << "\n";
     return std::nullopt;
   }
   return std::string(std::istreambuf_iterator<char>(in), {});
@@ -134,14 +142,26 @@ std::string json_string(std::string_view s) {
   std::string out = "\"";
   for (const char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-        else out += c;
+        if (static_cast<unsigned char>(c) < 0x20)
+          out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
+        else
+          out += c;
     }
   }
   return out + '"';
@@ -152,8 +172,10 @@ std::string printable(std::string_view s, size_t max) {
   size_t used = 0;
   for (; used < s.size() && out.size() < max; used++) {
     const auto c = static_cast<unsigned char>(s[used]);
-    if (c >= 0x20 && c < 0x7f) out += static_cast<char>(c);
-    else out += fmt::format("\\x{:02x}", c);
+    if (c >= 0x20 && c < 0x7f)
+      out += static_cast<char>(c);
+    else
+      out += fmt::format("\\x{:02x}", c);
   }
   if (used < s.size()) out += fmt::format("... ({} more bytes)", s.size() - used);
   return out;
@@ -240,11 +262,13 @@ std::optional<Loaded> load(const std::string& path, std::string_view format,
     TextError error;
     std::optional<Scenario> scenario = decode_text(body, &error);
     if (!scenario) {
-      std::cerr << fmt::format("inflight: {}:{}: {}\n", printable(path), error.line, printable(error.message));
+      std::cerr << fmt::format("inflight: {}:{}: {}\n", printable(path), error.line,
+                               printable(error.message));
       if (format == "auto" && !ends_with(path, ".trace"))
-        std::cerr << fmt::format("inflight: {} was read as a .trace text ({}); if it is a fuzzer "
-                                 "input, give --format binary\n",
-                                 printable(path), why);
+        std::cerr << fmt::format(
+            "inflight: {} was read as a .trace text ({}); if it is a fuzzer "
+            "input, give --format binary\n",
+            printable(path), why);
       return std::nullopt;
     }
     return Loaded{std::move(*scenario), true, std::move(driver), why};

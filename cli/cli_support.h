@@ -27,11 +27,11 @@ struct Option {
   std::string_view help;  // may hold '\n': later lines are indented under the first
 };
 struct Command {
-  std::string_view name;       // "replay"
-  std::string_view operands;   // "FILE", "IN OUT", "INPUT..." or ""
-  std::string_view about;      // what the command does, before the options
+  std::string_view name;      // "replay"
+  std::string_view operands;  // "FILE", "IN OUT", "INPUT..." or ""
+  std::string_view about;     // what the command does, before the options
   std::span<const Option> options;
-  std::string_view after;      // after the options: output, exit codes
+  std::string_view after;  // after the options: output, exit codes
 };
 std::string usage(const Command& command);
 struct Args {

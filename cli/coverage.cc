@@ -22,13 +22,16 @@ namespace {
 
 constexpr Option kCoverageOptions[] = {
     {"--target", "T", "how binary inputs decode (a fuzz target's event family; default all)"},
-    {"--format", "F", "auto (the default, as for replay), text, or binary (a fuzzer's corpus:\n"
-                      "its inputs may happen to be printable)"},
+    {"--format", "F",
+     "auto (the default, as for replay), text, or binary (a fuzzer's corpus:\n"
+     "its inputs may happen to be printable)"},
     {"--bugs", "LIST", "bug variants to enable (default none)"},
-    {"--json", "FILE", "write the counters, the transitions taken and never taken, and each\n"
-                       "event kind's applied and skipped counts as JSON"},
-    {"--svg", "FILE", "draw the page, DMA-mapping and netmap-slot lifecycles with the count on\n"
-                      "every transition (transitions never taken are dashed red)"},
+    {"--json", "FILE",
+     "write the counters, the transitions taken and never taken, and each\n"
+     "event kind's applied and skipped counts as JSON"},
+    {"--svg", "FILE",
+     "draw the page, DMA-mapping and netmap-slot lifecycles with the count on\n"
+     "every transition (transitions never taken are dashed red)"},
 };
 constexpr Command kCoverageCommand{
     "coverage", "INPUT...",
@@ -147,7 +150,8 @@ std::string lifecycle_svg(const Totals& t) {
 std::string to_json(const Totals& t) {
   std::string out = fmt::format("{{\n  \"inputs\": {},\n  \"coverage\": {{", t.inputs);
   for (size_t i = 0; i < kCoverageCounters; i++)
-    out += fmt::format("{}\n    {}: {}", i ? "," : "", json_string(kCoverage[i].name), t.counters[i]);
+    out +=
+        fmt::format("{}\n    {}: {}", i ? "," : "", json_string(kCoverage[i].name), t.counters[i]);
   // Gaps: transitions never taken in a lifecycle the inputs did exercise.
   const auto active = [&](std::string_view lifecycle) {
     for (size_t i = 0; i < kCoverageCounters; i++)
@@ -189,15 +193,18 @@ int cmd_coverage(const std::vector<std::string>& argv) {
   if (!args) return kExitUsage;
   if (args->help) return kExitClean;
   const std::string target = args->value("--target").value_or("all"),
-                    format = args->value("--format").value_or("auto"), json = args->value("--json").value_or(""),
+                    format = args->value("--format").value_or("auto"),
+                    json = args->value("--json").value_or(""),
                     svg = args->value("--svg").value_or("");
   const std::optional<std::string> bugs_flag = args->value("--bugs");
   const std::vector<std::string>& inputs = args->operands;
-  if (inputs.empty()) return usage_error("coverage needs at least one input", usage(kCoverageCommand));
+  if (inputs.empty())
+    return usage_error("coverage needs at least one input", usage(kCoverageCommand));
   if (format != "auto" && format != "text" && format != "binary")
     return usage_error("--format takes auto, text or binary", usage(kCoverageCommand));
   const TargetFamily* family = target_family(target);
-  if (!family) return usage_error(fmt::format("unknown target '{}'", target), usage(kCoverageCommand));
+  if (!family)
+    return usage_error(fmt::format("unknown target '{}'", target), usage(kCoverageCommand));
   std::string error;
   const std::optional<BugSet> bugs = BugSet::parse(bugs_flag.value_or(""), &error);
   if (!bugs) return usage_error(error, usage(kCoverageCommand));

@@ -43,8 +43,9 @@ int cmd_dict(const std::vector<std::string>& argv) {
   if (!target || !args->operands.empty()) return usage_error("dict takes --target T", usage(kDict));
   const TargetFamily* family = target_family(*target);
   if (!family || family->name == "all")
-    return usage_error(fmt::format("unknown fuzz target '{}' (one of: {})", printable(*target), target_names()),
-                       usage(kDict));
+    return usage_error(
+        fmt::format("unknown fuzz target '{}' (one of: {})", printable(*target), target_names()),
+        usage(kDict));
   std::cout << fmt::format("# libFuzzer dictionary for {}_fuzzer: `inflight dict --target {}`\n",
                            family->name, family->name);
   auto record = [&](const Event& e) {

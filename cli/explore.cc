@@ -19,42 +19,53 @@ namespace inflight::cli {
 namespace {
 
 constexpr Option kExploreOptions[] = {
-    {"--target", "T", "the alphabet's event kinds: fuzz target T's family (default: the\n"
-                      "hunt target of the one variant in --bugs, else world)"},
+    {"--target", "T",
+     "the alphabet's event kinds: fuzz target T's family (default: the\n"
+     "hunt target of the one variant in --bugs, else world)"},
     {"--wide", "", "each kind with default fields, and each field also varied alone"},
-    {"--full", "", "each kind with every field varied together over its domain: every\n"
-                   "CPU, device and queue of the topology, picks 0..7, lengths 0/64/1500,\n"
-                   "every enumeration value (the default with --bugs and no --trace or\n"
-                   "--clean-of: a variant's family, fully varied)\n"
-                   "(neither: each kind with default fields)"},
-    {"--driver", "NAME", "explore driver model NAME (inflight list drivers), a canary or a\n"
-                         "driver under review, instead of the topology's; also INFLIGHT_DRIVER,\n"
-                         "or driver=NAME on the topology"},
-    {"--topology", "\"...\"", "the configuration, as on a .trace topology line (inflight help\n"
-                             "topology; default: the mutant's own configuration when --bugs names\n"
-                             "one rule mutant, else the defaults; pages=N bounds the pages alive)"},
-    {"--topology-of", "FILE", "take only the topology from FILE (a variant's regression trace:\n"
-                              "its configuration, none of its events)"},
+    {"--full", "",
+     "each kind with every field varied together over its domain: every\n"
+     "CPU, device and queue of the topology, picks 0..7, lengths 0/64/1500,\n"
+     "every enumeration value (the default with --bugs and no --trace or\n"
+     "--clean-of: a variant's family, fully varied)\n"
+     "(neither: each kind with default fields)"},
+    {"--driver", "NAME",
+     "explore driver model NAME (inflight list drivers), a canary or a\n"
+     "driver under review, instead of the topology's; also INFLIGHT_DRIVER,\n"
+     "or driver=NAME on the topology"},
+    {"--topology", "\"...\"",
+     "the configuration, as on a .trace topology line (inflight help\n"
+     "topology; default: the mutant's own configuration when --bugs names\n"
+     "one rule mutant, else the defaults; pages=N bounds the pages alive)"},
+    {"--topology-of", "FILE",
+     "take only the topology from FILE (a variant's regression trace:\n"
+     "its configuration, none of its events)"},
     {"--trace", "FILE", "take the topology from FILE and add its events to the alphabet"},
-    {"--bugs", "LIST", "bug variants to enable; the goal is then any of their findings\n"
-                       "(without variants: any finding at all)"},
-    {"--clean-of", "NAME", "the goal is variant NAME's finding, whatever --bugs says (with the\n"
-                           "fix: \"no NAME finding up to depth K\", as bug.NAME.fixed for one trace)"},
-    {"--goal", "PATTERN", "the goal is a finding whose key matches PATTERN: kind[@site][ (detail)],\n"
-                          "'*' for any run of characters (inflight replay --help)"},
+    {"--bugs", "LIST",
+     "bug variants to enable; the goal is then any of their findings\n"
+     "(without variants: any finding at all)"},
+    {"--clean-of", "NAME",
+     "the goal is variant NAME's finding, whatever --bugs says (with the\n"
+     "fix: \"no NAME finding up to depth K\", as bug.NAME.fixed for one trace)"},
+    {"--goal", "PATTERN",
+     "the goal is a finding whose key matches PATTERN: kind[@site][ (detail)],\n"
+     "'*' for any run of characters (inflight replay --help)"},
     {"--driver-faults", "", "enable driver fault events (on when a chosen variant needs them)"},
     {"--alphabet-only", "", "with --trace: FILE's events are the whole alphabet"},
-    {"--same-findings", "", "the goal is exactly the set of finding kinds FILE shows (with --trace)"},
-    {"--check-minimal", "", "with --trace: is FILE as short as any scenario with its findings?\n"
-                            "(implies --same-findings and --depth = FILE's length)"},
+    {"--same-findings", "",
+     "the goal is exactly the set of finding kinds FILE shows (with --trace)"},
+    {"--check-minimal", "",
+     "with --trace: is FILE as short as any scenario with its findings?\n"
+     "(implies --same-findings and --depth = FILE's length)"},
     {"--depth", "K", "the depth bound, 0..1000 (default 6)"},
     {"--max-states", "N", "the states bound (default 2000000)"},
     {"--seconds", "S", "the time bound in whole seconds (default 60)"},
     {"--out", "FILE", "write the shortest counterexample there as a .trace"},
-    {"--json", "", "print one JSON object instead of the text below: configuration,\n"
-                   "driver, alphabet size, verdict (found, complete or bounded), states,\n"
-                   "transitions, depth, seconds, what stopped it, the fingerprint bound,\n"
-                   "and the counterexample's trace and finding keys"},
+    {"--json", "",
+     "print one JSON object instead of the text below: configuration,\n"
+     "driver, alphabet size, verdict (found, complete or bounded), states,\n"
+     "transitions, depth, seconds, what stopped it, the fingerprint bound,\n"
+     "and the counterexample's trace and finding keys"},
 };
 constexpr Command kExplore{
     "explore", "",
@@ -94,13 +105,17 @@ int cmd_explore(const std::vector<std::string>& argv) {
   if (!args) return kExitUsage;
   if (args->help) return kExitClean;
   if (!args->operands.empty())
-    return usage_error(fmt::format("explore takes no operand, got '{}'", printable(args->operands[0])),
-                       usage(kExplore));
-  const std::optional<std::string> target = args->value("--target"), topology_text_flag = args->value("--topology"),
-                                   trace_file = args->value("--trace"), topology_of = args->value("--topology-of"),
+    return usage_error(
+        fmt::format("explore takes no operand, got '{}'", printable(args->operands[0])),
+        usage(kExplore));
+  const std::optional<std::string> target = args->value("--target"),
+                                   topology_text_flag = args->value("--topology"),
+                                   trace_file = args->value("--trace"),
+                                   topology_of = args->value("--topology-of"),
                                    bugs_flag = args->value("--bugs"), out = args->value("--out"),
                                    clean_of = args->value("--clean-of");
-  std::optional<std::string> topology_text = topology_text_flag, driver_flag = args->value("--driver");
+  std::optional<std::string> topology_text = topology_text_flag,
+                             driver_flag = args->value("--driver");
   bool wide = args->has("--wide"), full = args->has("--full"), same = args->has("--same-findings"),
        faults = args->has("--driver-faults"), alphabet_only = args->has("--alphabet-only");
   const bool check_minimal = args->has("--check-minimal"), json = args->has("--json");
@@ -130,8 +145,10 @@ int cmd_explore(const std::vector<std::string>& argv) {
     seconds = static_cast<double>(*n);
   }
   if ((same || alphabet_only) && !trace_file)
-    return usage_error("--same-findings, --check-minimal and --alphabet-only need --trace", usage(kExplore));
-  if (wide && full) return usage_error("--wide and --full are two alphabets: choose one", usage(kExplore));
+    return usage_error("--same-findings, --check-minimal and --alphabet-only need --trace",
+                       usage(kExplore));
+  if (wide && full)
+    return usage_error("--wide and --full are two alphabets: choose one", usage(kExplore));
   if (!driver_flag)
     if (const char* d = std::getenv("INFLIGHT_DRIVER"); d && *d) driver_flag = d;
   std::string error;
@@ -144,7 +161,8 @@ int cmd_explore(const std::vector<std::string>& argv) {
       faults = faults || b.faults;
     }
   if (clean_of && variants.empty())
-    return usage_error(fmt::format("--clean-of: unknown bug variant '{}'", *clean_of), usage(kExplore));
+    return usage_error(fmt::format("--clean-of: unknown bug variant '{}'", *clean_of),
+                       usage(kExplore));
   const std::string family_name =
       target ? *target : variants.size() == 1 ? std::string(hunt_target(*variants[0])) : "world";
   const TargetFamily* family = target_family(family_name);
@@ -184,9 +202,9 @@ int cmd_explore(const std::vector<std::string>& argv) {
   const DriverModel* model =
       driver.empty() ? &driver_models()[spec.topology.driver] : driver_model(driver);
   if (!model)
-    return usage_error(fmt::format("--driver: unknown driver model '{}' (known: {})", driver,
-                                   driver_names()),
-                       usage(kExplore));
+    return usage_error(
+        fmt::format("--driver: unknown driver model '{}' (known: {})", driver, driver_names()),
+        usage(kExplore));
   spec.driver = driver.empty() ? std::string_view{} : model->name;
   // The alphabet: a variant searched for from scratch gets its family fully varied.
   if (!wide && !full && !trace_file && !clean_of && !variants.empty()) full = true;
@@ -254,33 +272,39 @@ int cmd_explore(const std::vector<std::string>& argv) {
   // Distinct states are told apart by 128-bit fingerprints (model/core/state_hash.h).
   const double n = static_cast<double>(r.states);
   const double collision_bound = n * n / 2 / 3.402823669209385e38;
-  const std::string stopped_by =
-      r.found ? "" : r.stopped_by.empty() ? "depth" : r.stopped_by;  // "exhausted": complete
+  const std::string stopped_by = r.found                ? ""
+                                 : r.stopped_by.empty() ? "depth"
+                                                        : r.stopped_by;  // "exhausted": complete
   if (!r.found) {
     verdict = r.stopped_by == "exhausted" ? "complete" : "bounded";
     const bool fine_time =
         std::find(spec.alphabet.begin(), spec.alphabet.end(), Event{Tick{0}}) != spec.alphabet.end();
     if (r.stopped_by == "exhausted" && !fine_time)
-      notes += "note: the alphabet cannot advance time by 1 ms; states with pending work were "
-               "merged by clock region all the same, so 'complete' is up to that abstraction\n";
+      notes +=
+          "note: the alphabet cannot advance time by 1 ms; states with pending work were "
+          "merged by clock region all the same, so 'complete' is up to that abstraction\n";
     if (r.stopped_by == "exhausted") {
-      notes += fmt::format("complete: no violation in {} states ({} transitions, deepest {} "
-                           "events, {:.2f} seconds): every state of this configuration, "
-                           "driver and alphabet\n",
-                           r.states, r.transitions, r.depth_cleared, r.seconds);
+      notes += fmt::format(
+          "complete: no violation in {} states ({} transitions, deepest {} "
+          "events, {:.2f} seconds): every state of this configuration, "
+          "driver and alphabet\n",
+          r.states, r.transitions, r.depth_cleared, r.seconds);
     } else {
       const std::string why =
           r.stopped_by.empty() ? fmt::format("the depth bound (--depth {}); states are left beyond it", depth)
                                : fmt::format("the {} bound", r.stopped_by);
-      notes += fmt::format("no violation up to depth {}: {} states, {} transitions, {:.2f} "
-                           "seconds; not complete: stopped by {}\n",
-                           r.depth_cleared, r.states, r.transitions, r.seconds, why);
+      notes += fmt::format(
+          "no violation up to depth {}: {} states, {} transitions, {:.2f} "
+          "seconds; not complete: stopped by {}\n",
+          r.depth_cleared, r.states, r.transitions, r.seconds, why);
     }
-    notes += fmt::format("128-bit state fingerprints: the chance that two of the {} states were "
-                         "taken for one is at most {:.1e}\n",
-                         r.states, collision_bound);
+    notes += fmt::format(
+        "128-bit state fingerprints: the chance that two of the {} states were "
+        "taken for one is at most {:.1e}\n",
+        r.states, collision_bound);
     if (check_minimal) {
-      notes += fmt::format("check-minimal: FAILED: {} was not reached within its own length\n", *trace_file);
+      notes += fmt::format("check-minimal: FAILED: {} was not reached within its own length\n",
+                           *trace_file);
       rc = kExitFinding;
     }
   } else {
@@ -289,16 +313,18 @@ int cmd_explore(const std::vector<std::string>& argv) {
     text = encode_text(found);
     const std::string production_line = format_topology(spec.topology);
     text.replace(text.find(production_line), production_line.size(), topology_line);
-    notes += fmt::format("shortest counterexample: {} events (every shorter scenario cleared): {} states, "
-                         "{} transitions, {:.2f} seconds\n",
-                         r.shortest.size(), r.states, r.transitions, r.seconds) +
+    notes += fmt::format(
+                 "shortest counterexample: {} events (every shorter scenario cleared): {} states, "
+                 "{} transitions, {:.2f} seconds\n",
+                 r.shortest.size(), r.states, r.transitions, r.seconds) +
              text;
     World w(found.topology, *bugs, false, faults, spec.driver);
     run_scenario(w, found);
     for (const Finding& f : w.violations().findings()) {
       notes += fmt::format("FINDING {}: {}\n", f.key.str(), f.key.title());
-      findings_json += fmt::format("{}{{\"key\": {}, \"title\": {}}}", findings_json.empty() ? "" : ", ",
-                                   json_string(f.key.str()), json_string(f.key.title()));
+      findings_json +=
+          fmt::format("{}{{\"key\": {}, \"title\": {}}}", findings_json.empty() ? "" : ", ",
+                      json_string(f.key.str()), json_string(f.key.title()));
     }
     if (out) {
       std::ofstream f(*out);
@@ -324,14 +350,15 @@ int cmd_explore(const std::vector<std::string>& argv) {
   std::cout << fmt::format(
       "{{\n  \"target\": \"{}\",\n  \"bugs\": {},\n  \"topology\": {},\n  \"driver\": {},\n"
       "  \"alphabet\": {{\"events\": {}, \"what\": {}}},\n  \"max_depth\": {},\n"
-      "  \"verdict\": \"{}\",\n  \"states\": {},\n  \"transitions\": {},\n  \"depth_cleared\": {},\n"
+      "  \"verdict\": \"{}\",\n  \"states\": {},\n  \"transitions\": {},\n  \"depth_cleared\": "
+      "{},\n"
       "  \"seconds\": {:.3f},\n  \"stopped_by\": \"{}\",\n  \"collision_bound\": {:.3e},\n"
       "  \"shortest\": {{\"events\": {}, \"trace\": {}}},\n  \"findings\": [{}],\n"
       "  \"notes\": {},\n  \"exit\": {}\n}}\n",
-      family->name, json_string(bugs->to_string()), json_string(topology_line), json_string(driver_what),
-      spec.alphabet.size(), json_string(alphabet_what), depth, verdict, r.states, r.transitions,
-      r.depth_cleared, r.seconds, stopped_by, collision_bound, r.shortest.size(), json_string(text),
-      findings_json, json_string(notes), rc);
+      family->name, json_string(bugs->to_string()), json_string(topology_line),
+      json_string(driver_what), spec.alphabet.size(), json_string(alphabet_what), depth, verdict,
+      r.states, r.transitions, r.depth_cleared, r.seconds, stopped_by, collision_bound,
+      r.shortest.size(), json_string(text), findings_json, json_string(notes), rc);
   return rc;
 }
 

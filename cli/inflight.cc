@@ -85,28 +85,37 @@ either with --bugs a,b or INFLIGHT_BUGS=a,b; --bugs wins.
 
 constexpr Option kReplayOptions[] = {
     {"--bugs", "LIST", "bug variants to enable (comma-separated; default $INFLIGHT_BUGS)"},
-    {"--format", "F", "auto (the default: a name ending in .trace, or a file of printable text,\n"
-                      "is text), text or binary"},
-    {"--target", "T", "how a binary input decodes: the fuzz target that wrote it\n"
-                      "(inflight list targets) or all (every event kind; the default)"},
-    {"--driver", "NAME", "run driver model NAME instead of the topology's (a driver under\n"
-                         "review or a canary; `inflight list drivers`); a trace's topology line\n"
-                         "may name it too (driver=NAME)"},
+    {"--format", "F",
+     "auto (the default: a name ending in .trace, or a file of printable text,\n"
+     "is text), text or binary"},
+    {"--target", "T",
+     "how a binary input decodes: the fuzz target that wrote it\n"
+     "(inflight list targets) or all (every event kind; the default)"},
+    {"--driver", "NAME",
+     "run driver model NAME instead of the topology's (a driver under\n"
+     "review or a canary; `inflight list drivers`); a trace's topology line\n"
+     "may name it too (driver=NAME)"},
     {"--quiet", "", "print only the configuration line and the findings"},
-    {"--json", "", "print one JSON object instead: the configuration, the trace (not with\n"
-                   "--quiet), and each finding's key, kind, site, detail, title, step, message"},
-    {"--known", "FILE", "key patterns of known findings, one per line (# comments; as\n"
-                        "corpus/<target>/known_findings.txt): each finding is marked known or new"},
-    {"--expect", "PATTERN", "exit 0 if a finding's key matches PATTERN, 1 if not. A key is\n"
-                            "kind@site (detail); a pattern may leave out the site or the detail\n"
-                            "and use '*' (\"use_after_free\", \"pp_freed_with_inflight@mem_id_disconnect\",\n"
-                            "\"netmap_tx_stall (Linux, no txqdisc)\", \"dma_unmap_wrong_size@bnxt_*\")"},
-    {"--expect-bugs", "", "exit 0 if every enabled variant's finding (its key pattern, bugs.def)\n"
-                          "appears, 1 if not"},
-    {"--expect-clean-of", "NAME", "exit 0 if variant NAME's finding does not appear (run with --bugs\n"
-                                  "none: the fixed model on the variant's scenario), 1 if it does"},
-    {"--driver-faults", "", "enable driver fault events (a driver breaking its own contract). Also\n"
-                            "on when a variant named in --bugs or --expect-clean-of needs them."},
+    {"--json", "",
+     "print one JSON object instead: the configuration, the trace (not with\n"
+     "--quiet), and each finding's key, kind, site, detail, title, step, message"},
+    {"--known", "FILE",
+     "key patterns of known findings, one per line (# comments; as\n"
+     "corpus/<target>/known_findings.txt): each finding is marked known or new"},
+    {"--expect", "PATTERN",
+     "exit 0 if a finding's key matches PATTERN, 1 if not. A key is\n"
+     "kind@site (detail); a pattern may leave out the site or the detail\n"
+     "and use '*' (\"use_after_free\", \"pp_freed_with_inflight@mem_id_disconnect\",\n"
+     "\"netmap_tx_stall (Linux, no txqdisc)\", \"dma_unmap_wrong_size@bnxt_*\")"},
+    {"--expect-bugs", "",
+     "exit 0 if every enabled variant's finding (its key pattern, bugs.def)\n"
+     "appears, 1 if not"},
+    {"--expect-clean-of", "NAME",
+     "exit 0 if variant NAME's finding does not appear (run with --bugs\n"
+     "none: the fixed model on the variant's scenario), 1 if it does"},
+    {"--driver-faults", "",
+     "enable driver fault events (a driver breaking its own contract). Also\n"
+     "on when a variant named in --bugs or --expect-clean-of needs them."},
 };
 constexpr Command kReplay{
     "replay", "FILE",
@@ -117,8 +126,9 @@ constexpr Command kReplay{
 
 constexpr Option kConvertOptions[] = {
     {"--format", "F", "how IN is read: auto (as for replay), text or binary"},
-    {"--target", "T", "the event family of binary inputs and outputs (inflight list targets;\n"
-                      "default all)"},
+    {"--target", "T",
+     "the event family of binary inputs and outputs (inflight list targets;\n"
+     "default all)"},
 };
 constexpr Command kConvert{
     "convert", "IN OUT",
@@ -126,7 +136,8 @@ constexpr Command kConvert{
     "text form, any other name the binary form. The conversion is exact both ways.\n\n",
     kConvertOptions, "exit: 0 done, 2 bad input or usage\n"};
 
-constexpr std::string_view kListUsage = R"(usage: inflight list [bugs|rules|drivers|targets|properties]
+constexpr std::string_view kListUsage =
+    R"(usage: inflight list [bugs|rules|drivers|targets|properties]
        inflight list rules [--json|--markdown]
                                  the rule table: every rule checked, where, its finding
                                  kinds, its status and the variant or mutant proving it
@@ -214,8 +225,8 @@ int cmd_list(const std::vector<std::string>& args) {
     }
     const BugInfo& b = bug_info(*bug);
     std::cout << b.name << '\t' << violation_name(b.violation) << '\t' << b.pattern().str() << '\t'
-              << (b.faults ? "driver-faults" : "-") << '\t' << hunt_target(b) << '\t'
-              << b.topology << '\n';
+              << (b.faults ? "driver-faults" : "-") << '\t' << hunt_target(b) << '\t' << b.topology
+              << '\n';
     return kExitClean;
   }
   if (!args.empty() && args[0] == "rules") {
@@ -257,10 +268,12 @@ int cmd_list(const std::vector<std::string>& args) {
 }
 
 // The options every command that takes a file shares: how it is read.
-bool parse_format(const Command& c, const Args& args, std::string& format, const TargetFamily*& family) {
+bool parse_format(const Command& c, const Args& args, std::string& format,
+                  const TargetFamily*& family) {
   format = args.value("--format").value_or("auto");
   if (format != "auto" && format != "text" && format != "binary") {
-    usage_error(fmt::format("--format takes auto, text or binary, got '{}'", printable(format)), usage(c));
+    usage_error(fmt::format("--format takes auto, text or binary, got '{}'", printable(format)),
+                usage(c));
     return false;
   }
   family = &all_family();
@@ -279,12 +292,14 @@ int cmd_replay(const std::vector<std::string>& argv) {
   const TargetFamily* family = nullptr;
   if (!parse_format(kReplay, *args, format, family)) return kExitUsage;
   if (args->operands.size() != 1)
-    return usage_error(args->operands.empty() ? "replay needs a file" : "replay takes one file", usage(kReplay));
+    return usage_error(args->operands.empty() ? "replay needs a file" : "replay takes one file",
+                       usage(kReplay));
   const std::optional<std::string> file = args->operands[0];
   const std::optional<std::string> bugs_flag = args->value("--bugs");
   const std::optional<std::string> clean_of = args->value("--expect-clean-of");
   std::optional<std::string> driver = args->value("--driver");
-  const bool quiet = args->has("--quiet"), json = args->has("--json"), expect_bugs = args->has("--expect-bugs");
+  const bool quiet = args->has("--quiet"), json = args->has("--json"),
+             expect_bugs = args->has("--expect-bugs");
   bool driver_faults = args->has("--driver-faults");
   std::string error;
   std::optional<FindingPattern> expect;
@@ -295,13 +310,16 @@ int cmd_replay(const std::vector<std::string>& argv) {
     const std::optional<std::string> text = read_file(*path);
     if (!text) return kExitUsage;
     auto patterns = parse_patterns(*text, &error);
-    if (!patterns) return usage_error(fmt::format("{}: {}", printable(*path), error), usage(kReplay));
+    if (!patterns)
+      return usage_error(fmt::format("{}: {}", printable(*path), error), usage(kReplay));
     known = std::move(*patterns);
   }
   if (driver && !driver_model(*driver))
-    return usage_error(fmt::format("--driver takes a driver model: {}", driver_names()), usage(kReplay));
+    return usage_error(fmt::format("--driver takes a driver model: {}", driver_names()),
+                       usage(kReplay));
   if (clean_of && !bug_from_name(*clean_of))
-    return usage_error(fmt::format("unknown bug variant '{}'", printable(*clean_of)), usage(kReplay));
+    return usage_error(fmt::format("unknown bug variant '{}'", printable(*clean_of)),
+                       usage(kReplay));
   const std::optional<BugSet> bugs = bugs_from(bugs_flag);
   if (!bugs) return kExitUsage;
   const std::optional<Loaded> loaded = load(*file, format, *family);
@@ -326,7 +344,8 @@ int cmd_replay(const std::vector<std::string>& argv) {
     for (const BugInfo& b : all_bugs())
       if (bugs->has(b.bug)) {
         const bool met = log.has(b.pattern());
-        checks.push_back({fmt::format("{} ({})", b.name, b.pattern().str()), met ? "found" : "NOT found", met});
+        checks.push_back(
+            {fmt::format("{} ({})", b.name, b.pattern().str()), met ? "found" : "NOT found", met});
       }
   } else if (clean_of) {
     const BugInfo& b = bug_info(*bug_from_name(*clean_of));
@@ -339,31 +358,36 @@ int cmd_replay(const std::vector<std::string>& argv) {
   }
   int rc = log.empty() ? kExitClean : kExitFinding;
   if (!checks.empty())
-    rc = std::all_of(checks.begin(), checks.end(), [](const Check& c) { return c.met; }) ? kExitClean
-                                                                                          : kExitFinding;
+    rc = std::all_of(checks.begin(), checks.end(), [](const Check& c) { return c.met; })
+             ? kExitClean
+             : kExitFinding;
   const std::string topology = format_topology_with(loaded->scenario.topology, driver.value_or(""));
   const auto is_known = [&](const Finding& f) {
-    return std::any_of(known.begin(), known.end(), [&](const FindingPattern& k) { return k.matches(f.key); });
+    return std::any_of(known.begin(), known.end(),
+                       [&](const FindingPattern& k) { return k.matches(f.key); });
   };
   if (json) {
     std::string out = fmt::format(
-        "{{\n  \"file\": {},\n  \"format\": \"{}\",\n  \"format_why\": {},\n  \"bugs\": {},\n  \"driver_faults\": {},\n"
+        "{{\n  \"file\": {},\n  \"format\": \"{}\",\n  \"format_why\": {},\n  \"bugs\": {},\n  "
+        "\"driver_faults\": {},\n"
         "  \"topology\": {},\n  \"events\": {},\n  \"skipped\": {},\n"
         "  \"dma_debug\": {{\"error_count\": {}, \"printed\": {}}},\n  \"trace\": [",
-        json_string(*file), loaded->text ? "text" : "binary", json_string(loaded->why), json_string(bugs->to_string()),
-        driver_faults, json_string(topology), loaded->scenario.events.size(), world.skipped(),
-        world.dma().dma_debug().error_count(), world.dma().dma_debug().printed());
+        json_string(*file), loaded->text ? "text" : "binary", json_string(loaded->why),
+        json_string(bugs->to_string()), driver_faults, json_string(topology),
+        loaded->scenario.events.size(), world.skipped(), world.dma().dma_debug().error_count(),
+        world.dma().dma_debug().printed());
     for (size_t i = 0; i < world.trace().size(); i++)
       out += fmt::format("{}\n    {}", i ? "," : "", json_string(world.trace()[i]));
-    out += fmt::format("{}],\n  \"findings_total\": {},\n  \"findings\": [", world.trace().empty() ? "" : "\n  ",
-                       log.total());
+    out += fmt::format("{}],\n  \"findings_total\": {},\n  \"findings\": [",
+                       world.trace().empty() ? "" : "\n  ", log.total());
     for (size_t i = 0; i < log.findings().size(); i++) {
       const Finding& f = log.findings()[i];
       out += fmt::format(
           "{}\n    {{\"key\": {}, \"kind\": \"{}\", \"site\": {}, \"detail\": {}, \"title\": {}, "
           "\"step\": {}, \"known\": {}, \"message\": {}}}",
           i ? "," : "", json_string(f.key.str()), violation_name(f.kind()), json_string(f.key.site),
-          json_string(f.key.detail), json_string(f.key.title()), f.step, is_known(f), json_string(f.message));
+          json_string(f.key.detail), json_string(f.key.title()), f.step, is_known(f),
+          json_string(f.message));
     }
     out += fmt::format("{}],\n  \"expectations\": [", log.findings().empty() ? "" : "\n  ");
     for (size_t i = 0; i < checks.size(); i++)
@@ -373,9 +397,10 @@ int cmd_replay(const std::vector<std::string>& argv) {
     std::cout << out;
     return rc;
   }
-  std::cout << fmt::format("inflight replay: file={} format={} ({}) bugs={} driver-faults={} events={} {}\n",
-                           *file, loaded->text ? "text" : "binary", loaded->why, bugs->to_string(),
-                           driver_faults ? "on" : "off", loaded->scenario.events.size(), topology);
+  std::cout << fmt::format(
+      "inflight replay: file={} format={} ({}) bugs={} driver-faults={} events={} {}\n", *file,
+      loaded->text ? "text" : "binary", loaded->why, bugs->to_string(),
+      driver_faults ? "on" : "off", loaded->scenario.events.size(), topology);
   for (const std::string& line : world.trace()) std::cout << line << "\n";
   std::cout << fmt::format("findings: {} ({} skipped events; dma-debug error_count={} printed={})\n",
                            log.total(), world.skipped(), world.dma().dma_debug().error_count(),
@@ -450,8 +475,9 @@ int cmd_boundary(const std::vector<std::string>& argv) {
   if (!args) return kExitUsage;
   if (args->help) return kExitClean;
   if (!args->operands.empty())
-    return usage_error(fmt::format("boundary takes no operand, got '{}'", printable(args->operands[0])),
-                       usage(kBoundary));
+    return usage_error(
+        fmt::format("boundary takes no operand, got '{}'", printable(args->operands[0])),
+        usage(kBoundary));
   const std::optional<std::string> out_dir = args->value("--out");
   const BoundarySearch search = search_bnxt_boundary();
   std::cout << fmt::format(
@@ -544,7 +570,8 @@ int help_events() {
       std::string_view meaning;
       for (const auto& [name, what] : kFieldMeaning)
         if (name == f.name) meaning = what;
-      std::cout << fmt::format("  {:<8} {}{}{}\n", f.name, values, meaning.empty() ? "" : ": ", meaning);
+      std::cout << fmt::format("  {:<8} {}{}{}\n", f.name, values, meaning.empty() ? "" : ": ",
+                               meaning);
     }
   }
   return kExitClean;
@@ -558,8 +585,8 @@ int help_topology() {
     const size_t at = defaults.find(" " + std::string(k.key) + "=");
     const size_t from = at + k.key.size() + 2;
     const std::string def = defaults.substr(from, defaults.find(' ', from) - from);
-    std::cout << fmt::format("  {:<13} {} (default {})\n  {:<13} {}\n", k.key, topology_values(k), def, "",
-                             k.help);
+    std::cout << fmt::format("  {:<13} {} (default {})\n  {:<13} {}\n", k.key, topology_values(k),
+                             def, "", k.help);
   }
   return kExitClean;
 }
@@ -572,15 +599,20 @@ int main(int argc, char** argv) {
   const std::string command = args[0];
   args.erase(args.begin());
   if (command == "--help" || command == "-h" || command == "help") {
-    if (!args.empty() && args[0] == "replay") std::cout << usage(kReplay);
-    else if (!args.empty() && args[0] == "convert") std::cout << usage(kConvert);
+    if (!args.empty() && args[0] == "replay")
+      std::cout << usage(kReplay);
+    else if (!args.empty() && args[0] == "convert")
+      std::cout << usage(kConvert);
     else if (!args.empty() && args[0] == "list") std::cout << kListUsage;
-    else if (!args.empty() && args[0] == "boundary") std::cout << usage(kBoundary);
+    else if (!args.empty() && args[0] == "boundary")
+      std::cout << usage(kBoundary);
     else if (!args.empty() && args[0] == "coverage") return cmd_coverage({"--help"});
     else if (!args.empty() && args[0] == "dict") return cmd_dict({"--help"});
     else if (!args.empty() && args[0] == "explore") return cmd_explore({"--help"});
-    else if (!args.empty() && args[0] == "events") return help_events();
-    else if (!args.empty() && args[0] == "topology") return help_topology();
+    else if (!args.empty() && args[0] == "events")
+      return help_events();
+    else if (!args.empty() && args[0] == "topology")
+      return help_topology();
     else if (!args.empty()) return usage_error(fmt::format("help: unknown command '{}'", args[0]), kUsage);
     else std::cout << kUsage;
     return kExitClean;

@@ -1,15 +1,15 @@
 #include "fuzzers/fuzz_support.h"
 
-#include "model/drivers/driver.h"
-
-#include <algorithm>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <iterator>
 #include <iostream>
+#include <iterator>
+
+#include "model/drivers/driver.h"
 
 extern "C" size_t LLVMFuzzerMutate(uint8_t* data, size_t size, size_t max_size);
 
@@ -65,11 +65,11 @@ const Config& config(const char* target, ViolationGroup group) {
   auto patterns = parse_patterns(known, &error);
   if (!patterns) usage_exit(fmt::format("{}: {}", known_name, error));
   c->known = std::move(*patterns);
-  std::cerr << fmt::format("inflight {}_fuzzer: bugs={} driver-faults={} driver='{}' expect='{}' known={} fails-on={}\n",
-                           target, c->bugs.to_string(), c->driver_faults ? "on" : "off", c->driver,
-                           c->expect ? c->expect->str() : "",
-                           c->known.size(),
-                           group == ViolationGroup::truth ? "truth" : "dma_debug");
+  std::cerr << fmt::format(
+      "inflight {}_fuzzer: bugs={} driver-faults={} driver='{}' expect='{}' known={} fails-on={}\n",
+      target, c->bugs.to_string(), c->driver_faults ? "on" : "off", c->driver,
+      c->expect ? c->expect->str() : "", c->known.size(),
+      group == ViolationGroup::truth ? "truth" : "dma_debug");
   std::atexit(print_stats);
   cached = c;
   return *c;
@@ -117,12 +117,12 @@ namespace {
 // One function per violation kind, each aborting from its own frame: ClusterFuzz groups
 // crashes by their top stack frames, so findings of different kinds stay apart. The
 // finding's key and title are the last lines before the abort (the crash description).
-#define INFLIGHT_VIOLATION(kind, group, summary)                                            \
-  [[noreturn, gnu::noinline]] void finding_##kind(const Finding& f) {                      \
-    std::fprintf(stderr, "INFLIGHT FINDING %s: %s\n    %s\n", f.key.str().c_str(),          \
-                 f.key.title().c_str(), f.message.c_str());                                \
-    std::fflush(stderr);                                                                    \
-    std::abort();                                                                           \
+#define INFLIGHT_VIOLATION(kind, group, summary)                                   \
+  [[noreturn, gnu::noinline]] void finding_##kind(const Finding& f) {              \
+    std::fprintf(stderr, "INFLIGHT FINDING %s: %s\n    %s\n", f.key.str().c_str(), \
+                 f.key.title().c_str(), f.message.c_str());                        \
+    std::fflush(stderr);                                                           \
+    std::abort();                                                                  \
   }
 #include "model/core/violations.def"
 #undef INFLIGHT_VIOLATION

@@ -47,9 +47,7 @@ RC_GTEST_PROP(DmaDebug, DisagreesWithGroundTruthOnlyAsDocumented, ()) {
   }
 }
 
-TEST(DmaDebug, KnownFindingsFileIsNotEmpty) {
-  EXPECT_GE(known_findings("dma_debug").size(), 3u);
-}
+TEST(DmaDebug, KnownFindingsFileIsNotEmpty) { EXPECT_GE(known_findings("dma_debug").size(), 3u); }
 
 }  // namespace
 }  // namespace inflight

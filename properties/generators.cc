@@ -72,17 +72,17 @@ rc::Gen<Event> gen_for(BufFree) {
 }
 rc::Gen<Event> gen_for(DmaMap) {
   return rc::gen::exec([] {
-        DmaMap e;
-        e.cpu = *cpu();
-        e.dev = *dev();
-        e.buf = *pick();
-        e.offset = *offset();
-        e.len = *length();
-        e.dir = *enumeration(names::kDir.size());
-        e.attrs = *enumeration(names::kAttrs.size());
-        e.api = *enumeration(names::kMapApi.size());
-        return Event{e};
-      });
+    DmaMap e;
+    e.cpu = *cpu();
+    e.dev = *dev();
+    e.buf = *pick();
+    e.offset = *offset();
+    e.len = *length();
+    e.dir = *enumeration(names::kDir.size());
+    e.attrs = *enumeration(names::kAttrs.size());
+    e.api = *enumeration(names::kMapApi.size());
+    return Event{e};
+  });
 }
 rc::Gen<Event> gen_for(DmaAllocCoherent) {
   return rc::gen::exec([] { return Event{DmaAllocCoherent{*cpu(), *dev(), *length()}}; });
@@ -91,7 +91,8 @@ rc::Gen<Event> gen_for(DmaMappingError) {
   return rc::gen::exec([] { return Event{DmaMappingError{*cpu(), *pick()}}; });
 }
 rc::Gen<Event> gen_for(DmaUnmap) {
-  return rc::gen::exec([] {
+  return rc::gen::exec(
+      [] {
         DmaUnmap e;
         e.cpu = *cpu();
         e.map = *pick();
@@ -107,37 +108,33 @@ rc::Gen<Event> gen_for(DmaUnmap) {
 }
 rc::Gen<Event> gen_for(DmaSync) {
   return rc::gen::exec([] {
-        DmaSync e;
-        e.cpu = *cpu();
-        e.map = *pick();
-        e.target = *enumeration(names::kSyncFor.size());
-        e.offset = *small_or_any<uint16_t>({0, 0, 16, 64});
-        e.size = *length();
-        e.dir = *enumeration(names::kSameOther.size());
-        return Event{e};
-      });
+    DmaSync e;
+    e.cpu = *cpu();
+    e.map = *pick();
+    e.target = *enumeration(names::kSyncFor.size());
+    e.offset = *small_or_any<uint16_t>({0, 0, 16, 64});
+    e.size = *length();
+    e.dir = *enumeration(names::kSameOther.size());
+    return Event{e};
+  });
 }
 rc::Gen<Event> gen_for(DeviceUnbind) {
   return rc::gen::exec([] { return Event{DeviceUnbind{*dev()}}; });
 }
-rc::Gen<Event> gen_for(DriverOpen) {
-  return rc::gen::just(Event{DriverOpen{}});
-}
+rc::Gen<Event> gen_for(DriverOpen) { return rc::gen::just(Event{DriverOpen{}}); }
 rc::Gen<Event> gen_for(NapiPoll) {
   return rc::gen::exec([] {
-        return Event{NapiPoll{*rc::gen::inRange<uint8_t>(0, 2), *enumeration(names::kRxAction.size())}};
-      });
+    return Event{NapiPoll{*rc::gen::inRange<uint8_t>(0, 2), *enumeration(names::kRxAction.size())}};
+  });
 }
-rc::Gen<Event> gen_for(DriverStop) {
-  return rc::gen::just(Event{DriverStop{}});
-}
+rc::Gen<Event> gen_for(DriverStop) { return rc::gen::just(Event{DriverStop{}}); }
 rc::Gen<Event> gen_for(DriverFault) {
   return rc::gen::exec([] { return Event{DriverFault{*rc::gen::inRange<uint8_t>(0, 2)}}; });
 }
 rc::Gen<Event> gen_for(SkbFree) {
   return rc::gen::exec([] {
-        return Event{SkbFree{*cpu(), *pick(), *enumeration(names::kFreeCtx.size())}};
-      });
+    return Event{SkbFree{*cpu(), *pick(), *enumeration(names::kFreeCtx.size())}};
+  });
 }
 rc::Gen<Event> gen_for(SkbClone) {
   return rc::gen::exec([] { return Event{SkbClone{*pick()}}; });
@@ -145,13 +142,11 @@ rc::Gen<Event> gen_for(SkbClone) {
 rc::Gen<Event> gen_for(PpProducerUnlock) {
   return rc::gen::exec([] { return Event{PpProducerUnlock{*pick()}}; });
 }
-rc::Gen<Event> gen_for(XdpMemInsertFail) {
-  return rc::gen::just(Event{XdpMemInsertFail{}});
-}
+rc::Gen<Event> gen_for(XdpMemInsertFail) { return rc::gen::just(Event{XdpMemInsertFail{}}); }
 rc::Gen<Event> gen_for(XdpTxComplete) {
   return rc::gen::exec([] {
-        return Event{XdpTxComplete{*pick(), *enumeration(names::kCompleteMode.size())}};
-      });
+    return Event{XdpTxComplete{*pick(), *enumeration(names::kCompleteMode.size())}};
+  });
 }
 rc::Gen<Event> gen_for(Idle) {
   return rc::gen::exec([] { return Event{Idle{*enumeration(names::kIdle.size())}}; });
@@ -192,11 +187,10 @@ rc::Gen<Event> gen_for(NmMemberHold) {
 rc::Gen<Event> gen_for(NmMemberChain) {
   return rc::gen::exec([] { return Event{NmMemberChain{*pick()}}; });
 }
-rc::Gen<Event> gen_for(NmUnregister) {
-  return rc::gen::just(Event{NmUnregister{}});
-}
+rc::Gen<Event> gen_for(NmUnregister) { return rc::gen::just(Event{NmUnregister{}}); }
 rc::Gen<Event> gen_for(TunWrite) {
-  return rc::gen::exec([] {
+  return rc::gen::exec(
+      [] {
         return Event{TunWrite{*rc::gen::inRange<uint8_t>(0, 2), *frame_len(),
                               *rc::gen::weightedOneOf<uint8_t>({{4, rc::gen::just<uint8_t>(0)},
                                                                 {1, rc::gen::just<uint8_t>(1)}}),
@@ -234,10 +228,11 @@ rc::Gen<Scenario> swarm(std::vector<size_t> pool, std::vector<size_t> always) {
 }  // namespace
 
 rc::Gen<Scenario> dma_scenario() {
-  static_assert(kEventKinds == 36, "teach a swarm the new event (gen_for() will not compile without it)");
+  static_assert(kEventKinds == 36,
+                "teach a swarm the new event (gen_for() will not compile without it)");
   // Buffers and maps (weighted up): without them DMA events have nothing to act on.
   return swarm(kinds<Tick, RcuQs, RunDeferred, PageAlloc, FragAlloc, BufFree, DmaAllocCoherent,
-               DmaUnmap, DmaSync, DeviceUnbind>(),
+                     DmaUnmap, DmaSync, DeviceUnbind>(),
                kinds<PageAlloc, DmaMap, DmaMap, DmaMappingError>());
 }
 
@@ -245,18 +240,18 @@ rc::Gen<Scenario> pp_scenario() {
   // The driver must open and poll for anything to happen; time and deferred work let
   // destroy's retries run.
   return swarm(kinds<Tick, RcuQs, RunDeferred, DeviceUnbind, NapiPoll, DriverStop, DriverFault,
-               SkbFree, SkbClone, PpProducerUnlock, XdpMemInsertFail, XdpTxComplete, Idle,
-               CpumapUpdate, CpumapDelete, CpumapKthread, SkbExpandHead, SkbCoalesce,
-               DriverTxClean, DriverReconfigure, PpReleaseCount, TunWrite>(),
+                     SkbFree, SkbClone, PpProducerUnlock, XdpMemInsertFail, XdpTxComplete, Idle,
+                     CpumapUpdate, CpumapDelete, CpumapKthread, SkbExpandHead, SkbCoalesce,
+                     DriverTxClean, DriverReconfigure, PpReleaseCount, TunWrite>(),
                kinds<DriverOpen, NapiPoll, NapiPoll, SkbFree, Tick, RunDeferred, SkbClone,
-                            PpReleaseCount>());
+                     PpReleaseCount>());
 }
 
 rc::Gen<Scenario> netmap_scenario() {
   // Userspace txsyncs (weighted up), the member's frees, holds and chains, time.
-  return swarm(kinds<Tick, RunDeferred, Idle, NmMemberFree, NmMemberHold, NmMemberChain,
-               NmUnregister>(),
-               kinds<NmTxsync, NmTxsync, NmMemberFree>());
+  return swarm(
+      kinds<Tick, RunDeferred, Idle, NmMemberFree, NmMemberHold, NmMemberChain, NmUnregister>(),
+      kinds<NmTxsync, NmTxsync, NmMemberFree>());
 }
 
 rc::Gen<Scenario> tap_scenario() {
@@ -264,8 +259,8 @@ rc::Gen<Scenario> tap_scenario() {
   // XDP_TX and redirects sharing the NIC.
   return rc::gen::exec([] {
     Scenario s = *swarm(kinds<Tick, RcuQs, RunDeferred, DeviceUnbind, DriverOpen, NapiPoll,
-                 DriverStop, SkbFree, XdpTxComplete, Idle, DriverTxClean>(),
-               kinds<TunWrite, TunWrite, TunWrite, XdpTxComplete>());
+                              DriverStop, SkbFree, XdpTxComplete, Idle, DriverTxClean>(),
+                        kinds<TunWrite, TunWrite, TunWrite, XdpTxComplete>());
     s.topology.devices = 2;
     return s;
   });

@@ -24,7 +24,8 @@ namespace inflight {
 namespace {
 
 void log_findings(const World& world) {
-  for (const Finding& f : world.violations().findings()) RC_LOG() << f.key.str() << ": " << f.message << "\n";
+  for (const Finding& f : world.violations().findings())
+    RC_LOG() << f.key.str() << ": " << f.message << "\n";
 }
 
 RC_GTEST_PROP(Netmap, SafetyHoldsInEveryVersion, ()) {

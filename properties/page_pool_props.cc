@@ -20,7 +20,8 @@ namespace inflight {
 namespace {
 
 void assert_clean(const World& world) {
-  for (const Finding& f : world.violations().findings()) RC_LOG() << f.key.str() << ": " << f.message << "\n";
+  for (const Finding& f : world.violations().findings())
+    RC_LOG() << f.key.str() << ": " << f.message << "\n";
   RC_ASSERT(world.violations().empty());
 }
 

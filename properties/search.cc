@@ -12,7 +12,8 @@
 namespace inflight {
 
 std::vector<FindingPattern> known_findings(std::string_view target) {
-  const std::string path = std::string(INFLIGHT_SOURCE_DIR "/corpus/") + std::string(target) + "/known_findings.txt";
+  const std::string path =
+      std::string(INFLIGHT_SOURCE_DIR "/corpus/") + std::string(target) + "/known_findings.txt";
   std::ifstream in(path);
   const std::string text(std::istreambuf_iterator<char>(in), {});
   std::string error;

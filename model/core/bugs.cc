@@ -2,10 +2,10 @@
 
 #include <fmt/format.h>
 
-#include "model/core/assert.h"
-
 #include <array>
 #include <iterator>
+
+#include "model/core/assert.h"
 
 namespace inflight {
 namespace {
@@ -74,7 +74,8 @@ std::optional<BugSet> BugSet::parse(std::string_view list, std::string* error) {
 
 FindingPattern BugInfo::pattern() const {
   std::string error;
-  const auto p = FindingPattern::parse(fmt::format("{}{}", violation_name(violation), where), &error);
+  const auto p =
+      FindingPattern::parse(fmt::format("{}{}", violation_name(violation), where), &error);
   MODEL_ASSERT(p.has_value());  // bugs_test checks every row's pattern parses
   return *p;
 }

@@ -113,8 +113,8 @@ TEST(Bugs, EveryRowHasANameSubsystemFixAndFindingPattern) {
     EXPECT_FALSE(info.name.empty());
     EXPECT_FALSE(info.subsystem.empty()) << info.name;
     std::string error;
-    const auto pattern =
-        FindingPattern::parse(std::string(violation_name(info.violation)) + std::string(info.where), &error);
+    const auto pattern = FindingPattern::parse(
+        std::string(violation_name(info.violation)) + std::string(info.where), &error);
     EXPECT_TRUE(pattern.has_value()) << info.name << ": " << error;
     // A historical bug names its fix and R number; a mutant has neither, and says so.
     EXPECT_EQ(info.fix.empty(), info.mutant) << info.name;
@@ -203,7 +203,8 @@ TEST(FindingPattern, ADetailMayHoldParenthesesAndMatchesWhole) {
   ASSERT_TRUE(exact) << error;
   EXPECT_EQ(exact->str(), key.str());
   EXPECT_TRUE(exact->matches(key));
-  EXPECT_FALSE(FindingPattern::parse("dma_debug_false_negative (cacheline_overlap)", &error)->matches(key));
+  EXPECT_FALSE(
+      FindingPattern::parse("dma_debug_false_negative (cacheline_overlap)", &error)->matches(key));
   EXPECT_TRUE(FindingPattern::parse("dma_debug_* (cacheline_overlap*)", &error)->matches(key));
 }
 

@@ -97,8 +97,8 @@ constexpr auto kDrivers = [] {
   return a;
 }();
 
-#define INFLIGHT_MEMBER(m)                                               \
-  [](const Topology& t) { return static_cast<uint16_t>(t.m); },          \
+#define INFLIGHT_MEMBER(m)                                      \
+  [](const Topology& t) { return static_cast<uint16_t>(t.m); }, \
       [](Topology& t, uint16_t v) { t.m = static_cast<decltype(Topology::m)>(v); }
 
 // In the text line's order. byte/shift/bits: where the choice's code sits in the header.
@@ -109,8 +109,9 @@ constexpr TopologyKey kTopologyKeys[] = {
      INFLIGHT_MEMBER(iommu)},
     {"pte", "the IOMMU's page-table entries: 4K only, or large blocks unmapped whole", 1, 2, 1,
      kPte, INFLIGHT_MEMBER(iommu_pte)},
-    {"arch", "x86 (every device coherent) or arm64 (per-device coherence, cacheline sharing "
-             "matters)",
+    {"arch",
+     "x86 (every device coherent) or arm64 (per-device coherence, cacheline sharing "
+     "matters)",
      1, 3, 1, kArch, INFLIGHT_MEMBER(arch)},
     {"cacheline", "L1_CACHE_BYTES", 1, 4, 1, kCacheline, INFLIGHT_MEMBER(cacheline)},
     {"coherent", "bit d: device d is DMA-coherent (arm64)", 2, 0, 2, kMask2,
@@ -121,7 +122,8 @@ constexpr TopologyKey kTopologyKeys[] = {
      INFLIGHT_MEMBER(driver)},
     {"queues", "RX queues, each with its page_pool and NAPI", 3, 3, 1, kQueues,
      INFLIGHT_MEMBER(rx_queues)},
-    {"pp_ring", "each page_pool's ptr_ring capacity", 3, 0, 2, kRing, INFLIGHT_MEMBER(pp_ring_size)},
+    {"pp_ring", "each page_pool's ptr_ring capacity", 3, 0, 2, kRing,
+     INFLIGHT_MEMBER(pp_ring_size)},
     {"pp_wrap", "page_pool hold/release counters start at 2^32 - 2", 3, 2, 1, kOnOff,
      INFLIGHT_MEMBER(pp_counter_wrap)},
     {"cpumap_era", "cpumap converts frames as in 2019-2023 (release, scrub) or since", 3, 4, 1,
@@ -130,8 +132,9 @@ constexpr TopologyKey kTopologyKeys[] = {
      INFLIGHT_MEMBER(nm_port)},
     {"nm_qdisc", "netmap (Linux): netmap_generic_txqdisc, the netmapemu qdisc", 5, 1, 1, kOnOff,
      INFLIGHT_MEMBER(nm_txqdisc)},
-    {"nm_member", "netmap: the interface transmitting: a prompt NIC, a NIC freeing on its next "
-                  "transmit, or a bridge/lagg freeing in batches",
+    {"nm_member",
+     "netmap: the interface transmitting: a prompt NIC, a NIC freeing on its next "
+     "transmit, or a bridge/lagg freeing in batches",
      5, 2, 2, kMember, INFLIGHT_MEMBER(nm_member)},
     {"nm_slots", "netmap TX ring slots", 5, 4, 1, kSlots, INFLIGHT_MEMBER(nm_slots)},
     {"nm_holds", "netmap: mbufs a bridge/lagg member may keep indefinitely", 5, 5, 2, kMask2,
@@ -295,7 +298,8 @@ bool parse_topology(std::span<const std::string_view> words, Topology& t, std::s
       if (row.key == key) k = &row;
     if (!k) {
       std::string keys;
-      for (const TopologyKey& row : kTopologyKeys) keys += fmt::format("{}{}", keys.empty() ? "" : ", ", row.key);
+      for (const TopologyKey& row : kTopologyKeys)
+        keys += fmt::format("{}{}", keys.empty() ? "" : ", ", row.key);
       error = fmt::format("unknown topology key '{}' (expected {})", key, keys);
       return false;
     }
@@ -321,33 +325,34 @@ constexpr auto kAllKinds = [] {
   return a;
 }();
 // Raw DMA API use: the first twelve kinds, so that their binary indices never change.
-constexpr auto kDmaKinds = kinds_of<Tick, RcuQs, RunDeferred, PageAlloc, FragAlloc, BufFree,
-                                DmaMap, DmaAllocCoherent, DmaMappingError, DmaUnmap, DmaSync,
-                                DeviceUnbind>;
+constexpr auto kDmaKinds =
+    kinds_of<Tick, RcuQs, RunDeferred, PageAlloc, FragAlloc, BufFree, DmaMap, DmaAllocCoherent,
+             DmaMappingError, DmaUnmap, DmaSync, DeviceUnbind>;
 // page_pool and its holders: the driver, skbs, producers, XDP_TX, reconfiguration, faults.
-constexpr auto kPagePoolKinds = kinds_of<Tick, RcuQs, RunDeferred, DeviceUnbind, DriverOpen,
-                                NapiPoll, DriverStop, DriverFault, SkbFree, SkbClone,
-                                PpProducerUnlock, Idle, SkbExpandHead, SkbCoalesce, DriverTxClean,
-                                DriverReconfigure, PpReleaseCount>;
+constexpr auto kPagePoolKinds =
+    kinds_of<Tick, RcuQs, RunDeferred, DeviceUnbind, DriverOpen, NapiPoll, DriverStop, DriverFault,
+             SkbFree, SkbClone, PpProducerUnlock, Idle, SkbExpandHead, SkbCoalesce, DriverTxClean,
+             DriverReconfigure, PpReleaseCount>;
 // The XDP memory model, the return paths and cpumap.
-constexpr auto kXdpKinds = kinds_of<Tick, RcuQs, RunDeferred, DeviceUnbind, DriverOpen, NapiPoll,
-                                DriverStop, SkbFree, PpProducerUnlock, XdpMemInsertFail,
-                                XdpTxComplete, Idle, CpumapUpdate, CpumapDelete, CpumapKthread,
-                                PpReleaseCount>;
+constexpr auto kXdpKinds =
+    kinds_of<Tick, RcuQs, RunDeferred, DeviceUnbind, DriverOpen, NapiPoll, DriverStop, SkbFree,
+             PpProducerUnlock, XdpMemInsertFail, XdpTxComplete, Idle, CpumapUpdate, CpumapDelete,
+             CpumapKthread, PpReleaseCount>;
 // Everything the driver world has (all but the raw DMA client's misuse).
-constexpr auto kWorldKinds = kinds_of<Tick, RcuQs, RunDeferred, DeviceUnbind, DriverOpen, NapiPoll,
-                                DriverStop, DriverFault, SkbFree, SkbClone, PpProducerUnlock,
-                                XdpMemInsertFail, XdpTxComplete, Idle, CpumapUpdate, CpumapDelete,
-                                CpumapKthread, SkbExpandHead, SkbCoalesce, DriverTxClean,
-                                DriverReconfigure, PpReleaseCount, TunWrite>;
+constexpr auto kWorldKinds =
+    kinds_of<Tick, RcuQs, RunDeferred, DeviceUnbind, DriverOpen, NapiPoll, DriverStop, DriverFault,
+             SkbFree, SkbClone, PpProducerUnlock, XdpMemInsertFail, XdpTxComplete, Idle,
+             CpumapUpdate, CpumapDelete, CpumapKthread, SkbExpandHead, SkbCoalesce, DriverTxClean,
+             DriverReconfigure, PpReleaseCount, TunWrite>;
 // TAP writes redirected to the bnxt NIC's ndo_xdp_xmit, TX completion and teardown, with
 // the page_pool driver's XDP_TX and redirects sharing the NIC.
-constexpr auto kTapKinds = kinds_of<Tick, RcuQs, RunDeferred, DeviceUnbind, DriverOpen, NapiPoll,
-                                DriverStop, SkbFree, XdpTxComplete, Idle, DriverTxClean, TunWrite>;
+constexpr auto kTapKinds =
+    kinds_of<Tick, RcuQs, RunDeferred, DeviceUnbind, DriverOpen, NapiPoll, DriverStop, SkbFree,
+             XdpTxComplete, Idle, DriverTxClean, TunWrite>;
 // netmap's emulated adapter: userspace txsync, the member's frees, holds and chains,
 // unregister, and time for the callout.
 constexpr auto kNetmapKinds = kinds_of<Tick, RunDeferred, Idle, NmTxsync, NmMemberFree,
-                                NmMemberHold, NmMemberChain, NmUnregister>;
+                                       NmMemberHold, NmMemberChain, NmUnregister>;
 constexpr TargetFamily kFamilies[] = {
     {"all", kAllKinds, "every event kind (replay's default; no fuzz target)"},
     {"dma_debug", kDmaKinds,
@@ -473,7 +478,8 @@ std::string format_topology(const Topology& t) {
   std::string out = "topology";
   for (const TopologyKey& k : kTopologyKeys) {
     const TopologyChoice& c = k.choices[choice_of(k, t)];
-    out += c.text.empty() ? fmt::format(" {}={}", k.key, c.value) : fmt::format(" {}={}", k.key, c.text);
+    out += c.text.empty() ? fmt::format(" {}={}", k.key, c.value)
+                          : fmt::format(" {}={}", k.key, c.text);
   }
   return out;
 }

@@ -76,7 +76,7 @@ struct TopologyChoice {
 struct TopologyKey {
   std::string_view key;
   std::string_view help;
-  uint8_t byte, shift, bits;  // the code's place in the binary header
+  uint8_t byte, shift, bits;                // the code's place in the binary header
   std::span<const TopologyChoice> choices;  // by code; a code past the end wraps around
   uint16_t (*get)(const Topology&);
   void (*set)(Topology&, uint16_t);

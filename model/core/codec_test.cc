@@ -448,15 +448,16 @@ TEST(Codec, TopologyValuesOutOfTheirRangeAreRejected) {
       Contains(parse_error("topology devices=3\n").message, "'devices' expects 1 or 2, got '3'"));
   EXPECT_TRUE(Contains(parse_error("topology cacheline=32\n").message,
                        "'cacheline' expects 64 or 128, got '32'"));
-  EXPECT_TRUE(Contains(parse_error("topology coherent=4\n").message,
-                       "'coherent' expects 0..3, got '4'"));
+  EXPECT_TRUE(
+      Contains(parse_error("topology coherent=4\n").message, "'coherent' expects 0..3, got '4'"));
   EXPECT_TRUE(Contains(parse_error("topology iommu=on\n").message,
                        "'iommu' expects off or strict, got 'on'"));
   EXPECT_TRUE(
       Contains(parse_error("topology pte=2m\n").message, "'pte' expects 4k or large, got '2m'"));
   EXPECT_TRUE(Contains(parse_error("topology pp_ring=32\n").message,
                        "'pp_ring' expects 16, 4, 8 or 64, got '32'"));
-  EXPECT_TRUE(Contains(parse_error("topology pages=33\n").message, "'pages' expects 1..32, got '33'"));
+  EXPECT_TRUE(
+      Contains(parse_error("topology pages=33\n").message, "'pages' expects 1..32, got '33'"));
   EXPECT_TRUE(Contains(parse_error("topology cpus\n").message, "expected key=value, got 'cpus'"));
 }
 
@@ -467,7 +468,8 @@ TEST(Codec, EveryTopologyKeyRoundTripsEveryChoiceThroughTextAndBinary) {
       Scenario s;
       k.set(s.topology, c.value);
       const std::string line = format_topology(s.topology);
-      const std::string word = fmt::format(" {}={}", k.key, c.text.empty() ? std::to_string(c.value) : std::string(c.text));
+      const std::string word = fmt::format(
+          " {}={}", k.key, c.text.empty() ? std::to_string(c.value) : std::string(c.text));
       EXPECT_TRUE(Contains(line + " ", word + " ")) << line;
       TextError e;
       const auto text = decode_text(line + "\n", &e);

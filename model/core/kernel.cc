@@ -135,7 +135,8 @@ void Kernel::log_line(std::string_view text) {
                                (now_ms_ % 1000) * 1000, cpu_, context_name(context_), text));
 }
 
-void Kernel::report(Violation kind, std::string_view site, std::string_view detail, std::string message) {
+void Kernel::report(Violation kind, std::string_view site, std::string_view detail,
+                    std::string message) {
   FindingKey key{kind, std::string(site), std::string(detail)};
   log("FINDING {}: {}", key.str(), message);
   violations_.report(std::move(key), step_, std::move(message));

@@ -63,7 +63,8 @@ TEST(Kernel, SleepingIsAFindingInSoftirqAndUnderRcuButNotInProcessContext) {
   kernel.begin_step(2, 0, Context::softirq);
   kernel.might_sleep("synchronize_net");
   EXPECT_EQ(kernel.violations().count(Violation::sleep_in_atomic), 2u);
-  EXPECT_TRUE(kernel.violations().has(FindingPattern(Violation::sleep_in_atomic, "synchronize_net", "")));
+  EXPECT_TRUE(
+      kernel.violations().has(FindingPattern(Violation::sleep_in_atomic, "synchronize_net", "")));
 }
 
 TEST(Kernel, ResolveCpuTakesThePickModuloTheCpuCount) {
@@ -354,10 +355,12 @@ TEST(Kernel, ReportRecordsTheFindingAtTheCurrentStep) {
   ASSERT_EQ(log.findings().size(), 1u);
   EXPECT_EQ(log.findings()[0].step, 7u);
   EXPECT_EQ(log.findings()[0].key.str(), "stall@page_pool_release_retry (teardown)");
-  EXPECT_EQ(log.findings()[0].key.title(), "pending work that cannot drain in page_pool_release_retry (teardown)");
+  EXPECT_EQ(log.findings()[0].key.title(),
+            "pending work that cannot drain in page_pool_release_retry (teardown)");
   EXPECT_EQ(log.findings()[0].message, "page_pool_release_retry never drains [pool=0]");
   EXPECT_TRUE(log.has(FindingPattern(Violation::stall, "page_pool_release_*", "")));
-  EXPECT_FALSE(log.has(FindingPattern(Violation::stall, "page_pool_release", "")));  // no prefix match
+  EXPECT_FALSE(
+      log.has(FindingPattern(Violation::stall, "page_pool_release", "")));  // no prefix match
   EXPECT_FALSE(log.has(FindingPattern(Violation::double_free, "", "")));
   EXPECT_TRUE(kernel.trace().empty());  // not tracing
 }

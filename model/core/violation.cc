@@ -1,8 +1,8 @@
 #include "model/core/violation.h"
 
-#include <array>
-
 #include <fmt/format.h>
+
+#include <array>
 
 namespace inflight {
 namespace {
@@ -58,7 +58,9 @@ bool glob(std::string_view pattern, std::string_view text) {
 }  // namespace
 
 FindingPattern::FindingPattern(Violation kind, std::string_view site, std::string_view detail)
-    : kind_(violation_name(kind)), site_(site.empty() ? "*" : site), detail_(detail.empty() ? "*" : detail) {}
+    : kind_(violation_name(kind)),
+      site_(site.empty() ? "*" : site),
+      detail_(detail.empty() ? "*" : detail) {}
 
 std::optional<FindingPattern> FindingPattern::parse(std::string_view text, std::string* error) {
   FindingPattern p;
@@ -89,7 +91,8 @@ std::optional<FindingPattern> FindingPattern::parse(std::string_view text, std::
 }
 
 bool FindingPattern::matches(const FindingKey& key) const {
-  return glob(kind_, violation_name(key.kind)) && glob(site_, key.site) && glob(detail_, key.detail);
+  return glob(kind_, violation_name(key.kind)) && glob(site_, key.site) &&
+         glob(detail_, key.detail);
 }
 
 std::string FindingPattern::str() const {
@@ -99,7 +102,8 @@ std::string FindingPattern::str() const {
   return s;
 }
 
-std::optional<std::vector<FindingPattern>> parse_patterns(std::string_view text, std::string* error) {
+std::optional<std::vector<FindingPattern>> parse_patterns(std::string_view text,
+                                                          std::string* error) {
   std::vector<FindingPattern> out;
   size_t line_no = 0;
   while (!text.empty()) {

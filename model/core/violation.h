@@ -70,7 +70,8 @@ class FindingPattern {
 
 // Reads a known-findings list: one pattern per line, '#' comments and blank lines skipped.
 // nullopt and `error` ("line N: ...") on the first bad line.
-std::optional<std::vector<FindingPattern>> parse_patterns(std::string_view text, std::string* error);
+std::optional<std::vector<FindingPattern>> parse_patterns(std::string_view text,
+                                                          std::string* error);
 
 struct Finding {
   FindingKey key;

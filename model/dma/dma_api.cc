@@ -104,7 +104,8 @@ void compare_call(Kernel& kernel, std::string_view call, const Verdicts& truth, 
         break;
       }
     const std::string why = context(true, first_real);
-    kernel.report(Violation::dma_debug_false_negative, call, fmt::format("{}{}", violation_name(kind), why),
+    kernel.report(Violation::dma_debug_false_negative, call,
+                  fmt::format("{}{}", violation_name(kind), why),
                   fmt::format("{}: the ground truth sees '{}', dma-debug {}{}", call,
                               violation_summary(kind), how, why));
     return;
@@ -113,7 +114,8 @@ void compare_call(Kernel& kernel, std::string_view call, const Verdicts& truth, 
     if (!reports.test(m)) continue;
     const DdMsg msg = static_cast<DdMsg>(m);
     const std::string why = context(false, m);
-    kernel.report(Violation::dma_debug_false_positive, call, fmt::format("'{}'{}", dd_msg_name(msg), why),
+    kernel.report(Violation::dma_debug_false_positive, call,
+                  fmt::format("'{}'{}", dd_msg_name(msg), why),
                   fmt::format("{}: dma-debug reports '{}' but the ground truth sees no error{}",
                               call, dd_msg_name(msg), why));
   }
@@ -155,7 +157,7 @@ DmaHandle Dma::map(DeviceId dev, PageId page, uint32_t offset, uint32_t size, Dm
   MODEL_ASSERT(size > 0);
   if (!oracle_->page_alive(page))
     kernel_->report(Violation::use_after_free, actor, "DMA map of a freed page",
-                   fmt::format("{} maps memory of a freed page [page={}]", actor, page.slot));
+                    fmt::format("{} maps memory of a freed page [page={}]", actor, page.slot));
   const uint64_t phys = Oracle::page_phys(page) + offset;
   const uint64_t dma_addr = kernel_->topology().iommu ? iommu_.map(dev, phys, size) : phys;
   kernel_->log("{}: dma_map_page_attrs dev{} [phys=0x{:x}] [size={}] [{}]{} -> 0x{:016x}", actor,
@@ -300,9 +302,9 @@ void Dma::check_iova_leaks(DeviceId dev, std::string_view actor) {
   }
   if (leaked == 0) return;
   kernel_->report(Violation::iova_leak, actor, "",
-                 fmt::format("{} leaves IOVA pages with no mapping [dev={}] [pages={}] [still "
-                             "mapped={}] [first iova=0x{:016x}]",
-                             actor, dev, leaked, mapped, Iommu::iova_page_addr(first)));
+                  fmt::format("{} leaves IOVA pages with no mapping [dev={}] [pages={}] [still "
+                              "mapped={}] [first iova=0x{:016x}]",
+                              actor, dev, leaked, mapped, Iommu::iova_page_addr(first)));
 }
 
 void Dma::device_unbind(DeviceId dev, std::string_view actor) {
@@ -324,10 +326,10 @@ void Dma::device_unbind(DeviceId dev, std::string_view actor) {
   std::string detail = fn ? "dma_mapping_leak" : "'pending DMA allocations'";
   if (stale) detail += kOutOfStep;
   kernel_->report(fn ? Violation::dma_debug_false_negative : Violation::dma_debug_false_positive,
-                 actor, detail,
-                 fmt::format("device unbind: dma-debug holds {} entries for dev{}, the ground "
-                             "truth {} live mappings",
-                             dd_count, dev, truth_count));
+                  actor, detail,
+                  fmt::format("device unbind: dma-debug holds {} entries for dev{}, the ground "
+                              "truth {} live mappings",
+                              dd_count, dev, truth_count));
 }
 
 }  // namespace inflight

@@ -78,8 +78,9 @@ TEST(DmaApi, DoubleUnmapHiddenByASecondMappingOfTheSameAddressIsAFalseNegative) 
                            DmaMap{0, 0, 0, 0, 64, 1, 0, 0}, DmaMappingError{0, 1},
                            DmaUnmap{0, 0, 0, 0, 0}, DmaUnmap{0, 0, 0, 0, 0}});
   EXPECT_EQ(count(w, Violation::dma_double_unmap), 1u);
-  EXPECT_TRUE(w.violations().has(FindingPattern(Violation::dma_debug_false_negative, "",
-                                                "dma_double_unmap with another mapping at the same address")));
+  EXPECT_TRUE(w.violations().has(
+      FindingPattern(Violation::dma_debug_false_negative, "",
+                     "dma_double_unmap with another mapping at the same address")));
 }
 
 TEST(DmaApi, OverlapWhereBothMappingsSyncIsAHazardThatDmaDebugReports) {
@@ -103,7 +104,8 @@ TEST(DmaApi, OverlapOutsideTheFirstCachelineIsMissedByDmaDebug) {
   w.run(std::vector<Event>{PageAlloc{0, 0}, DmaMap{0, 0, 0, 0, 256, 2, 0, 0},
                            DmaMap{0, 0, 0, 128, 128, 2, 0, 0}});
   EXPECT_EQ(count(w, Violation::cacheline_overlap), 1u);
-  EXPECT_TRUE(w.violations().has(FindingPattern(Violation::dma_debug_false_negative, "", "*not the first cacheline*")));
+  EXPECT_TRUE(w.violations().has(
+      FindingPattern(Violation::dma_debug_false_negative, "", "*not the first cacheline*")));
 }
 
 TEST(DmaApi, DifferentialOffReportsOnlyTheGroundTruth) {

@@ -47,9 +47,10 @@ void DmaDebug::print(DeviceId dev, std::string_view driver, DdMsg msg, const std
   if (printed_ > static_cast<uint32_t>(kShowNumErrors) && !flood_reported_) {
     // P13: every report goes through err_printk's show_num_errors budget.
     flood_reported_ = true;
-    kernel_->report(Violation::dma_debug_flood, "", fmt::format("'{}'", dd_msg_name(msg)),
-                   fmt::format("dma-debug printed report {} while show_num_errors allows {} [message={}]",
-                               printed_, kShowNumErrors, dd_msg_name(msg)));
+    kernel_->report(
+        Violation::dma_debug_flood, "", fmt::format("'{}'", dd_msg_name(msg)),
+        fmt::format("dma-debug printed report {} while show_num_errors allows {} [message={}]",
+                    printed_, kShowNumErrors, dd_msg_name(msg)));
   }
 }
 

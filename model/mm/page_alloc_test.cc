@@ -66,7 +66,8 @@ TEST_F(PageAllocTest, PutOfAFreedPageIsADoubleFreeFinding) {
   pages.put_page(page, "bnxt_tx_int_xdp");
   EXPECT_EQ(kernel.violations().total(), 1u);
   EXPECT_EQ(kernel.violations().count(Violation::double_free), 1u);
-  EXPECT_TRUE(kernel.violations().has(FindingPattern(Violation::double_free, "bnxt_tx_int_xdp", "")));
+  EXPECT_TRUE(
+      kernel.violations().has(FindingPattern(Violation::double_free, "bnxt_tx_int_xdp", "")));
   EXPECT_EQ(oracle.live_pages(), 0);
 }
 

@@ -35,7 +35,7 @@ PoolId PagePools::create(const PagePoolParams& params) {
 PagePool* PagePools::lookup(PoolId id, std::string_view actor) {
   if (pools_.alive(id)) return &pools_[id];
   kernel_->report(Violation::use_after_free, actor, "a freed page_pool",
-                 fmt::format("{} uses page_pool {} after it was freed", actor, id.slot));
+                  fmt::format("{} uses page_pool {} after it was freed", actor, id.slot));
   return nullptr;
 }
 
@@ -131,10 +131,10 @@ void PagePools::owner_access(PoolId id, std::string_view field, std::string_view
   // run: destroy's own pass and the retry worker may touch what is left.
   if (pool.napi == kNoNapi || !napis_->enabled(pool.napi)) return;
   kernel_->report(Violation::pp_owner_race, actor, field,
-                 fmt::format("{} touches page_pool {}'s {} in {} context on cpu{} while NAPI {} "
-                             "can run [list_owner={}]",
-                             actor, id.slot, field, context_name(kernel_->context()), kernel_->cpu(),
-                             pool.napi, napis_->get(pool.napi).list_owner));
+                  fmt::format("{} touches page_pool {}'s {} in {} context on cpu{} while NAPI {} "
+                              "can run [list_owner={}]",
+                              actor, id.slot, field, context_name(kernel_->context()),
+                              kernel_->cpu(), pool.napi, napis_->get(pool.napi).list_owner));
 }
 
 bool PagePools::producer_busy(PoolId id) const {
@@ -159,7 +159,7 @@ bool PagePools::put_would_block(PageId page, bool allow_direct) const {
 void PagePools::put(PageId page, bool allow_direct, bool split, std::string_view actor) {
   if (!oracle_->page_alive(page)) {
     kernel_->report(Violation::use_after_free, actor, "a freed page put to a page_pool",
-                   fmt::format("{} puts page {} which was already freed", actor, page.slot));
+                    fmt::format("{} puts page {} which was already freed", actor, page.slot));
     return;
   }
   const uint32_t owner = oracle_->pp_owner(page);
@@ -169,8 +169,8 @@ void PagePools::put(PageId page, bool allow_direct, bool split, std::string_view
   // Ground truth: a page the pool already holds is not the caller's to give back.
   if (holds(id, page))
     kernel_->report(Violation::pp_double_release, actor, "returned while the pool holds it",
-                   fmt::format("{} puts page {} into page_pool {} which already holds it", actor,
-                               page.slot, id.slot));
+                    fmt::format("{} puts page {} into page_pool {} which already holds it", actor,
+                                page.slot, id.slot));
   // page_pool_unref_and_test(): only the holder of the last pp reference goes on.
   PpPageInfo& info = info_[page.slot];
   if (info.pp_ref_count > 1) {
@@ -200,8 +200,8 @@ void PagePools::put_unrefed(PoolId id, PageId page, bool allow_direct, bool spli
   if (allow_direct && pool->cache.size() < kCacheSize) {
     if (pool->destroying)  // P8: nothing enters the cache once the pool left ALIVE (R-C1)
       kernel_->report(Violation::pp_cache_after_destroy, actor, "",
-                     fmt::format("{} pushes page {} into page_pool {}'s alloc cache after destroy",
-                                 actor, page.slot, id.slot));
+                      fmt::format("{} pushes page {} into page_pool {}'s alloc cache after destroy",
+                                  actor, page.slot, id.slot));
     owner_access(id, "alloc.cache", actor);
     pool->cache.push_back(page);
     kernel_->count(Cov::cached);
@@ -212,10 +212,11 @@ void PagePools::put_unrefed(PoolId id, PageId page, bool allow_direct, bool spli
   // A producer waits while another CPU is inside the lock (its event is not enabled), so
   // two producers inside at once is a lock that does not serialise (R-C3).
   if (pool->producer_cpu >= 0)
-    kernel_->report(Violation::lock_not_held, actor, "producer_lock held by another CPU",
-                   fmt::format("{} produces page {} into page_pool {}'s ring while cpu{} is inside "
-                               "producer_lock",
-                               actor, page.slot, id.slot, pool->producer_cpu));
+    kernel_->report(
+        Violation::lock_not_held, actor, "producer_lock held by another CPU",
+        fmt::format("{} produces page {} into page_pool {}'s ring while cpu{} is inside "
+                    "producer_lock",
+                    actor, page.slot, id.slot, pool->producer_cpu));
   if (pool->ring.size() >= pool->ring_size) {
     kernel_->count(Cov::ring_full);
     kernel_->log("{}: page_pool {} ring full: page {} leaves", actor, id.slot, page.slot);
@@ -276,8 +277,8 @@ void PagePools::drain_frag(PoolId id, bool allow_direct, std::string_view actor)
               info.pp_ref_count);
   if (info.pp_ref_count < 0)
     kernel_->report(Violation::pp_double_release, actor, "frag page pp_ref_count below zero",
-                   fmt::format("page {} of page_pool {}: pp_ref_count {} after the bias drain",
-                               page.slot, id.slot, info.pp_ref_count));
+                    fmt::format("page {} of page_pool {}: pp_ref_count {} after the bias drain",
+                                page.slot, id.slot, info.pp_ref_count));
   if (info.pp_ref_count == 0) {  // every frag user already gone: the page is recycled
     info.pp_ref_count = 1;
     put_unrefed(id, page, allow_direct, false, actor);
@@ -302,10 +303,10 @@ void PagePools::producer_unlock(uint8_t pick) {
   }
   if (bh != u.bh)
     kernel_->report(Violation::lock_variant_mismatch, kActor,
-                   bh ? "producer_lock: spin_unlock_bh after spin_lock"
-                      : "producer_lock: spin_unlock after spin_lock_bh",
-                   fmt::format("{}: page_pool {}'s producer_lock taken as {}, released as {}",
-                               kActor, u.pool.slot, u.bh ? "_bh" : "plain", bh ? "_bh" : "plain"));
+                    bh ? "producer_lock: spin_unlock_bh after spin_lock"
+                       : "producer_lock: spin_unlock after spin_lock_bh",
+                    fmt::format("{}: page_pool {}'s producer_lock taken as {}, released as {}",
+                                kActor, u.pool.slot, u.bh ? "_bh" : "plain", bh ? "_bh" : "plain"));
   pool->producer_cpu = -1;
   kernel_->log("page_pool_producer_unlock: pool {}", u.pool.slot);
 }
@@ -332,9 +333,10 @@ void PagePools::return_page(PoolId id, PageId page, std::string_view actor) {
 void PagePools::release_dma(PoolId id, PageId page, std::string_view actor) {
   PagePool& pool = pools_[id];
   if (oracle_->pp_owner(page) != pack_pool(id))
-    kernel_->report(Violation::pp_double_release, actor, "",
-                   fmt::format("{} releases page {} from page_pool {} again [hold={}] [release={}]",
-                               actor, page.slot, id.slot, pool.hold_count, pool.release_count));
+    kernel_->report(
+        Violation::pp_double_release, actor, "",
+        fmt::format("{} releases page {} from page_pool {} again [hold={}] [release={}]", actor,
+                    page.slot, id.slot, pool.hold_count, pool.release_count));
   PpPageInfo& info = info_[page.slot];
   if (!pool.p.dma_map) return;
   if (kernel_->bug(Bug::mutant_pp_unmap_keeps_xarray_entry)) {
@@ -500,10 +502,10 @@ int32_t PagePools::request_shutdown(PoolId id) {
 void PagePools::free_now(PoolId id, std::string_view actor) {
   const int32_t left = request_shutdown(id);
   if (left != 0)
-    kernel_->report(Violation::pp_freed_with_inflight, actor, "",
-                   fmt::format("{} frees page_pool {} with {} pages in flight [hold={}] [release={}]",
-                               actor, id.slot, left, pools_[id].hold_count,
-                               pools_[id].release_count));
+    kernel_->report(
+        Violation::pp_freed_with_inflight, actor, "",
+        fmt::format("{} frees page_pool {} with {} pages in flight [hold={}] [release={}]", actor,
+                    id.slot, left, pools_[id].hold_count, pools_[id].release_count));
   free_pool(id);
 }
 
@@ -573,9 +575,9 @@ void PagePools::retry(PoolId id) {
     // that reschedules at or below zero waits for nothing.
     pool->livelock_reported = true;
     kernel_->report(Violation::pp_retry_livelock, "page_pool_release_retry", "inflight <= 0",
-                   fmt::format("page_pool_release_retry reschedules for page_pool {} with "
-                               "inflight {} [hold={}] [release={}]",
-                               id.slot, inflight, pool->hold_count, pool->release_count));
+                    fmt::format("page_pool_release_retry reschedules for page_pool {} with "
+                                "inflight {} [hold={}] [release={}]",
+                                id.slot, inflight, pool->hold_count, pool->release_count));
   }
   if (!blocked && pool->netdev_gone && kernel_->now_ms() >= pool->defer_warn) {
     kernel_->count(Cov::pool_stall_warn);
@@ -603,27 +605,29 @@ void PagePools::check() {
     if (real == counted) return;
     pool.mismatch_reported = true;
     kernel_->report(Violation::pp_inflight_mismatch, "",
-                   counted < 0 ? "negative" : counted > real ? "counted pages lost" : "pages not counted",
-                   fmt::format("page_pool {} counts inflight {} [hold={}] [release={}] but {} "
-                               "pages are really out",
-                               id.slot, counted, pool.hold_count, pool.release_count, real));
+                    counted < 0      ? "negative"
+                    : counted > real ? "counted pages lost"
+                                     : "pages not counted",
+                    fmt::format("page_pool {} counts inflight {} [hold={}] [release={}] but {} "
+                                "pages are really out",
+                                id.slot, counted, pool.hold_count, pool.release_count, real));
   });
 }
 
 void PagePools::final_check() {
   pools_.for_each([&](PoolId id, const PagePool& pool) {
     kernel_->report(Violation::pp_pool_leak, "",
-                   pool.destroying ? "destroyed, inflight never drained" : "never destroyed",
-                   fmt::format("page_pool {} still allocated at the end [inflight={}] [hold={}] "
-                               "[release={}] [destroy passes={}]",
-                               id.slot, inflight(pool), pool.hold_count, pool.release_count,
-                               pool.destroy_count));
+                    pool.destroying ? "destroyed, inflight never drained" : "never destroyed",
+                    fmt::format("page_pool {} still allocated at the end [inflight={}] [hold={}] "
+                                "[release={}] [destroy passes={}]",
+                                id.slot, inflight(pool), pool.hold_count, pool.release_count,
+                                pool.destroy_count));
   });
   oracle_->for_each_page([&](PageId page, const PageState& p) {
     if (p.pp_owner != 0 && !pools_.alive(unpack_pool(p.pp_owner)))
       kernel_->report(Violation::use_after_free, "", "page owned by a freed page_pool",
-                     fmt::format("page {} still names page_pool {} which was freed", page.slot,
-                                 p.pp_owner & 0xFFFF));
+                      fmt::format("page {} still names page_pool {} which was freed", page.slot,
+                                  p.pp_owner & 0xFFFF));
   });
 }
 

@@ -204,7 +204,8 @@ TEST(PagePool, AProducerUnlockAfterThePoolIsFreedIsAUseAfterFree) {
                            Tick{3}, RunDeferred{0}});
   EXPECT_EQ(w.page_pools().live(), 0);
   EXPECT_TRUE(w.apply(PpProducerUnlock{0}));
-  EXPECT_TRUE(w.violations().has(FindingPattern(Violation::use_after_free, "page_pool_producer_unlock", "a freed page_pool")));
+  EXPECT_TRUE(w.violations().has(
+      FindingPattern(Violation::use_after_free, "page_pool_producer_unlock", "a freed page_pool")));
 }
 
 TEST(PagePool, TheProducerLockIsReleasedInTheVariantItWasTakenWith) {

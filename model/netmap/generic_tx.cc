@@ -193,16 +193,17 @@ void NetmapGenericTx::reclaim(uint8_t slot) {
   for (const Held& h : held_)
     for (MbufId m = h.m; m.valid(); m = mbufs_[m].nextpkt)
       if (mbufs_[m].zero_copy && mbufs_[m].nm_buf == slot)
-        kernel_->report(Violation::netmap_buffer_in_use, "generic_netmap_tx_clean", version(),
-                       fmt::format("generic_netmap_tx_clean reclaims slot {} while the member still "
-                                   "holds mbuf {} on its netmap buffer [refcnt={}]",
-                                   slot, m.slot, mbufs_[m].refcnt));
+        kernel_->report(
+            Violation::netmap_buffer_in_use, "generic_netmap_tx_clean", version(),
+            fmt::format("generic_netmap_tx_clean reclaims slot {} while the member still "
+                        "holds mbuf {} on its netmap buffer [refcnt={}]",
+                        slot, m.slot, mbufs_[m].refcnt));
 }
 
 void NetmapGenericTx::m_freem(MbufId m, std::string_view actor) {
   if (!mbufs_.alive(m)) {
     kernel_->report(Violation::double_free, actor, "mbuf",
-                   fmt::format("{} frees mbuf {} that is already free", actor, m.slot));
+                    fmt::format("{} frees mbuf {} that is already free", actor, m.slot));
     return;
   }
   Mbuf& mb = mbufs_[m];
@@ -249,7 +250,7 @@ void NetmapGenericTx::destructor(MbufId m) {
 void NetmapGenericTx::callout() {
   if (!adapter_alive_) {
     kernel_->report(Violation::use_after_free, "generic_tx_callout", "a freed netmap adapter",
-                   "the tx_event callout fires after generic_netmap_unregister");
+                    "the tx_event callout fires after generic_netmap_unregister");
     return;
   }
   if (!tx_event_.valid()) return;
@@ -354,11 +355,12 @@ std::string NetmapGenericTx::describe_slot(uint8_t slot) const {
 
 void NetmapGenericTx::report_stall(uint64_t since_ms) {
   const uint8_t slot = next(hwtail_);
-  kernel_->report(Violation::netmap_tx_stall, "", version(),
-                 fmt::format("kring tx0: hwtail frozen at slot {} for {} ms while userspace has more "
-                             "to send [hwcur={}] [head={}]; slot {} waits for {}{}",
-                             hwtail_, kernel_->now_ms() - since_ms, hwcur_, head_, slot,
-                             describe_slot(slot), tx_event_.valid() ? "" : "; no tx_event armed"));
+  kernel_->report(
+      Violation::netmap_tx_stall, "", version(),
+      fmt::format("kring tx0: hwtail frozen at slot {} for {} ms while userspace has more "
+                  "to send [hwcur={}] [head={}]; slot {} waits for {}{}",
+                  hwtail_, kernel_->now_ms() - since_ms, hwcur_, head_, slot, describe_slot(slot),
+                  tx_event_.valid() ? "" : "; no tx_event armed"));
 }
 
 void NetmapGenericTx::teardown() {
@@ -372,8 +374,9 @@ void NetmapGenericTx::teardown() {
   for (const Held& h : held_) free_batch(h.m, "member down");
   held_.clear();
   if (mbufs_.live() > 0)
-    kernel_->report(Violation::mbuf_leak, "", "",
-                   fmt::format("{} mbufs left after unregister and the member going down", mbufs_.live()));
+    kernel_->report(
+        Violation::mbuf_leak, "", "",
+        fmt::format("{} mbufs left after unregister and the member going down", mbufs_.live()));
 }
 
 }  // namespace inflight

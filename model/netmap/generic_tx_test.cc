@@ -71,7 +71,8 @@ TEST(NetmapTx, R10StallsBehindAKeptMbufWithNoCallout) {
   World w(nm(NmMember::bridge, 1), BugSet::of(Bug::netmap_generic_tx_stall_no_callout), true);
   kept_slot_zero(w);
   EXPECT_EQ(count(w, Violation::netmap_tx_stall), 1u);
-  EXPECT_TRUE(w.violations().has(FindingPattern(Violation::netmap_tx_stall, "", "FreeBSD zero-copy, no callout")));
+  EXPECT_TRUE(w.violations().has(
+      FindingPattern(Violation::netmap_tx_stall, "", "FreeBSD zero-copy, no callout")));
   EXPECT_TRUE(traced(w, "slot 0 waits for the completion event on mbuf 0 (the member keeps it indefinitely)"));
   EXPECT_EQ(w.violations().total(), 1u);  // nothing else: every mbuf freed once at the end
 }
@@ -86,7 +87,8 @@ TEST(NetmapTx, TheCalloutClearsAStuckEventEveryMillisecond) {
 TEST(NetmapTx, TheLinuxPortWithoutTheQdiscStallsToo) {
   World w(nm(NmMember::bridge, 1, NmPort::lnx), BugSet{}, true);
   kept_slot_zero(w);
-  EXPECT_TRUE(w.violations().has(FindingPattern(Violation::netmap_tx_stall, "", "Linux, no txqdisc")));
+  EXPECT_TRUE(
+      w.violations().has(FindingPattern(Violation::netmap_tx_stall, "", "Linux, no txqdisc")));
 }
 
 TEST(NetmapTx, TheLinuxQdiscGivesABusyDequeuedSkbUpToTheDriver) {

@@ -12,8 +12,7 @@ constexpr uint64_t kSlotBytes = uint64_t{kPageSize} << kMaxPageOrder;
 
 void flag(Kernel& k, Verdicts& out, Violation kind, std::string_view actor, std::string message) {
   out.set(static_cast<size_t>(kind));
-  k.report(kind, actor, "",
-           fmt::format("{} {}", actor, message));
+  k.report(kind, actor, "", fmt::format("{} {}", actor, message));
 }
 }  // namespace
 
@@ -49,8 +48,9 @@ PageId Oracle::page_alloc(uint8_t order) {
 
 void Oracle::page_get(PageId page, std::string_view actor) {
   if (!pages_.alive(page)) {
-    kernel_->report(Violation::use_after_free, actor, "get_page() of a freed page",
-                   fmt::format("{} takes a reference on a freed page [page={}]", actor, page.slot));
+    kernel_->report(
+        Violation::use_after_free, actor, "get_page() of a freed page",
+        fmt::format("{} takes a reference on a freed page [page={}]", actor, page.slot));
     return;
   }
   pages_[page].refcount++;
@@ -58,8 +58,9 @@ void Oracle::page_get(PageId page, std::string_view actor) {
 
 bool Oracle::page_put(PageId page, std::string_view actor) {
   if (!pages_.alive(page)) {
-    kernel_->report(Violation::double_free, actor, "put_page() of a freed page",
-                   fmt::format("{} drops a reference on a freed page [page={}]", actor, page.slot));
+    kernel_->report(
+        Violation::double_free, actor, "put_page() of a freed page",
+        fmt::format("{} drops a reference on a freed page [page={}]", actor, page.slot));
     return false;
   }
   PageState& p = pages_[page];
@@ -67,15 +68,16 @@ bool Oracle::page_put(PageId page, std::string_view actor) {
   if (--p.refcount > 0) return false;
   if (p.pp_owner != 0)
     kernel_->report(Violation::pp_page_freed_in_flight, actor, "",
-                   fmt::format("{} frees a page to the page allocator while it is in flight for "
-                               "page_pool {} [page={}]",
-                               actor, p.pp_owner & 0xFFFF, page.slot));
+                    fmt::format("{} frees a page to the page allocator while it is in flight for "
+                                "page_pool {} [page={}]",
+                                actor, p.pp_owner & 0xFFFF, page.slot));
   const uint64_t start = page_phys(page), end = start + (uint64_t{kPageSize} << p.order);
   mappings_.for_each([&](MappingId, const MappingState& m) {
     if (m.phys < end && start < m.phys + m.size)
       kernel_->report(Violation::page_freed_while_mapped, actor, "",
-                     fmt::format("{} frees a page that is still DMA-mapped [page={}] [device address=0x{:016x}] [size={} bytes]",
-                                 actor, page.slot, m.dma_addr, m.size));
+                      fmt::format("{} frees a page that is still DMA-mapped [page={}] [device "
+                                  "address=0x{:016x}] [size={} bytes]",
+                                  actor, page.slot, m.dma_addr, m.size));
   });
   pages_.free(page);
   kernel_->count(Cov::page_free);
@@ -195,9 +197,11 @@ void Oracle::final_check(std::string_view actor) {
                      m.dev, m.dma_addr, m.size, dir_name(m.dir)));
   });
   pages_.for_each([&](PageId id, const PageState& p) {
-    kernel_->report(Violation::page_leak, actor, "",
-                   fmt::format("{} leaves a page outside the page allocator [page={}] [order={}] [refcount={}]",
-                               actor, id.slot, p.order, p.refcount));
+    kernel_->report(
+        Violation::page_leak, actor, "",
+        fmt::format(
+            "{} leaves a page outside the page allocator [page={}] [order={}] [refcount={}]", actor,
+            id.slot, p.order, p.refcount));
   });
 }
 
