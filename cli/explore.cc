@@ -73,7 +73,7 @@ constexpr Command kExplore{
     "fuzzers: every enabled event from every distinct world state, up to depth K. States are\n"
     "canonical (time as clock regions, handles without their history), so a small enough\n"
     "configuration has finitely many: when no new state is left the verdict is \"complete\", a\n"
-    "proof for that configuration and alphabet, not just \"no violation up to depth K\".\n",
+    "proof for that configuration and alphabet, not just \"no violation up to depth K\".\n\n",
     kExploreOptions,
     "Output: the configuration, driver and alphabet searched; then the shortest counterexample\n"
     "with its findings, or \"complete: no violation in N states\" (the whole space), or \"no\n"

@@ -144,6 +144,8 @@ constexpr std::string_view kListUsage =
        inflight list bug NAME    one variant or mutant as name, violation, finding pattern,
                                  driver-faults|-, fuzz target, explorer topology,
                                  tab-separated (for scripts)
+       inflight list --json      everything as one JSON object: bugs (variants and mutants
+                                 with their finding patterns), drivers, targets, rules
 )";
 
 int list_rules(std::string_view format) {
@@ -214,6 +216,43 @@ std::optional<BugSet> bugs_from(std::optional<std::string> flag) {
   return bugs;
 }
 
+int list_json() {
+  std::string out = "{\n  \"bugs\": [";
+  for (size_t i = 0; i < all_bugs().size(); i++) {
+    const BugInfo& b = all_bugs()[i];
+    out += fmt::format(
+        "{}\n    {{\"name\": \"{}\", \"mutant\": {}, \"r\": {}, \"subsystem\": {}, \"fix\": {}, "
+        "\"violation\": \"{}\", \"pattern\": {}, \"driver_faults\": {}, \"target\": \"{}\", "
+        "\"topology\": {}}}",
+        i ? "," : "", b.name, b.mutant, b.r_number, json_string(b.subsystem), json_string(b.fix),
+        violation_name(b.violation), json_string(b.pattern().str()), b.faults, hunt_target(b),
+        json_string(b.topology));
+  }
+  out += "\n  ],\n  \"drivers\": [";
+  for (size_t i = 0; i < driver_models().size(); i++) {
+    const DriverModel& d = driver_models()[i];
+    out += fmt::format("{}\n    {{\"name\": \"{}\", \"production\": {}, \"what\": {}}}", i ? "," : "",
+                       d.name, d.production, json_string(d.what));
+  }
+  out += "\n  ],\n  \"targets\": [";
+  bool first = true;
+  for (const TargetFamily& t : target_families()) {
+    if (t.name == "all") continue;
+    out += fmt::format("{}\n    {{\"name\": \"{}\", \"what\": {}, \"event_kinds\": {}}}", first ? "" : ",",
+                       t.name, json_string(t.what), t.kinds.size());
+    first = false;
+  }
+  out += "\n  ],\n  \"violations\": [";
+  for (size_t k = 0; k < kViolationKinds; k++) {
+    const auto v = static_cast<Violation>(k);
+    out += fmt::format("{}\n    {{\"kind\": \"{}\", \"group\": \"{}\", \"summary\": {}}}", k ? "," : "",
+                       violation_name(v), violation_group(v) == ViolationGroup::truth ? "truth" : "dma_debug",
+                       json_string(violation_summary(v)));
+  }
+  std::cout << out << "\n  ]\n}\n";
+  return kExitClean;
+}
+
 int cmd_list(const std::vector<std::string>& args) {
   if (args.size() == 2 && args[0] == "bug") {
     const std::optional<Bug> bug = bug_from_name(args[1]);
@@ -235,6 +274,7 @@ int cmd_list(const std::vector<std::string>& args) {
       return usage_error("list rules takes --json or --markdown", kListUsage);
     return list_rules(format);
   }
+  if (args.size() == 1 && args[0] == "--json") return list_json();
   const std::string what = args.empty() ? "all" : args[0];
   if (args.size() > 1 || (what != "all" && what != "bugs" && what != "targets" && what != "properties" &&
                            what != "drivers"))
