@@ -7,6 +7,7 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 
@@ -68,33 +69,27 @@ class Table {
  public:
   using Id = Handle<Tag>;
   static constexpr size_t kSlots = static_cast<size_t>(N);
+  static_assert(N >= 1 && N <= 64, "the used slots are one word");
 
-  bool full() const { return live_ == N; }
-  int live() const { return live_; }
+  bool full() const { return live() == N; }
+  int live() const { return std::popcount(used_); }
 
   Id alloc() {
     MODEL_ASSERT(!full());
-    for (size_t i = 0; i < kSlots; i++) {
-      if (!slots_[i].used) {
-        slots_[i].used = true;
-        slots_[i].gen++;
-        slots_[i].value = T{};
-        live_++;
-        return Id{static_cast<uint16_t>(i), slots_[i].gen};
-      }
-    }
-    MODEL_ASSERT(false);
-    return Id{};
+    const auto i = static_cast<size_t>(std::countr_zero(~used_));  // the lowest free slot
+    used_ |= uint64_t{1} << i;
+    slots_[i].gen++;
+    slots_[i].value = T{};
+    return Id{static_cast<uint16_t>(i), slots_[i].gen};
   }
 
   void free(Id id) {
     MODEL_ASSERT(alive(id));
-    slots_[id.slot].used = false;
-    live_--;
+    used_ &= ~(uint64_t{1} << id.slot);
   }
 
   bool alive(Id id) const {
-    return id.valid() && id.slot < N && slots_[id.slot].used && slots_[id.slot].gen == id.gen;
+    return id.valid() && id.slot < N && ((used_ >> id.slot) & 1) != 0 && slots_[id.slot].gen == id.gen;
   }
 
   T& operator[](Id id) {
@@ -110,35 +105,37 @@ class Table {
   // name them (generation(), relative), so a table's state does not grow with its history.
   template <class H>
   void hash_state(H& h) const {
-    static_assert(N <= 64, "the used slots in one word");
-    uint64_t used = 0;
-    for (size_t i = 0; i < kSlots; i++) used |= uint64_t{slots_[i].used} << i;
-    h.word(used);
-    for (const Slot& s : slots_)
-      if (s.used) h(s.value);
+    h.word(used_);
+    for_each([&](Id, const T& value) { h(value); });
   }
   uint16_t generation(uint16_t slot) const { return slot < N ? slots_[slot].gen : 0; }
 
-  // Visit live objects in slot order.
+  // Visit live objects in slot order (the set bits of the used word, lowest first), each
+  // slot's use read when the visit reaches it, as a scan of the slots would.
   template <class F>
   void for_each(F&& f) {
-    for (size_t i = 0; i < kSlots; i++)
-      if (slots_[i].used) f(Id{static_cast<uint16_t>(i), slots_[i].gen}, slots_[i].value);
+    for (uint64_t left = used_; left != 0;) {
+      const auto i = static_cast<uint16_t>(std::countr_zero(left));
+      f(Id{i, slots_[i].gen}, slots_[i].value);
+      left = used_ & ~((uint64_t{2} << i) - 1);  // re-read: f may free or allocate above i
+    }
   }
   template <class F>
   void for_each(F&& f) const {
-    for (size_t i = 0; i < kSlots; i++)
-      if (slots_[i].used) f(Id{static_cast<uint16_t>(i), slots_[i].gen}, slots_[i].value);
+    for (uint64_t left = used_; left != 0;) {
+      const auto i = static_cast<uint16_t>(std::countr_zero(left));
+      f(Id{i, slots_[i].gen}, slots_[i].value);
+      left = used_ & ~((uint64_t{2} << i) - 1);  // re-read: f may free or allocate above i
+    }
   }
 
  private:
   struct Slot {
-    bool used = false;
     uint16_t gen = 0;
     T value{};
   };
   std::array<Slot, kSlots> slots_{};
-  int live_ = 0;
+  uint64_t used_ = 0;  // bit i: slot i is in use
 };
 
 }  // namespace inflight

@@ -55,18 +55,16 @@ Dma::Dma(Kernel& kernel, Oracle& oracle, PageAllocator& pages)
 bool Dma::out_of_step() const {
   // All devices: the active-cacheline tree is shared, so stale entries of one device
   // change what dma-debug says about another.
+  // One pass over each side, every device at once; equal as multisets.
   boost::container::static_vector<DmaDebug::EntryKey, kMaxMappings> dd, truth;
-  for (DeviceId dev = 0; dev < kernel_->topology().devices; dev++) {
-    dma_debug_.entry_keys(dev, dd);
-    truth.clear();
-    oracle_->for_each_mapping([&](MappingId, const MappingState& m) {
-      if (m.dev == dev)
-        truth.push_back(DmaDebug::EntryKey{m.dma_addr, m.size, m.dir, m.type, m.checked});
-    });
-    std::sort(truth.begin(), truth.end());
-    if (!std::equal(dd.begin(), dd.end(), truth.begin(), truth.end())) return true;
-  }
-  return false;
+  dma_debug_.entry_keys(dd);
+  oracle_->for_each_mapping([&](MappingId, const MappingState& m) {
+    truth.push_back(DmaDebug::EntryKey{m.dev, m.dma_addr, m.size, m.dir, m.type, m.checked});
+  });
+  if (dd.size() != truth.size()) return true;
+  std::sort(dd.begin(), dd.end());
+  std::sort(truth.begin(), truth.end());
+  return !std::equal(dd.begin(), dd.end(), truth.begin(), truth.end());
 }
 
 int Dma::mappings_at(DeviceId dev, uint64_t dma_addr) const {

@@ -33,12 +33,10 @@ int DmaDebug::entries(DeviceId dev) const {
   return n;
 }
 
-void DmaDebug::entry_keys(DeviceId dev,
-                          boost::container::static_vector<EntryKey, kMaxMappings>& out) const {
+void DmaDebug::entry_keys(boost::container::static_vector<EntryKey, kMaxMappings>& out) const {
   out.clear();
   for (const Entry& e : entries_)
-    if (e.dev == dev) out.push_back(EntryKey{e.dev_addr, e.size, e.dir, e.type, e.map_err_checked});
-  std::sort(out.begin(), out.end());
+    out.push_back(EntryKey{e.dev, e.dev_addr, e.size, e.dir, e.type, e.map_err_checked});
 }
 
 void DmaDebug::print(DeviceId dev, std::string_view driver, DdMsg msg, const std::string& text) {

@@ -103,6 +103,7 @@ class DmaDebug {
   // The entries of a device as (address, size, direction, type, checked) tuples, sorted:
   // comparable with the ground truth's live mappings.
   struct EntryKey {
+    DeviceId dev;
     uint64_t dev_addr;
     uint32_t size;
     DmaDir dir;
@@ -110,7 +111,8 @@ class DmaDebug {
     bool checked;
     friend auto operator<=>(const EntryKey&, const EntryKey&) = default;
   };
-  void entry_keys(DeviceId dev, boost::container::static_vector<EntryKey, kMaxMappings>& out) const;
+  // Every device's entries, in no order.
+  void entry_keys(boost::container::static_vector<EntryKey, kMaxMappings>& out) const;
   int entries() const { return static_cast<int>(entries_.size()); }
 
  private:
