@@ -124,7 +124,7 @@ bool World::apply_inner(const Event& event) {
             return true;
           },
           [&](const RunDeferred& e) {
-            if (kernel_.runnable_count() == 0) return false;
+            if (!kernel_.any_runnable()) return false;
             const Deferred d = kernel_.take_runnable(e.pick);
             const Context context = d.kind == DeferredKind::rcu     ? Context::rcu_callback
                                     : d.kind == DeferredKind::timer ? Context::timer
@@ -258,7 +258,7 @@ bool World::skb_free(const SkbFree& e) {
 
 bool World::run_due(uint64_t deadline) {
   for (int i = 0; i < kFinishMaxSteps; i++) {
-    if (kernel_.runnable_count() > 0) {
+    if (kernel_.any_runnable()) {
       // The deferred context runs as its own step; the caller's context is restored.
       const CpuId cpu = kernel_.cpu();
       const Context context = kernel_.context();

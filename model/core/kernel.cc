@@ -1,5 +1,6 @@
 #include "model/core/kernel.h"
 
+#include <algorithm>
 #include <array>
 #include <limits>
 
@@ -82,10 +83,18 @@ size_t Kernel::runnable_count() const {
   return n;
 }
 
+bool Kernel::any_runnable() const {
+  return std::any_of(deferred_.begin(), deferred_.end(),
+                     [&](const Deferred& d) { return is_runnable(d, now_ms_, gp_completed_); });
+}
+
 Deferred Kernel::take_runnable(uint8_t pick) {
-  const size_t n = runnable_count();
-  MODEL_ASSERT(n > 0);
-  size_t want = pick % n;
+  size_t want = 0;  // pick 0 is the first runnable item: no count needed
+  if (pick != 0) {
+    const size_t n = runnable_count();
+    MODEL_ASSERT(n > 0);
+    want = pick % n;
+  }
   for (auto it = deferred_.begin(); it != deferred_.end(); ++it) {
     if (!is_runnable(*it, now_ms_, gp_completed_)) continue;
     if (want-- == 0) {

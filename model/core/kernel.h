@@ -176,6 +176,7 @@ class Kernel {
 
   size_t deferred_count() const { return deferred_.size(); }
   size_t runnable_count() const;
+  bool any_runnable() const;  // runnable_count() > 0, stopping at the first
   // Removes the pick-th runnable item (modulo) and returns it; the caller runs it.
   Deferred take_runnable(uint8_t pick);
   // The earliest due time of a pending timed item, or UINT64_MAX.

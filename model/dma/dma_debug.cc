@@ -33,12 +33,6 @@ int DmaDebug::entries(DeviceId dev) const {
   return n;
 }
 
-void DmaDebug::entry_keys(boost::container::static_vector<EntryKey, kMaxMappings>& out) const {
-  out.clear();
-  for (const Entry& e : entries_)
-    out.push_back(EntryKey{e.dev, e.dev_addr, e.size, e.dir, e.type, e.map_err_checked});
-}
-
 void DmaDebug::print(DeviceId dev, std::string_view driver, DdMsg msg, const std::string& text) {
   printed_++;
   kernel_->log("WARNING: DMA-API: {} dev{}: {}", driver, dev, text);

@@ -112,7 +112,10 @@ class DmaDebug {
     friend auto operator<=>(const EntryKey&, const EntryKey&) = default;
   };
   // Every device's entries, in no order.
-  void entry_keys(boost::container::static_vector<EntryKey, kMaxMappings>& out) const;
+  template <class F>
+  void for_each_entry(F&& f) const {
+    for (const Entry& e : entries_) f(EntryKey{e.dev, e.dev_addr, e.size, e.dir, e.type, e.map_err_checked});
+  }
   int entries() const { return static_cast<int>(entries_.size()); }
 
  private:
