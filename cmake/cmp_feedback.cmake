@@ -16,8 +16,11 @@ if(INFLIGHT_FUZZ AND INFLIGHT_CMP_FEEDBACK STREQUAL "decisions")
   list(FILTER oracle_sources EXCLUDE REGEX "_test\\.cc$")
   set_source_files_properties(${oracle_sources} DIRECTORY ${PROJECT_SOURCE_DIR}/model
                               PROPERTIES COMPILE_OPTIONS -fno-sanitize-coverage=trace-cmp)
-  target_compile_options(inflight_model PRIVATE
-                         -fsanitize-coverage-ignorelist=${CMAKE_CURRENT_LIST_DIR}/cmp_ignorelist.txt)
+  # Every layer of the model: the checks live in net/ and dma/, the scans in core/.
+  foreach(layer IN LISTS INFLIGHT_MODEL_LAYERS)
+    target_compile_options(${layer} PRIVATE
+                           -fsanitize-coverage-ignorelist=${CMAKE_CURRENT_LIST_DIR}/cmp_ignorelist.txt)
+  endforeach()
 elseif(NOT INFLIGHT_CMP_FEEDBACK STREQUAL "all")
   message(FATAL_ERROR "INFLIGHT_CMP_FEEDBACK is all or decisions, not '${INFLIGHT_CMP_FEEDBACK}'")
 endif()
