@@ -101,6 +101,22 @@ std::optional<Args> parse_args(const std::vector<std::string>& args, const Comma
   return out;
 }
 
+bool parse_format(const Command& c, const Args& args, std::string& format,
+                  const TargetFamily*& family) {
+  format = args.value("--format").value_or("auto");
+  if (format != "auto" && format != "text" && format != "binary") {
+    usage_error(fmt::format("--format takes auto, text or binary, got '{}'", printable(format)),
+                usage(c));
+    return false;
+  }
+  family = &all_family();
+  if (const auto t = args.value("--target"); t && !(family = target_family(*t))) {
+    usage_error(fmt::format("--target takes one of: {}", target_names()), usage(c));
+    return false;
+  }
+  return true;
+}
+
 std::optional<uint64_t> parse_count(const Command& c, std::string_view option,
                                     const std::string& text, uint64_t lo, uint64_t hi) {
   uint64_t v = 0;

@@ -44,6 +44,10 @@ struct Args {
 // Parses `args` against the table; on an unknown option or a missing value prints the
 // error and the usage and returns nullopt (exit 2).
 std::optional<Args> parse_args(const std::vector<std::string>& args, const Command& command);
+// --format and --target, shared by the commands that read scenario files: how a file is
+// read and how a binary one decodes. False after printing the error.
+bool parse_format(const Command& command, const Args& args, std::string& format,
+                  const TargetFamily*& family);
 // A whole number in lo..hi, else nullopt after printing "OPTION takes a number in lo..hi".
 std::optional<uint64_t> parse_count(const Command& command, std::string_view option,
                                     const std::string& text, uint64_t lo, uint64_t hi);

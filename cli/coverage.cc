@@ -192,19 +192,15 @@ int cmd_coverage(const std::vector<std::string>& argv) {
   const std::optional<Args> args = parse_args(argv, kCoverageCommand);
   if (!args) return kExitUsage;
   if (args->help) return kExitClean;
-  const std::string target = args->value("--target").value_or("all"),
-                    format = args->value("--format").value_or("auto"),
-                    json = args->value("--json").value_or(""),
+  const std::string json = args->value("--json").value_or(""),
                     svg = args->value("--svg").value_or("");
+  std::string format;
+  const TargetFamily* family = nullptr;
+  if (!parse_format(kCoverageCommand, *args, format, family)) return kExitUsage;
   const std::optional<std::string> bugs_flag = args->value("--bugs");
   const std::vector<std::string>& inputs = args->operands;
   if (inputs.empty())
     return usage_error("coverage needs at least one input", usage(kCoverageCommand));
-  if (format != "auto" && format != "text" && format != "binary")
-    return usage_error("--format takes auto, text or binary", usage(kCoverageCommand));
-  const TargetFamily* family = target_family(target);
-  if (!family)
-    return usage_error(fmt::format("unknown target '{}'", target), usage(kCoverageCommand));
   std::string error;
   const std::optional<BugSet> bugs = BugSet::parse(bugs_flag.value_or(""), &error);
   if (!bugs) return usage_error(error, usage(kCoverageCommand));
@@ -238,7 +234,7 @@ int cmd_coverage(const std::vector<std::string>& argv) {
     totals.inputs++;
   }
   std::cout << fmt::format("inflight coverage: {} inputs (target {}, bugs {})\n", totals.inputs,
-                           target, bugs->to_string());
+                           family->name, bugs->to_string());
   for (size_t i = 0; i < kCoverageCounters; i++)
     std::cout << fmt::format("  {:<8} {:<18} {:>10}  {}\n", kCoverage[i].lifecycle, kCoverage[i].name,
                              totals.counters[i], kCoverage[i].what);

@@ -307,23 +307,6 @@ int cmd_list(const std::vector<std::string>& args) {
   return kExitClean;
 }
 
-// The options every command that takes a file shares: how it is read.
-bool parse_format(const Command& c, const Args& args, std::string& format,
-                  const TargetFamily*& family) {
-  format = args.value("--format").value_or("auto");
-  if (format != "auto" && format != "text" && format != "binary") {
-    usage_error(fmt::format("--format takes auto, text or binary, got '{}'", printable(format)),
-                usage(c));
-    return false;
-  }
-  family = &all_family();
-  if (const auto t = args.value("--target"); t && !(family = target_family(*t))) {
-    usage_error(fmt::format("--target takes one of: {}", target_names()), usage(c));
-    return false;
-  }
-  return true;
-}
-
 int cmd_replay(const std::vector<std::string>& argv) {
   const std::optional<Args> args = parse_args(argv, kReplay);
   if (!args) return kExitUsage;
