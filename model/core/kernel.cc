@@ -140,8 +140,27 @@ void Kernel::rcu_quiescent_state(CpuId cpu) {
 
 void Kernel::log_line(std::string_view text) {
   if (!record_trace_) return;
-  trace_.push_back(fmt::format("[{:5}.{:06}] cpu{} {:<9} {}", now_ms_ / 1000,
-                               (now_ms_ % 1000) * 1000, cpu_, context_name(context_), text));
+  std::string line = fmt::format("cpu{} {:<9} {}", cpu_, context_name(context_), text);
+  if (!trace_.empty() && line == last_line_) {
+    repeats_++;
+    last_repeat_ms_ = now_ms_;
+    return;
+  }
+  flush_repeats();
+  trace_.push_back(fmt::format("[{:5}.{:06}] {}", now_ms_ / 1000, (now_ms_ % 1000) * 1000, line));
+  last_line_ = std::move(line);
+  last_cpu_ = cpu_;
+  last_context_ = context_;
+}
+
+void Kernel::flush_repeats() const {
+  if (repeats_ == 0) return;
+  trace_.push_back(fmt::format("[{:5}.{:06}] cpu{} {:<9} (the line above repeated {} more {}, "
+                               "the last at this time)",
+                               last_repeat_ms_ / 1000, (last_repeat_ms_ % 1000) * 1000, last_cpu_,
+                               context_name(last_context_), repeats_,
+                               repeats_ == 1 ? "time" : "times"));
+  repeats_ = 0;
 }
 
 void Kernel::report(Violation kind, std::string_view site, std::string_view detail,

@@ -195,13 +195,20 @@ class Kernel {
   // ---- trace and findings ----
   bool tracing() const { return record_trace_; }
   // One kernel-log-like line, prefixed with time, CPU and context. No-op unless tracing.
+  // A line that says again exactly what the one before it said (same CPU, context and
+  // text, only later) is counted instead: the trace gets one line "the line above
+  // repeated N more times, the last at this time" when something else is said, or when
+  // the trace is read (a destroyed pool's retry every second for an hour is two lines).
   template <class... Args>
   void log(fmt::format_string<Args...> format, Args&&... args) {
     if (!record_trace_) return;
     log_line(fmt::format(format, std::forward<Args>(args)...));
   }
   void log_line(std::string_view text);
-  const std::vector<std::string>& trace() const { return trace_; }
+  const std::vector<std::string>& trace() const {
+    flush_repeats();
+    return trace_;
+  }
 
   // A protocol rule is broken: record the finding (and a trace line) and go on. `site` and
   // `detail` make its key (violation.h): fixed words, never a count or an address.
@@ -215,7 +222,15 @@ class Kernel {
   bool record_trace_;
   ViolationLog violations_;
   CoverageCounts coverage_{};
-  std::vector<std::string> trace_;
+  void flush_repeats() const;
+  // The trace, and the run of repeats of its last line not yet written (read through
+  // trace(), which writes it: logically const).
+  mutable std::vector<std::string> trace_;
+  std::string last_line_;  // the last line written, without its time
+  mutable uint32_t repeats_ = 0;
+  uint64_t last_repeat_ms_ = 0;
+  CpuId last_cpu_ = 0;
+  Context last_context_ = Context::process;
 
   uint32_t step_ = 0;
   CpuId cpu_ = 0;

@@ -461,3 +461,29 @@ TEST(Table, ForEachVisitsLiveObjectsInSlotOrder) {
 
 }  // namespace
 }  // namespace inflight
+
+namespace inflight {
+namespace {
+
+TEST(Kernel, ALineSaidAgainIsCountedNotRepeated) {
+  Kernel kernel(Topology{.cpus = 2}, BugSet{}, /*record_trace=*/true);
+  kernel.begin_step(0, 0, Context::workqueue);
+  for (int i = 0; i < 5; i++) {
+    kernel.log_line("running page_pool_release_retry");
+    kernel.advance(1000);
+  }
+  kernel.begin_step(1, 1, Context::workqueue);  // another CPU: not the same line
+  kernel.log_line("running page_pool_release_retry");
+  kernel.log_line("running page_pool_release_retry");
+  const std::vector<std::string>& t = kernel.trace();  // reading it writes the last run
+  ASSERT_EQ(t.size(), 4u);
+  EXPECT_NE(t[0].find("cpu0 workqueue running page_pool_release_retry"), std::string::npos) << t[0];
+  EXPECT_NE(t[1].find("[    4.000000] cpu0 workqueue (the line above repeated 4 more times"),
+            std::string::npos)
+      << t[1];
+  EXPECT_NE(t[2].find("cpu1 workqueue running page_pool_release_retry"), std::string::npos) << t[2];
+  EXPECT_NE(t[3].find("repeated 1 more time, the last"), std::string::npos) << t[3];
+}
+
+}  // namespace
+}  // namespace inflight
