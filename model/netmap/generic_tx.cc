@@ -309,9 +309,9 @@ bool NetmapGenericTx::member_chain(uint8_t pick) {
   return true;
 }
 
-bool NetmapGenericTx::unregister() {
+bool NetmapGenericTx::unregister(bool log) {
   if (!registered_) return false;
-  kernel_->log("netmap: generic_netmap_unregister");
+  if (log) kernel_->log("netmap: generic_netmap_unregister");
   if (tx_event_.valid() && mbufs_.alive(tx_event_)) mbufs_[tx_event_].dtor = false;
   tx_event_ = MbufId{};
   for (MbufId& m : tx_pool_) {
@@ -364,7 +364,7 @@ void NetmapGenericTx::report_stall(uint64_t since_ms) {
 }
 
 void NetmapGenericTx::teardown() {
-  unregister();
+  unregister(/*log=*/used_);  // a scenario without netmap says nothing of it
   // The interface goes down: the member frees all it holds, the qdisc is purged.
   for (const MbufId m : qdisc_) {
     mbufs_[m].queued = false;

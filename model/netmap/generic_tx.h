@@ -107,7 +107,8 @@ class NetmapGenericTx {
   bool member_hold(uint8_t pick);
   bool member_chain(uint8_t pick);
   // Models: generic_netmap_unregister() and the adapter's free. False if already done.
-  bool unregister();
+  // `log` false: the same, without its trace line (teardown of an adapter no scenario used).
+  bool unregister(bool log = true);
   // Models: generic_tx_callout() (FreeBSD after D38065), on the kernel's timer.
   void callout();
   // What-if, for tests: FreeBSD with only one half of D38065 (the callout without the

@@ -35,6 +35,17 @@ TEST(NetmapTx, TxsyncSendsTheFilledSlotsAndReclaimsThemInOrderOnceFreed) {
   EXPECT_TRUE(w.violations().empty());
 }
 
+TEST(NetmapTx, AScenarioWithoutNetmapSaysNothingOfIt) {
+  World quiet(nm(NmMember::nic), BugSet{}, true);
+  ASSERT_TRUE(quiet.apply(DriverOpen{}));
+  quiet.finish();
+  EXPECT_FALSE(traced(quiet, "netmap"));
+  World used(nm(NmMember::nic), BugSet{}, true);
+  ASSERT_TRUE(used.apply(NmTxsync{1}));
+  used.finish();
+  EXPECT_TRUE(traced(used, "netmap: generic_netmap_unregister"));
+}
+
 TEST(NetmapTx, OneBusySlotBlocksEveryLaterCompletedOne) {
   World w(nm(NmMember::bridge), BugSet{}, true);
   ASSERT_TRUE(w.apply(NmTxsync{2}));       // slot 0 on member queue 0, slot 1 on queue 1
