@@ -79,6 +79,10 @@ std::optional<Args> parse_args(const std::vector<std::string>& args, const Comma
       return out;
     }
     if (a.size() < 2 || a[0] != '-') {
+      if (c.operands.empty()) {
+        usage_error(fmt::format("{} takes no operand, got '{}'", c.name, printable(a)), usage(c));
+        return std::nullopt;
+      }
       out.operands.push_back(a);
       continue;
     }

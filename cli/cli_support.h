@@ -41,8 +41,8 @@ struct Args {
   bool has(std::string_view option) const;
   std::optional<std::string> value(std::string_view option) const;  // the last one given
 };
-// Parses `args` against the table; on an unknown option or a missing value prints the
-// error and the usage and returns nullopt (exit 2).
+// Parses `args` against the table; on an unknown option, a missing value or an operand to
+// a command that takes none, prints the error and the usage and returns nullopt (exit 2).
 std::optional<Args> parse_args(const std::vector<std::string>& args, const Command& command);
 // --format and --target, shared by the commands that read scenario files: how a file is
 // read and how a binary one decodes. False after printing the error.

@@ -40,7 +40,7 @@ int cmd_dict(const std::vector<std::string>& argv) {
   if (!args) return kExitUsage;
   if (args->help) return kExitClean;
   const std::optional<std::string> target = args->value("--target");
-  if (!target || !args->operands.empty()) return usage_error("dict takes --target T", usage(kDict));
+  if (!target) return usage_error("dict takes --target T", usage(kDict));
   const TargetFamily* family = target_family(*target);
   if (!family || family->name == "all")
     return usage_error(

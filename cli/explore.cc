@@ -104,17 +104,12 @@ int cmd_explore(const std::vector<std::string>& argv) {
   const std::optional<Args> args = parse_args(argv, kExplore);
   if (!args) return kExitUsage;
   if (args->help) return kExitClean;
-  if (!args->operands.empty())
-    return usage_error(
-        fmt::format("explore takes no operand, got '{}'", printable(args->operands[0])),
-        usage(kExplore));
   const std::optional<std::string> target = args->value("--target"),
-                                   topology_text_flag = args->value("--topology"),
                                    trace_file = args->value("--trace"),
                                    topology_of = args->value("--topology-of"),
                                    bugs_flag = args->value("--bugs"), out = args->value("--out"),
                                    clean_of = args->value("--clean-of");
-  std::optional<std::string> topology_text = topology_text_flag,
+  std::optional<std::string> topology_text = args->value("--topology"),
                              driver_flag = args->value("--driver");
   bool wide = args->has("--wide"), full = args->has("--full"), same = args->has("--same-findings"),
        faults = args->has("--driver-faults"), alphabet_only = args->has("--alphabet-only");
@@ -241,9 +236,12 @@ int cmd_explore(const std::vector<std::string>& argv) {
     }
     spec.goal = [&](const World& world) { return kinds_of(world) == wanted; };
   } else if (!variants.empty()) {
-    spec.goal = [&](const World& world) {
-      return std::any_of(variants.begin(), variants.end(),
-                         [&](const BugInfo* b) { return world.violations().has(b->pattern()); });
+    // Parsed once here: the goal is judged on every state the search reaches.
+    std::vector<FindingPattern> patterns;
+    for (const BugInfo* b : variants) patterns.push_back(b->pattern());
+    spec.goal = [patterns = std::move(patterns)](const World& world) {
+      return std::any_of(patterns.begin(), patterns.end(),
+                         [&](const FindingPattern& p) { return world.violations().has(p); });
     };
   } else {
     spec.goal = [](const World& world) { return !world.violations().empty(); };

@@ -497,10 +497,6 @@ int cmd_boundary(const std::vector<std::string>& argv) {
   const std::optional<Args> args = parse_args(argv, kBoundary);
   if (!args) return kExitUsage;
   if (args->help) return kExitClean;
-  if (!args->operands.empty())
-    return usage_error(
-        fmt::format("boundary takes no operand, got '{}'", printable(args->operands[0])),
-        usage(kBoundary));
   const std::optional<std::string> out_dir = args->value("--out");
   const BoundarySearch search = search_bnxt_boundary();
   std::cout << fmt::format(
