@@ -87,5 +87,6 @@ std::optional<Loaded> load(const std::string& path, std::string_view format,
 int cmd_coverage(const std::vector<std::string>& args);
 int cmd_dict(const std::vector<std::string>& args);
 int cmd_explore(const std::vector<std::string>& args);
+int cmd_export(const std::vector<std::string>& args);
 
 }  // namespace inflight::cli

@@ -74,6 +74,8 @@ commands:
                                    or no violation up to depth k
   boundary [--out DIR]             which TAP frame lengths can trigger R9 at the IOMMU,
                                    over every placement the model allows
+  export --kunit OUT INPUT...      scenarios as KUnit tests of the real kernel: the
+                                   model's predictions after every step (ci/kernel.sh)
   help [command]                   this text, or a command's
   help events                      every event kind: what it models, its fields and values
   help topology                    every topology key: what it sets, its values, default
@@ -628,6 +630,8 @@ int main(int argc, char** argv) {
     else if (!args.empty() && args[0] == "coverage") return cmd_coverage({"--help"});
     else if (!args.empty() && args[0] == "dict") return cmd_dict({"--help"});
     else if (!args.empty() && args[0] == "explore") return cmd_explore({"--help"});
+    else if (!args.empty() && args[0] == "export")
+      return cmd_export({"--help"});
     else if (!args.empty() && args[0] == "events")
       return help_events();
     else if (!args.empty() && args[0] == "topology")
@@ -649,5 +653,6 @@ int main(int argc, char** argv) {
   if (command == "coverage") return cmd_coverage(args);
   if (command == "dict") return cmd_dict(args);
   if (command == "explore") return cmd_explore(args);
+  if (command == "export") return cmd_export(args);
   return usage_error(fmt::format("unknown command '{}'", command), kUsage);
 }

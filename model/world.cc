@@ -5,12 +5,6 @@
 namespace inflight {
 
 namespace {
-template <class... F>
-struct Overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-Overloaded(F...) -> Overloaded<F...>;
 
 constexpr uint64_t kTickMs[] = {1, 10, 100, 1000};
 constexpr uint64_t kIdleMs[] = {1000, 10000, 60000, 180000};
@@ -221,6 +215,7 @@ bool World::apply_inner(const Event& event) {
 }
 
 void World::run_work(Work work, uint32_t arg) {
+  if (work_observer_) work_observer_(work_observer_ctx_, work, arg);
   switch (work) {
     case Work::page_pool_release_retry: return pools_.release_retry(arg);
     case Work::mem_id_disconnect_defer_retry: return xdp_.disconnect_defer_retry(arg);

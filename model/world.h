@@ -81,6 +81,11 @@ class World {
   Cpumap& cpumap() { return cpumap_; }
   Driver& driver() { return *driver_; }
   uint32_t skipped() const { return skipped_; }
+  // Tells `fn` of every deferred work item as it runs (which work, its argument), for a
+  // front end that follows the model step by step (the KUnit exporter). Not copied with
+  // the world; nullptr turns it off.
+  using WorkObserver = void (*)(void* ctx, Work work, uint32_t arg);
+  void observe_work(WorkObserver fn, void* ctx) { work_observer_ = fn, work_observer_ctx_ = ctx; }
   // A hash of everything that decides what happens next, and its 128-bit fingerprint (the
   // explorer's visited set; model/core/state_hash.h).
   uint64_t state_hash() const { return hash().value(); }
@@ -126,6 +131,8 @@ class World {
   uint32_t step_ = 0;
   uint32_t skipped_ = 0;
   bool finished_ = false;
+  WorkObserver work_observer_ = nullptr;
+  void* work_observer_ctx_ = nullptr;
 };
 
 // Runs a scenario start to finish; the usual entry point of front ends.

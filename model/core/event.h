@@ -497,6 +497,14 @@ using Event = std::variant<Tick, RcuQs, RunDeferred, PageAlloc, FragAlloc, BufFr
                            NmMemberHold, NmMemberChain, NmUnregister>;
 inline constexpr size_t kEventKinds = std::variant_size_v<Event>;
 
+// std::visit(Overloaded{[](const Tick&) {...}, ...}, event): one lambda per event type.
+template <class... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
+
 // The kind (variant index, the binary record's kind byte in the `all` family) of event
 // type E: code names event kinds by type, never by number.
 template <class E, class V = Event>

@@ -56,6 +56,18 @@ class PpRxDriver : public Driver {
   bool tx_clean(int queue) override;
   bool reconfigure(int queue) override;
   void hash_state(StateHash& h) const override { h(open_), h(q_); }
+  // What the KUnit exporter (export/kunit.h) follows of a queue.
+  struct QueueView {
+    PoolId pool;
+    XdpMemInfo mem;
+    size_t cache = 0;    // pages in the driver's page cache
+    size_t tx_ring = 0;  // XDP_TX frames not completed
+  };
+  QueueView view(int queue) const {
+    const Queue& q = q_[static_cast<size_t>(queue)];
+    return QueueView{q.pool, q.rxq.mem, q.cache.size(), q.tx_ring.size()};
+  }
+  bool is_open() const { return open_; }
   void assign(const Driver& other) override {
     const auto& o = dynamic_cast<const PpRxDriver&>(other);
     MODEL_ASSERT(o.name() == name() && o.queues_ == queues_);

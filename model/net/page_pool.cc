@@ -63,6 +63,7 @@ PageId PagePools::alloc(PoolId id, std::string_view actor) {
     pool.cache.pop_back();
     info_[page.slot].pp_ref_count = 1;
     kernel_->log("{}: page_pool_alloc_pages pool {} -> page {} (cache)", actor, id.slot, page.slot);
+    last_alloc_ = page;
     return page;
   }
   // Slow path: fresh pages, mapped, tracked and counted in hold_count.
@@ -105,6 +106,7 @@ PageId PagePools::alloc(PoolId id, std::string_view actor) {
   }
   kernel_->log("{}: page_pool_alloc_pages pool {} -> page {} (slow) [hold={}]", actor, id.slot,
               first.valid() ? first.slot : -1, pool.hold_count);
+  last_alloc_ = first;
   return first;
 }
 

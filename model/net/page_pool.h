@@ -172,6 +172,10 @@ class PagePools {
   bool can_alloc(PoolId id) const;
   // Models: page_pool_alloc_pages(). Returns an invalid PageId when memory runs out.
   PageId alloc(PoolId id, std::string_view actor);
+  // The page the last alloc() or alloc_frag() handed out, and a pool page's pp info (valid
+  // while the oracle says the page is a pool's): what the KUnit exporter follows.
+  PageId last_alloc() const { return last_alloc_; }
+  const PpPageInfo& info(PageId page) const { return info_[page.slot]; }
 
   static constexpr int64_t kBiasMax = INT64_MAX >> 1;  // BIAS_MAX (LONG_MAX >> 1)
   struct FragRef {
@@ -282,6 +286,7 @@ class PagePools {
   boost::container::static_vector<PendingUnlock, kMaxPages> pending_unlocks_;
   Table<PagePool, kMaxPools, PoolTag> pools_;
   std::array<PpPageInfo, kMaxPages> info_{};
+  PageId last_alloc_;  // not state: nothing decides on it
 };
 
 }  // namespace inflight

@@ -1,0 +1,491 @@
+#include "export/kunit.h"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <vector>
+
+#include "export/kunit_preamble.h"
+#include "model/core/codec.h"
+#include "model/drivers/pp_rx.h"
+#include "model/world.h"
+
+namespace inflight {
+
+namespace {
+
+// The C side's enum ifl_rx (kunit_preamble.h), in its order.
+enum class Rx : uint8_t { pass, drop, cache_keep, cache_release, xdp_tx, nothing };
+constexpr std::string_view kRxNames[] = {"IFL_PASS",          "IFL_DROP",   "IFL_CACHE_KEEP",
+                                         "IFL_CACHE_RELEASE", "IFL_XDP_TX", "IFL_NOTHING"};
+
+// Why an event cannot be exported; empty when it can.
+std::string unsupported(const Event& event) {
+  const auto none = [](const auto&) { return std::string(); };
+  return std::visit(
+      Overloaded{
+          [&](const Tick& e) { return none(e); },
+          [&](const RcuQs& e) { return none(e); },
+          [&](const RunDeferred& e) { return none(e); },
+          [&](const Idle& e) { return none(e); },
+          [&](const DriverOpen& e) { return none(e); },
+          [&](const DriverStop& e) { return none(e); },
+          [&](const DriverTxClean& e) { return none(e); },
+          [&](const DriverReconfigure& e) { return none(e); },
+          [&](const SkbClone& e) { return none(e); },
+          [&](const PpProducerUnlock& e) { return none(e); },
+          [&](const PpReleaseCount& e) { return none(e); },
+          [](const NapiPoll& e) -> std::string {
+            switch (static_cast<RxAction>(e.action)) {
+              case RxAction::pass:
+              case RxAction::drop:
+              case RxAction::cache:
+              case RxAction::cache_release:
+              case RxAction::tx:
+                return {};
+              default:
+                return fmt::format(
+                    "napi_poll action={}: redirect, cpumap and frag allocation "
+                    "are not exported yet",
+                    names::kRxAction[e.action]);
+            }
+          },
+          [](const SkbFree& e) -> std::string {
+            if (e.ctx != kSkbFreeInNapi) return {};
+            return "skb_free ctx=napi_poll: the kernel test's pools have no NAPI, so a "
+                   "napi-local free cannot happen there";
+          },
+          [](const DeviceUnbind&) -> std::string {
+            return "device_unbind: the kernel test has no device to unbind (UML has no DMA)";
+          },
+          [](const auto& e) -> std::string {
+            return fmt::format(
+                "{} is not exported yet (page_pool, the XDP mem model, skbs "
+                "and the pp_rx driver are)",
+                e.kName);
+          },
+      },
+      event);
+}
+
+// A trace line fit for a C comment.
+std::string comment_text(std::string_view line) {
+  std::string out(line);
+  for (size_t at = out.find("*/"); at != std::string::npos; at = out.find("*/", at))
+    out.replace(at, 2, "* /");
+  return out;
+}
+
+// A C string literal of model text (event lines: printable ASCII).
+std::string c_string(std::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+struct WorkRun {
+  Work work;
+  uint32_t arg;
+  bool skbs_held;    // the stack still held skbs when it ran (finish's order)
+  bool driver_open;  // the driver was still open
+};
+
+class Exporter {
+ public:
+  explicit Exporter(const Scenario& scenario)
+      : scenario_(scenario), world_(scenario.topology, BugSet{}, /*record_trace=*/true) {
+    world_.observe_work(&Exporter::on_work, this);
+  }
+
+  KunitCase run(std::string_view name, std::string_view source);
+
+ private:
+  static void on_work(void* ctx, Work work, uint32_t arg) {
+    auto* self = static_cast<Exporter*>(ctx);
+    self->works_.push_back(
+        WorkRun{work, arg, self->world_.skbs().held() > 0, self->driver().is_open()});
+  }
+  const PpRxDriver& driver() { return static_cast<const PpRxDriver&>(world_.driver()); }
+
+  // One applied event as C; false (refusal_ set) when it cannot be reproduced.
+  bool emit_event(const Event& event);
+  bool emit_works(std::span<const WorkRun> works);
+  void emit_teardown_check(int queue, PoolId pool);
+  void emit_expectations();
+  void emit_trace_since(size_t first);
+  void bind_pools();
+  template <class... Args>
+  void line(fmt::format_string<Args...> f, Args&&... args) {
+    body_ += '\t';
+    body_ += fmt::format(f, std::forward<Args>(args)...);
+    body_ += '\n';
+  }
+
+  const Scenario& scenario_;
+  World world_;
+  std::vector<WorkRun> works_;  // of the step being exported
+  std::string body_;
+  std::string refusal_;
+  int step_ = 0;
+  int expectations_ = 0;
+  std::array<PoolId, kMaxPools> pools_{};  // the test's t->pool[slot], by model slot
+  std::array<PageId, kMaxPages> pages_{};  // the test's t->page[slot]
+};
+
+void Exporter::emit_trace_since(size_t first) {
+  const std::vector<std::string>& trace = world_.trace();
+  for (size_t i = first; i < trace.size(); i++) line("/* {} */", comment_text(trace[i]));
+}
+
+void Exporter::bind_pools() {
+  for (int q = 0; q < driver().queues(); q++) {
+    const PoolId pool = driver().view(q).pool;
+    if (!world_.page_pools().alive(pool) || pools_[pool.slot] == pool) continue;
+    pools_[pool.slot] = pool;
+    line("t->pool[{}] = t->q[{}].pool;", pool.slot, q);
+  }
+}
+
+void Exporter::emit_teardown_check(int queue, PoolId pool) {
+  const PagePools& pools = world_.page_pools();
+  const int32_t inflight =
+      pools.alive(pool)
+          ? static_cast<int32_t>(pools.pool(pool).hold_count - pools.pool(pool).release_count)
+          : 0;
+  line(
+      "IFL_EXPECT(t, \"pages in flight after page_pool_destroy of queue {}'s pool\", "
+      "t->q[{}].outside_at_destroy, {});",
+      queue, queue, inflight);
+  expectations_++;
+}
+
+bool Exporter::emit_works(std::span<const WorkRun> works) {
+  for (size_t i = 0; i < works.size(); i++) {
+    const WorkRun& w = works[i];
+    switch (w.work) {
+      case Work::page_pool_release_retry: {
+        // A run of retries of one pool is one flush in the kernel: nothing changes between
+        // them. The last of the step may free the pool.
+        size_t n = 1;
+        while (i + n < works.size() && works[i + n].work == w.work && works[i + n].arg == w.arg)
+          n++;
+        i += n - 1;
+        const PoolId pool = unpack_pool(w.arg);
+        const bool last =
+            std::none_of(works.begin() + static_cast<std::ptrdiff_t>(i) + 1, works.end(),
+                         [&](const WorkRun& o) { return o.work == w.work && o.arg == w.arg; });
+        const bool frees = last && !world_.page_pools().alive(pool);
+        if (pools_[pool.slot] != pool) continue;  // freed before: the work had nothing to do
+        line("ifl_release_retry(t, {}, {});{}", pool.slot, frees ? "true" : "false",
+             n > 1 ? fmt::format("  /* the model ran it {} times */", n) : "");
+        if (frees) pools_[pool.slot] = PoolId{}, expectations_++;
+        break;
+      }
+      case Work::xdp_mem_allocator_rcu_free:
+        line("rcu_barrier();  /* __xdp_mem_allocator_rcu_free */");
+        break;
+      default:
+        refusal_ = fmt::format("the model runs {}, which is not exported yet", work_name(w.work));
+        return false;
+    }
+  }
+  return true;
+}
+
+bool Exporter::emit_event(const Event& event) {
+  PagePools& pools = world_.page_pools();
+  const int queues = driver().queues();
+  const size_t held = world_.skbs().held();
+  std::array<PpRxDriver::QueueView, PpRxDriver::kMaxQueues> before{};
+  for (int q = 0; q < queues; q++) before[static_cast<size_t>(q)] = driver().view(q);
+  // What the model is about to do, read before it does it.
+  int poll_queue = -1;
+  bool refills_from_ring = false;
+  if (const auto* e = std::get_if<NapiPoll>(&event)) {
+    poll_queue = e->queue % queues;
+    const PoolId pool = before[static_cast<size_t>(poll_queue)].pool;
+    refills_from_ring =
+        pools.alive(pool) && pools.pool(pool).cache.empty() && !pools.pool(pool).ring.empty();
+  }
+  const size_t trace_at = world_.trace().size();
+  works_.clear();
+  const bool applied = world_.apply(event);
+  emit_trace_since(trace_at);
+  if (!applied) {
+    line("/* skipped in the model (its guard does not hold): nothing to do */");
+    return true;
+  }
+  step_++;
+  line("t->step = {};", step_);
+  line("t->event = {};", c_string(format_event(event)));
+  const bool ok = std::visit(
+      Overloaded{
+          [&](const DriverOpen&) {
+            if (!driver().is_open()) {
+              refusal_ = "the model's ndo_open fails";
+              return false;
+            }
+            line("ifl_open(t);");
+            bind_pools();
+            return true;
+          },
+          [&](const DriverStop&) {
+            line("ifl_stop(t);");
+            for (int q = 0; q < queues; q++)
+              emit_teardown_check(q, before[static_cast<size_t>(q)].pool);
+            return true;
+          },
+          [&](const DriverReconfigure& e) {
+            const int q = e.queue % queues;
+            if (!driver().is_open()) {
+              refusal_ = "the model's reconfiguration fails and closes the driver";
+              return false;
+            }
+            line("ifl_reconfigure(t, {});", q);
+            emit_teardown_check(q, before[static_cast<size_t>(q)].pool);
+            bind_pools();
+            return true;
+          },
+          [&](const DriverTxClean& e) {
+            line("ifl_clean_tx(t, {});", e.queue % queues);
+            return true;
+          },
+          [&](const NapiPoll& e) {
+            const auto& b = before[static_cast<size_t>(poll_queue)];
+            const PpRxDriver::QueueView a = driver().view(poll_queue);
+            Rx rx;
+            if (static_cast<RxAction>(e.action) == RxAction::cache_release) {
+              rx = b.cache > 0 ? Rx::cache_release : Rx::nothing;
+            } else {
+              if (refills_from_ring) {
+                refusal_ = fmt::format(
+                    "page_pool {}'s alloc cache refills from its ring at step {}: the model's "
+                    "bulk is 4 pages (kSlowBulk) where the kernel's is 64 "
+                    "(PP_ALLOC_CACHE_REFILL), so the kernel would still take a page from its "
+                    "cache",
+                    b.pool.slot, step_);
+                return false;
+              }
+              if (!pools.last_alloc().valid()) {
+                refusal_ = fmt::format("the model runs out of pages at step {} (pages={})", step_,
+                                       scenario_.topology.pages);
+                return false;
+              }
+              rx = world_.skbs().held() > held ? Rx::pass
+                   : a.cache > b.cache         ? Rx::cache_keep
+                   : a.tx_ring > b.tx_ring     ? Rx::xdp_tx
+                                               : Rx::drop;
+            }
+            line("ifl_poll(t, {}, {});", poll_queue, kRxNames[static_cast<size_t>(rx)]);
+            if (rx == Rx::cache_release || rx == Rx::nothing) return true;
+            const PageId page = pools.last_alloc();
+            if (pages_[page.slot] == page) {
+              line(
+                  "KUNIT_EXPECT_PTR_EQ_MSG(test, t->last, t->page[{}], \"step %d (%s): the "
+                  "allocation returns page {} again\", t->step, t->event);",
+                  page.slot, page.slot);
+              expectations_++;
+            } else {
+              pages_[page.slot] = page;
+              line("t->page[{}] = t->last;", page.slot);
+            }
+            return true;
+          },
+          [&](const SkbFree& e) {
+            line("ifl_skb_free(t, {}, {});", e.skb % held, e.ctx == 0 ? "true" : "false");
+            return true;
+          },
+          [&](const SkbClone& e) {
+            line("ifl_skb_clone(t, {});", e.skb % held);
+            return true;
+          },
+          [&](const PpProducerUnlock&) {
+            line("/* the kernel's ring put left its producer lock in the step that made it */");
+            return true;
+          },
+          [&](const PpReleaseCount&) {
+            line("/* the kernel's release finished in the step that began it */");
+            return true;
+          },
+          [&](const auto&) { return true; },  // time and RCU: their works below
+      },
+      event);
+  return ok && emit_works(works_);
+}
+
+void Exporter::emit_expectations() {
+  const PagePools& pools = world_.page_pools();
+  const Oracle& oracle = world_.oracle();
+  for (PoolId& pool : pools_) {
+    if (pool.valid() && !pools.alive(pool)) {
+      line("t->pool[{}] = NULL;  /* freed */", pool.slot);
+      pool = PoolId{};
+    }
+  }
+  for (PageId& page : pages_) {
+    if (page.valid() && !oracle.page_alive(page)) {
+      line("t->page[{}] = NULL;  /* back to the page allocator */", page.slot);
+      page = PageId{};
+    }
+  }
+  if (pools.release_count_pending()) {
+    line("/* a release is halfway in the model (the window): compared once it is done */");
+    return;
+  }
+  for (const PoolId pool : pools_) {
+    if (!pool.valid()) continue;
+    const PagePool& p = pools.pool(pool);
+    const int64_t outside = static_cast<int32_t>(p.hold_count - p.release_count) -
+                            static_cast<int64_t>(p.cache.size()) -
+                            static_cast<int64_t>(p.ring.size());
+    line("ifl_expect_pool(t, {}, {}, {}, {}, {});", pool.slot, outside, p.ring.size(), p.user_count,
+         p.destroying ? "true" : "false");
+    expectations_ += 4;
+  }
+  for (const PageId page : pages_) {
+    if (!page.valid()) continue;
+    const uint32_t owner = oracle.pp_owner(page);
+    if (owner != 0 && pools.holds(unpack_pool(owner), page)) continue;  // in its pool
+    line("ifl_expect_page(t, {}, {}, {}, {});", page.slot, owner != 0 ? "true" : "false",
+         oracle.page(page).refcount, owner != 0 ? pools.info(page).pp_ref_count : 0);
+    expectations_ += owner != 0 ? 3 : 2;
+  }
+  if (driver().is_open()) {
+    for (int q = 0; q < driver().queues(); q++) {
+      line("ifl_expect_mem(t, {}, {});", q, driver().view(q).mem.id != 0 ? "true" : "false");
+      expectations_ += 2;
+    }
+  }
+}
+
+KunitCase Exporter::run(std::string_view name, std::string_view source) {
+  KunitCase out;
+  out.name = kunit_identifier(name);
+  out.source = source;
+  const Topology& topo = scenario_.topology;
+  if (world_.driver().name() != PpRxDriver::kName)
+    refusal_ = fmt::format("the driver is {}; only the production pp_rx is exported",
+                           world_.driver().name());
+  else if (topo.pp_counter_wrap)
+    refusal_ = "pp_wrap=on: the kernel's counters cannot be started at 2^32 - 2";
+  for (size_t i = 0; refusal_.empty() && i < scenario_.events.size(); i++) {
+    const Event& event = scenario_.events[i];
+    refusal_ = unsupported(event);
+    if (!refusal_.empty()) break;
+    line("");
+    const uint32_t skipped = world_.skipped();
+    if (!emit_event(event)) break;
+    if (world_.skipped() == skipped) emit_expectations();
+  }
+  if (refusal_.empty()) {
+    // The model's finish(): the stack frees its skbs, the driver goes (ndo_stop), deferred
+    // work drains. Its works are emitted where they ran in that order.
+    const size_t held = world_.skbs().held();
+    const bool open = driver().is_open();
+    std::array<PoolId, PpRxDriver::kMaxQueues> queue_pools{};
+    for (int q = 0; q < driver().queues(); q++)
+      queue_pools[static_cast<size_t>(q)] = driver().view(q).pool;
+    const size_t trace_at = world_.trace().size();
+    works_.clear();
+    world_.finish();
+    line("");
+    line("/* the end: the model's finish() */");
+    emit_trace_since(trace_at);
+    line("t->step = {};", ++step_);
+    line("t->event = \"the end (finish)\";");
+    const auto phase = [&](auto keep) {
+      std::vector<WorkRun> some;
+      for (const WorkRun& w : works_)
+        if (keep(w)) some.push_back(w);
+      return some;
+    };
+    bool ok = emit_works(phase([](const WorkRun& w) { return w.skbs_held; }));
+    if (held > 0) line("ifl_skb_free_all(t);");
+    ok = ok && emit_works(phase([](const WorkRun& w) { return !w.skbs_held && w.driver_open; }));
+    if (open) {
+      line("ifl_stop(t);");
+      for (int q = 0; q < driver().queues(); q++)
+        emit_teardown_check(q, queue_pools[static_cast<size_t>(q)]);
+    }
+    ok = ok && emit_works(phase([](const WorkRun& w) { return !w.skbs_held && !w.driver_open; }));
+    if (ok) emit_expectations();
+  }
+  if (refusal_.empty() && !world_.violations().empty())
+    refusal_ = fmt::format(
+        "the model reports a finding ({}); exporting a finding as the "
+        "kernel's symptom is not built yet",
+        world_.violations().findings().front().key.str());
+  if (!refusal_.empty()) {
+    out.refusal = refusal_;
+    return out;
+  }
+  out.steps = step_;
+  out.expectations = expectations_;
+  out.code = fmt::format(
+      "/* {}: {} steps, {} expectations.\n"
+      " * {}\n"
+      " * Model: no bug variant, driver pp_rx; every step runs on this CPU. */\n"
+      "static void inflight_{}(struct kunit *test)\n"
+      "{{\n"
+      "\tstruct ifl *t = ifl_init(test, {}, {});\n"
+      "{}}}\n",
+      comment_text(source), step_, expectations_, comment_text(format_topology(topo)), out.name,
+      topo.rx_queues, topo.pp_ring_size, body_);
+  return out;
+}
+
+}  // namespace
+
+KunitCase export_kunit_case(const Scenario& scenario, std::string_view name,
+                            std::string_view source) {
+  return Exporter(scenario).run(name, source);
+}
+
+std::string kunit_identifier(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (c >= 'A' && c <= 'Z')
+      out += static_cast<char>(c - 'A' + 'a');
+    else
+      out += alnum ? c : '_';
+  }
+  if (out.empty() || (out[0] >= '0' && out[0] <= '9')) out.insert(0, "s");
+  return out;
+}
+
+std::string kunit_file(std::span<const KunitCase> cases) {
+  std::string out =
+      "// SPDX-License-Identifier: GPL-2.0\n"
+      "/*\n"
+      " * Generated by `inflight export --kunit`: scenarios of the inflight model as KUnit\n"
+      " * tests of the kernel's page_pool, XDP memory model and skb code. Each test runs the\n"
+      " * scenario's steps through the real API on a copy of the model's pp_rx driver and,\n"
+      " * after every step, expects the state the model predicts; a failed expectation is a\n"
+      " * disagreement between the model and this kernel, at the step it names. The model's\n"
+      " * trace is in the comments, step by step. Regenerate rather than edit.\n"
+      " */\n";
+  out += kKunitPreamble;
+  std::string list;
+  for (const KunitCase& c : cases) {
+    if (!c.refusal.empty()) continue;
+    out += "\n" + c.code;
+    list += fmt::format("\tKUNIT_CASE(inflight_{}),\n", c.name);
+  }
+  out += fmt::format(
+      "\nstatic struct kunit_case inflight_cases[] = {{\n{}\t{{}}\n}};\n\n"
+      "static struct kunit_suite inflight_suite = {{\n"
+      "\t.name = \"inflight\",\n"
+      "\t.test_cases = inflight_cases,\n"
+      "}};\n"
+      "kunit_test_suite(inflight_suite);\n\n"
+      "MODULE_DESCRIPTION(\"inflight model scenarios as KUnit tests\");\n"
+      "MODULE_LICENSE(\"GPL\");\n",
+      list);
+  return out;
+}
+
+}  // namespace inflight

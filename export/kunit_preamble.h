@@ -1,0 +1,312 @@
+// export/kunit_preamble.h
+//
+// The C at the top of every exported KUnit file (export/kunit.h): the kernel-side copy of
+// the pp_rx driver (model/drivers/pp_rx.h) and of the stack's list of held skbs
+// (model/net/skb.h), and the helpers the exported steps call. Written for Linux 6.12.
+#pragma once
+
+#include <string_view>
+
+namespace inflight {
+
+inline constexpr std::string_view kKunitPreamble = R"C(#include <kunit/test.h>
+#include <linux/mm.h>
+#include <linux/netdevice.h>
+#include <linux/rcupdate.h>
+#include <linux/skbuff.h>
+#include <linux/workqueue.h>
+#include <net/page_pool/helpers.h>
+#include <net/page_pool/types.h>
+#include <net/xdp.h>
+
+#define IFL_QUEUES 2	/* PpRxDriver::kMaxQueues */
+#define IFL_CACHE 4	/* PpRxDriver::kCacheSize: the driver's own page cache */
+#define IFL_TX 4	/* PpRxDriver::kTxRing: XDP_TX frames not completed */
+#define IFL_SKBS 16	/* kMaxSkbs: skbs the stack holds */
+#define IFL_PAGES 32	/* kMaxPages: the model's page slots */
+#define IFL_POOLS 4	/* kMaxPools: the model's pool slots */
+
+/* What a poll does with the frame it received, as the model decided. */
+enum ifl_rx { IFL_PASS, IFL_DROP, IFL_CACHE_KEEP, IFL_CACHE_RELEASE, IFL_XDP_TX, IFL_NOTHING };
+
+struct ifl_queue {
+	struct page_pool *pool;
+	struct xdp_rxq_info rxq;
+	struct page *cache[IFL_CACHE];
+	int ncache;
+	struct page *tx[IFL_TX];
+	int ntx;
+	long outside_at_destroy;	/* pages out when the driver destroyed its pool */
+};
+
+struct ifl {
+	struct kunit *test;
+	struct net_device *dev;
+	int queues;
+	unsigned int ring;
+	int step;			/* the model's step being checked */
+	const char *event;		/* its event, as the model's trace writes it */
+	struct ifl_queue q[IFL_QUEUES];
+	struct page_pool *pool[IFL_POOLS];	/* by the model's pool slot */
+	struct sk_buff *skb[IFL_SKBS];		/* in the model's order */
+	int nskb;
+	struct page *page[IFL_PAGES];		/* by the model's page slot */
+	struct page *last;			/* what the last poll allocated */
+};
+
+/* An expectation on a value, naming the step and what the model says. */
+#define IFL_EXPECT(t, what, kernel, model)                                            \
+	KUNIT_EXPECT_EQ_MSG((t)->test, (long)(kernel), (long)(model),                   \
+			    "step %d (%s): %s: the kernel has %ld, the model says %ld",         \
+			    (t)->step, (t)->event, what, (long)(kernel), (long)(model))
+
+static void __maybe_unused ifl_free_netdev(void *dev)
+{
+	free_netdev(dev);
+}
+
+static struct ifl *ifl_init(struct kunit *test, int queues, unsigned int ring)
+{
+	struct ifl *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	t->test = test;
+	t->queues = queues;
+	t->ring = ring;
+	t->dev = alloc_netdev_dummy(0);
+	KUNIT_ASSERT_NOT_NULL(test, t->dev);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, ifl_free_netdev, t->dev), 0);
+	return t;
+}
+
+/* Pages in the pool's ptr_ring. */
+static long __maybe_unused ifl_ring_count(struct page_pool *pool)
+{
+	long n = 0;
+	int i;
+
+	for (i = 0; i < pool->ring.size; i++)
+		n += pool->ring.queue[i] != NULL;
+	return n;
+}
+
+/* Pages counted in flight that are neither in the alloc cache nor in the ring. */
+static long __maybe_unused ifl_outside(struct page_pool *pool)
+{
+	s32 inflight = (s32)(pool->pages_state_hold_cnt -
+			     (u32)atomic_read(&pool->pages_state_release_cnt));
+
+	return (long)inflight - (long)pool->alloc.count - ifl_ring_count(pool);
+}
+
+/* Models: PpRxDriver::setup_queue(): page_pool_create(), xdp_rxq_info_reg() and the
+ * MEM_TYPE_PAGE_POOL mem model. No PP_FLAG_DMA_MAP: UML has no DMA. */
+static void __maybe_unused ifl_setup_queue(struct ifl *t, int i)
+{
+	struct page_pool_params pp = {
+		.order = 0,
+		.pool_size = t->ring,
+		.nid = NUMA_NO_NODE,
+	};
+	struct ifl_queue *q = &t->q[i];
+
+	q->pool = page_pool_create(&pp);
+	KUNIT_ASSERT_FALSE(t->test, IS_ERR(q->pool));
+	memset(&q->rxq, 0, sizeof(q->rxq));
+	KUNIT_ASSERT_EQ(t->test, xdp_rxq_info_reg(&q->rxq, t->dev, i, 0), 0);
+	KUNIT_ASSERT_EQ(t->test,
+			xdp_rxq_info_reg_mem_model(&q->rxq, MEM_TYPE_PAGE_POOL, q->pool), 0);
+}
+
+/* Models: PpRxDriver::open() (ndo_open). */
+static void __maybe_unused ifl_open(struct ifl *t)
+{
+	int i;
+
+	for (i = 0; i < t->queues; i++)
+		ifl_setup_queue(t, i);
+}
+
+/* XDP_TX completions: page_pool_recycle_direct() of each frame. */
+static void __maybe_unused ifl_clean_tx(struct ifl *t, int i)
+{
+	struct ifl_queue *q = &t->q[i];
+	int k;
+
+	local_bh_disable();
+	for (k = 0; k < q->ntx; k++)
+		page_pool_recycle_direct(q->pool, q->tx[k]);
+	local_bh_enable();
+	q->ntx = 0;
+}
+
+/* Models: PpRxDriver::teardown_queue(): TX ring, the driver cache back through the
+ * page_pool API, xdp_rxq_info_unreg() (the mem model's page_pool_destroy), then the
+ * driver's own page_pool_destroy(). */
+static void __maybe_unused ifl_teardown_queue(struct ifl *t, int i)
+{
+	struct ifl_queue *q = &t->q[i];
+	int k;
+
+	ifl_clean_tx(t, i);
+	for (k = 0; k < q->ncache; k++)
+		page_pool_put_full_page(q->pool, q->cache[k], false);
+	q->ncache = 0;
+	xdp_rxq_info_unreg(&q->rxq);
+	q->outside_at_destroy = ifl_outside(q->pool);
+	page_pool_destroy(q->pool);
+	q->pool = NULL;
+}
+
+/* Models: PpRxDriver::stop() (ndo_stop). */
+static void __maybe_unused ifl_stop(struct ifl *t)
+{
+	int i;
+
+	for (i = 0; i < t->queues; i++)
+		ifl_teardown_queue(t, i);
+}
+
+/* Models: PpRxDriver::reconfigure(): the queue's pool is swapped. */
+static void __maybe_unused ifl_reconfigure(struct ifl *t, int i)
+{
+	ifl_teardown_queue(t, i);
+	ifl_setup_queue(t, i);
+}
+
+/* Models: PpRxDriver::poll(), in softirq: one frame into a pool page, then the verdict. */
+static void __maybe_unused ifl_poll(struct ifl *t, int i, enum ifl_rx rx)
+{
+	struct ifl_queue *q = &t->q[i];
+	struct sk_buff *skb;
+	struct page *page;
+
+	local_bh_disable();
+	if (rx == IFL_CACHE_RELEASE) {
+		page_pool_recycle_direct(q->pool, q->cache[--q->ncache]);
+	} else if (rx != IFL_NOTHING) {
+		page = page_pool_dev_alloc_pages(q->pool);
+		t->last = page;
+		if (!page) {
+			local_bh_enable();
+			KUNIT_FAIL(t->test, "step %d (%s): page_pool_dev_alloc_pages() failed", t->step,
+				   t->event);
+			return;
+		}
+		switch (rx) {
+		case IFL_PASS:	/* build_skb() + skb_mark_for_recycle(), up the stack */
+			skb = build_skb(page_address(page), PAGE_SIZE);
+			if (!skb) {
+				local_bh_enable();
+				KUNIT_FAIL(t->test, "step %d (%s): build_skb() failed", t->step,
+					   t->event);
+				return;
+			}
+			skb_mark_for_recycle(skb);
+			t->skb[t->nskb++] = skb;
+			break;
+		case IFL_CACHE_KEEP:
+			q->cache[q->ncache++] = page;
+			break;
+		case IFL_XDP_TX:
+			q->tx[q->ntx++] = page;
+			break;
+		default:	/* XDP_DROP */
+			page_pool_recycle_direct(q->pool, page);
+			break;
+		}
+	}
+	local_bh_enable();
+}
+
+/* Models: Skbs::clone(): skb_clone() of the held skb at `index`. */
+static void __maybe_unused ifl_skb_clone(struct ifl *t, int index)
+{
+	struct sk_buff *skb = skb_clone(t->skb[index], GFP_ATOMIC);
+
+	KUNIT_ASSERT_NOT_NULL(t->test, skb);
+	t->skb[t->nskb++] = skb;
+}
+
+/* Models: Skbs::free(): kfree_skb() of the held skb at `index`, in softirq or process
+ * context. */
+static void __maybe_unused ifl_skb_free(struct ifl *t, int index, bool softirq)
+{
+	struct sk_buff *skb = t->skb[index];
+
+	memmove(&t->skb[index], &t->skb[index + 1],
+		(t->nskb - index - 1) * sizeof(t->skb[0]));
+	t->nskb--;
+	if (softirq)
+		local_bh_disable();
+	kfree_skb(skb);
+	if (softirq)
+		local_bh_enable();
+}
+
+/* Models: Skbs::free_all() at the end: the stack lets go of every skb, last first. */
+static void __maybe_unused ifl_skb_free_all(struct ifl *t)
+{
+	while (t->nskb > 0)
+		kfree_skb(t->skb[--t->nskb]);
+}
+
+/* The model runs page_pool_release_retry() of pool `slot` now: so does the kernel. When
+ * the model frees the pool there, no page may be outside it in the kernel either. */
+static void __maybe_unused ifl_release_retry(struct ifl *t, int slot, bool frees)
+{
+	struct page_pool *pool = t->pool[slot];
+	long outside;
+
+	if (!pool)
+		return;
+	outside = ifl_outside(pool);
+	flush_delayed_work(&pool->release_dw);
+	if (frees) {
+		IFL_EXPECT(t, "pages outside the pool when the release retry frees it", outside, 0);
+		t->pool[slot] = NULL;
+	}
+}
+
+/* Compared after each step: a pool the model still has. */
+static void __maybe_unused ifl_expect_pool(struct ifl *t, int slot, long outside, long ring, long users,
+			    bool destroyed)
+{
+	struct page_pool *pool = t->pool[slot];
+
+	if (!pool) {
+		KUNIT_FAIL(t->test, "step %d (%s): the model has page_pool %d, the test lost it",
+			   t->step, t->event, slot);
+		return;
+	}
+	IFL_EXPECT(t, "pages in flight outside the alloc cache and ring", ifl_outside(pool),
+		   outside);
+	IFL_EXPECT(t, "pages in the ptr_ring", ifl_ring_count(pool), ring);
+	IFL_EXPECT(t, "user_cnt", refcount_read(&pool->user_cnt), users);
+	IFL_EXPECT(t, "destroyed (destroy_cnt > 0)", pool->destroy_cnt > 0, destroyed);
+}
+
+/* Compared after each step: a page the test holds outside its pool. */
+static void __maybe_unused ifl_expect_page(struct ifl *t, int slot, bool pp, long refcount, long pp_ref)
+{
+	struct page *page = t->page[slot];
+
+	IFL_EXPECT(t, "a page_pool page (PP_SIGNATURE)", page_pool_page_is_pp(page), pp);
+	IFL_EXPECT(t, "page refcount", page_ref_count(page), refcount);
+	if (pp)
+		IFL_EXPECT(t, "pp_ref_count", atomic_long_read(&page->pp_ref_count), pp_ref);
+}
+
+/* Compared after each step: a queue's XDP mem model. */
+static void __maybe_unused ifl_expect_mem(struct ifl *t, int i, bool registered)
+{
+	struct ifl_queue *q = &t->q[i];
+
+	IFL_EXPECT(t, "mem model registered (mem.id != 0)", q->rxq.mem.id != 0, registered);
+	if (registered)
+		IFL_EXPECT(t, "mem.type is MEM_TYPE_PAGE_POOL", q->rxq.mem.type,
+			   MEM_TYPE_PAGE_POOL);
+}
+)C";
+
+}  // namespace inflight
