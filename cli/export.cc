@@ -19,7 +19,10 @@ namespace {
 constexpr Option kExportOptions[] = {
     {"--kunit", "OUT", "write the KUnit test file OUT (C, for net/core/ of a kernel tree)"},
     {"--format", "F", "how each INPUT is read: auto (as for replay), text or binary"},
-    {"--target", "T", "the event family of binary inputs (inflight list targets; default all)"},
+    {"--target", "T",
+     "the event family of binary inputs (inflight list targets). Default:\n"
+     "the target a file's directory is named after (corpus/<target>/F or\n"
+     "<target>/corpus/F, as the campaign keeps them), else all"},
     {"--json", "",
      "print one JSON object per INPUT, one per line: file, test, exported,\n"
      "steps, expectations, refusal"},
@@ -37,6 +40,18 @@ constexpr Command kExport{
     "output: a line per INPUT: 'exported TEST: FILE (N steps, M expectations)' or\n"
     "'refused FILE: why'\n"
     "exit: 0 OUT written, 2 bad input or usage (nothing written)\n"};
+
+// The fuzz target whose corpus holds `path` (corpus/<target>/F, <target>/corpus/F).
+const TargetFamily* family_of_dir(const std::string& path) {
+  std::string dir = path.substr(0, path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/'));
+  for (int up = 0; up < 2 && !dir.empty(); up++) {
+    const size_t slash = dir.find_last_of('/');
+    const std::string name = dir.substr(slash == std::string::npos ? 0 : slash + 1);
+    if (const TargetFamily* f = target_family(name)) return f;
+    dir = slash == std::string::npos ? "" : dir.substr(0, slash);
+  }
+  return &all_family();
+}
 
 std::string stem(const std::string& path) {
   const size_t slash = path.find_last_of('/');
@@ -61,11 +76,16 @@ int cmd_export(const std::vector<std::string>& argv) {
   std::vector<KunitCase> cases;
   std::set<std::string> names;
   for (const std::string& path : args->operands) {
-    const std::optional<Loaded> loaded = load(path, format, *family);
+    const std::optional<Loaded> loaded =
+        load(path, format, args->has("--target") ? *family : *family_of_dir(path));
     if (!loaded) return kExitUsage;
-    std::string name = kunit_identifier(stem(path));
-    for (int n = 2; names.count(name) > 0; n++)
-      name = kunit_identifier(stem(path)) + fmt::format("_{}", n);
+    // Named after the file, and its target when its directory names one (seeds of the same
+    // name live in several targets' corpora).
+    const TargetFamily* dir_family = family_of_dir(path);
+    const std::string base = kunit_identifier(
+        (dir_family->name == "all" ? "" : std::string(dir_family->name) + "_") + stem(path));
+    std::string name = base;
+    for (int n = 2; names.count(name) > 0; n++) name = base + fmt::format("_{}", n);
     names.insert(name);
     KunitCase c = loaded->driver.empty() ? export_kunit_case(loaded->scenario, name, path)
                                          : KunitCase{name, path, "",

@@ -15,9 +15,12 @@ namespace inflight {
 namespace {
 
 // The C side's enum ifl_rx (kunit_preamble.h), in its order.
-enum class Rx : uint8_t { pass, drop, cache_keep, cache_release, xdp_tx, nothing };
-constexpr std::string_view kRxNames[] = {"IFL_PASS",          "IFL_DROP",   "IFL_CACHE_KEEP",
-                                         "IFL_CACHE_RELEASE", "IFL_XDP_TX", "IFL_NOTHING"};
+enum class Rx : uint8_t {
+  pass, drop, cache_keep, cache_release, xdp_tx, nothing, redirect, redirect_back
+};
+constexpr std::string_view kRxNames[] = {
+    "IFL_PASS",    "IFL_DROP",    "IFL_CACHE_KEEP", "IFL_CACHE_RELEASE",
+    "IFL_XDP_TX",  "IFL_NOTHING", "IFL_REDIRECT",   "IFL_REDIRECT_BACK"};
 
 // Why an event cannot be exported; empty when it can.
 std::string unsupported(const Event& event) {
@@ -35,6 +38,7 @@ std::string unsupported(const Event& event) {
           [&](const SkbClone& e) { return none(e); },
           [&](const PpProducerUnlock& e) { return none(e); },
           [&](const PpReleaseCount& e) { return none(e); },
+          [&](const XdpTxComplete& e) { return none(e); },
           [](const NapiPoll& e) -> std::string {
             switch (static_cast<RxAction>(e.action)) {
               case RxAction::pass:
@@ -42,11 +46,11 @@ std::string unsupported(const Event& event) {
               case RxAction::cache:
               case RxAction::cache_release:
               case RxAction::tx:
+              case RxAction::redirect:
                 return {};
               default:
                 return fmt::format(
-                    "napi_poll action={}: redirect, cpumap and frag allocation "
-                    "are not exported yet",
+                    "napi_poll action={}: cpumap and frag allocation are not exported yet",
                     names::kRxAction[e.action]);
             }
           },
@@ -199,6 +203,7 @@ bool Exporter::emit_event(const Event& event) {
   PagePools& pools = world_.page_pools();
   const int queues = driver().queues();
   const size_t held = world_.skbs().held();
+  const size_t peer = world_.redirect_target().in_flight();
   std::array<PpRxDriver::QueueView, PpRxDriver::kMaxQueues> before{};
   for (int q = 0; q < queues; q++) before[static_cast<size_t>(q)] = driver().view(q);
   // What the model is about to do, read before it does it.
@@ -274,10 +279,18 @@ bool Exporter::emit_event(const Event& event) {
                                        scenario_.topology.pages);
                 return false;
               }
-              rx = world_.skbs().held() > held ? Rx::pass
-                   : a.cache > b.cache         ? Rx::cache_keep
-                   : a.tx_ring > b.tx_ring     ? Rx::xdp_tx
-                                               : Rx::drop;
+              const bool redirect = static_cast<RxAction>(e.action) == RxAction::redirect;
+              if (redirect && world_.redirect_target().maps()) {
+                refusal_ = "napi_poll action=redirect to the bnxt NIC (devices=2): its DMA "
+                           "mapping is not exported (UML has no DMA)";
+                return false;
+              }
+              rx = world_.skbs().held() > held                 ? Rx::pass
+                   : a.cache > b.cache                         ? Rx::cache_keep
+                   : a.tx_ring > b.tx_ring                     ? Rx::xdp_tx
+                   : !redirect                                 ? Rx::drop
+                   : world_.redirect_target().in_flight() > peer ? Rx::redirect
+                                                                 : Rx::redirect_back;
             }
             line("ifl_poll(t, {}, {});", poll_queue, kRxNames[static_cast<size_t>(rx)]);
             if (rx == Rx::cache_release || rx == Rx::nothing) return true;
@@ -300,6 +313,18 @@ bool Exporter::emit_event(const Event& event) {
           },
           [&](const SkbClone& e) {
             line("ifl_skb_clone(t, {});", e.skb % held);
+            return true;
+          },
+          [&](const XdpTxComplete& e) {
+            if (world_.redirect_target().maps()) {
+              refusal_ = "xdp_tx_complete on the bnxt NIC (devices=2): its DMA unmapping is "
+                         "not exported (UML has no DMA)";
+              return false;
+            }
+            if (e.mode == 0)
+              line("ifl_peer_complete(t, {});", e.pick % peer);
+            else
+              line("ifl_peer_complete_bulk(t);");
             return true;
           },
           [&](const PpProducerUnlock&) {
@@ -384,6 +409,7 @@ KunitCase Exporter::run(std::string_view name, std::string_view source) {
     // The model's finish(): the stack frees its skbs, the driver goes (ndo_stop), deferred
     // work drains. Its works are emitted where they ran in that order.
     const size_t held = world_.skbs().held();
+    const size_t peer = world_.redirect_target().in_flight();
     const bool open = driver().is_open();
     std::array<PoolId, PpRxDriver::kMaxQueues> queue_pools{};
     for (int q = 0; q < driver().queues(); q++)
@@ -402,6 +428,7 @@ KunitCase Exporter::run(std::string_view name, std::string_view source) {
         if (keep(w)) some.push_back(w);
       return some;
     };
+    if (peer > 0) line("ifl_peer_complete_all(t);");  // the peer stops first
     bool ok = emit_works(phase([](const WorkRun& w) { return w.skbs_held; }));
     if (held > 0) line("ifl_skb_free_all(t);");
     ok = ok && emit_works(phase([](const WorkRun& w) { return !w.skbs_held && w.driver_open; }));

@@ -23,6 +23,11 @@
 // - each queue's XDP mem model: registered, type MEM_TYPE_PAGE_POOL (ids are cyclic over
 //   the whole kernel's lifetime, 1..0xFFFD, and other tests take them: not compared).
 //
+// XDP_REDIRECT with one device goes to the veth-like peer (model/net/xdp_frame.h): the
+// test converts the buffer to an xdp_frame, keeps it in the peer's ring and returns it at
+// the peer's completion (xdp_return_frame, or the bulk API), or at once with
+// xdp_return_frame_rx_napi() when the peer is full, as the model says.
+//
 // Linearised: the kernel test runs every step on one CPU, in the context the model gives
 // it (softirq as local_bh_disable()); the model's ring-producer and release-count windows
 // close inside the step that opened them (the following pp_producer_unlock and
@@ -33,9 +38,9 @@
 // the test, lasting milliseconds, does not give it time to do.
 //
 // Refused, with the reason (the scenario is not exported): events the kernel test cannot
-// reproduce on UML (DMA, device unbind), the parts not exported yet (netmap, TAP, cpumap,
-// redirect, frag allocation, skb head expansion and coalescing, driver faults, a failing
-// mem model registration, frees inside a NAPI poll), a driver other than the production
+// reproduce on UML (DMA, device unbind, redirect to the bnxt NIC), the parts not exported
+// yet (netmap, TAP, cpumap, frag allocation, skb head expansion and coalescing, driver
+// faults, a failing mem model registration, frees inside a NAPI poll), a driver other than the production
 // pp_rx, counter wrap-around, a model that runs out of pages or refills an alloc cache
 // from the ring (the bulk above), and any scenario in which the model reports a finding
 // (exporting a finding as the kernel's symptom is not built yet).

@@ -14,6 +14,7 @@ inline constexpr std::string_view kKunitPreamble = R"C(#include <kunit/test.h>
 #include <linux/netdevice.h>
 #include <linux/rcupdate.h>
 #include <linux/skbuff.h>
+#include <linux/filter.h>
 #include <linux/workqueue.h>
 #include <net/page_pool/helpers.h>
 #include <net/page_pool/types.h>
@@ -25,9 +26,15 @@ inline constexpr std::string_view kKunitPreamble = R"C(#include <kunit/test.h>
 #define IFL_SKBS 16	/* kMaxSkbs: skbs the stack holds */
 #define IFL_PAGES 32	/* kMaxPages: the model's page slots */
 #define IFL_POOLS 4	/* kMaxPools: the model's pool slots */
+#define IFL_PEER 8	/* XdpRedirectTarget::kRingSize: frames the veth-like peer holds */
+#define IFL_FRAME_LEN 2048	/* XdpRedirectTarget::kFrameLen */
 
 /* What a poll does with the frame it received, as the model decided. */
-enum ifl_rx { IFL_PASS, IFL_DROP, IFL_CACHE_KEEP, IFL_CACHE_RELEASE, IFL_XDP_TX, IFL_NOTHING };
+enum ifl_rx {
+	IFL_PASS, IFL_DROP, IFL_CACHE_KEEP, IFL_CACHE_RELEASE, IFL_XDP_TX, IFL_NOTHING,
+	IFL_REDIRECT,		/* XDP_REDIRECT: the peer takes the frame */
+	IFL_REDIRECT_BACK,	/* XDP_REDIRECT into a full peer: xdp_return_frame_rx_napi() */
+};
 
 struct ifl_queue {
 	struct page_pool *pool;
@@ -52,6 +59,8 @@ struct ifl {
 	int nskb;
 	struct page *page[IFL_PAGES];		/* by the model's page slot */
 	struct page *last;			/* what the last poll allocated */
+	struct xdp_frame *peer[IFL_PEER];	/* the redirect target's TX ring, in order */
+	int npeer;
 };
 
 /* An expectation on a value, naming the step and what the model says. */
@@ -177,17 +186,22 @@ static void __maybe_unused ifl_reconfigure(struct ifl *t, int i)
 /* Models: PpRxDriver::poll(), in softirq: one frame into a pool page, then the verdict. */
 static void __maybe_unused ifl_poll(struct ifl *t, int i, enum ifl_rx rx)
 {
+	struct bpf_net_context bpf_net_ctx, *ctx;
 	struct ifl_queue *q = &t->q[i];
+	struct xdp_frame *frame;
 	struct sk_buff *skb;
+	struct xdp_buff xdp;
 	struct page *page;
 
 	local_bh_disable();
+	ctx = bpf_net_ctx_set(&bpf_net_ctx);	/* as net_rx_action() does around a poll */
 	if (rx == IFL_CACHE_RELEASE) {
 		page_pool_recycle_direct(q->pool, q->cache[--q->ncache]);
 	} else if (rx != IFL_NOTHING) {
 		page = page_pool_dev_alloc_pages(q->pool);
 		t->last = page;
 		if (!page) {
+			bpf_net_ctx_clear(ctx);
 			local_bh_enable();
 			KUNIT_FAIL(t->test, "step %d (%s): page_pool_dev_alloc_pages() failed", t->step,
 				   t->event);
@@ -197,6 +211,7 @@ static void __maybe_unused ifl_poll(struct ifl *t, int i, enum ifl_rx rx)
 		case IFL_PASS:	/* build_skb() + skb_mark_for_recycle(), up the stack */
 			skb = build_skb(page_address(page), PAGE_SIZE);
 			if (!skb) {
+				bpf_net_ctx_clear(ctx);
 				local_bh_enable();
 				KUNIT_FAIL(t->test, "step %d (%s): build_skb() failed", t->step,
 					   t->event);
@@ -211,12 +226,74 @@ static void __maybe_unused ifl_poll(struct ifl *t, int i, enum ifl_rx rx)
 		case IFL_XDP_TX:
 			q->tx[q->ntx++] = page;
 			break;
+		case IFL_REDIRECT:	/* xdp_convert_buff_to_frame() + ndo_xdp_xmit */
+		case IFL_REDIRECT_BACK:
+			xdp_init_buff(&xdp, PAGE_SIZE, &q->rxq);
+			xdp_prepare_buff(&xdp, page_address(page), XDP_PACKET_HEADROOM,
+					 IFL_FRAME_LEN, false);
+			frame = xdp_convert_buff_to_frame(&xdp);
+			if (!frame) {
+				bpf_net_ctx_clear(ctx);
+				local_bh_enable();
+				KUNIT_FAIL(t->test, "step %d (%s): xdp_convert_buff_to_frame() failed",
+					   t->step, t->event);
+				return;
+			}
+			if (rx == IFL_REDIRECT)
+				t->peer[t->npeer++] = frame;
+			else
+				xdp_return_frame_rx_napi(frame);
+			break;
 		default:	/* XDP_DROP */
 			page_pool_recycle_direct(q->pool, page);
 			break;
 		}
 	}
+	bpf_net_ctx_clear(ctx);
 	local_bh_enable();
+}
+
+/* Models: XdpRedirectTarget::complete() of the veth-like peer: xdp_return_frame() of the
+ * frame at `index`, in softirq. */
+static void __maybe_unused ifl_peer_complete(struct ifl *t, int index)
+{
+	struct xdp_frame *frame = t->peer[index];
+
+	memmove(&t->peer[index], &t->peer[index + 1],
+		(t->npeer - index - 1) * sizeof(t->peer[0]));
+	t->npeer--;
+	local_bh_disable();
+	xdp_return_frame(frame);
+	local_bh_enable();
+}
+
+/* Models: XdpRedirectTarget::complete_bulk(): xdp_return_frame_bulk() of every frame the
+ * peer holds, then xdp_flush_frame_bulk(), in softirq under rcu_read_lock(). */
+static void __maybe_unused ifl_peer_complete_bulk(struct ifl *t)
+{
+	struct xdp_frame_bulk bq;
+	int k;
+
+	xdp_frame_bulk_init(&bq);
+	local_bh_disable();
+	rcu_read_lock();
+	for (k = 0; k < t->npeer; k++)
+		xdp_return_frame_bulk(t->peer[k], &bq);
+	xdp_flush_frame_bulk(&bq);
+	rcu_read_unlock();
+	local_bh_enable();
+	t->npeer = 0;
+}
+
+/* Models: XdpRedirectTarget::complete_all() at the end: the peer stops and returns every
+ * frame, first first, in process context. */
+static void __maybe_unused ifl_peer_complete_all(struct ifl *t)
+{
+	int k;
+
+	for (k = 0; k < t->npeer; k++)
+		xdp_return_frame(t->peer[k]);
+	t->npeer = 0;
 }
 
 /* Models: Skbs::clone(): skb_clone() of the held skb at `index`. */
