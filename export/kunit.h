@@ -29,10 +29,12 @@
 // xdp_return_frame_rx_napi() when the peer is full, as the model says.
 //
 // Linearised: the kernel test runs every step on one CPU, in the context the model gives
-// it (softirq as local_bh_disable()); the model's ring-producer and release-count windows
-// close inside the step that opened them (the following pp_producer_unlock and
-// pp_release_count events are comments, and no value is compared while a release is
-// halfway). Time: a release retry or an RCU callback the model runs is forced in the
+// it (softirq as local_bh_disable()), and atomically: the ring-producer and release-count
+// windows the model opens inside a step are closed right after it, in the model too
+// (pp_producer_unlock and pp_release_count applied at once), so both run the same
+// linearised scenario and the trace in the comments is that run's. The scenario's own
+// pp_producer_unlock and pp_release_count events then find nothing to do.
+// Time: a release retry or an RCU callback the model runs is forced in the
 // kernel when the model runs it (flush_delayed_work on the pool's release_dw,
 // rcu_barrier()); between them the kernel's own 1 s timer could run a retry earlier, which
 // the test, lasting milliseconds, does not give it time to do.

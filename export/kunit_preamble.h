@@ -3,6 +3,8 @@
 // The C at the top of every exported KUnit file (export/kunit.h): the kernel-side copy of
 // the pp_rx driver (model/drivers/pp_rx.h) and of the stack's list of held skbs
 // (model/net/skb.h), and the helpers the exported steps call. Written for Linux 6.12.
+// An skb carries its page as a frag, as the model's Skb does (model/net/skb.h), so that
+// clones, head expansion and frees take and drop the same references in both.
 #pragma once
 
 #include <string_view>
@@ -208,15 +210,17 @@ static void __maybe_unused ifl_poll(struct ifl *t, int i, enum ifl_rx rx)
 			return;
 		}
 		switch (rx) {
-		case IFL_PASS:	/* build_skb() + skb_mark_for_recycle(), up the stack */
-			skb = build_skb(page_address(page), PAGE_SIZE);
+		case IFL_PASS:	/* the page as the skb's frag, marked for recycling */
+			skb = alloc_skb(0, GFP_ATOMIC);
 			if (!skb) {
 				bpf_net_ctx_clear(ctx);
 				local_bh_enable();
-				KUNIT_FAIL(t->test, "step %d (%s): build_skb() failed", t->step,
+				KUNIT_FAIL(t->test, "step %d (%s): alloc_skb() failed", t->step,
 					   t->event);
 				return;
 			}
+			skb_add_rx_frag(skb, 0, page, XDP_PACKET_HEADROOM, IFL_FRAME_LEN,
+					PAGE_SIZE);
 			skb_mark_for_recycle(skb);
 			t->skb[t->nskb++] = skb;
 			break;
@@ -303,6 +307,13 @@ static void __maybe_unused ifl_skb_clone(struct ifl *t, int index)
 
 	KUNIT_ASSERT_NOT_NULL(t->test, skb);
 	t->skb[t->nskb++] = skb;
+}
+
+/* Models: Skbs::expand_head(): pskb_expand_head() of the held skb at `index`. */
+static void __maybe_unused ifl_skb_expand_head(struct ifl *t, int index)
+{
+	KUNIT_EXPECT_EQ_MSG(t->test, pskb_expand_head(t->skb[index], 0, 0, GFP_ATOMIC), 0,
+			    "step %d (%s): pskb_expand_head() failed", t->step, t->event);
 }
 
 /* Models: Skbs::free(): kfree_skb() of the held skb at `index`, in softirq or process
