@@ -55,11 +55,7 @@ std::string unsupported(const Event& event) {
                     names::kRxAction[e.action]);
             }
           },
-          [](const SkbFree& e) -> std::string {
-            if (e.ctx != kSkbFreeInNapi) return {};
-            return "skb_free ctx=napi_poll: the kernel test's pools have no NAPI, so a "
-                   "napi-local free cannot happen there";
-          },
+          [&](const SkbFree& e) { return none(e); },
           [](const DeviceUnbind&) -> std::string {
             return "device_unbind: the kernel test has no device to unbind (UML has no DMA)";
           },
@@ -317,7 +313,15 @@ bool Exporter::emit_event(const Event& event) {
             return true;
           },
           [&](const SkbFree& e) {
-            line("ifl_skb_free(t, {}, {});", e.skb % held, e.ctx == 0 ? "true" : "false");
+            if (e.ctx != kSkbFreeInNapi) {
+              line("ifl_skb_free(t, {}, {});", e.skb % held, e.ctx == 0 ? "true" : "false");
+              return true;
+            }
+            // Inside the NAPI poll of the first queue steered to the CPU (World::skb_free).
+            const CpuId cpu = world_.kernel().resolve_cpu(e.cpu);
+            int q = 0;
+            while (q + 1 < queues && driver().queue_cpu(q) != cpu) q++;
+            line("ifl_skb_free_in_napi(t, {}, {});", q, e.skb % held);
             return true;
           },
           [&](const SkbClone& e) {

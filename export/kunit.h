@@ -28,6 +28,10 @@
 // the peer's completion (xdp_return_frame, or the bulk API), or at once with
 // xdp_return_frame_rx_napi() when the peer is full, as the model says.
 //
+// Each queue has a real NAPI, its pool's p.napi: a poll, a TX clean or an skb free "in
+// NAPI" runs inside that NAPI's poll (scheduled, then polled by net_rx_action), so the
+// kernel's own napi-local test decides direct recycling, as in the model.
+//
 // Linearised: the kernel test runs every step on one CPU, in the context the model gives
 // it (softirq as local_bh_disable()), and atomically: the ring-producer and release-count
 // windows the model opens inside a step are closed right after it, in the model too
@@ -42,7 +46,7 @@
 // Refused, with the reason (the scenario is not exported): events the kernel test cannot
 // reproduce on UML (DMA, device unbind, redirect to the bnxt NIC), the parts not exported
 // yet (netmap, TAP, cpumap, frag allocation, skb head expansion and coalescing, driver
-// faults, a failing mem model registration, frees inside a NAPI poll), a driver other than the production
+// faults, a failing mem model registration), a driver other than the production
 // pp_rx, counter wrap-around, a model that runs out of pages or refills an alloc cache
 // from the ring (the bulk above), and any scenario in which the model reports a finding
 // (exporting a finding as the kernel's symptom is not built yet).

@@ -38,7 +38,11 @@ enum ifl_rx {
 	IFL_REDIRECT_BACK,	/* XDP_REDIRECT into a full peer: xdp_return_frame_rx_napi() */
 };
 
+struct ifl;
+
 struct ifl_queue {
+	struct ifl *t;
+	struct napi_struct napi;	/* the queue's NAPI: its pool's p.napi */
 	struct page_pool *pool;
 	struct xdp_rxq_info rxq;
 	struct page *cache[IFL_CACHE];
@@ -47,6 +51,9 @@ struct ifl_queue {
 	int ntx;
 	long outside_at_destroy;	/* pages out when the driver destroyed its pool */
 };
+
+/* What runs inside a queue's NAPI poll. */
+enum ifl_napi_op { IFL_OP_RX, IFL_OP_TX_CLEAN, IFL_OP_SKB_FREE };
 
 struct ifl {
 	struct kunit *test;
@@ -63,6 +70,10 @@ struct ifl {
 	struct page *last;			/* what the last poll allocated */
 	struct xdp_frame *peer[IFL_PEER];	/* the redirect target's TX ring, in order */
 	int npeer;
+	enum ifl_napi_op napi_op;		/* the poll's work, and its argument */
+	long napi_arg;
+	bool napi_ran;
+	const char *napi_error;			/* a failure inside the poll, reported after */
 };
 
 /* An expectation on a value, naming the step and what the model says. */
@@ -71,14 +82,17 @@ struct ifl {
 			    "step %d (%s): %s: the kernel has %ld, the model says %ld",         \
 			    (t)->step, (t)->event, what, (long)(kernel), (long)(model))
 
+static int ifl_napi_poll(struct napi_struct *napi, int budget);
+
 static void __maybe_unused ifl_free_netdev(void *dev)
 {
-	free_netdev(dev);
+	free_netdev(dev);	/* deletes the NAPIs too */
 }
 
 static struct ifl *ifl_init(struct kunit *test, int queues, unsigned int ring)
 {
 	struct ifl *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, t);
 	t->test = test;
@@ -87,7 +101,29 @@ static struct ifl *ifl_init(struct kunit *test, int queues, unsigned int ring)
 	t->dev = alloc_netdev_dummy(0);
 	KUNIT_ASSERT_NOT_NULL(test, t->dev);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, ifl_free_netdev, t->dev), 0);
+	for (i = 0; i < queues; i++) {
+		t->q[i].t = t;
+		netif_napi_add(t->dev, &t->q[i].napi, ifl_napi_poll);
+	}
 	return t;
+}
+
+/* Runs the work set in t inside queue i's NAPI poll: scheduled with BHs off, polled by
+ * net_rx_action() when they come back on (this CPU's softirq), as a driver's interrupt
+ * would have it. */
+static void ifl_in_napi(struct ifl *t, int i, enum ifl_napi_op op, long arg)
+{
+	t->napi_op = op;
+	t->napi_arg = arg;
+	t->napi_ran = false;
+	t->napi_error = NULL;
+	local_bh_disable();
+	napi_schedule(&t->q[i].napi);
+	local_bh_enable();
+	KUNIT_EXPECT_TRUE_MSG(t->test, t->napi_ran, "step %d (%s): the NAPI poll did not run",
+			      t->step, t->event);
+	if (t->napi_error)
+		KUNIT_FAIL(t->test, "step %d (%s): %s", t->step, t->event, t->napi_error);
 }
 
 /* Pages in the pool's ptr_ring. */
@@ -110,16 +146,18 @@ static long __maybe_unused ifl_outside(struct page_pool *pool)
 	return (long)inflight - (long)pool->alloc.count - ifl_ring_count(pool);
 }
 
-/* Models: PpRxDriver::setup_queue(): page_pool_create(), xdp_rxq_info_reg() and the
- * MEM_TYPE_PAGE_POOL mem model. No PP_FLAG_DMA_MAP: UML has no DMA. */
+/* Models: PpRxDriver::setup_queue(): page_pool_create() on the queue's NAPI,
+ * xdp_rxq_info_reg() and the MEM_TYPE_PAGE_POOL mem model. No PP_FLAG_DMA_MAP: UML has
+ * no DMA. */
 static void __maybe_unused ifl_setup_queue(struct ifl *t, int i)
 {
+	struct ifl_queue *q = &t->q[i];
 	struct page_pool_params pp = {
 		.order = 0,
 		.pool_size = t->ring,
 		.nid = NUMA_NO_NODE,
+		.napi = &q->napi,
 	};
-	struct ifl_queue *q = &t->q[i];
 
 	q->pool = page_pool_create(&pp);
 	KUNIT_ASSERT_FALSE(t->test, IS_ERR(q->pool));
@@ -129,37 +167,38 @@ static void __maybe_unused ifl_setup_queue(struct ifl *t, int i)
 			xdp_rxq_info_reg_mem_model(&q->rxq, MEM_TYPE_PAGE_POOL, q->pool), 0);
 }
 
-/* Models: PpRxDriver::open() (ndo_open). */
+/* Models: PpRxDriver::open() (ndo_open): each queue set up, its NAPI enabled. */
 static void __maybe_unused ifl_open(struct ifl *t)
 {
 	int i;
 
-	for (i = 0; i < t->queues; i++)
+	for (i = 0; i < t->queues; i++) {
 		ifl_setup_queue(t, i);
+		napi_enable(&t->q[i].napi);
+	}
 }
 
 /* XDP_TX completions: page_pool_recycle_direct() of each frame. */
-static void __maybe_unused ifl_clean_tx(struct ifl *t, int i)
+static void ifl_do_clean_tx(struct ifl_queue *q)
 {
-	struct ifl_queue *q = &t->q[i];
 	int k;
 
-	local_bh_disable();
 	for (k = 0; k < q->ntx; k++)
 		page_pool_recycle_direct(q->pool, q->tx[k]);
-	local_bh_enable();
 	q->ntx = 0;
 }
 
-/* Models: PpRxDriver::teardown_queue(): TX ring, the driver cache back through the
- * page_pool API, xdp_rxq_info_unreg() (the mem model's page_pool_destroy), then the
- * driver's own page_pool_destroy(). */
+/* Models: PpRxDriver::teardown_queue(), its NAPI disabled: TX ring, the driver cache back
+ * through the page_pool API, xdp_rxq_info_unreg() (the mem model's page_pool_destroy),
+ * then the driver's own page_pool_destroy(). */
 static void __maybe_unused ifl_teardown_queue(struct ifl *t, int i)
 {
 	struct ifl_queue *q = &t->q[i];
 	int k;
 
-	ifl_clean_tx(t, i);
+	local_bh_disable();
+	ifl_do_clean_tx(q);
+	local_bh_enable();
 	for (k = 0; k < q->ncache; k++)
 		page_pool_put_full_page(q->pool, q->cache[k], false);
 	q->ncache = 0;
@@ -169,92 +208,133 @@ static void __maybe_unused ifl_teardown_queue(struct ifl *t, int i)
 	q->pool = NULL;
 }
 
-/* Models: PpRxDriver::stop() (ndo_stop). */
+/* Models: PpRxDriver::stop() (ndo_stop): every NAPI disabled, then each queue torn down. */
 static void __maybe_unused ifl_stop(struct ifl *t)
 {
 	int i;
 
 	for (i = 0; i < t->queues; i++)
+		napi_disable(&t->q[i].napi);
+	for (i = 0; i < t->queues; i++)
 		ifl_teardown_queue(t, i);
 }
 
-/* Models: PpRxDriver::reconfigure(): the queue's pool is swapped. */
+/* Models: PpRxDriver::reconfigure(): the queue's pool is swapped on the same NAPI. */
 static void __maybe_unused ifl_reconfigure(struct ifl *t, int i)
 {
+	napi_disable(&t->q[i].napi);
 	ifl_teardown_queue(t, i);
 	ifl_setup_queue(t, i);
+	napi_enable(&t->q[i].napi);
 }
 
-/* Models: PpRxDriver::poll(), in softirq: one frame into a pool page, then the verdict. */
-static void __maybe_unused ifl_poll(struct ifl *t, int i, enum ifl_rx rx)
+/* Models: PpRxDriver::poll() inside the NAPI poll: one frame into a pool page, then the
+ * verdict. */
+static void ifl_do_rx(struct ifl *t, struct ifl_queue *q, enum ifl_rx rx)
 {
-	struct bpf_net_context bpf_net_ctx, *ctx;
-	struct ifl_queue *q = &t->q[i];
 	struct xdp_frame *frame;
 	struct sk_buff *skb;
 	struct xdp_buff xdp;
 	struct page *page;
 
-	local_bh_disable();
-	ctx = bpf_net_ctx_set(&bpf_net_ctx);	/* as net_rx_action() does around a poll */
+	if (rx == IFL_NOTHING)
+		return;
 	if (rx == IFL_CACHE_RELEASE) {
 		page_pool_recycle_direct(q->pool, q->cache[--q->ncache]);
-	} else if (rx != IFL_NOTHING) {
-		page = page_pool_dev_alloc_pages(q->pool);
-		t->last = page;
-		if (!page) {
-			bpf_net_ctx_clear(ctx);
-			local_bh_enable();
-			KUNIT_FAIL(t->test, "step %d (%s): page_pool_dev_alloc_pages() failed", t->step,
-				   t->event);
+		return;
+	}
+	page = page_pool_dev_alloc_pages(q->pool);
+	t->last = page;
+	if (!page) {
+		t->napi_error = "page_pool_dev_alloc_pages() failed";
+		return;
+	}
+	switch (rx) {
+	case IFL_PASS:	/* the page as the skb's frag, marked for recycling */
+		skb = alloc_skb(0, GFP_ATOMIC);
+		if (!skb) {
+			t->napi_error = "alloc_skb() failed";
 			return;
 		}
-		switch (rx) {
-		case IFL_PASS:	/* the page as the skb's frag, marked for recycling */
-			skb = alloc_skb(0, GFP_ATOMIC);
-			if (!skb) {
-				bpf_net_ctx_clear(ctx);
-				local_bh_enable();
-				KUNIT_FAIL(t->test, "step %d (%s): alloc_skb() failed", t->step,
-					   t->event);
-				return;
-			}
-			skb_add_rx_frag(skb, 0, page, XDP_PACKET_HEADROOM, IFL_FRAME_LEN,
-					PAGE_SIZE);
-			skb_mark_for_recycle(skb);
-			t->skb[t->nskb++] = skb;
-			break;
-		case IFL_CACHE_KEEP:
-			q->cache[q->ncache++] = page;
-			break;
-		case IFL_XDP_TX:
-			q->tx[q->ntx++] = page;
-			break;
-		case IFL_REDIRECT:	/* xdp_convert_buff_to_frame() + ndo_xdp_xmit */
-		case IFL_REDIRECT_BACK:
-			xdp_init_buff(&xdp, PAGE_SIZE, &q->rxq);
-			xdp_prepare_buff(&xdp, page_address(page), XDP_PACKET_HEADROOM,
-					 IFL_FRAME_LEN, false);
-			frame = xdp_convert_buff_to_frame(&xdp);
-			if (!frame) {
-				bpf_net_ctx_clear(ctx);
-				local_bh_enable();
-				KUNIT_FAIL(t->test, "step %d (%s): xdp_convert_buff_to_frame() failed",
-					   t->step, t->event);
-				return;
-			}
-			if (rx == IFL_REDIRECT)
-				t->peer[t->npeer++] = frame;
-			else
-				xdp_return_frame_rx_napi(frame);
-			break;
-		default:	/* XDP_DROP */
-			page_pool_recycle_direct(q->pool, page);
-			break;
+		skb_add_rx_frag(skb, 0, page, XDP_PACKET_HEADROOM, IFL_FRAME_LEN, PAGE_SIZE);
+		skb_mark_for_recycle(skb);
+		t->skb[t->nskb++] = skb;
+		break;
+	case IFL_CACHE_KEEP:
+		q->cache[q->ncache++] = page;
+		break;
+	case IFL_XDP_TX:
+		q->tx[q->ntx++] = page;
+		break;
+	case IFL_REDIRECT:	/* xdp_convert_buff_to_frame() + ndo_xdp_xmit */
+	case IFL_REDIRECT_BACK:
+		xdp_init_buff(&xdp, PAGE_SIZE, &q->rxq);
+		xdp_prepare_buff(&xdp, page_address(page), XDP_PACKET_HEADROOM, IFL_FRAME_LEN,
+				 false);
+		frame = xdp_convert_buff_to_frame(&xdp);
+		if (!frame) {
+			t->napi_error = "xdp_convert_buff_to_frame() failed";
+			return;
 		}
+		if (rx == IFL_REDIRECT)
+			t->peer[t->npeer++] = frame;
+		else
+			xdp_return_frame_rx_napi(frame);
+		break;
+	default:	/* XDP_DROP */
+		page_pool_recycle_direct(q->pool, page);
+		break;
 	}
-	bpf_net_ctx_clear(ctx);
-	local_bh_enable();
+}
+
+/* Removes the held skb at `index` (the model's order is kept). */
+static struct sk_buff *ifl_take_skb(struct ifl *t, int index)
+{
+	struct sk_buff *skb = t->skb[index];
+
+	memmove(&t->skb[index], &t->skb[index + 1],
+		(t->nskb - index - 1) * sizeof(t->skb[0]));
+	t->nskb--;
+	return skb;
+}
+
+static int ifl_napi_poll(struct napi_struct *napi, int budget)
+{
+	struct ifl_queue *q = container_of(napi, struct ifl_queue, napi);
+	struct ifl *t = q->t;
+
+	switch (t->napi_op) {
+	case IFL_OP_RX:
+		ifl_do_rx(t, q, t->napi_arg);
+		break;
+	case IFL_OP_TX_CLEAN:
+		ifl_do_clean_tx(q);
+		break;
+	case IFL_OP_SKB_FREE:	/* the stack frees an skb inside this poll */
+		napi_consume_skb(ifl_take_skb(t, t->napi_arg), budget);
+		break;
+	}
+	t->napi_ran = true;
+	napi_complete_done(napi, 0);
+	return 0;
+}
+
+/* A NAPI poll of queue i that receives one frame (napi_poll). */
+static void __maybe_unused ifl_poll(struct ifl *t, int i, enum ifl_rx rx)
+{
+	ifl_in_napi(t, i, IFL_OP_RX, rx);
+}
+
+/* TX completion of queue i's XDP_TX ring, in its NAPI poll (driver_tx_clean). */
+static void __maybe_unused ifl_clean_tx(struct ifl *t, int i)
+{
+	ifl_in_napi(t, i, IFL_OP_TX_CLEAN, 0);
+}
+
+/* Models: Skbs::free() inside queue i's NAPI poll (napi_consume_skb). */
+static void __maybe_unused ifl_skb_free_in_napi(struct ifl *t, int i, int index)
+{
+	ifl_in_napi(t, i, IFL_OP_SKB_FREE, index);
 }
 
 /* Models: XdpRedirectTarget::complete() of the veth-like peer: xdp_return_frame() of the
@@ -320,11 +400,8 @@ static void __maybe_unused ifl_skb_expand_head(struct ifl *t, int index)
  * context. */
 static void __maybe_unused ifl_skb_free(struct ifl *t, int index, bool softirq)
 {
-	struct sk_buff *skb = t->skb[index];
+	struct sk_buff *skb = ifl_take_skb(t, index);
 
-	memmove(&t->skb[index], &t->skb[index + 1],
-		(t->nskb - index - 1) * sizeof(t->skb[0]));
-	t->nskb--;
 	if (softirq)
 		local_bh_disable();
 	kfree_skb(skb);

@@ -55,11 +55,6 @@ TEST(Kunit, WhatTheKernelTestCannotDoIsRefusedWithTheReason) {
   EXPECT_NE(export_kunit_case(parse("topology cpus=1\nnm_txsync fill=1\n"), "t", "t")
                 .refusal.find("nm_txsync is not exported"),
             std::string::npos);
-  EXPECT_NE(export_kunit_case(parse("topology cpus=1\ndriver_open\nnapi_poll queue=0 action=pass\n"
-                                    "skb_free cpu=0 skb=0 ctx=napi_poll\n"),
-                              "t", "t")
-                .refusal.find("napi-local"),
-            std::string::npos);
   EXPECT_NE(export_kunit_case(parse("topology cpus=1 pp_wrap=on\ndriver_open\n"), "t", "t")
                 .refusal.find("pp_wrap"),
             std::string::npos);
