@@ -3,7 +3,7 @@
 # report. A CI job runs it every night; a developer runs it on a laptop.
 #
 # usage: ci/nightly.sh [--budget SECONDS] [--bugs LIST] [--targets LIST] [--out DIR]
-#                      [--prop-cases N] [--prop-seed S] [--merge] [--help]
+#                      [--prop-cases N] [--prop-seed S] [--kernel-sample N] [--merge] [--help]
 #   --budget   wall-clock seconds of fuzzing (default 180). Targets run one libFuzzer
 #              process each, as many at a time as there are cores; each target gets
 #              budget / ceil(targets / cores) seconds (at least 5) of one core
@@ -16,6 +16,11 @@
 #              15 s on the campaign build; 0: none). CI runs them with 300
 #   --prop-seed   their seed (default: today's date as YYYYMMDD, so each night draws new
 #              cases; the report names it, and RC_PARAMS="seed=S" reproduces a failure)
+#   --kernel-sample N  then the model against the real kernel (ci/kernel.sh, KUnit on
+#              Debian's 6.12 under UML): the regression traces, corpus/kernel and the
+#              first N inputs of the page_pool, xdp and world campaign corpora (default
+#              50; 0: no kernel check; only with --bugs none). Its first build takes 6-10
+#              minutes, outside the budget; a disagreement is a new finding (kind kernel)
 # Fuzzing runs on the sanitizer-free `campaign` build, one long-lived process per target
 # (no -fork restarts; after a crash it restarts for the rest of its time, with the crash's
 # finding counted as known). Seeds: the binary inputs of corpus/<target>/ (*.bin and
@@ -49,11 +54,12 @@ shopt -s nullglob
 cd "$(dirname "$0")/.."
 usage_error() { echo "ci/nightly.sh: $*" >&2; exit 2; }
 budget=180 bugs=none targets_arg= out=out/nightly merge=0 prop_cases=20000 prop_seed=$(date -u +%Y%m%d)
+kernel_sample=50
 while (($#)); do
   case $1 in
     --merge) merge=1; shift; continue ;;
     --help|-h) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
-    --budget|--bugs|--targets|--out|--prop-cases|--prop-seed) [[ $# -ge 2 && -n $2 && $2 != --* ]] || usage_error "$1 needs a value (see --help)" ;;
+    --budget|--bugs|--targets|--out|--prop-cases|--prop-seed|--kernel-sample) [[ $# -ge 2 && -n $2 && $2 != --* ]] || usage_error "$1 needs a value (see --help)" ;;
     *) usage_error "unknown argument '$1' (see --help)" ;;
   esac
   case $1 in
@@ -63,6 +69,7 @@ while (($#)); do
     --out) out=$2 ;;
     --prop-cases) prop_cases=$2 ;;
     --prop-seed) prop_seed=$2 ;;
+    --kernel-sample) kernel_sample=$2 ;;
   esac
   shift 2
 done
@@ -70,6 +77,7 @@ done
 [[ $budget =~ ^[0-9]+$ ]] && ((budget > 0)) || usage_error "--budget takes whole seconds > 0, not '$budget'"
 [[ $prop_cases =~ ^[0-9]+$ ]] || usage_error "--prop-cases takes a whole number, not '$prop_cases'"
 [[ $prop_seed =~ ^[0-9]+$ ]] || usage_error "--prop-seed takes a whole number, not '$prop_seed'"
+[[ $kernel_sample =~ ^[0-9]+$ ]] && ((kernel_sample <= 100000)) || usage_error "--kernel-sample takes a number in 0..100000, not '$kernel_sample'"
 all_bugs=$(sed -nE 's/^INFLIGHT_(BUG|MUTANT)\(([a-z0-9_]+),.*/\2/p' model/core/bugs.def model/core/mutants.def 2>/dev/null)
 if [[ $bugs != none ]]; then
   for b in ${bugs//,/ }; do
@@ -138,6 +146,8 @@ write_report() {
     echo
     echo "Line coverage: ${linecov_line:-not measured}."
     echo
+    echo "The model against the kernel: ${kernel_line:-not run}."
+    echo
     echo "| target | executions | seconds | exec per CPU-second | events per CPU-second | corpus | model coverage | corpus status | new findings |"
     echo "|---|---|---|---|---|---|---|---|---|"
     printf '%s\n' "${md[@]}"
@@ -157,7 +167,7 @@ write_report() {
     fi
   } >"$out/report.md"
   {
-    echo "{\"status\":$(json_str "${state:-complete}"),\"budget_s\":$budget,\"bugs\":$(json_str "$bugs"),\"cores\":$cores,\"per_target_s\":$per,\"wall_s\":$wall,\"executions\":$total_x,\"events\":$total_e,\"exec_per_cpu_s\":$xc,\"events_per_cpu_s\":$ec,\"new_findings\":${#rows[@]},\"properties\":{\"cases\":$prop_cases,\"seed\":$prop_seed,\"result\":$(json_str "$prop_result")},\"line_coverage\":$(json_str "${linecov_line:-not measured}"),\"targets\":["
+    echo "{\"status\":$(json_str "${state:-complete}"),\"budget_s\":$budget,\"bugs\":$(json_str "$bugs"),\"cores\":$cores,\"per_target_s\":$per,\"wall_s\":$wall,\"executions\":$total_x,\"events\":$total_e,\"exec_per_cpu_s\":$xc,\"events_per_cpu_s\":$ec,\"new_findings\":${#rows[@]},\"properties\":{\"cases\":$prop_cases,\"seed\":$prop_seed,\"result\":$(json_str "$prop_result")},\"line_coverage\":$(json_str "${linecov_line:-not measured}"),\"kernel\":$(json_str "${kernel_line:-not run}"),\"targets\":["
     (IFS=,; echo "${js[*]}")
     echo "]}"
   } >"$out/report.json"
@@ -454,6 +464,28 @@ if [[ -x $linecov_cli ]] && command -v llvm-profdata-14 >/dev/null && command -v
     linecov_line="failed (see $out/linecov)"
   fi
   log "line coverage: $linecov_line"
+fi
+# The model against the real kernel: the exported scenarios as KUnit tests (ci/kernel.sh).
+kernel_line="not run (--kernel-sample 0)"
+if [[ $bugs != none ]]; then
+  kernel_line="not run (it checks the fixed model: --bugs none)"
+elif [[ -n ${INFLIGHT_NIGHTLY_SKIP_BUILD:-} ]]; then
+  kernel_line="not run (INFLIGHT_NIGHTLY_SKIP_BUILD)"
+elif ((kernel_sample > 0)); then
+  kargs=(--out "$out/kernel" --sample "$kernel_sample")
+  for t in page_pool xdp world; do [[ -d $out/$t/corpus ]] && kargs+=(--corpus "$out/$t/corpus"); done
+  log "kernel: ci/kernel.sh ${kargs[*]}"
+  run bash ci/kernel.sh "${kargs[@]}" >"$out/kernel.log" 2>&1
+  krc=$?
+  if [[ -s $out/kernel/kernel-report.json ]] && ((krc != 2)); then
+    kernel_line=$(jq -r '"\(.exported) scenarios exported, \(.agree) agree, \(.disagree) disagree, \(.refused) refused ([report](kernel/kernel-report.md))"' "$out/kernel/kernel-report.json")
+    while IFS=$'\t' read -r file first; do
+      rows+=("kernel"$'\t'kernel$'\t'-$'\t'"$first"$'\t'-$'\t'?$'\t'"bash ci/kernel.sh (test for $file)")
+    done < <(jq -r '.scenarios[] | select(.status == "disagree" or .status == "missing") | [.file, .first] | @tsv' "$out/kernel/kernel-report.json")
+  else
+    kernel_line="failed to run (exit $krc, see $out/kernel.log)"
+  fi
+  log "kernel: $kernel_line"
 fi
 fuzz_wall=${fuzz_wall:-0}
 write_report

@@ -6,7 +6,9 @@
 # variants found/fixed) and `ci-fuzz` (clang 14 + libFuzzer + ASan/UBSan: the same tests
 # plus the fuzzer hunts and smoke runs), and finally checks that GCC and clang replay every
 # corpus file to the same trace, byte for byte. CTest's results are also written as JUnit
-# XML, build/debug/junit.xml and build/fuzz/junit.xml, for CI systems to read.
+# XML, build/debug/junit.xml and build/fuzz/junit.xml, for CI systems to read. Last, the
+# model against the kernel: ci/kernel.sh runs the exported scenarios as KUnit tests of
+# Debian's Linux 6.12 under UML (report in out/kernel/; the kernel tree in build/kernel/).
 # Exit: 0 when everything passed, non-zero otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,3 +62,6 @@ while IFS= read -r -d '' f; do
 done < <(find corpus -type f ! -name '*.txt' ! -name 'CMakeLists.txt' ! -name '*.dict' -print0 | sort -z)
 if ((fail)); then echo "determinism: FAILED"; exit 1; fi
 echo "determinism: $count corpus files replay identically in GCC and clang builds"
+
+echo "ci/test.sh: the model against the kernel (ci/kernel.sh: KUnit on Debian's 6.12, UML)"
+bash ci/kernel.sh

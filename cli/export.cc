@@ -18,7 +18,10 @@ namespace {
 
 constexpr Option kExportOptions[] = {
     {"--kunit", "OUT", "write the KUnit test file OUT (C, for net/core/ of a kernel tree)"},
-    {"--format", "F", "how each INPUT is read: auto (as for replay), text or binary"},
+    {"--format", "F",
+     "how each INPUT is read: auto (as for replay, except that a file in a\n"
+     "fuzz target's corpus directory, not named .trace, is binary), text or\n"
+     "binary"},
     {"--target", "T",
      "the event family of binary inputs (inflight list targets). Default:\n"
      "the target a file's directory is named after (corpus/<target>/F or\n"
@@ -76,12 +79,15 @@ int cmd_export(const std::vector<std::string>& argv) {
   std::vector<KunitCase> cases;
   std::set<std::string> names;
   for (const std::string& path : args->operands) {
+    // A fuzz target's corpus holds binary inputs by construction, however printable.
+    const TargetFamily* dir_family = family_of_dir(path);
+    const bool corpus_input = dir_family->name != "all" && !ends_with(path, ".trace");
     const std::optional<Loaded> loaded =
-        load(path, format, args->has("--target") ? *family : *family_of_dir(path));
+        load(path, format == "auto" && corpus_input ? "binary" : format,
+             args->has("--target") ? *family : *dir_family);
     if (!loaded) return kExitUsage;
     // Named after the file, and its target when its directory names one (seeds of the same
     // name live in several targets' corpora).
-    const TargetFamily* dir_family = family_of_dir(path);
     const std::string base = kunit_identifier(
         (dir_family->name == "all" ? "" : std::string(dir_family->name) + "_") + stem(path));
     std::string name = base;

@@ -92,6 +92,7 @@ struct WorkRun {
   uint32_t arg;
   bool skbs_held;    // the stack still held skbs when it ran (finish's order)
   bool driver_open;  // the driver was still open
+  bool frees = false;  // a release retry that freed its pool (set after the step)
 };
 
 class Exporter {
@@ -114,6 +115,7 @@ class Exporter {
   // One applied event as C; false (refusal_ set) when it cannot be reproduced.
   bool emit_event(const Event& event);
   bool emit_works(std::span<const WorkRun> works);
+  void mark_freeing_retries();
   void emit_teardown_check(int queue, PoolId pool);
   void emit_expectations();
   void emit_trace_since(size_t first);
@@ -163,7 +165,19 @@ void Exporter::emit_teardown_check(int queue, PoolId pool) {
   expectations_++;
 }
 
+void Exporter::mark_freeing_retries() {
+  for (size_t i = works_.size(); i-- > 0;) {
+    WorkRun& w = works_[i];
+    if (w.work != Work::page_pool_release_retry || world_.page_pools().alive(unpack_pool(w.arg)))
+      continue;
+    w.frees = std::none_of(works_.begin() + static_cast<std::ptrdiff_t>(i) + 1, works_.end(),
+                           [&](const WorkRun& o) { return o.work == w.work && o.arg == w.arg; });
+  }
+}
+
 bool Exporter::emit_works(std::span<const WorkRun> works) {
+  // Only a pass that finds nothing outside frees a destroyed pool: of a step's retries of
+  // a pool the model freed, the last did.
   for (size_t i = 0; i < works.size(); i++) {
     const WorkRun& w = works[i];
     switch (w.work) {
@@ -175,10 +189,7 @@ bool Exporter::emit_works(std::span<const WorkRun> works) {
           n++;
         i += n - 1;
         const PoolId pool = unpack_pool(w.arg);
-        const bool last =
-            std::none_of(works.begin() + static_cast<std::ptrdiff_t>(i) + 1, works.end(),
-                         [&](const WorkRun& o) { return o.work == w.work && o.arg == w.arg; });
-        const bool frees = last && !world_.page_pools().alive(pool);
+        const bool frees = works[i].frees;
         if (pools_[pool.slot] != pool) continue;  // freed before: the work had nothing to do
         line("ifl_release_retry(t, {}, {});{}", pool.slot, frees ? "true" : "false",
              n > 1 ? fmt::format("  /* the model ran it {} times */", n) : "");
@@ -224,6 +235,7 @@ bool Exporter::emit_event(const Event& event) {
       world_.apply(PpProducerUnlock{0});
   }
   emit_trace_since(trace_at);
+  mark_freeing_retries();
   if (!applied) {
     line("/* skipped in the model (its guard does not hold): nothing to do */");
     return true;
@@ -422,6 +434,7 @@ KunitCase Exporter::run(std::string_view name, std::string_view source) {
     const size_t trace_at = world_.trace().size();
     works_.clear();
     world_.finish();
+    mark_freeing_retries();
     line("");
     line("/* the end: the model's finish() */");
     emit_trace_since(trace_at);
