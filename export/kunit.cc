@@ -16,11 +16,11 @@ namespace {
 
 // The C side's enum ifl_rx (kunit_preamble.h), in its order.
 enum class Rx : uint8_t {
-  pass, drop, cache_keep, cache_release, xdp_tx, nothing, redirect, redirect_back
+  pass, drop, cache_keep, cache_release, xdp_tx, nothing, redirect, redirect_back, pass_frag
 };
 constexpr std::string_view kRxNames[] = {
-    "IFL_PASS",    "IFL_DROP",    "IFL_CACHE_KEEP", "IFL_CACHE_RELEASE",
-    "IFL_XDP_TX",  "IFL_NOTHING", "IFL_REDIRECT",   "IFL_REDIRECT_BACK"};
+    "IFL_PASS",    "IFL_DROP",    "IFL_CACHE_KEEP", "IFL_CACHE_RELEASE", "IFL_XDP_TX",
+    "IFL_NOTHING", "IFL_REDIRECT", "IFL_REDIRECT_BACK", "IFL_PASS_FRAG"};
 
 // Why an event cannot be exported; empty when it can.
 std::string unsupported(const Event& event) {
@@ -37,6 +37,7 @@ std::string unsupported(const Event& event) {
           [&](const DriverReconfigure& e) { return none(e); },
           [&](const SkbClone& e) { return none(e); },
           [&](const SkbExpandHead& e) { return none(e); },
+          [&](const SkbCoalesce& e) { return none(e); },
           [&](const PpProducerUnlock& e) { return none(e); },
           [&](const PpReleaseCount& e) { return none(e); },
           [&](const XdpTxComplete& e) { return none(e); },
@@ -48,10 +49,10 @@ std::string unsupported(const Event& event) {
               case RxAction::cache_release:
               case RxAction::tx:
               case RxAction::redirect:
+              case RxAction::pass_frag:
                 return {};
               default:
-                return fmt::format(
-                    "napi_poll action={}: cpumap and frag allocation are not exported yet",
+                return fmt::format("napi_poll action={}: cpumap is not exported yet",
                     names::kRxAction[e.action]);
             }
           },
@@ -214,15 +215,10 @@ bool Exporter::emit_event(const Event& event) {
   const size_t peer = world_.redirect_target().in_flight();
   std::array<PpRxDriver::QueueView, PpRxDriver::kMaxQueues> before{};
   for (int q = 0; q < queues; q++) before[static_cast<size_t>(q)] = driver().view(q);
-  // What the model is about to do, read before it does it.
-  int poll_queue = -1;
-  bool refills_from_ring = false;
-  if (const auto* e = std::get_if<NapiPoll>(&event)) {
-    poll_queue = e->queue % queues;
-    const PoolId pool = before[static_cast<size_t>(poll_queue)].pool;
-    refills_from_ring =
-        pools.alive(pool) && pools.pool(pool).cache.empty() && !pools.pool(pool).ring.empty();
-  }
+  const int poll_queue = std::holds_alternative<NapiPoll>(event)
+                             ? std::get<NapiPoll>(event).queue % queues
+                             : -1;
+  const uint64_t refills = world_.kernel().coverage()[static_cast<size_t>(Cov::refill)];
   const size_t trace_at = world_.trace().size();
   works_.clear();
   const bool applied = world_.apply(event);
@@ -282,7 +278,7 @@ bool Exporter::emit_event(const Event& event) {
             if (static_cast<RxAction>(e.action) == RxAction::cache_release) {
               rx = b.cache > 0 ? Rx::cache_release : Rx::nothing;
             } else {
-              if (refills_from_ring) {
+              if (world_.kernel().coverage()[static_cast<size_t>(Cov::refill)] > refills) {
                 refusal_ = fmt::format(
                     "page_pool {}'s alloc cache refills from its ring at step {}: the model's "
                     "bulk is 4 pages (kSlowBulk) where the kernel's is 64 "
@@ -290,6 +286,16 @@ bool Exporter::emit_event(const Event& event) {
                     "cache",
                     b.pool.slot, step_);
                 return false;
+              }
+              if (static_cast<RxAction>(e.action) == RxAction::pass_frag &&
+                  world_.skbs().held() == held) {
+                if (!world_.skbs().full()) {
+                  refusal_ = fmt::format("the model runs out of pages at step {} (pages={})",
+                                         step_, scenario_.topology.pages);
+                  return false;
+                }
+                line("ifl_poll(t, {}, IFL_NOTHING);  /* the stack holds all it can */", poll_queue);
+                return true;
               }
               if (!pools.last_alloc().valid()) {
                 refusal_ = fmt::format("the model runs out of pages at step {} (pages={})", step_,
@@ -302,7 +308,8 @@ bool Exporter::emit_event(const Event& event) {
                            "mapping is not exported (UML has no DMA)";
                 return false;
               }
-              rx = world_.skbs().held() > held                 ? Rx::pass
+              rx = static_cast<RxAction>(e.action) == RxAction::pass_frag ? Rx::pass_frag
+                   : world_.skbs().held() > held                 ? Rx::pass
                    : a.cache > b.cache                         ? Rx::cache_keep
                    : a.tx_ring > b.tx_ring                     ? Rx::xdp_tx
                    : !redirect                                 ? Rx::drop
@@ -342,6 +349,22 @@ bool Exporter::emit_event(const Event& event) {
           },
           [&](const SkbExpandHead& e) {
             line("ifl_skb_expand_head(t, {});", e.skb % held);
+            return true;
+          },
+          [&](const SkbCoalesce& e) {
+            const size_t to = e.to % held, from = e.from % held;
+            const bool merged = world_.skbs().held() < held;
+            const Skbs& skbs = world_.skbs();
+            if (!merged && to != from &&
+                skbs.shinfo(skbs.held_at(to)).frags.size() +
+                        skbs.shinfo(skbs.held_at(from)).frags.size() > kMaxFrags) {
+              refusal_ = fmt::format("skb_coalesce at step {} refused for the model's frag limit "
+                                     "({} frags an skb; the kernel's MAX_SKB_FRAGS is 17)",
+                                     step_, kMaxFrags);
+              return false;
+            }
+            line("ifl_skb_coalesce(t, {}, {}, {});", to, from, merged ? "true" : "false");
+            if (to != from) expectations_++;
             return true;
           },
           [&](const XdpTxComplete& e) {
@@ -411,8 +434,6 @@ KunitCase Exporter::run(std::string_view name, std::string_view source) {
   if (world_.driver().name() != PpRxDriver::kName)
     refusal_ = fmt::format("the driver is {}; only the production pp_rx is exported",
                            world_.driver().name());
-  else if (topo.pp_counter_wrap)
-    refusal_ = "pp_wrap=on: the kernel's counters cannot be started at 2^32 - 2";
   for (size_t i = 0; refusal_.empty() && i < scenario_.events.size(); i++) {
     const Event& event = scenario_.events[i];
     refusal_ = unsupported(event);
@@ -475,10 +496,10 @@ KunitCase Exporter::run(std::string_view name, std::string_view source) {
       " * Model: no bug variant, driver pp_rx; every step runs on this CPU. */\n"
       "static void inflight_{}(struct kunit *test)\n"
       "{{\n"
-      "\tstruct ifl *t = ifl_init(test, {}, {});\n"
+      "\tstruct ifl *t = ifl_init(test, {}, {}, {});\n"
       "{}}}\n",
       comment_text(source), step_, expectations_, comment_text(format_topology(topo)), out.name,
-      topo.rx_queues, topo.pp_ring_size, body_);
+      topo.rx_queues, topo.pp_ring_size, topo.pp_counter_wrap ? "true" : "false", body_);
   return out;
 }
 

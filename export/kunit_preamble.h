@@ -30,12 +30,14 @@ inline constexpr std::string_view kKunitPreamble = R"C(#include <kunit/test.h>
 #define IFL_POOLS 4	/* kMaxPools: the model's pool slots */
 #define IFL_PEER 8	/* XdpRedirectTarget::kRingSize: frames the veth-like peer holds */
 #define IFL_FRAME_LEN 2048	/* XdpRedirectTarget::kFrameLen */
+#define IFL_BIAS_MAX (LONG_MAX >> 1)	/* page_pool.c's BIAS_MAX */
 
 /* What a poll does with the frame it received, as the model decided. */
 enum ifl_rx {
 	IFL_PASS, IFL_DROP, IFL_CACHE_KEEP, IFL_CACHE_RELEASE, IFL_XDP_TX, IFL_NOTHING,
 	IFL_REDIRECT,		/* XDP_REDIRECT: the peer takes the frame */
 	IFL_REDIRECT_BACK,	/* XDP_REDIRECT into a full peer: xdp_return_frame_rx_napi() */
+	IFL_PASS_FRAG,		/* half a page from the frag API, up the stack in an skb */
 };
 
 struct ifl;
@@ -60,6 +62,7 @@ struct ifl {
 	struct net_device *dev;
 	int queues;
 	unsigned int ring;
+	bool wrap;			/* counters start at 2^32 - 2 (pp_wrap=on) */
 	int step;			/* the model's step being checked */
 	const char *event;		/* its event, as the model's trace writes it */
 	struct ifl_queue q[IFL_QUEUES];
@@ -89,7 +92,7 @@ static void __maybe_unused ifl_free_netdev(void *dev)
 	free_netdev(dev);	/* deletes the NAPIs too */
 }
 
-static struct ifl *ifl_init(struct kunit *test, int queues, unsigned int ring)
+static struct ifl *ifl_init(struct kunit *test, int queues, unsigned int ring, bool wrap)
 {
 	struct ifl *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
 	int i;
@@ -98,6 +101,7 @@ static struct ifl *ifl_init(struct kunit *test, int queues, unsigned int ring)
 	t->test = test;
 	t->queues = queues;
 	t->ring = ring;
+	t->wrap = wrap;
 	t->dev = alloc_netdev_dummy(0);
 	KUNIT_ASSERT_NOT_NULL(test, t->dev);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, ifl_free_netdev, t->dev), 0);
@@ -146,6 +150,19 @@ static long __maybe_unused ifl_outside(struct page_pool *pool)
 	return (long)inflight - (long)pool->alloc.count - ifl_ring_count(pool);
 }
 
+/* The pages page_pool_destroy() will find in flight: those outside the alloc cache and
+ * ring, less the current frag page when no frag of it is out any more (destroy first
+ * drains its unused bias, page_pool_free_frag(), and the page comes back). */
+static long ifl_outside_at_destroy(struct page_pool *pool)
+{
+	struct page *frag = netmem_to_page(pool->frag_page);
+	long n = ifl_outside(pool);
+
+	if (frag && atomic_long_read(&frag->pp_ref_count) == IFL_BIAS_MAX - pool->frag_users)
+		n--;
+	return n;
+}
+
 /* Models: PpRxDriver::setup_queue(): page_pool_create() on the queue's NAPI,
  * xdp_rxq_info_reg() and the MEM_TYPE_PAGE_POOL mem model. No PP_FLAG_DMA_MAP: UML has
  * no DMA. */
@@ -161,6 +178,10 @@ static void __maybe_unused ifl_setup_queue(struct ifl *t, int i)
 
 	q->pool = page_pool_create(&pp);
 	KUNIT_ASSERT_FALSE(t->test, IS_ERR(q->pool));
+	if (t->wrap) {	/* a pool that has counted 2^32 - 2 pages already */
+		q->pool->pages_state_hold_cnt = 0xfffffffe;
+		atomic_set(&q->pool->pages_state_release_cnt, 0xfffffffe);
+	}
 	memset(&q->rxq, 0, sizeof(q->rxq));
 	KUNIT_ASSERT_EQ(t->test, xdp_rxq_info_reg(&q->rxq, t->dev, i, 0), 0);
 	KUNIT_ASSERT_EQ(t->test,
@@ -203,7 +224,7 @@ static void __maybe_unused ifl_teardown_queue(struct ifl *t, int i)
 		page_pool_put_full_page(q->pool, q->cache[k], false);
 	q->ncache = 0;
 	xdp_rxq_info_unreg(&q->rxq);
-	q->outside_at_destroy = ifl_outside(q->pool);
+	q->outside_at_destroy = ifl_outside_at_destroy(q->pool);
 	page_pool_destroy(q->pool);
 	q->pool = NULL;
 }
@@ -236,6 +257,7 @@ static void ifl_do_rx(struct ifl *t, struct ifl_queue *q, enum ifl_rx rx)
 	struct sk_buff *skb;
 	struct xdp_buff xdp;
 	struct page *page;
+	unsigned int offset = XDP_PACKET_HEADROOM;
 
 	if (rx == IFL_NOTHING)
 		return;
@@ -243,7 +265,10 @@ static void ifl_do_rx(struct ifl *t, struct ifl_queue *q, enum ifl_rx rx)
 		page_pool_recycle_direct(q->pool, q->cache[--q->ncache]);
 		return;
 	}
-	page = page_pool_dev_alloc_pages(q->pool);
+	if (rx == IFL_PASS_FRAG)
+		page = page_pool_dev_alloc_frag(q->pool, &offset, IFL_FRAME_LEN);
+	else
+		page = page_pool_dev_alloc_pages(q->pool);
 	t->last = page;
 	if (!page) {
 		t->napi_error = "page_pool_dev_alloc_pages() failed";
@@ -251,12 +276,14 @@ static void ifl_do_rx(struct ifl *t, struct ifl_queue *q, enum ifl_rx rx)
 	}
 	switch (rx) {
 	case IFL_PASS:	/* the page as the skb's frag, marked for recycling */
+	case IFL_PASS_FRAG:
 		skb = alloc_skb(0, GFP_ATOMIC);
 		if (!skb) {
 			t->napi_error = "alloc_skb() failed";
 			return;
 		}
-		skb_add_rx_frag(skb, 0, page, XDP_PACKET_HEADROOM, IFL_FRAME_LEN, PAGE_SIZE);
+		skb_add_rx_frag(skb, 0, page, offset, IFL_FRAME_LEN,
+				rx == IFL_PASS ? PAGE_SIZE : IFL_FRAME_LEN);
 		skb_mark_for_recycle(skb);
 		t->skb[t->nskb++] = skb;
 		break;
@@ -290,7 +317,11 @@ static void ifl_do_rx(struct ifl *t, struct ifl_queue *q, enum ifl_rx rx)
 /* Removes the held skb at `index` (the model's order is kept). */
 static struct sk_buff *ifl_take_skb(struct ifl *t, int index)
 {
-	struct sk_buff *skb = t->skb[index];
+	struct sk_buff *skb;
+
+	if (WARN_ON_ONCE(index >= t->nskb))
+		return NULL;
+	skb = t->skb[index];
 
 	memmove(&t->skb[index], &t->skb[index + 1],
 		(t->nskb - index - 1) * sizeof(t->skb[0]));
@@ -394,6 +425,25 @@ static void __maybe_unused ifl_skb_expand_head(struct ifl *t, int index)
 {
 	KUNIT_EXPECT_EQ_MSG(t->test, pskb_expand_head(t->skb[index], 0, 0, GFP_ATOMIC), 0,
 			    "step %d (%s): pskb_expand_head() failed", t->step, t->event);
+}
+
+/* Models: Skbs::coalesce(): skb_try_coalesce(to, from); when it merges, from is freed
+ * with kfree_skb_partial(). Whether it merges is compared with the model's decision. */
+static void __maybe_unused ifl_skb_coalesce(struct ifl *t, int to, int from, bool merged)
+{
+	bool stolen;
+	int delta;
+	bool ok;
+
+	if (to == from)
+		return;
+	ok = skb_try_coalesce(t->skb[to], t->skb[from], &stolen, &delta);
+	if (ok)
+		kfree_skb_partial(ifl_take_skb(t, from), stolen);
+	/* Past a different decision the skbs differ: nothing after it can be compared. */
+	KUNIT_ASSERT_EQ_MSG(t->test, ok, merged,
+			    "step %d (%s): skb_try_coalesce merged: the kernel has %d, the model says %d",
+			    t->step, t->event, ok, merged);
 }
 
 /* Models: Skbs::free(): kfree_skb() of the held skb at `index`, in softirq or process

@@ -247,6 +247,7 @@ PagePools::FragRef PagePools::alloc_frag(PoolId id, uint32_t size, std::string_v
     pool.frag_users++;
     kernel_->log("{}: page_pool_alloc_frag pool {} -> page {} offset {}", actor, id.slot,
                 ref.page.slot, ref.offset);
+    last_alloc_ = ref.page;
     return ref;
   }
   drain_frag(id, true, actor);

@@ -193,6 +193,8 @@ class PagePools {
   // (true); napi_pp_put_page() from the skb free path is the same with false. The pool
   // comes from the page (page->pp). `split` leaves a ring producer inside its lock.
   void put(PageId page, bool allow_direct, bool split, std::string_view actor);
+  // Models: page_pool_ref_netmem(): one more pp reference on a pool page (skb_pp_frag_ref).
+  void pp_ref(PageId page) { info_[page.slot].pp_ref_count++; }
   // The page sits in the pool's alloc cache or ring (partitions (a) and (b)).
   bool holds(PoolId id, PageId page) const;
   // Models: page_pool_release_page() (v5.5-v6.5, used by xdp_release_frame): the page

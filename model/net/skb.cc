@@ -111,26 +111,32 @@ bool Skbs::coalesce(uint8_t to_pick, uint8_t from_pick) {
   SkbShinfo& from_sh = shinfos_[from.shinfo];
   const bool from_cloned = from_sh.dataref > 1;
   // skb_try_coalesce()'s refusals.
-  // MUTANT mutant_coalesce_cloned_pp_skb: the refusal of a cloned pp_recycle source is
-  // gone, so its frags arrive as page references in an skb that drops them as pp (R-C9).
-  const bool refuse_cloned_pp =
-      from.pp_recycle && from_cloned && !kernel_->bug(Bug::mutant_coalesce_cloned_pp_skb);
   if (to.shinfo == from.shinfo || to_sh.dataref > 1 || to.pp_recycle != from.pp_recycle ||
-      refuse_cloned_pp ||
       to_sh.frags.size() + from_sh.frags.size() > kMaxFrags) {
     kernel_->log("skb_try_coalesce: skb {} into skb {} refused", fi, ti);
     return true;
   }
   if (from_cloned) {
+    // The shared shinfo cannot be stolen from: each frag gets a new reference of the kind
+    // `to` will drop, skb_pp_frag_ref() for a pp_recycle skb (pp references on pp pages).
     for (const SkbFrag& f : from_sh.frags) {
-      pages_->get_page(f.page, "skb_try_coalesce");  // shared: a new page reference each
-      to_sh.frags.push_back(SkbFrag{f.page, false});
+      // MUTANT mutant_coalesce_cloned_pp_skb: a page reference on the pp frags of a cloned
+      // pp_recycle from (neither the old refusal nor skb_pp_frag_ref), in an skb that drops
+      // them as pp (R-C9).
+      const bool pp = from.pp_recycle && oracle_->pp_owner(f.page) != 0 &&
+                      !kernel_->bug(Bug::mutant_coalesce_cloned_pp_skb);
+      if (pp)
+        pools_->pp_ref(f.page);
+      else
+        pages_->get_page(f.page, "skb_try_coalesce");
+      to_sh.frags.push_back(SkbFrag{f.page, pp});
     }
   } else {
     for (const SkbFrag& f : from_sh.frags) to_sh.frags.push_back(f);  // stolen, kinds kept
     from_sh.frags.clear();
   }
-  kernel_->log("skb_try_coalesce: skb {} into skb {} ({})", fi, ti, from_cloned ? "page refs" : "stolen");
+  kernel_->log("skb_try_coalesce: skb {} into skb {} ({})", fi, ti,
+               !from_cloned ? "stolen" : from.pp_recycle ? "new pp refs" : "page refs");
   held_.erase(held_.begin() + static_cast<std::ptrdiff_t>(fi));
   release_data(from, false);  // kfree_skb_partial(from)
   return true;

@@ -4,18 +4,24 @@
 // a bounded set of skbs delivered up (socket receive queues, the defrag queue) that are
 // freed later, on any CPU, in softirq or process context.
 // Models: net/core/skbuff.c (build_skb, skb_mark_for_recycle, skb_clone,
-// skb_release_data, kfree_skb / napi_consume_skb), napi_pp_put_page().
+// skb_release_data, kfree_skb / napi_consume_skb, pskb_expand_head, skb_try_coalesce,
+// skb_pp_frag_ref), napi_pp_put_page().
 //
 // A frag holds a pp reference when the skb is marked pp_recycle and the page is a pp
 // page, else a page reference (the frag ownership invariant, spec §1.7). The frags live in
 // the shared info, released once by the last dataref holder; each frag remembers which
 // kind of reference it holds, and the release checks it drops that kind (P9).
-// - skb_try_coalesce(to, from) refuses when to is cloned, when pp_recycle differs, or when
-//   a pp_recycle from is cloned (1effe8ca4e34); otherwise it steals from's frags (kinds
-//   unchanged) or, from a cloned from, takes page references.
+// - skb_try_coalesce(to, from) refuses when to is cloned or when pp_recycle differs;
+//   otherwise it steals from's frags (kinds unchanged) or, from a cloned from whose shinfo
+//   it cannot steal, takes a new reference on each frag of the kind `to` drops: a pp
+//   reference on a pp page of a pp_recycle skb (skb_pp_frag_ref), else a page reference.
+//   That is 6.12's behaviour (read from Debian's 6.12.117 and confirmed by the KUnit export,
+//   corpus/kernel/coalesce_cloned_pp.trace); kernels between 1effe8ca4e34 and
+//   skb_pp_frag_ref refused a cloned pp_recycle from instead. Both keep the invariant.
 // - pskb_expand_head() of a cloned skb gives it a private shinfo whose frags hold new page
-//   references, and clears pp_recycle on it so that the invariant holds (inferred: the
-//   spec allows refusing or fixing the flag; the model fixes the flag).
+//   references, and drops its share of the old shinfo with skb_release_data(), which
+//   clears pp_recycle on an skb that drops a share other than the last, so the invariant
+//   holds (6.12, confirmed by corpus/kernel/expand_head_freed_first.trace).
 // Simplifications: up to four frags per skb, each a whole pool page or buffer; no
 // segmentation or trimming.
 #pragma once
@@ -70,6 +76,9 @@ class Skbs {
 
   bool full() const { return held_.size() == held_.capacity() || shinfos_.full(); }
   size_t held() const { return held_.size(); }
+  // The held skb at `index` and its shinfo (what the KUnit exporter reads).
+  const Skb& held_at(size_t index) const { return held_[index]; }
+  const SkbShinfo& shinfo(const Skb& skb) const { return shinfos_[skb.shinfo]; }
 
   // Models: build_skb() around `page` + skb_mark_for_recycle() when `recycle`; the skb is
   // handed up the stack (netif_receive_skb) and held there.

@@ -26,14 +26,26 @@ TEST(Skb, CoalesceStealsTheFragsOfAnUnclonedSkbAndTheirKindStays) {
   EXPECT_TRUE(w.violations().empty());  // both pp references go back through the pool
 }
 
-TEST(Skb, CoalesceRefusesAClonedPpRecycleSkb) {
+TEST(Skb, CoalesceOfAClonedPpRecycleSkbTakesPpReferences) {
   World w(Topology{}, BugSet{}, /*record_trace=*/true);
   w.run(two_passes());
   w.run(std::vector<Event>{SkbClone{1}, SkbCoalesce{0, 1}});
-  EXPECT_TRUE(traced(w, "skb_try_coalesce: skb 1 into skb 0 refused"));
-  EXPECT_EQ(w.skbs().held(), 3u);
+  EXPECT_TRUE(traced(w, "skb_try_coalesce: skb 1 into skb 0 (new pp refs)"));
+  EXPECT_EQ(w.skbs().held(), 2u);  // skb 1 went; its clone keeps the shared shinfo
+  // The page of skb 1 is held twice as pp (the clone's shinfo and skb 0's copy), once as a
+  // page: the pool's own reference.
+  const PageId page = w.skbs().shinfo(w.skbs().held_at(1)).frags[0].page;
+  EXPECT_EQ(w.page_pools().info(page).pp_ref_count, 2);
+  EXPECT_EQ(w.oracle().page(page).refcount, 1u);
   w.finish();
   EXPECT_TRUE(w.violations().empty());
+}
+
+TEST(Skb, ThePageReferenceMutantIsCaughtWhenTheMergedSkbIsFreed) {
+  World w(Topology{}, BugSet::of(Bug::mutant_coalesce_cloned_pp_skb), /*record_trace=*/true);
+  w.run(two_passes());
+  w.run(std::vector<Event>{SkbClone{1}, SkbCoalesce{0, 1}, SkbFree{0, 0, 1}});
+  EXPECT_EQ(w.violations().count(Violation::skb_ref_kind_mismatch), 1u);
 }
 
 TEST(Skb, CoalesceRefusesMixingPpRecycleWithPageReferences) {
