@@ -243,7 +243,8 @@ bool Exporter::emit_event(const Event& event) {
       Overloaded{
           [&](const DriverOpen&) {
             if (!driver().is_open()) {
-              refusal_ = "the model's ndo_open fails";
+              refusal_ = "the model's ndo_open fails (its mem id space is 7 ids where the "
+                         "kernel's is 0xFFFD: a registration the kernel would accept)";
               return false;
             }
             line("ifl_open(t);");
@@ -259,7 +260,9 @@ bool Exporter::emit_event(const Event& event) {
           [&](const DriverReconfigure& e) {
             const int q = e.queue % queues;
             if (!driver().is_open()) {
-              refusal_ = "the model's reconfiguration fails and closes the driver";
+              refusal_ = "the model's reconfiguration fails and closes the driver (its mem id "
+                         "space is 7 ids where the kernel's is 0xFFFD: a registration the "
+                         "kernel would accept)";
               return false;
             }
             line("ifl_reconfigure(t, {});", q);

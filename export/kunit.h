@@ -32,6 +32,9 @@
 // NAPI" runs inside that NAPI's poll (scheduled, then polled by net_rx_action), so the
 // kernel's own napi-local test decides direct recycling, as in the model.
 //
+// The frag API and pp_wrap (the counters set to 2^32 - 2 right after page_pool_create)
+// are exported; frags go into skbs as in the model.
+//
 // Linearised: the kernel test runs every step on one CPU, in the context the model gives
 // it (softirq as local_bh_disable()), and atomically: the ring-producer and release-count
 // windows the model opens inside a step are closed right after it, in the model too
@@ -45,10 +48,11 @@
 //
 // Refused, with the reason (the scenario is not exported): events the kernel test cannot
 // reproduce on UML (DMA, device unbind, redirect to the bnxt NIC), the parts not exported
-// yet (netmap, TAP, cpumap, frag allocation, skb head expansion and coalescing, driver
-// faults, a failing mem model registration), a driver other than the production
-// pp_rx, counter wrap-around, a model that runs out of pages or refills an alloc cache
-// from the ring (the bulk above), and any scenario in which the model reports a finding
+// yet (netmap, TAP, cpumap, driver faults, a failing mem model registration), a driver
+// other than the production pp_rx, and where the model's bounds differ from the kernel's:
+// an alloc cache refilled from the ring (the bulk above), a model out of pages, a
+// registration failing in the model's 7-id mem id space, a coalesce refused for the
+// model's 4 frags an skb; and any scenario in which the model reports a finding
 // (exporting a finding as the kernel's symptom is not built yet).
 // The model runs with no bug variant: Debian's 6.12.117 has none of them (R6's DMA
 // tracking is backported there).
