@@ -80,7 +80,7 @@ World& World::operator=(const World& other) {
 
 // The driver core unbinds a device: the bound driver's remove runs first.
 bool World::unbind(DeviceId dev) {
-  if (!dma_.bound(dev)) return false;
+  if (!dma_.bound(dev)) return kernel_.skip("the device is already unbound");
   // The removes below wait for producers inside a page_pool ring lock.
   pools_.producer_unlock_all();
   if (driver_->dev() == dev) driver_->remove();
@@ -94,10 +94,12 @@ bool World::apply(const Event& event) {
   MODEL_ASSERT(!finished_);
   kernel_.begin_step(step_, kernel_.resolve_cpu(event_cpu(event)), Context::process);
   if (kernel_.tracing()) kernel_.log_line(fmt::format("> {}", format_event(event)));
+  kernel_.clear_skip();
   const bool applied = apply_inner(event);
   if (!applied) {
     skipped_++;
-    kernel_.log("  skipped: guard does not hold");
+    const std::string_view why = kernel_.skip_reason();
+    kernel_.log("  skipped: {}", why.empty() ? "its guard does not hold" : why);
   } else {
     pools_.check();
     xdp_.check();
@@ -118,7 +120,8 @@ bool World::apply_inner(const Event& event) {
             return true;
           },
           [&](const RunDeferred& e) {
-            if (!kernel_.any_runnable()) return false;
+            if (!kernel_.any_runnable())
+              return kernel_.skip("nothing is runnable (no work or timer due, no grace period completed)");
             const Deferred d = kernel_.take_runnable(e.pick);
             const Context context = d.kind == DeferredKind::rcu     ? Context::rcu_callback
                                     : d.kind == DeferredKind::timer ? Context::timer
@@ -164,7 +167,7 @@ bool World::apply_inner(const Event& event) {
             return skbs_.coalesce(e.to, e.from);
           },
           [&](const XdpMemInsertFail&) {
-            if (xdp_.insert_failure_armed()) return false;
+            if (xdp_.insert_failure_armed()) return kernel_.skip("an insert failure is already armed");
             xdp_.inject_insert_failure();
             return true;
           },
@@ -200,12 +203,13 @@ bool World::apply_inner(const Event& event) {
           [&](const NmMemberChain& e) { return netmap_.member_chain(e.pick); },
           [&](const NmUnregister&) { return netmap_.unregister(); },
           [&](const PpReleaseCount& e) {
-            if (!pools_.release_count_pending()) return false;
+            if (!pools_.release_count_pending()) return kernel_.skip("no page_pool release is halfway");
             pools_.finish_release(e.pick);
             return true;
           },
           [&](const PpProducerUnlock& e) {
-            if (!pools_.producer_unlock_pending()) return false;
+            if (!pools_.producer_unlock_pending())
+              return kernel_.skip("no ring producer holds its lock");
             pools_.producer_unlock(e.pick);
             return true;
           },
@@ -248,7 +252,7 @@ bool World::skb_free(const SkbFree& e) {
     napis_.end_poll(napi);
     return freed;
   }
-  return false;  // no NAPI of this CPU can poll
+  return kernel_.skip("no enabled NAPI of the driver is steered to this CPU");
 }
 
 bool World::run_due(uint64_t deadline) {

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace inflight {
 namespace {
 
@@ -19,6 +21,24 @@ TEST(World, EventWithAFalseGuardIsSkippedAndMarked) {
   EXPECT_FALSE(w.apply(DmaUnmap{}));  // no mapping recorded yet
   EXPECT_EQ(w.skipped(), 1u);
   EXPECT_NE(w.trace().back().find("skipped"), std::string::npos);
+}
+
+TEST(World, ASkippedEventSaysWhichGuardFailed) {
+  World w(Topology{}, BugSet{}, /*record_trace=*/true);
+  // The skb's page goes to the ring and its free leaves the producer lock held (the window):
+  // the next poll would spin on it.
+  w.run(std::vector<Event>{DriverOpen{}, NapiPoll{0, 0}, SkbFree{0, 0, 1}, NapiPoll{0, 1},
+                           SkbClone{0}});
+  EXPECT_EQ(w.skipped(), 2u);
+  const auto said = [&](std::string_view text) {
+    return std::any_of(w.trace().begin(), w.trace().end(),
+                       [&](const std::string& l) { return l.find(text) != std::string::npos; });
+  };
+  EXPECT_TRUE(said("skipped: another step holds the queue's page_pool ring producer lock"));
+  EXPECT_TRUE(said("skipped: the stack holds no skb"));
+  // A reason is the step's own: the next event that runs says nothing of it.
+  w.apply(PpProducerUnlock{0});
+  EXPECT_EQ(w.kernel().skip_reason(), "");
 }
 
 TEST(World, RunDeferredRunsOnlyWhatIsDue) {

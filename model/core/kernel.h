@@ -210,11 +210,22 @@ class Kernel {
     return trace_;
   }
 
+  // An event's guard does not hold: says which (fixed words; World::apply prints it as
+  // "skipped: <why>" and clears it before each event) and returns false for the caller
+  // to return.
+  bool skip(std::string_view why) {
+    skip_reason_ = why;
+    return false;
+  }
+  std::string_view skip_reason() const { return skip_reason_; }
+  void clear_skip() { skip_reason_ = {}; }
+
   // A protocol rule is broken: record the finding (and a trace line) and go on. `site` and
   // `detail` make its key (violation.h): fixed words, never a count or an address.
   void report(Violation kind, std::string_view site, std::string_view detail, std::string message);
 
  private:
+  std::string_view skip_reason_;  // why the step's event was skipped (static text)
   void start_grace_period();
 
   Topology topology_;

@@ -5,12 +5,18 @@ namespace inflight {
 namespace {
 // A length pick resolved to 1..avail: picks 1..avail mean themselves, 0 means avail.
 uint32_t pick_len(uint32_t pick, uint32_t avail) { return (pick + avail - 1) % avail + 1; }
+constexpr std::string_view kFull = "the client holds as many buffers as it can";
+constexpr std::string_view kNoMemory = "the page allocator has no memory left (pages=N)";
+constexpr std::string_view kNoBuffer = "the client holds no buffer";
+constexpr std::string_view kUnbound = "the device is unbound";
+constexpr std::string_view kNoRecord = "the client remembers as many live mappings as it can";
+constexpr std::string_view kNoMapping = "the client has mapped nothing";
 }  // namespace
 
 bool DmaClient::apply(const PageAlloc& e) {
-  if ((buffers_.size() == buffers_.capacity())) return false;
+  if ((buffers_.size() == buffers_.capacity())) return kernel_->skip(kFull);
   const PageId page = pages_->alloc_pages(e.order);
-  if (!page.valid()) return false;
+  if (!page.valid()) return kernel_->skip(kNoMemory);
   buffers_.push_back(Buffer{page, 0, kPageSize << e.order, false});
   kernel_->log("{}: alloc_pages(order={}) -> page {} [phys=0x{:x}] as buf {}", kActor, e.order,
               page.slot, Oracle::page_phys(page), buffers_.size() - 1);
@@ -18,10 +24,10 @@ bool DmaClient::apply(const PageAlloc& e) {
 }
 
 bool DmaClient::apply(const FragAlloc& e) {
-  if ((buffers_.size() == buffers_.capacity())) return false;
+  if ((buffers_.size() == buffers_.capacity())) return kernel_->skip(kFull);
   const uint32_t fragsz = pick_len(e.len, kPageSize);
   const Frag frag = pages_->page_frag_alloc(kernel_->cpu(), fragsz, kActor);
-  if (!frag.page.valid()) return false;
+  if (!frag.page.valid()) return kernel_->skip(kNoMemory);
   buffers_.push_back(Buffer{frag.page, frag.offset, frag.size, true});
   kernel_->log("{}: page_frag_alloc({}) -> page {} offset {} [phys=0x{:x}] as buf {}", kActor,
               fragsz, frag.page.slot, frag.offset, Oracle::page_phys(frag.page) + frag.offset,
@@ -30,7 +36,7 @@ bool DmaClient::apply(const FragAlloc& e) {
 }
 
 bool DmaClient::apply(const BufFree& e) {
-  if (buffers_.empty()) return false;
+  if (buffers_.empty()) return kernel_->skip(kNoBuffer);
   const size_t i = e.buf % buffers_.size();
   const Buffer b = buffers_[i];
   buffers_.erase(buffers_.begin() + static_cast<std::ptrdiff_t>(i));
@@ -56,7 +62,9 @@ bool DmaClient::make_room_for_record() {
 
 bool DmaClient::apply(const DmaMap& e) {
   const DeviceId dev = resolve_dev(e.dev);
-  if (!dma_->bound(dev) || buffers_.empty() || !make_room_for_record()) return false;
+  if (!dma_->bound(dev)) return kernel_->skip(kUnbound);
+  if (buffers_.empty()) return kernel_->skip(kNoBuffer);
+  if (!make_room_for_record()) return kernel_->skip(kNoRecord);
   const Buffer& b = buffers_[e.buf % buffers_.size()];
   const uint32_t offset = e.offset % b.size;
   const uint32_t len = pick_len(e.len, b.size - offset);
@@ -70,11 +78,12 @@ bool DmaClient::apply(const DmaMap& e) {
 
 bool DmaClient::apply(const DmaAllocCoherent& e) {
   const DeviceId dev = resolve_dev(e.dev);
-  if (!dma_->bound(dev) || !make_room_for_record()) return false;
+  if (!dma_->bound(dev)) return kernel_->skip(kUnbound);
+  if (!make_room_for_record()) return kernel_->skip(kNoRecord);
   const uint32_t size = pick_len(e.size, kPageSize << kMaxPageOrder);
   PageId page;
   const DmaHandle h = dma_->alloc_coherent(dev, size, &page, kActor);
-  if (!page.valid()) return false;
+  if (!page.valid()) return kernel_->skip(kNoMemory);
   if (!h.id.valid()) {  // no IOVA space: dma_alloc_coherent() returns NULL and frees the pages
     pages_->put_page(page, kActor);
     return true;
@@ -85,7 +94,7 @@ bool DmaClient::apply(const DmaAllocCoherent& e) {
 }
 
 bool DmaClient::apply(const DmaMappingError& e) {
-  if (records_.empty()) return false;
+  if (records_.empty()) return kernel_->skip(kNoMapping);
   const Record& r = records_[e.map % records_.size()];
   const bool failed = dma_->mapping_error(r.handle);
   kernel_->log("{}: dma_mapping_error(0x{:016x}) = {}", kActor, r.handle.dma_addr, failed);
@@ -93,7 +102,7 @@ bool DmaClient::apply(const DmaMappingError& e) {
 }
 
 bool DmaClient::apply(const DmaUnmap& e) {
-  if (records_.empty()) return false;
+  if (records_.empty()) return kernel_->skip(kNoMapping);
   Record& r = records_[e.map % records_.size()];
   static constexpr uint32_t kNoSize = 0;
   const uint32_t size = e.size == 0   ? r.size
@@ -111,7 +120,7 @@ bool DmaClient::apply(const DmaUnmap& e) {
 }
 
 bool DmaClient::apply(const DmaSync& e) {
-  if (records_.empty()) return false;
+  if (records_.empty()) return kernel_->skip(kNoMapping);
   const Record& r = records_[e.map % records_.size()];
   // Offsets and sizes may run past the mapping by up to one cacheline.
   const uint32_t span = r.size + kernel_->topology().cacheline;

@@ -6,6 +6,13 @@
 
 namespace inflight {
 
+namespace {
+// A poll or TX clean may recycle into the ring, which would spin on that lock.
+constexpr std::string_view kProducerBusy =
+    "another step holds the queue's page_pool ring producer lock (pp_producer_unlock releases "
+    "it): this one would spin";
+}  // namespace
+
 PpRxDriver::PpRxDriver(DriverEnv env) : env_(env), queues_(env.kernel.topology().rx_queues) {
   for (int i = 0; i < queues_; i++) q_[static_cast<size_t>(i)].napi = env_.napis.add(queue_cpu(i));
 }
@@ -32,7 +39,10 @@ bool PpRxDriver::setup_queue(Queue& q) {
 }
 
 bool PpRxDriver::open() {
-  if (open_ || !env_.dma.bound(dev()) || env_.pools.live() + queues_ > kMaxPools) return false;
+  if (open_) return env_.kernel.skip("the driver is already open");
+  if (!env_.dma.bound(dev())) return env_.kernel.skip("the device is unbound");
+  if (env_.pools.live() + queues_ > kMaxPools)
+    return env_.kernel.skip("no room for its page_pools (the model's kMaxPools)");
   env_.dma.set_driver(dev(), kName);
   for (int i = 0; i < queues_; i++) {
     Queue& q = q_[static_cast<size_t>(i)];
@@ -50,7 +60,9 @@ bool PpRxDriver::open() {
 
 bool PpRxDriver::tx_clean(int queue) {
   Queue& q = q_[static_cast<size_t>(queue)];
-  if (!open_ || q.tx_ring.empty() || env_.pools.producer_busy(q.pool)) return false;
+  if (!open_) return env_.kernel.skip("the driver is not open");
+  if (q.tx_ring.empty()) return env_.kernel.skip("the queue's XDP_TX ring is empty");
+  if (env_.pools.producer_busy(q.pool)) return env_.kernel.skip(kProducerBusy);
   if (env_.kernel.bug(Bug::mutant_recycle_direct_from_remote_cpu)) {
     // MUTANT mutant_recycle_direct_from_remote_cpu: the TX completion runs from its own
     // interrupt on the next CPU, outside the RX NAPI, and still recycles with
@@ -74,7 +86,9 @@ void PpRxDriver::clean_tx_ring(Queue& q) {
 
 bool PpRxDriver::reconfigure(int queue) {
   Queue& q = q_[static_cast<size_t>(queue)];
-  if (!open_ || env_.pools.live() >= kMaxPools) return false;
+  if (!open_) return env_.kernel.skip("the driver is not open");
+  if (env_.pools.live() >= kMaxPools)
+    return env_.kernel.skip("no room for another page_pool (the model's kMaxPools)");
   env_.pools.producer_unlock_all();  // the teardown would spin on a producer lock
   env_.kernel.log("{}: reconfigure queue {}: swap page_pool", kName, queue);
   if (env_.kernel.bug(Bug::mutant_driver_reconfigures_in_napi)) {
@@ -99,7 +113,10 @@ bool PpRxDriver::reconfigure(int queue) {
 bool PpRxDriver::poll(int queue, RxAction action) {
   Queue& q = q_[static_cast<size_t>(queue)];
   // A poll that may recycle into the ring would spin on another CPU's producer lock.
-  if (!open_ || !env_.pools.can_alloc(q.pool) || env_.pools.producer_busy(q.pool)) return false;
+  if (!open_) return env_.kernel.skip("the driver is not open");
+  if (!env_.pools.can_alloc(q.pool))
+    return env_.kernel.skip("the queue's page_pool cannot allocate (destroyed, or its device unbound)");
+  if (env_.pools.producer_busy(q.pool)) return env_.kernel.skip(kProducerBusy);
   env_.napis.begin_poll(q.napi, queue_cpu(queue));
   if (action == RxAction::cache_release) {
     if (!q.cache.empty()) {
@@ -153,7 +170,7 @@ bool PpRxDriver::poll(int queue, RxAction action) {
 void PpRxDriver::pass_up(int, PageId page) { env_.skbs.build_and_deliver(page, true, kName); }
 
 bool PpRxDriver::stop() {
-  if (!open_) return false;
+  if (!open_) return env_.kernel.skip("the driver is not open");
   // Cache and TX release would spin on a ring producer lock: those producers finish first.
   env_.pools.producer_unlock_all();
   env_.kernel.log("{}: ndo_stop", kName);
@@ -205,10 +222,13 @@ void PpRxDriver::remove() {
 
 bool PpRxDriver::fault_double_put(int queue) {
   Queue& q = q_[static_cast<size_t>(queue)];
-  if (!env_.faults || !open_ || !q.last_returned.valid() || env_.pools.producer_busy(q.pool))
-    return false;
+  if (!env_.faults) return env_.kernel.skip("driver faults are off");
+  if (!open_) return env_.kernel.skip("the driver is not open");
+  if (!q.last_returned.valid()) return env_.kernel.skip("the queue has returned no page yet");
+  if (env_.pools.producer_busy(q.pool)) return env_.kernel.skip(kProducerBusy);
   // Only while the pool still has the page (cache or ring): a second put of it.
-  if (!env_.pools.holds(q.pool, q.last_returned)) return false;
+  if (!env_.pools.holds(q.pool, q.last_returned))
+    return env_.kernel.skip("the page last returned is no longer in its pool");
   env_.kernel.log("{}: driver fault: page {} put twice", kName, q.last_returned.slot);
   env_.napis.begin_poll(q.napi, queue_cpu(queue));  // in its NAPI poll, as a driver would
   env_.pools.put(q.last_returned, true, false, kName);

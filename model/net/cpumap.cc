@@ -16,7 +16,8 @@ bool Cpumap::update(uint8_t slot) {
   size_t fresh = entries_.size();
   for (size_t i = 0; i < entries_.size() && fresh == entries_.size(); i++)
     if (!entries_[i].used) fresh = i;
-  if (fresh == entries_.size()) return false;  // too many entries awaiting their free
+  if (fresh == entries_.size())
+    return kernel_->skip("every cpumap entry is in use or awaiting its free");
   Entry& e = entries_[fresh];
   e = Entry{};
   e.used = true;
@@ -40,7 +41,7 @@ bool Cpumap::remove(uint8_t slot) {
     kernel_->log("cpu_map: entry {} unpublished from slot {}", i, slot);
     return true;
   }
-  return false;
+  return kernel_->skip("no cpumap entry in that slot");
 }
 
 bool Cpumap::enqueue(uint8_t slot, const XdpFrame& frame, std::string_view actor) {
@@ -97,7 +98,7 @@ bool Cpumap::kthread_run(uint8_t slot) {
     }
     return true;
   }
-  return false;
+  return kernel_->skip("no running cpumap kthread of that slot has frames queued");
 }
 
 void Cpumap::entry_free(size_t index) {

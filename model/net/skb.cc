@@ -6,6 +6,7 @@ namespace inflight {
 
 namespace {
 constexpr std::string_view kActor = "skb_release_data";
+constexpr std::string_view kNoSkb = "the stack holds no skb";
 }
 
 void Skbs::build_and_deliver(PageId page, bool recycle, std::string_view actor) {
@@ -18,7 +19,8 @@ void Skbs::build_and_deliver(PageId page, bool recycle, std::string_view actor) 
 }
 
 bool Skbs::clone(uint8_t pick) {
-  if (held_.empty() || held_.size() == held_.capacity()) return false;
+  if (held_.empty()) return kernel_->skip(kNoSkb);
+  if (held_.size() == held_.capacity()) return kernel_->skip("the stack holds as many skbs as it can");
   const Skb skb = held_[pick % held_.size()];
   shinfos_[skb.shinfo].dataref++;
   held_.push_back(skb);  // __skb_clone copies pp_recycle
@@ -42,7 +44,11 @@ bool Skbs::would_block(uint8_t pick) const {
 }
 
 bool Skbs::free(uint8_t pick, bool split) {
-  if (held_.empty() || would_block(pick)) return false;
+  if (held_.empty()) return kernel_->skip(kNoSkb);
+  if (would_block(pick))
+    return kernel_->skip(
+        "another step holds the ring producer lock of a page_pool the skb's pages go back to: "
+        "the free would spin");
   const size_t i = pick % held_.size();
   const Skb skb = held_[i];
   held_.erase(held_.begin() + static_cast<std::ptrdiff_t>(i));
@@ -84,7 +90,7 @@ void Skbs::release_data(const Skb& skb, bool split) {
 }
 
 bool Skbs::expand_head(uint8_t pick) {
-  if (held_.empty()) return false;
+  if (held_.empty()) return kernel_->skip(kNoSkb);
   Skb& skb = held_[pick % held_.size()];
   if (shinfos_[skb.shinfo].dataref == 1) return true;  // private already: nothing to copy
   const ShinfoId fresh = shinfos_.alloc();
@@ -102,9 +108,9 @@ bool Skbs::expand_head(uint8_t pick) {
 }
 
 bool Skbs::coalesce(uint8_t to_pick, uint8_t from_pick) {
-  if (held_.size() < 2) return false;
+  if (held_.size() < 2) return kernel_->skip("the stack holds fewer than two skbs");
   const size_t ti = to_pick % held_.size(), fi = from_pick % held_.size();
-  if (ti == fi) return false;
+  if (ti == fi) return kernel_->skip("to and from are the same skb");
   Skb& to = held_[ti];
   const Skb from = held_[fi];
   SkbShinfo& to_sh = shinfos_[to.shinfo];

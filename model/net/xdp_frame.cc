@@ -2,6 +2,12 @@
 
 namespace inflight {
 
+namespace {
+constexpr std::string_view kEmpty = "the target's TX ring is empty";
+constexpr std::string_view kWouldSpin =
+    "another step holds the ring producer lock of the frame's page_pool: the return would spin";
+}  // namespace
+
 // Why a frame is not sent, said in the trace (the caller gives the frame back).
 bool XdpRedirectTarget::has_room(std::string_view actor, PageId page) const {
   if (ring_.size() < ring_.capacity()) return true;
@@ -57,11 +63,11 @@ bool XdpRedirectTarget::xmit_skb(const XdpFrame& head, std::string_view actor) {
 }
 
 bool XdpRedirectTarget::complete(uint8_t pick) {
-  if (ring_.empty()) return false;
+  if (ring_.empty()) return kernel_->skip(kEmpty);
   if (!maps()) {
     const size_t i = pick % ring_.size();
     const XdpTxSlot slot = ring_[i];
-    if (would_block(slot)) return false;
+    if (would_block(slot)) return kernel_->skip(kWouldSpin);
     ring_.erase(ring_.begin() + static_cast<std::ptrdiff_t>(i));
     complete_slot(slot, "veth_xdp_tx_complete");
     return true;
@@ -69,7 +75,7 @@ bool XdpRedirectTarget::complete(uint8_t pick) {
   // bnxt_tx_int_xdp(): the hardware consumer index moved n slots on.
   const size_t n = 1 + pick % ring_.size();
   for (size_t i = 0; i < n; i++)
-    if (would_block(ring_[i])) return false;
+    if (would_block(ring_[i])) return kernel_->skip(kWouldSpin);
   for (size_t i = 0; i < n; i++) {
     const XdpTxSlot slot = ring_.front();
     ring_.erase(ring_.begin());
@@ -89,9 +95,9 @@ void XdpRedirectTarget::complete_slot(const XdpTxSlot& slot, std::string_view ac
 }
 
 bool XdpRedirectTarget::complete_bulk() {
-  if (ring_.empty()) return false;
+  if (ring_.empty()) return kernel_->skip(kEmpty);
   for (const XdpTxSlot& t : ring_)
-    if (would_block(t)) return false;  // the flush would spin
+    if (would_block(t)) return kernel_->skip(kWouldSpin);
   constexpr size_t kBulk = 16;  // XDP_BULK_QUEUE_SIZE
   boost::container::static_vector<XdpFrame, kBulk> bq;
   auto flush = [&] {

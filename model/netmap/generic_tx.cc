@@ -5,6 +5,10 @@
 
 namespace inflight {
 
+namespace {
+constexpr std::string_view kNotRegistered = "netmap is not registered on the adapter";
+}  // namespace
+
 NetmapGenericTx::NetmapGenericTx(Kernel& kernel)
     : kernel_(kernel), slots_(kernel.topology().nm_slots) {
   MODEL_ASSERT(slots_ >= 2 && slots_ <= kMaxSlots);
@@ -33,7 +37,7 @@ std::string_view NetmapGenericTx::version() const {
 }
 
 bool NetmapGenericTx::user_txsync(uint8_t fill) {
-  if (!registered_) return false;
+  if (!registered_) return kernel_->skip(kNotRegistered);
   used_ = true;
   const uint8_t space = static_cast<uint8_t>((hwtail_ + slots_ - head_) % slots_);
   const uint8_t n = std::min(fill, space);
@@ -262,10 +266,11 @@ void NetmapGenericTx::callout() {
 
 bool NetmapGenericTx::member_free(uint8_t queue) {
   const NmMember member = kernel_->topology().nm_member;
-  if (member == NmMember::lazy_nic) return false;  // it frees only on its next transmit
+  if (member == NmMember::lazy_nic)
+    return kernel_->skip("the lazy NIC frees only on its next transmit");
   const uint8_t q = member == NmMember::bridge ? queue % 2 : 0;
   if (std::none_of(held_.begin(), held_.end(), [&](const Held& h) { return h.queue == q && !h.kept; }))
-    return false;
+    return kernel_->skip("the member holds no mbuf it may free on that queue");
   kernel_->log("netmap: member queue {} frees what it sent", q);
   for (size_t i = 0; i < held_.size();) {
     if (held_[i].queue != q || held_[i].kept) {
@@ -283,11 +288,12 @@ bool NetmapGenericTx::member_free(uint8_t queue) {
 bool NetmapGenericTx::member_hold(uint8_t pick) {
   if (kernel_->topology().nm_member != NmMember::bridge || held_.empty() ||
       kept_ >= kernel_->topology().nm_holds)
-    return false;
+    return kernel_->skip("no bridge member mbuf to keep (or nm_holds reached)");
   Held& h = held_[pick % held_.size()];
   uint8_t packets = 0;  // a batch is kept whole
   for (MbufId x = h.m; x.valid(); x = mbufs_[x].nextpkt) packets++;
-  if (h.kept || kept_ + packets > kernel_->topology().nm_holds) return false;
+  if (h.kept || kept_ + packets > kernel_->topology().nm_holds)
+    return kernel_->skip("that batch is kept already, or keeping it passes nm_holds");
   h.kept = true;
   kept_ = static_cast<uint8_t>(kept_ + packets);
   kernel_->log("netmap: the member keeps mbuf {} indefinitely [{}/{}]", h.m.slot, kept_,
@@ -296,9 +302,10 @@ bool NetmapGenericTx::member_hold(uint8_t pick) {
 }
 
 bool NetmapGenericTx::member_chain(uint8_t pick) {
-  if (kernel_->topology().nm_member != NmMember::bridge || held_.size() < 2) return false;
+  if (kernel_->topology().nm_member != NmMember::bridge || held_.size() < 2)
+    return kernel_->skip("no two bridge member mbufs to chain");
   const size_t a = pick % held_.size(), b = (a + 1) % held_.size();
-  if (held_[a].kept || held_[b].kept) return false;
+  if (held_[a].kept || held_[b].kept) return kernel_->skip("a kept batch is not chained");
   MbufId tail = held_[b].m;
   while (mbufs_[tail].nextpkt.valid()) tail = mbufs_[tail].nextpkt;
   mbufs_[tail].nextpkt = held_[a].m;
@@ -310,7 +317,7 @@ bool NetmapGenericTx::member_chain(uint8_t pick) {
 }
 
 bool NetmapGenericTx::unregister(bool log) {
-  if (!registered_) return false;
+  if (!registered_) return kernel_->skip(kNotRegistered);
   if (log) kernel_->log("netmap: generic_netmap_unregister");
   if (tx_event_.valid() && mbufs_.alive(tx_event_)) mbufs_[tx_event_].dtor = false;
   tx_event_ = MbufId{};
