@@ -15,12 +15,20 @@
 
 #include "model/core/codec.h"
 #include "model/core/event.h"
+#include "model/world.h"
 
 namespace inflight {
 // RapidCheck prints counterexamples as `.trace` text, ready for `inflight replay`.
 inline void showValue(const Scenario& s, std::ostream& os) { os << "\n" << encode_text(s); }
 inline void showValue(const Topology& t, std::ostream& os) { os << format_topology(t); }
 inline void showValue(const Event& e, std::ostream& os) { os << format_event(e); }
+
+// A property that fails prints the findings it caught, key and message, with the
+// counterexample.
+inline void log_findings(const World& world) {
+  for (const Finding& f : world.violations().findings())
+    RC_LOG() << f.key.str() << ": " << f.message << "\n";
+}
 }  // namespace inflight
 
 namespace inflight::gen {

@@ -23,11 +23,6 @@
 namespace inflight {
 namespace {
 
-void log_findings(const World& world) {
-  for (const Finding& f : world.violations().findings())
-    RC_LOG() << f.key.str() << ": " << f.message << "\n";
-}
-
 RC_GTEST_PROP(Netmap, SafetyHoldsInEveryVersion, ()) {
   const Scenario s = *gen::netmap_scenario();
   const bool r10 = *rc::gen::arbitrary<bool>();

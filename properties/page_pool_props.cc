@@ -20,8 +20,7 @@ namespace inflight {
 namespace {
 
 void assert_clean(const World& world) {
-  for (const Finding& f : world.violations().findings())
-    RC_LOG() << f.key.str() << ": " << f.message << "\n";
+  log_findings(world);
   RC_ASSERT(world.violations().empty());
 }
 

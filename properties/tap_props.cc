@@ -32,8 +32,7 @@ RC_GTEST_PROP(TapRedirect, TheFixedModelLeavesNoFinding, ()) {
   const Scenario s = *gen::tap_scenario();
   World world(s.topology, BugSet{});
   run_scenario(world, s);
-  for (const Finding& f : world.violations().findings())
-    RC_LOG() << f.key.str() << ": " << f.message << "\n";
+  log_findings(world);
   RC_ASSERT(world.violations().empty());
 }
 
