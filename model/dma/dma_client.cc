@@ -17,6 +17,7 @@ bool DmaClient::apply(const PageAlloc& e) {
   if ((buffers_.size() == buffers_.capacity())) return kernel_->skip(kFull);
   const PageId page = pages_->alloc_pages(e.order);
   if (!page.valid()) return kernel_->skip(kNoMemory);
+  pages_->hand(page, kActor);
   buffers_.push_back(Buffer{page, 0, kPageSize << e.order, false});
   kernel_->log("{}: alloc_pages(order={}) -> page {} [phys=0x{:x}] as buf {}", kActor, e.order,
               page.slot, Oracle::page_phys(page), buffers_.size() - 1);

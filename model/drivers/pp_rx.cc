@@ -143,6 +143,7 @@ bool PpRxDriver::poll(int queue, RxAction action) {
       pass_up(queue, page);
     } else if (action == RxAction::tx && q.tx_ring.size() < kTxRing) {
       q.tx_ring.push_back(page);  // XDP_TX: completed by a later TX clean
+      env_.oracle.hand(page, "pp_rx's XDP_TX ring");
       env_.kernel.log("{}: XDP_TX page {} on queue {}'s TX ring", kName, page.slot, queue);
     } else if (action == RxAction::redirect_cpu) {
       // bpf_redirect_map(&cpu_map, slot): queued, flushed to the entry at the poll's end.
@@ -157,6 +158,7 @@ bool PpRxDriver::poll(int queue, RxAction action) {
         env_.xdp.return_frame(page, frame.mem, /*napi_direct=*/true, kName);
     } else if (action == RxAction::cache && q.cache.size() < kCacheSize) {
       q.cache.push_back(page);
+      env_.oracle.hand(page, "pp_rx's page cache");
       env_.kernel.log("{}: page {} kept in the driver page cache", kName, page.slot);
     } else {
       env_.pools.put(page, true, false, kName);  // XDP_DROP: page_pool_recycle_direct()

@@ -49,6 +49,8 @@ class PageAllocator {
   // Models: get_page() / put_page() on the head of a compound page.
   void get_page(PageId page, std::string_view actor) { oracle_->page_get(page, actor); }
   void put_page(PageId page, std::string_view actor) { oracle_->page_put(page, actor); }
+  // `holder` now has the page: what a leak or a stall names (Oracle::hand).
+  void hand(PageId page, std::string_view holder) { oracle_->hand(page, holder); }
   // Models: page_ref_count().
   int page_ref_count(PageId page) const { return static_cast<int>(oracle_->page(page).refcount); }
 

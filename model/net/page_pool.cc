@@ -63,6 +63,7 @@ PageId PagePools::alloc(PoolId id, std::string_view actor) {
     pool.cache.pop_back();
     info_[page.slot].pp_ref_count = 1;
     kernel_->log("{}: page_pool_alloc_pages pool {} -> page {} (cache)", actor, id.slot, page.slot);
+    oracle_->hand(page, actor);
     last_alloc_ = page;
     return page;
   }
@@ -106,6 +107,7 @@ PageId PagePools::alloc(PoolId id, std::string_view actor) {
   }
   kernel_->log("{}: page_pool_alloc_pages pool {} -> page {} (slow) [hold={}]", actor, id.slot,
               first.valid() ? first.slot : -1, pool.hold_count);
+  oracle_->hand(first, actor);
   last_alloc_ = first;
   return first;
 }
@@ -619,12 +621,18 @@ void PagePools::check() {
 
 void PagePools::final_check() {
   pools_.for_each([&](PoolId id, const PagePool& pool) {
+    // The pages it still counts, where they last went (not those in its cache or ring).
+    std::string out;
+    oracle_->for_each_page([&](PageId page, const PageState& p) {
+      if (p.pp_owner == pack_pool(id) && !holds(id, page))
+        out += fmt::format(" [page {} out{}]", page.slot, oracle_->last_holder(page));
+    });
     kernel_->report(Violation::pp_pool_leak, "",
                     pool.destroying ? "destroyed, inflight never drained" : "never destroyed",
                     fmt::format("page_pool {} still allocated at the end [inflight={}] [hold={}] "
-                                "[release={}] [destroy passes={}]",
+                                "[release={}] [destroy passes={}]{}",
                                 id.slot, inflight(pool), pool.hold_count, pool.release_count,
-                                pool.destroy_count));
+                                pool.destroy_count, out));
   });
   oracle_->for_each_page([&](PageId page, const PageState& p) {
     if (p.pp_owner != 0 && !pools_.alive(unpack_pool(p.pp_owner)))

@@ -14,6 +14,7 @@ void Skbs::build_and_deliver(PageId page, bool recycle, std::string_view actor) 
   const ShinfoId shinfo = shinfos_.alloc();
   shinfos_[shinfo].frags.push_back(SkbFrag{page, recycle && oracle_->pp_owner(page) != 0});
   held_.push_back(Skb{shinfo, recycle});
+  oracle_->hand(page, "an skb up the stack");
   kernel_->log("{}: build_skb on page {}{} -> skb {} up the stack", actor, page.slot,
               recycle ? " + skb_mark_for_recycle" : "", held_.size() - 1);
 }

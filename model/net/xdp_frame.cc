@@ -39,6 +39,7 @@ bool XdpRedirectTarget::xmit(const XdpFrame& frame, std::string_view actor) {
     }
   }
   ring_.push_back(slot);
+  pages_->hand(frame.page, "the redirect target's TX ring");
   kernel_->count(Cov::xdp_redirect);
   kernel_->log("{}: XDP_REDIRECT page {} [offset={}] [len={}] [mem.id={}] to the {} TX ring [{}/{}]",
               actor, frame.page.slot, frame.offset, frame.len, frame.mem.id,

@@ -41,7 +41,7 @@ PageId Oracle::page_alloc(uint8_t order) {
   MODEL_ASSERT(order <= kMaxPageOrder);
   if (pages_.live() >= kernel_->topology().pages) return PageId{};  // the topology's memory
   const PageId id = pages_.alloc();
-  pages_[id] = PageState{order, 1};
+  pages_[id] = PageState{order, 1, 0, {}, 0};
   kernel_->count(Cov::page_alloc);
   return id;
 }
@@ -54,6 +54,12 @@ void Oracle::page_get(PageId page, std::string_view actor) {
     return;
   }
   pages_[page].refcount++;
+  hand(page, actor);
+}
+
+std::string Oracle::last_holder(PageId page) const {
+  if (!pages_.alive(page) || pages_[page].last_holder.empty()) return {};
+  return fmt::format(" [last: {} at step {}]", pages_[page].last_holder, pages_[page].last_step);
 }
 
 bool Oracle::page_put(PageId page, std::string_view actor) {
@@ -65,12 +71,15 @@ bool Oracle::page_put(PageId page, std::string_view actor) {
   }
   PageState& p = pages_[page];
   MODEL_ASSERT(p.refcount > 0);
-  if (--p.refcount > 0) return false;
+  if (--p.refcount > 0) {
+    hand(page, actor);
+    return false;
+  }
   if (p.pp_owner != 0)
     kernel_->report(Violation::pp_page_freed_in_flight, actor, "",
                     fmt::format("{} frees a page to the page allocator while it is in flight for "
-                                "page_pool {} [page={}]",
-                                actor, p.pp_owner & 0xFFFF, page.slot));
+                                "page_pool {} [page={}]{}",
+                                actor, p.pp_owner & 0xFFFF, page.slot, last_holder(page)));
   const uint64_t start = page_phys(page), end = start + (uint64_t{kPageSize} << p.order);
   mappings_.for_each([&](MappingId, const MappingState& m) {
     if (m.phys < end && start < m.phys + m.size)
@@ -200,8 +209,8 @@ void Oracle::final_check(std::string_view actor) {
     kernel_->report(
         Violation::page_leak, actor, "",
         fmt::format(
-            "{} leaves a page outside the page allocator [page={}] [order={}] [refcount={}]", actor,
-            id.slot, p.order, p.refcount));
+            "{} leaves a page outside the page allocator [page={}] [order={}] [refcount={}]{}",
+            actor, id.slot, p.order, p.refcount, last_holder(id)));
   });
 }
 

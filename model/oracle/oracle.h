@@ -21,6 +21,7 @@
 #include <array>
 #include <bitset>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "model/core/wired.h"
@@ -48,6 +49,10 @@ struct PageState {
   // The page_pool the page is in flight for (page->pp with PP_SIGNATURE set), as a
   // packed pool handle; 0 when the page belongs to no pool.
   uint32_t pp_owner = 0;
+  // Who last took, dropped or was handed the page, and at which step: what a leak or a
+  // stall names. History only, never state (not hashed).
+  std::string_view last_holder;
+  uint32_t last_step = 0;
   template <class H>
   void hash_state(H& h) const {
     h(order), h(refcount), h.template packed<PoolTag>(pp_owner);
@@ -95,6 +100,14 @@ class Oracle {
   // A reference is taken or dropped by `actor`. A stale handle is a use-after-free; a
   // drop below zero a double free. Returns true when the allocation was freed.
   void page_get(PageId page, std::string_view actor);
+  // `holder` now has the page (a driver's poll, the stack's skb, a TX ring): for reports.
+  void hand(PageId page, std::string_view holder) {
+    if (!pages_.alive(page)) return;
+    pages_[page].last_holder = holder;
+    pages_[page].last_step = kernel_->step();
+  }
+  // " [last: <holder> at step N]" for a page's report ("" when nobody was named).
+  std::string last_holder(PageId page) const;
   bool page_put(PageId page, std::string_view actor);
   int live_pages() const { return pages_.live(); }
   // page_pool_set_pp_info() / page_pool_clear_pp_info(): the page enters or leaves a
