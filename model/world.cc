@@ -36,7 +36,6 @@ World::World(const Topology& topology, BugSet bugs, bool record_trace, bool driv
       netmap_(kernel_) {
   pools_.set_xdp_mem(xdp_);
   for (DeviceId d = 0; d < topology.devices; d++) dma_.set_driver(d, DmaClient::kActor);
-  if (redirect_.maps()) dma_.set_driver(XdpRedirectTarget::kDev, XdpRedirectTarget::kNicDriver);
   MODEL_ASSERT(topology.driver < kDriverModels && driver_models()[topology.driver].production);
   const DriverModel* model = driver.empty() ? &driver_models()[topology.driver] : driver_model(driver);
   MODEL_ASSERT(model != nullptr);  // front ends reject unknown names as usage errors

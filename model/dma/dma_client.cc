@@ -66,6 +66,7 @@ bool DmaClient::apply(const DmaMap& e) {
   if (!dma_->bound(dev)) return kernel_->skip(kUnbound);
   if (buffers_.empty()) return kernel_->skip(kNoBuffer);
   if (!make_room_for_record()) return kernel_->skip(kNoRecord);
+  dma_->set_driver(dev, kActor);  // dma-debug names the driver that maps
   const Buffer& b = buffers_[e.buf % buffers_.size()];
   const uint32_t offset = e.offset % b.size;
   const uint32_t len = pick_len(e.len, b.size - offset);
@@ -81,6 +82,7 @@ bool DmaClient::apply(const DmaAllocCoherent& e) {
   const DeviceId dev = resolve_dev(e.dev);
   if (!dma_->bound(dev)) return kernel_->skip(kUnbound);
   if (!make_room_for_record()) return kernel_->skip(kNoRecord);
+  dma_->set_driver(dev, kActor);  // dma-debug names the driver that maps
   const uint32_t size = pick_len(e.size, kPageSize << kMaxPageOrder);
   PageId page;
   const DmaHandle h = dma_->alloc_coherent(dev, size, &page, kActor);

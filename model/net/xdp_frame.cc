@@ -27,6 +27,7 @@ bool XdpRedirectTarget::xmit(const XdpFrame& frame, std::string_view actor) {
   if (maps()) {
     MODEL_ASSERT(frame.len > 0);
     if (!device_bound(actor, frame.page)) return false;  // the frame comes back
+    dma_->set_driver(kDev, kNicDriver);  // dma-debug names the driver that maps
     slot.mapping = dma_->map(kDev, frame.page, frame.offset, frame.len, DmaDir::to_device, 0,
                             "bnxt_xdp_xmit");
     if (dma_->mapping_error(slot.mapping)) return false;
@@ -52,6 +53,7 @@ bool XdpRedirectTarget::xmit_skb(const XdpFrame& head, std::string_view actor) {
   XdpTxSlot slot{head, DmaHandle{}, 0, XdpTxSlot::Kind::skb};
   if (maps()) {
     if (!device_bound(actor, head.page)) return false;
+    dma_->set_driver(kDev, kNicDriver);
     slot.mapping = dma_->map(kDev, head.page, head.offset, head.len, DmaDir::to_device, 0,
                             "bnxt_start_xmit");
     if (dma_->mapping_error(slot.mapping)) return false;
