@@ -163,7 +163,7 @@ jq -n --arg version "$version" --arg build "${build_s:-}" --arg run "${run_s:-}"
   echo
   echo "Refusals by reason:"
   echo
-  jq -r '.scenarios | map(select(.status == "refused") | .refusal | sub(" at step [0-9]+"; "")) | group_by(.) | map("- \(length) x \(.[0])") | .[]' \
+  jq -r '.scenarios | map(select(.status == "refused") | .refusal | sub(" at step [0-9]+"; "") | gsub("page_pool [0-9]+"; "page_pool N")) | group_by(.) | map("- \(length) x \(.[0])") | .[]' \
      "$out/kernel-report.json"
 } > "$out/kernel-report.md"
 
