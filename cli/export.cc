@@ -46,7 +46,8 @@ constexpr Command kExport{
 
 // The fuzz target whose corpus holds `path` (corpus/<target>/F, <target>/corpus/F).
 const TargetFamily* family_of_dir(const std::string& path) {
-  std::string dir = path.substr(0, path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/'));
+  std::string dir =
+      path.substr(0, path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/'));
   for (int up = 0; up < 2 && !dir.empty(); up++) {
     const size_t slash = dir.find_last_of('/');
     const std::string name = dir.substr(slash == std::string::npos ? 0 : slash + 1);

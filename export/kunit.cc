@@ -16,11 +16,19 @@ namespace {
 
 // The C side's enum ifl_rx (kunit_preamble.h), in its order.
 enum class Rx : uint8_t {
-  pass, drop, cache_keep, cache_release, xdp_tx, nothing, redirect, redirect_back, pass_frag
+  pass,
+  drop,
+  cache_keep,
+  cache_release,
+  xdp_tx,
+  nothing,
+  redirect,
+  redirect_back,
+  pass_frag
 };
-constexpr std::string_view kRxNames[] = {
-    "IFL_PASS",    "IFL_DROP",    "IFL_CACHE_KEEP", "IFL_CACHE_RELEASE", "IFL_XDP_TX",
-    "IFL_NOTHING", "IFL_REDIRECT", "IFL_REDIRECT_BACK", "IFL_PASS_FRAG"};
+constexpr std::string_view kRxNames[] = {"IFL_PASS",          "IFL_DROP",          "IFL_CACHE_KEEP",
+                                         "IFL_CACHE_RELEASE", "IFL_XDP_TX",        "IFL_NOTHING",
+                                         "IFL_REDIRECT",      "IFL_REDIRECT_BACK", "IFL_PASS_FRAG"};
 
 // Why an event cannot be exported; empty when it can.
 std::string unsupported(const Event& event) {
@@ -53,7 +61,7 @@ std::string unsupported(const Event& event) {
                 return {};
               default:
                 return fmt::format("napi_poll action={}: cpumap is not exported yet",
-                    names::kRxAction[e.action]);
+                                   names::kRxAction[e.action]);
             }
           },
           [&](const SkbFree& e) { return none(e); },
@@ -91,8 +99,8 @@ std::string c_string(std::string_view text) {
 struct WorkRun {
   Work work;
   uint32_t arg;
-  bool skbs_held;    // the stack still held skbs when it ran (finish's order)
-  bool driver_open;  // the driver was still open
+  bool skbs_held;      // the stack still held skbs when it ran (finish's order)
+  bool driver_open;    // the driver was still open
   bool frees = false;  // a release retry that freed its pool (set after the step)
 };
 
@@ -166,6 +174,9 @@ void Exporter::emit_teardown_check(int queue, PoolId pool) {
   expectations_++;
 }
 
+// Only a pass that finds nothing outside frees a destroyed pool: of a step's retries of a
+// pool the model freed, the last did (finish() may run one before the skbs are freed and
+// another after).
 void Exporter::mark_freeing_retries() {
   for (size_t i = works_.size(); i-- > 0;) {
     WorkRun& w = works_[i];
@@ -177,8 +188,6 @@ void Exporter::mark_freeing_retries() {
 }
 
 bool Exporter::emit_works(std::span<const WorkRun> works) {
-  // Only a pass that finds nothing outside frees a destroyed pool: of a step's retries of
-  // a pool the model freed, the last did.
   for (size_t i = 0; i < works.size(); i++) {
     const WorkRun& w = works[i];
     switch (w.work) {
@@ -215,9 +224,8 @@ bool Exporter::emit_event(const Event& event) {
   const size_t peer = world_.redirect_target().in_flight();
   std::array<PpRxDriver::QueueView, PpRxDriver::kMaxQueues> before{};
   for (int q = 0; q < queues; q++) before[static_cast<size_t>(q)] = driver().view(q);
-  const int poll_queue = std::holds_alternative<NapiPoll>(event)
-                             ? std::get<NapiPoll>(event).queue % queues
-                             : -1;
+  const int poll_queue =
+      std::holds_alternative<NapiPoll>(event) ? std::get<NapiPoll>(event).queue % queues : -1;
   const uint64_t refills = world_.kernel().coverage()[static_cast<size_t>(Cov::refill)];
   const size_t trace_at = world_.trace().size();
   works_.clear();
@@ -233,7 +241,7 @@ bool Exporter::emit_event(const Event& event) {
   emit_trace_since(trace_at);
   mark_freeing_retries();
   if (!applied) {
-    line("/* skipped in the model (its guard does not hold): nothing to do */");
+    line("/* skipped in the model (the trace above says why): nothing to do */");
     return true;
   }
   step_++;
@@ -243,8 +251,9 @@ bool Exporter::emit_event(const Event& event) {
       Overloaded{
           [&](const DriverOpen&) {
             if (!driver().is_open()) {
-              refusal_ = "the model's ndo_open fails (its mem id space is 7 ids where the "
-                         "kernel's is 0xFFFD: a registration the kernel would accept)";
+              refusal_ =
+                  "the model's ndo_open fails (its mem id space is 7 ids where the "
+                  "kernel's is 0xFFFD: a registration the kernel would accept)";
               return false;
             }
             line("ifl_open(t);");
@@ -260,9 +269,10 @@ bool Exporter::emit_event(const Event& event) {
           [&](const DriverReconfigure& e) {
             const int q = e.queue % queues;
             if (!driver().is_open()) {
-              refusal_ = "the model's reconfiguration fails and closes the driver (its mem id "
-                         "space is 7 ids where the kernel's is 0xFFFD: a registration the "
-                         "kernel would accept)";
+              refusal_ =
+                  "the model's reconfiguration fails and closes the driver (its mem id "
+                  "space is 7 ids where the kernel's is 0xFFFD: a registration the "
+                  "kernel would accept)";
               return false;
             }
             line("ifl_reconfigure(t, {});", q);
@@ -293,8 +303,8 @@ bool Exporter::emit_event(const Event& event) {
               if (static_cast<RxAction>(e.action) == RxAction::pass_frag &&
                   world_.skbs().held() == held) {
                 if (!world_.skbs().full()) {
-                  refusal_ = fmt::format("the model runs out of pages at step {} (pages={})",
-                                         step_, scenario_.topology.pages);
+                  refusal_ = fmt::format("the model runs out of pages at step {} (pages={})", step_,
+                                         scenario_.topology.pages);
                   return false;
                 }
                 line("ifl_poll(t, {}, IFL_NOTHING);  /* the stack holds all it can */", poll_queue);
@@ -307,17 +317,18 @@ bool Exporter::emit_event(const Event& event) {
               }
               const bool redirect = static_cast<RxAction>(e.action) == RxAction::redirect;
               if (redirect && world_.redirect_target().maps()) {
-                refusal_ = "napi_poll action=redirect to the bnxt NIC (devices=2): its DMA "
-                           "mapping is not exported (UML has no DMA)";
+                refusal_ =
+                    "napi_poll action=redirect to the bnxt NIC (devices=2): its DMA "
+                    "mapping is not exported (UML has no DMA)";
                 return false;
               }
               rx = static_cast<RxAction>(e.action) == RxAction::pass_frag ? Rx::pass_frag
-                   : world_.skbs().held() > held                 ? Rx::pass
-                   : a.cache > b.cache                         ? Rx::cache_keep
-                   : a.tx_ring > b.tx_ring                     ? Rx::xdp_tx
-                   : !redirect                                 ? Rx::drop
-                   : world_.redirect_target().in_flight() > peer ? Rx::redirect
-                                                                 : Rx::redirect_back;
+                   : world_.skbs().held() > held                          ? Rx::pass
+                   : a.cache > b.cache                                    ? Rx::cache_keep
+                   : a.tx_ring > b.tx_ring                                ? Rx::xdp_tx
+                   : !redirect                                            ? Rx::drop
+                   : world_.redirect_target().in_flight() > peer          ? Rx::redirect
+                                                                          : Rx::redirect_back;
             }
             line("ifl_poll(t, {}, {});", poll_queue, kRxNames[static_cast<size_t>(rx)]);
             if (rx == Rx::cache_release || rx == Rx::nothing) return true;
@@ -360,10 +371,12 @@ bool Exporter::emit_event(const Event& event) {
             const Skbs& skbs = world_.skbs();
             if (!merged && to != from &&
                 skbs.shinfo(skbs.held_at(to)).frags.size() +
-                        skbs.shinfo(skbs.held_at(from)).frags.size() > kMaxFrags) {
-              refusal_ = fmt::format("skb_coalesce at step {} refused for the model's frag limit "
-                                     "({} frags an skb; the kernel's MAX_SKB_FRAGS is 17)",
-                                     step_, kMaxFrags);
+                        skbs.shinfo(skbs.held_at(from)).frags.size() >
+                    kMaxFrags) {
+              refusal_ = fmt::format(
+                  "skb_coalesce at step {} refused for the model's frag limit "
+                  "({} frags an skb; the kernel's MAX_SKB_FRAGS is 17)",
+                  step_, kMaxFrags);
               return false;
             }
             line("ifl_skb_coalesce(t, {}, {}, {});", to, from, merged ? "true" : "false");
@@ -372,8 +385,9 @@ bool Exporter::emit_event(const Event& event) {
           },
           [&](const XdpTxComplete& e) {
             if (world_.redirect_target().maps()) {
-              refusal_ = "xdp_tx_complete on the bnxt NIC (devices=2): its DMA unmapping is "
-                         "not exported (UML has no DMA)";
+              refusal_ =
+                  "xdp_tx_complete on the bnxt NIC (devices=2): its DMA unmapping is "
+                  "not exported (UML has no DMA)";
               return false;
             }
             if (e.mode == 0)

@@ -55,9 +55,10 @@ TEST(Kunit, WhatTheKernelTestCannotDoIsRefusedWithTheReason) {
   EXPECT_NE(export_kunit_case(parse("topology cpus=1\nnm_txsync fill=1\n"), "t", "t")
                 .refusal.find("nm_txsync is not exported"),
             std::string::npos);
-  EXPECT_NE(export_kunit_case(parse("topology cpus=1\ndriver_open\ndevice_unbind dev=0\n"), "t", "t")
-                .refusal.find("no device to unbind"),
-            std::string::npos);
+  EXPECT_NE(
+      export_kunit_case(parse("topology cpus=1\ndriver_open\ndevice_unbind dev=0\n"), "t", "t")
+          .refusal.find("no device to unbind"),
+      std::string::npos);
 }
 
 TEST(Kunit, ARefillFromTheRingIsRefusedForTheBulkDifference) {
