@@ -120,7 +120,8 @@ bool World::apply_inner(const Event& event) {
           },
           [&](const RunDeferred& e) {
             if (!kernel_.any_runnable())
-              return kernel_.skip("nothing is runnable (no work or timer due, no grace period completed)");
+              return kernel_.skip(
+                  "nothing is runnable (no work or timer due, no grace period completed)");
             const Deferred d = kernel_.take_runnable(e.pick);
             const Context context = d.kind == DeferredKind::rcu     ? Context::rcu_callback
                                     : d.kind == DeferredKind::timer ? Context::timer
@@ -166,7 +167,8 @@ bool World::apply_inner(const Event& event) {
             return skbs_.coalesce(e.to, e.from);
           },
           [&](const XdpMemInsertFail&) {
-            if (xdp_.insert_failure_armed()) return kernel_.skip("an insert failure is already armed");
+            if (xdp_.insert_failure_armed())
+              return kernel_.skip("an insert failure is already armed");
             xdp_.inject_insert_failure();
             return true;
           },
@@ -202,7 +204,8 @@ bool World::apply_inner(const Event& event) {
           [&](const NmMemberChain& e) { return netmap_.member_chain(e.pick); },
           [&](const NmUnregister&) { return netmap_.unregister(); },
           [&](const PpReleaseCount& e) {
-            if (!pools_.release_count_pending()) return kernel_.skip("no page_pool release is halfway");
+            if (!pools_.release_count_pending())
+              return kernel_.skip("no page_pool release is halfway");
             pools_.finish_release(e.pick);
             return true;
           },

@@ -115,7 +115,8 @@ bool PpRxDriver::poll(int queue, RxAction action) {
   // A poll that may recycle into the ring would spin on another CPU's producer lock.
   if (!open_) return env_.kernel.skip("the driver is not open");
   if (!env_.pools.can_alloc(q.pool))
-    return env_.kernel.skip("the queue's page_pool cannot allocate (destroyed, or its device unbound)");
+    return env_.kernel.skip(
+        "the queue's page_pool cannot allocate (destroyed, or its device unbound)");
   if (env_.pools.producer_busy(q.pool)) return env_.kernel.skip(kProducerBusy);
   env_.napis.begin_poll(q.napi, queue_cpu(queue));
   if (action == RxAction::cache_release) {

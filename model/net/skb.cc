@@ -21,7 +21,8 @@ void Skbs::build_and_deliver(PageId page, bool recycle, std::string_view actor) 
 
 bool Skbs::clone(uint8_t pick) {
   if (held_.empty()) return kernel_->skip(kNoSkb);
-  if (held_.size() == held_.capacity()) return kernel_->skip("the stack holds as many skbs as it can");
+  if (held_.size() == held_.capacity())
+    return kernel_->skip("the stack holds as many skbs as it can");
   const Skb skb = held_[pick % held_.size()];
   shinfos_[skb.shinfo].dataref++;
   held_.push_back(skb);  // __skb_clone copies pp_recycle
@@ -143,7 +144,9 @@ bool Skbs::coalesce(uint8_t to_pick, uint8_t from_pick) {
     from_sh.frags.clear();
   }
   kernel_->log("skb_try_coalesce: skb {} into skb {} ({})", fi, ti,
-               !from_cloned ? "stolen" : from.pp_recycle ? "new pp refs" : "page refs");
+               !from_cloned      ? "stolen"
+               : from.pp_recycle ? "new pp refs"
+                                 : "page refs");
   held_.erase(held_.begin() + static_cast<std::ptrdiff_t>(fi));
   release_data(from, false);  // kfree_skb_partial(from)
   return true;

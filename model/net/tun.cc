@@ -5,7 +5,8 @@ namespace inflight {
 bool Tun::write(uint8_t writer, uint16_t len, Mode mode, Verdict verdict) {
   // tun_get_user(): a TAP frame shorter than an Ethernet header is -EINVAL.
   if (len < TunLayout::kMinLen || len > (kPageSize << PageAllocator::kFragOrder))
-    return kernel_->skip("a TAP frame is 14..32768 bytes here (tun_get_user: -EINVAL below ETH_HLEN)");
+    return kernel_->skip(
+        "a TAP frame is 14..32768 bytes here (tun_get_user: -EINVAL below ETH_HLEN)");
   if (verdict == Verdict::pass && skbs_->full())
     return kernel_->skip("the stack holds as many skbs as it can");
   if (mode == Mode::nonblock && TunLayout::can_build(len))

@@ -27,7 +27,7 @@ bool XdpRedirectTarget::xmit(const XdpFrame& frame, std::string_view actor) {
   if (maps()) {
     MODEL_ASSERT(frame.len > 0);
     if (!device_bound(actor, frame.page)) return false;  // the frame comes back
-    dma_->set_driver(kDev, kNicDriver);  // dma-debug names the driver that maps
+    dma_->set_driver(kDev, kNicDriver);                  // dma-debug names the driver that maps
     slot.mapping = dma_->map(kDev, frame.page, frame.offset, frame.len, DmaDir::to_device, 0,
                             "bnxt_xdp_xmit");
     if (dma_->mapping_error(slot.mapping)) return false;

@@ -24,9 +24,9 @@
 #include <string>
 #include <string_view>
 
-#include "model/core/wired.h"
 #include "model/core/ids.h"
 #include "model/core/kernel.h"
+#include "model/core/wired.h"
 
 namespace inflight {
 
