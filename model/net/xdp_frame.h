@@ -9,9 +9,11 @@
 // bnxt_tx_int_xdp) and bnxt.c (bnxt_start_xmit, bnxt_tx_int, bnxt_free_tx_skbs).
 //
 // __xdp_return() for MEM_TYPE_PAGE_POOL finds the pool by the frame's mem.id in
-// mem_id_ht (4.18-6.13) and puts the page into it. The 5.5+ rule: the entry cannot be
-// missing while pages are in flight. The era switches of R2 and R3 change what happens
-// when it is (model/net/xdp_mem.h).
+// mem_id_ht and puts the page into it. (6.12 takes the pool from page->pp for a single
+// return and looks mem.id up only in xdp_return_frame_bulk(); while pages are in flight
+// both name the same pool, which the fixed protocol guarantees.) The 5.5+ rule: the entry
+// cannot be missing while pages are in flight. The era switches of R2 and R3 change what
+// happens when it is (model/net/xdp_mem.h).
 //
 // With one device the target is a veth-like peer that maps nothing and completes any
 // frame it holds. With two devices it is a bnxt NIC on device 1 (spec §5.2):
