@@ -113,9 +113,11 @@ echo "ci/kernel.sh: $exported scenarios exported, $refused refused"
 # Build and run under UML.
 echo "ci/kernel.sh: building and running the tests (kunit.py, UML; log in $out/kunit.log)"
 rm -f "$out/kunit.json"
-(cd "$src" && ./tools/testing/kunit/kunit.py run --kunitconfig="$tree/kunitconfig" \
-   --build_dir="$tree/uml" --jobs="$(nproc)" --raw_output=kunit --json="$out/kunit.json") \
-  > "$out/kunit.log" 2>&1
+# A hung test cannot hold CI: the tests get 120 s (they take well under 1), the whole run
+# (a cold build takes 6-10 minutes) 50 minutes.
+(cd "$src" && timeout --kill-after=60 3000 ./tools/testing/kunit/kunit.py run \
+   --kunitconfig="$tree/kunitconfig" --build_dir="$tree/uml" --jobs="$(nproc)" --timeout=120 \
+   --raw_output=kunit --json="$out/kunit.json") > "$out/kunit.log" 2>&1
 kunit_status=$?
 elapsed=$(grep -o 'Elapsed time: .*' "$out/kunit.log" | tail -1)
 build_s=$(sed -n 's/.* \([0-9.]*\)s building.*/\1/p' <<< "$elapsed")
