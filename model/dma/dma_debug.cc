@@ -33,9 +33,13 @@ int DmaDebug::entries(DeviceId dev) const {
   return n;
 }
 
-void DmaDebug::print(DeviceId dev, std::string_view driver, DdMsg msg, const std::string& text) {
+void DmaDebug::print(DeviceId dev, std::string_view driver, DdMsg msg, const std::string& text,
+                     bool plain) {
   printed_++;
-  kernel_->log("WARNING: DMA-API: {} dev{}: {}", driver, dev, text);
+  if (plain)
+    kernel_->log("DMA-API: {}", text);  // pr_err(): pr_fmt's prefix, no WARN, no device
+  else
+    kernel_->log("WARNING: DMA-API: {} dev{}: {}", driver, dev, text);
   if (printed_ > static_cast<uint32_t>(kShowNumErrors) && !flood_reported_) {
     // P13: every report goes through err_printk's show_num_errors budget.
     flood_reported_ = true;
@@ -169,7 +173,7 @@ void DmaDebug::map(DeviceId dev, uint64_t dma_addr, uint32_t size, DmaDir dir, D
     // BUG VARIANT dma_debug_eexist_unlimited_report: a plain pr_err() on every EEXIST
     // (2b4bbc6231d7, v5.14): no show_num_errors limit and no error_count.
     out.set(static_cast<size_t>(DdMsg::eexist));
-    print(dev, driver, DdMsg::eexist, text);
+    print(dev, driver, DdMsg::eexist, text, /*plain=*/true);
   } else {
     err_printk(dev, driver, DdMsg::eexist, text, out);
   }

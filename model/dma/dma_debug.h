@@ -155,7 +155,10 @@ class DmaDebug {
 
   void err_printk(DeviceId dev, std::string_view driver, DdMsg msg, const std::string& text,
                   DdMsgs& out);
-  void print(DeviceId dev, std::string_view driver, DdMsg msg, const std::string& text);
+  // A report as printed: err_printk's WARN with the driver and device, or (plain) the bare
+  // pr_err() line of the era before 510e1a724ab1. Both count against show_num_errors' P13.
+  void print(DeviceId dev, std::string_view driver, DdMsg msg, const std::string& text,
+             bool plain = false);
 
   Wired<Kernel> kernel_;
   Entries entries_;
