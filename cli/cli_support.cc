@@ -241,13 +241,6 @@ std::string take_driver(std::string& text) {
   return found;
 }
 
-std::string format_topology_with(const Topology& topology, std::string_view driver) {
-  std::string line = format_topology(topology);
-  if (driver.empty()) return line;
-  const std::string production = fmt::format("driver={}", kDriverNames[topology.driver]);
-  return line.replace(line.find(production), production.size(), fmt::format("driver={}", driver));
-}
-
 namespace {
 bool all_printable(std::string_view content) {
   if (content.empty()) return false;
@@ -295,6 +288,21 @@ std::optional<Loaded> load(const std::string& path, std::string_view format,
   }
   const auto* bytes = reinterpret_cast<const uint8_t*>(content->data());
   return Loaded{decode_binary({bytes, content->size()}, family), false, {}, why};
+}
+
+std::set<Violation> kinds_of(const World& world) {
+  std::set<Violation> kinds;
+  for (size_t k = 0; k < kViolationKinds; k++)
+    if (world.violations().count(static_cast<Violation>(k)) > 0)
+      kinds.insert(static_cast<Violation>(k));
+  return kinds;
+}
+
+double rss_mib() {
+  std::ifstream statm("/proc/self/statm");
+  uint64_t pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return static_cast<double>(resident) * 4096.0 / (1024.0 * 1024.0);
 }
 
 }  // namespace inflight::cli

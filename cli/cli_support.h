@@ -5,11 +5,13 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "model/core/codec.h"
+#include "model/world.h"
 
 namespace inflight::cli {
 
@@ -72,8 +74,6 @@ struct Loaded {
 // or --topology) may name any registered model (a canary, a driver under review): this
 // takes such a driver=NAME out of `text` and returns NAME ("" when there is none).
 std::string take_driver(std::string& text);
-// A topology line naming `driver` (when not empty) instead of the production model.
-std::string format_topology_with(const Topology& topology, std::string_view driver);
 // Loads a scenario (format auto, text or binary; binary inputs decode in `family`); prints
 // the error (file, line, the problem) and returns nullopt on bad input.
 // The auto rule: a name ending in .trace is text; otherwise a file whose every byte is
@@ -83,10 +83,16 @@ std::string format_topology_with(const Topology& topology, std::string_view driv
 std::optional<Loaded> load(const std::string& path, std::string_view format,
                            const TargetFamily& family);
 
+// The kinds of finding a finished world shows.
+std::set<Violation> kinds_of(const World& world);
+// Resident memory of this process, in MiB (0 where /proc is missing).
+double rss_mib();
+
 // `inflight coverage`, `inflight dict`
 int cmd_coverage(const std::vector<std::string>& args);
 int cmd_dict(const std::vector<std::string>& args);
 int cmd_explore(const std::vector<std::string>& args);
 int cmd_export(const std::vector<std::string>& args);
+int cmd_review(const std::vector<std::string>& args);
 
 }  // namespace inflight::cli

@@ -83,21 +83,6 @@ constexpr Command kExplore{
     "exit: 0 no violation (or --check-minimal holds), 1 a counterexample (or --check-minimal\n"
     "fails), 2 bad input or usage\n"};
 
-// Resident memory of this process, in MiB (0 where /proc is missing).
-double rss_mib() {
-  std::ifstream statm("/proc/self/statm");
-  uint64_t pages = 0, resident = 0;
-  statm >> pages >> resident;
-  return static_cast<double>(resident) * 4096.0 / (1024.0 * 1024.0);
-}
-
-std::set<Violation> kinds_of(const World& w) {
-  std::set<Violation> kinds;
-  for (size_t k = 0; k < kViolationKinds; k++)
-    if (w.violations().count(static_cast<Violation>(k)) > 0) kinds.insert(static_cast<Violation>(k));
-  return kinds;
-}
-
 }  // namespace
 
 int cmd_explore(const std::vector<std::string>& argv) {
@@ -254,7 +239,7 @@ int cmd_explore(const std::vector<std::string>& argv) {
     std::cerr << fmt::format("[explore] depth {}: {} states, {} transitions, {:.1f} s, {:.0f} MiB\n",
                              d, states, transitions, s, rss_mib());
   };
-  const std::string topology_line = format_topology_with(spec.topology, spec.driver);
+  const std::string topology_line = format_topology(spec.topology, spec.driver);
   const std::string driver_what = fmt::format(
       "{} ({})", model->name, model->production ? "the topology's production model" : model->what);
   if (!json)
@@ -308,9 +293,7 @@ int cmd_explore(const std::vector<std::string>& argv) {
   } else {
     verdict = "found";
     const Scenario found{spec.topology, r.shortest};
-    text = encode_text(found);
-    const std::string production_line = format_topology(spec.topology);
-    text.replace(text.find(production_line), production_line.size(), topology_line);
+    text = encode_text(found, spec.driver);
     notes += fmt::format(
                  "shortest counterexample: {} events (every shorter scenario cleared): {} states, "
                  "{} transitions, {:.2f} seconds\n",

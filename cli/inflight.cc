@@ -76,6 +76,9 @@ commands:
                                    over every placement the model allows
   export --kunit OUT INPUT...      scenarios as KUnit tests of the real kernel: the
                                    model's predictions after every step (ci/kernel.sh)
+  review NAME [TRACE...]           a driver model under every front end (fuzzer,
+                                   properties, explorer): findings with minimal traces,
+                                   or what a clean review covered
   help [command]                   this text, or a command's
   help events                      every event kind: what it models, its fields and values
   help topology                    every topology key: what it sets, its values, default
@@ -233,8 +236,9 @@ int list_json() {
   out += "\n  ],\n  \"drivers\": [";
   for (size_t i = 0; i < driver_models().size(); i++) {
     const DriverModel& d = driver_models()[i];
-    out += fmt::format("{}\n    {{\"name\": \"{}\", \"production\": {}, \"what\": {}}}", i ? "," : "",
-                       d.name, d.production, json_string(d.what));
+    out += fmt::format(
+        "{}\n    {{\"name\": \"{}\", \"production\": {}, \"expect\": {}, \"what\": {}}}",
+        i ? "," : "", d.name, d.production, json_string(d.expect), json_string(d.what));
   }
   out += "\n  ],\n  \"targets\": [";
   bool first = true;
@@ -294,8 +298,11 @@ int cmd_list(const std::vector<std::string>& args) {
   if (what == "all" || what == "drivers") {
     std::cout << "driver models (model/drivers/; topology driver=NAME):\n";
     for (const DriverModel& d : driver_models())
-      std::cout << fmt::format("  {:<48} {}{}\n", d.name, d.what,
-                               d.production ? "" : " (not production: --driver NAME, or driver=NAME in a trace)");
+      std::cout << fmt::format(
+          "  {:<48} {}{}\n", d.name, d.what,
+          d.production ? ""
+          : d.canary() ? fmt::format(" (canary, must produce {}: --driver NAME)", d.expect)
+                       : " (under review: inflight review NAME, --driver NAME)");
   }
   if (what == "all" || what == "targets") {
     std::cout << "fuzz targets (fuzzers/<name>_fuzzer.cc):\n";
@@ -386,7 +393,7 @@ int cmd_replay(const std::vector<std::string>& argv) {
     rc = std::all_of(checks.begin(), checks.end(), [](const Check& c) { return c.met; })
              ? kExitClean
              : kExitFinding;
-  const std::string topology = format_topology_with(loaded->scenario.topology, driver.value_or(""));
+  const std::string topology = format_topology(loaded->scenario.topology, driver.value_or(""));
   const auto is_known = [&](const Finding& f) {
     return std::any_of(known.begin(), known.end(),
                        [&](const FindingPattern& k) { return k.matches(f.key); });
@@ -452,7 +459,7 @@ int cmd_convert(const std::vector<std::string>& argv) {
   if (!loaded) return kExitUsage;
   std::string out;
   if (ends_with(files[1], ".trace")) {
-    out = encode_text(loaded->scenario);
+    out = encode_text(loaded->scenario, loaded->driver);
   } else {
     for (const Event& e : loaded->scenario.events) {
       bool in_family = false;
@@ -632,6 +639,8 @@ int main(int argc, char** argv) {
     else if (!args.empty() && args[0] == "explore") return cmd_explore({"--help"});
     else if (!args.empty() && args[0] == "export")
       return cmd_export({"--help"});
+    else if (!args.empty() && args[0] == "review")
+      return cmd_review({"--help"});
     else if (!args.empty() && args[0] == "events")
       return help_events();
     else if (!args.empty() && args[0] == "topology")
@@ -654,5 +663,6 @@ int main(int argc, char** argv) {
   if (command == "dict") return cmd_dict(args);
   if (command == "explore") return cmd_explore(args);
   if (command == "export") return cmd_export(args);
+  if (command == "review") return cmd_review(args);
   return usage_error(fmt::format("unknown command '{}'", command), kUsage);
 }

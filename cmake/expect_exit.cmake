@@ -1,4 +1,5 @@
-# Runs CMD ARGS; passes when it exits with CODE and its stderr contains EXPECT.
+# Runs CMD ARGS; passes when it exits with CODE, its stderr contains EXPECT and, when
+# EXPECT_OUT is given, its stdout contains EXPECT_OUT.
 execute_process(COMMAND ${CMD} ${ARGS} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(NOT rc EQUAL ${CODE})
   message(FATAL_ERROR "exit ${rc}, expected ${CODE}\nstdout: ${out}\nstderr: ${err}")
@@ -6,4 +7,10 @@ endif()
 string(FIND "${err}" "${EXPECT}" at)
 if(at EQUAL -1)
   message(FATAL_ERROR "stderr lacks '${EXPECT}':\n${err}")
+endif()
+if(DEFINED EXPECT_OUT)
+  string(FIND "${out}" "${EXPECT_OUT}" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "stdout lacks '${EXPECT_OUT}':\n${out}\nstderr: ${err}")
+  endif()
 endif()

@@ -102,9 +102,9 @@ void run_and_check(const Config& c, const Scenario& scenario) {
   run_scenario(world, scenario);
   const Finding* f = crashing_finding(c, world);
   std::fprintf(stderr, "inflight %s_fuzzer: bugs=%s %s\n", c.target.c_str(),
-               c.bugs.to_string().c_str(), format_topology(scenario.topology).c_str());
+               c.bugs.to_string().c_str(), format_topology(scenario.topology, c.driver).c_str());
   for (const std::string& line : world.trace()) std::fprintf(stderr, "%s\n", line.c_str());
-  std::fprintf(stderr, "---- scenario (.trace) ----\n%s", encode_text(scenario).c_str());
+  std::fprintf(stderr, "---- scenario (.trace) ----\n%s", encode_text(scenario, c.driver).c_str());
   std::fprintf(stderr, "replay: inflight replay --target %s --bugs %s%s%s%s <crash file>\n",
                c.target.c_str(), c.bugs.to_string().c_str(),
                c.driver_faults ? " --driver-faults" : "", c.driver.empty() ? "" : " --driver ",

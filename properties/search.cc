@@ -2,6 +2,7 @@
 
 #include <rapidcheck.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -35,23 +36,35 @@ Family family_of(const BugInfo& bug) {
 SearchResult search(const SearchSpec& spec, const std::function<bool(const World&)>& hit) {
   SearchResult result;
   int cases = 0;
+  const auto start = std::chrono::steady_clock::now();
+  const auto out_of_time = [&] {
+    return spec.max_seconds > 0 &&
+           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() >
+               spec.max_seconds;
+  };
   const bool held = rc::check(spec.description, [&] {
+    if (!result.minimal && (result.out_of_time || out_of_time())) {
+      result.out_of_time = true;
+      return;  // past the deadline: nothing generated, nothing run
+    }
     Scenario s = spec.family == Family::dma      ? *gen::dma_scenario()
                  : spec.family == Family::tap    ? *gen::tap_scenario()
                  : spec.family == Family::netmap ? *gen::netmap_scenario()
                                                  : *gen::pp_scenario();
     if (spec.differential) s.topology.differential = true;
     cases++;
+    if (spec.on_case && !result.minimal) spec.on_case(s);
     World world(s.topology, spec.bugs, false, spec.driver_faults, spec.driver);
     run_scenario(world, s);
     const bool h = hit(world);
     if (h) {
-      if (result.cases_to_first == 0) result.cases_to_first = cases;
+      if (result.cases_to_first == 0) result.cases_to_first = result.cases = cases;
       result.minimal = s;
     }
     RC_ASSERT(!h);
   });
   result.found = !held;
+  if (!result.found) result.cases = cases;
   return result;
 }
 

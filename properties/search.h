@@ -18,6 +18,8 @@ namespace inflight {
 struct SearchResult {
   bool found = false;
   int cases_to_first = 0;  // generated cases up to and including the first hit
+  int cases = 0;           // scenarios generated and run before the first hit or the deadline
+  bool out_of_time = false;  // max_seconds ended the search before RapidCheck's case count
   std::optional<Scenario> minimal;
 };
 
@@ -32,6 +34,11 @@ struct SearchSpec {
   bool differential = false;  // every scenario runs with the differential bit set
   bool driver_faults = false;
   std::string_view driver = {};  // driver model override (a canary, a driver under review)
+  // A time bound (0: none): once it passes with nothing found, the remaining cases return
+  // at once without generating a scenario (the search reports how many ran).
+  double max_seconds = 0;
+  // Called with every generated scenario before shrinking starts (coverage accounting).
+  std::function<void(const Scenario&)> on_case = {};
 };
 // `hit` looks at a finished world.
 SearchResult search(const SearchSpec& spec, const std::function<bool(const World&)>& hit);

@@ -474,12 +474,15 @@ std::string format_event(const Event& event) {
   return out;
 }
 
-std::string format_topology(const Topology& t) {
+std::string format_topology(const Topology& t, std::string_view driver) {
   std::string out = "topology";
   for (const TopologyKey& k : kTopologyKeys) {
     const TopologyChoice& c = k.choices[choice_of(k, t)];
-    out += c.text.empty() ? fmt::format(" {}={}", k.key, c.value)
-                          : fmt::format(" {}={}", k.key, c.text);
+    if (k.key == "driver" && !driver.empty())
+      out += fmt::format(" driver={}", driver);
+    else
+      out += c.text.empty() ? fmt::format(" {}={}", k.key, c.value)
+                            : fmt::format(" {}={}", k.key, c.text);
   }
   return out;
 }
@@ -504,8 +507,8 @@ std::string topology_values(const TopologyKey& k) {
   return out;
 }
 
-std::string encode_text(const Scenario& scenario) {
-  std::string out = "# inflight trace\n" + format_topology(scenario.topology) + "\n";
+std::string encode_text(const Scenario& scenario, std::string_view driver) {
+  std::string out = "# inflight trace\n" + format_topology(scenario.topology, driver) + "\n";
   for (const Event& event : scenario.events) out += format_event(event) + "\n";
   return out;
 }

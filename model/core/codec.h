@@ -64,7 +64,10 @@ void set_event_field(Event& event, size_t index, uint32_t value);
 
 // One event as a text line, without the newline: "dma_unmap cpu=0 map=1 size=zero ...".
 std::string format_event(const Event& event);
-std::string format_topology(const Topology& topology);
+// `driver`, when not empty, names the driver model in place of the topology's production
+// one (a canary or a driver under review, chosen by name as run configuration): the name
+// travels in every printed topology line and trace, and replay takes it from there.
+std::string format_topology(const Topology& topology, std::string_view driver = {});
 
 // The topology's keys, one table for the binary header, the text line, parsing and
 // `inflight help topology`. A key's choices are listed by their binary code; a value
@@ -84,7 +87,7 @@ struct TopologyKey {
 std::span<const TopologyKey> topology_keys();
 // "1..4", "off or strict", "16, 4, 8 or 64".
 std::string topology_values(const TopologyKey& key);
-std::string encode_text(const Scenario& scenario);
+std::string encode_text(const Scenario& scenario, std::string_view driver = {});
 
 struct TextError {
   int line = 0;          // 1-based

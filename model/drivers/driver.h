@@ -87,6 +87,11 @@ struct DriverModel {
   // clean on them). Others (canaries, drivers under review) are chosen by name as run
   // configuration: --driver NAME, INFLIGHT_DRIVER=NAME.
   bool production;
+  // A canary declares the finding it must produce (a finding pattern: kind[@site][ (detail)]),
+  // and every front end is tested to catch it. A driver under review declares nothing: it
+  // is searched and reported on (inflight review), and being correct never fails a test.
+  std::string_view expect = {};
+  bool canary() const { return !expect.empty(); }
 };
 std::span<const DriverModel> driver_models();  // registry.cc, production models first
 const DriverModel* driver_model(std::string_view name);

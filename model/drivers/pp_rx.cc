@@ -26,15 +26,15 @@ bool PpRxDriver::setup_queue(Queue& q) {
   PagePoolParams params;
   params.dev = dev();
   params.napi = q.napi;
-  params.netdev = kName;
+  params.netdev = name();
   q.pool = env_.pools.create(params);
   q.last_returned = PageId{};
-  env_.xdp.rxq_reg(q.rxq, kName);
-  const int err = env_.xdp.reg_mem_model(q.rxq, q.pool, kName);
+  env_.xdp.rxq_reg(q.rxq, name());
+  const int err = env_.xdp.reg_mem_model(q.rxq, q.pool, name());
   if (err == 0) return true;
-  env_.pools.destroy(q.pool, kName);  // never registered: the driver's to free
-  env_.xdp.rxq_unreg(q.rxq, kName);
-  env_.kernel.log("{}: queue setup failed ({})", kName, err);
+  env_.pools.destroy(q.pool, name());  // never registered: the driver's to free
+  env_.xdp.rxq_unreg(q.rxq, name());
+  env_.kernel.log("{}: queue setup failed ({})", name(), err);
   return false;
 }
 
@@ -43,18 +43,18 @@ bool PpRxDriver::open() {
   if (!env_.dma.bound(dev())) return env_.kernel.skip("the device is unbound");
   if (env_.pools.live() + queues_ > kMaxPools)
     return env_.kernel.skip("no room for its page_pools (the model's kMaxPools)");
-  env_.dma.set_driver(dev(), kName);
+  env_.dma.set_driver(dev(), name());
   for (int i = 0; i < queues_; i++) {
     Queue& q = q_[static_cast<size_t>(i)];
     if (!setup_queue(q)) {
       teardown_queues(0, i);  // unwind the queues already set up
-      env_.kernel.log("{}: ndo_open failed", kName);
+      env_.kernel.log("{}: ndo_open failed", name());
       return true;  // the open ran and failed; the driver stays closed
     }
     env_.napis.enable(q.napi);
   }
   open_ = true;
-  env_.kernel.log("{}: ndo_open ({} queues)", kName, queues_);
+  env_.kernel.log("{}: ndo_open ({} queues)", name(), queues_);
   return true;
 }
 
@@ -80,7 +80,7 @@ bool PpRxDriver::tx_clean(int queue) {
 
 // XDP_TX completions: page_pool_recycle_direct() of each page (bnxt_tx_int_xdp).
 void PpRxDriver::clean_tx_ring(Queue& q) {
-  for (const PageId page : q.tx_ring) env_.pools.put(page, true, false, kName);
+  for (const PageId page : q.tx_ring) env_.pools.put(page, true, false, name());
   q.tx_ring.clear();
 }
 
@@ -90,7 +90,7 @@ bool PpRxDriver::reconfigure(int queue) {
   if (env_.pools.live() >= kMaxPools)
     return env_.kernel.skip("no room for another page_pool (the model's kMaxPools)");
   env_.pools.producer_unlock_all();  // the teardown would spin on a producer lock
-  env_.kernel.log("{}: reconfigure queue {}: swap page_pool", kName, queue);
+  env_.kernel.log("{}: reconfigure queue {}: swap page_pool", name(), queue);
   if (env_.kernel.bug(Bug::mutant_driver_reconfigures_in_napi)) {
     // MUTANT mutant_driver_reconfigures_in_napi: the swap runs from the queue's NAPI
     // context (softirq), where page_pool_destroy may not sleep (R-C7).
@@ -123,7 +123,7 @@ bool PpRxDriver::poll(int queue, RxAction action) {
     if (!q.cache.empty()) {
       const PageId page = q.cache.back();
       q.cache.pop_back();
-      env_.pools.put(page, true, false, kName);  // page_pool_recycle_direct()
+      env_.pools.put(page, true, false, name());  // page_pool_recycle_direct()
       q.last_returned = page;
     }
     env_.napis.end_poll(q.napi);
@@ -132,37 +132,37 @@ bool PpRxDriver::poll(int queue, RxAction action) {
   if (action == RxAction::pass_frag) {
     // A half-page frag from the pool's frag API, handed up in an skb (one pp reference).
     if (!env_.skbs.full()) {
-      const PagePools::FragRef frag = env_.pools.alloc_frag(q.pool, 2048, kName);
+      const PagePools::FragRef frag = env_.pools.alloc_frag(q.pool, 2048, name());
       if (frag.page.valid()) pass_up(queue, frag.page);
     }
     env_.napis.end_poll(q.napi);
     return true;
   }
-  const PageId page = env_.pools.alloc(q.pool, kName);
+  const PageId page = env_.pools.alloc(q.pool, name());
   if (page.valid()) {
     if (action == RxAction::pass && !env_.skbs.full()) {
       pass_up(queue, page);
     } else if (action == RxAction::tx && q.tx_ring.size() < kTxRing) {
       q.tx_ring.push_back(page);  // XDP_TX: completed by a later TX clean
       env_.oracle.hand(page, "pp_rx's XDP_TX ring");
-      env_.kernel.log("{}: XDP_TX page {} on queue {}'s TX ring", kName, page.slot, queue);
+      env_.kernel.log("{}: XDP_TX page {} on queue {}'s TX ring", name(), page.slot, queue);
     } else if (action == RxAction::redirect_cpu) {
       // bpf_redirect_map(&cpu_map, slot): queued, flushed to the entry at the poll's end.
       const XdpFrame frame{page, q.rxq.mem};
-      if (!env_.cpumap.enqueue(static_cast<uint8_t>(queue % Cpumap::kEntries), frame, kName))
-        env_.xdp.return_frame(page, frame.mem, /*napi_direct=*/true, kName);
+      if (!env_.cpumap.enqueue(static_cast<uint8_t>(queue % Cpumap::kEntries), frame, name()))
+        env_.xdp.return_frame(page, frame.mem, /*napi_direct=*/true, name());
     } else if (action == RxAction::redirect) {
       // xdp_convert_buff_to_frame() + xdp_do_redirect(); a full target ring drops the
       // frame back with xdp_return_frame_rx_napi() (napi_direct: this is its pool's NAPI).
       const XdpFrame frame{page, q.rxq.mem, 0, XdpRedirectTarget::kFrameLen};
-      if (!env_.redirect.xmit(frame, kName))
-        env_.xdp.return_frame(page, frame.mem, /*napi_direct=*/true, kName);
+      if (!env_.redirect.xmit(frame, name()))
+        env_.xdp.return_frame(page, frame.mem, /*napi_direct=*/true, name());
     } else if (action == RxAction::cache && q.cache.size() < kCacheSize) {
       q.cache.push_back(page);
       env_.oracle.hand(page, "pp_rx's page cache");
-      env_.kernel.log("{}: page {} kept in the driver page cache", kName, page.slot);
+      env_.kernel.log("{}: page {} kept in the driver page cache", name(), page.slot);
     } else {
-      env_.pools.put(page, true, false, kName);  // XDP_DROP: page_pool_recycle_direct()
+      env_.pools.put(page, true, false, name());  // XDP_DROP: page_pool_recycle_direct()
       q.last_returned = page;
     }
   }
@@ -170,13 +170,13 @@ bool PpRxDriver::poll(int queue, RxAction action) {
   return true;
 }
 
-void PpRxDriver::pass_up(int, PageId page) { env_.skbs.build_and_deliver(page, true, kName); }
+void PpRxDriver::pass_up(int, PageId page) { env_.skbs.build_and_deliver(page, true, name()); }
 
 bool PpRxDriver::stop() {
   if (!open_) return env_.kernel.skip("the driver is not open");
   // Cache and TX release would spin on a ring producer lock: those producers finish first.
   env_.pools.producer_unlock_all();
-  env_.kernel.log("{}: ndo_stop", kName);
+  env_.kernel.log("{}: ndo_stop", name());
   for (int i = 0; i < queues_; i++) env_.napis.disable(q_[static_cast<size_t>(i)].napi);
   for (int i = 0; i < queues_; i++) teardown_queue(q_[static_cast<size_t>(i)]);
   open_ = false;
@@ -198,20 +198,20 @@ void PpRxDriver::teardown_queue(Queue& q) {
     // BUG VARIANT driver_destroy_before_cache_drain: the pool is destroyed first and the
     // driver cache is released through the non-recycle path, put_page(), which never
     // tells the pool (mlx5e before "mlx5: more strict use of page_pool API").
-    env_.xdp.rxq_unreg(q.rxq, kName);
-    env_.pools.destroy(q.pool, kName);
-    for (const PageId page : q.cache) env_.pages.put_page(page, kName);
+    env_.xdp.rxq_unreg(q.rxq, name());
+    env_.pools.destroy(q.pool, name());
+    for (const PageId page : q.cache) env_.pages.put_page(page, name());
   } else if (env_.kernel.bug(Bug::mutant_recycle_direct_after_destroy)) {
     // MUTANT mutant_recycle_direct_after_destroy: the pool goes first and the driver cache
     // is released after it with page_pool_recycle_direct() (P8).
-    env_.xdp.rxq_unreg(q.rxq, kName);
-    env_.pools.destroy(q.pool, kName);
-    for (const PageId page : q.cache) env_.pools.put(page, true, false, kName);
+    env_.xdp.rxq_unreg(q.rxq, name());
+    env_.pools.destroy(q.pool, name());
+    for (const PageId page : q.cache) env_.pools.put(page, true, false, name());
   } else {
-    for (const PageId page : q.cache) env_.pools.put(page, false, false, kName);
-    env_.xdp.rxq_unreg(q.rxq, kName);
+    for (const PageId page : q.cache) env_.pools.put(page, false, false, name());
+    env_.xdp.rxq_unreg(q.rxq, name());
     // v5.3 drivers left shutdown to the mem model (xdp_forced_allocator_removal's era).
-    if (!env_.kernel.bug(Bug::xdp_forced_allocator_removal)) env_.pools.destroy(q.pool, kName);
+    if (!env_.kernel.bug(Bug::xdp_forced_allocator_removal)) env_.pools.destroy(q.pool, name());
   }
   q.cache.clear();
   q.last_returned = PageId{};
@@ -232,9 +232,9 @@ bool PpRxDriver::fault_double_put(int queue) {
   // Only while the pool still has the page (cache or ring): a second put of it.
   if (!env_.pools.holds(q.pool, q.last_returned))
     return env_.kernel.skip("the page last returned is no longer in its pool");
-  env_.kernel.log("{}: driver fault: page {} put twice", kName, q.last_returned.slot);
+  env_.kernel.log("{}: driver fault: page {} put twice", name(), q.last_returned.slot);
   env_.napis.begin_poll(q.napi, queue_cpu(queue));  // in its NAPI poll, as a driver would
-  env_.pools.put(q.last_returned, true, false, kName);
+  env_.pools.put(q.last_returned, true, false, name());
   env_.napis.end_poll(q.napi);
   return true;
 }

@@ -16,7 +16,7 @@ const DriverModel kModels[] = {
     {PpRxDriver::kName, "page_pool RX driver with XDP PASS/DROP and a driver page cache",
      make<PpRxDriver>, true},
     {CanaryPpRxDriver::kName, "canary: pp_rx that also recycles the pages it passes up",
-     make<CanaryPpRxDriver>, false},
+     make<CanaryPpRxDriver>, false, "pp_double_release"},
 };
 }  // namespace
 
