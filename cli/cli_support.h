@@ -94,5 +94,6 @@ int cmd_dict(const std::vector<std::string>& args);
 int cmd_explore(const std::vector<std::string>& args);
 int cmd_export(const std::vector<std::string>& args);
 int cmd_review(const std::vector<std::string>& args);
+int cmd_new_driver(const std::vector<std::string>& args);
 
 }  // namespace inflight::cli

@@ -79,6 +79,8 @@ commands:
   review NAME [TRACE...]           a driver model under every front end (fuzzer,
                                    properties, explorer): findings with minimal traces,
                                    or what a clean review covered
+  new-driver NAME                  a driver model under review to edit: pp_rx with each
+                                   stage a patch may change as an override
   help [command]                   this text, or a command's
   help events                      every event kind: what it models, its fields and values
   help topology                    every topology key: what it sets, its values, default
@@ -641,6 +643,8 @@ int main(int argc, char** argv) {
       return cmd_export({"--help"});
     else if (!args.empty() && args[0] == "review")
       return cmd_review({"--help"});
+    else if (!args.empty() && args[0] == "new-driver")
+      return cmd_new_driver({"--help"});
     else if (!args.empty() && args[0] == "events")
       return help_events();
     else if (!args.empty() && args[0] == "topology")
@@ -664,5 +668,6 @@ int main(int argc, char** argv) {
   if (command == "explore") return cmd_explore(args);
   if (command == "export") return cmd_export(args);
   if (command == "review") return cmd_review(args);
+  if (command == "new-driver") return cmd_new_driver(args);
   return usage_error(fmt::format("unknown command '{}'", command), kUsage);
 }

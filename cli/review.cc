@@ -580,7 +580,7 @@ int cmd_review(const std::vector<std::string>& argv) {
                              f.minimal.events.size(), f.trace_file);
   }
   if (r.model->canary()) {
-    const size_t caught =
+    const auto caught =
         std::count_if(r.found.begin(), r.found.end(), [](const Found& f) { return f.expected; });
     std::cout << fmt::format("canary {}: {} caught by {} front end(s)\n", r.model->name,
                              r.model->expect, caught);
@@ -593,6 +593,121 @@ int cmd_review(const std::vector<std::string>& argv) {
   std::cerr.flush();
   std::cerr.setstate(std::ios::badbit);
   return r.found.empty() ? kExitClean : kExitFinding;
+}
+
+namespace {
+
+constexpr Option kNewDriverOptions[] = {
+    {"--out", "FILE",
+     "where to write it (default: model/drivers/review/NAME.h in the\n"
+     "source tree this inflight was built from)"},
+};
+constexpr Command kNewDriver{
+    "new-driver", "NAME",
+    "Writes a driver model under review, NAME.h: pp_rx (model/drivers/pp_rx.h) with every\n"
+    "stage a patch may change listed as a commented override (open and pool creation, RX\n"
+    "refill, XDP_PASS, XDP_DROP, XDP_TX completion, queue teardown). Every header in\n"
+    "model/drivers/review/ is registered by the build, so the next build knows NAME with no\n"
+    "other file edited; then `inflight review NAME`. NAME: lower case letters, digits and\n"
+    "'_', starting with a letter, not a registered model.\n\n",
+    kNewDriverOptions, "exit: 0 written, 2 bad name, file exists, or usage\n"};
+
+constexpr std::string_view kSkeleton = R"(// model/drivers/review/@NAME@.h
+//
+// @NAME@: a driver under review (written by `inflight new-driver @NAME@`). It starts as
+// pp_rx (model/drivers/pp_rx.h): one page_pool, NAPI and xdp_rxq_info per RX queue, XDP
+// verdicts, a driver page cache and an XDP_TX ring. Override the stage the patch changes
+// (the list below, with pp_rx's behaviour) and say in kWhat what it does differently.
+//
+// The build registers every header in this directory: no other file changes. Then:
+//   inflight review @NAME@                 every front end, one report
+//   inflight replay TRACE --driver @NAME@  one scenario, step by step
+//   inflight explore --driver @NAME@       the shortest counterexample
+// A driver under review declares no expected finding: a correct patch is a clean review.
+#pragma once
+
+#include "model/drivers/pp_rx.h"
+#include "model/net/skb.h"
+
+namespace inflight::review {
+
+class @NAME@ : public PpRxDriver {
+ public:
+  static constexpr std::string_view kName = "@NAME@";
+  static constexpr std::string_view kWhat = "under review: pp_rx as the patch changes it";
+  using PpRxDriver::PpRxDriver;
+  std::string_view name() const override { return kName; }
+
+ protected:
+  // The stages, with what pp_rx does (env_ holds the kernel services: pools, skbs, xdp,
+  // dma, napis, kernel; queue_state(queue) the queue's pool, rxq, cache and TX ring).
+  //
+  // Open and pool creation (process context): page_pool_create, xdp_rxq_info_reg, the
+  // mem model.
+  //   bool setup_queue(Queue& q) override { return PpRxDriver::setup_queue(q); }
+  //
+  // RX refill (the queue's NAPI poll): the page a frame arrives in.
+  //   PageId rx_page(int queue) override { return PpRxDriver::rx_page(queue); }
+  //
+  // XDP_PASS: the page goes up the stack in an skb marked for recycling.
+  //   void pass_up(int queue, PageId page) override {
+  //     env_.skbs.build_and_deliver(page, /*recycle=*/true, name());
+  //   }
+  //
+  // XDP_DROP: page_pool_recycle_direct.
+  //   void xdp_drop(int queue, PageId page) override { PpRxDriver::xdp_drop(queue, page); }
+  //
+  // XDP_TX completion of one page, in the queue's NAPI.
+  //   void xdp_tx_complete(int queue, PageId page) override {
+  //     env_.pools.recycle_direct(page, name());
+  //   }
+  //
+  // Stop, remove and reconfiguration of one queue (process context, NAPI disabled): the
+  // XDP_TX ring, the driver cache, xdp_rxq_info_unreg, page_pool_destroy.
+  //   void teardown_queue(Queue& q) override { PpRxDriver::teardown_queue(q); }
+};
+
+}  // namespace inflight::review
+)";
+
+bool valid_name(std::string_view n) {
+  if (n.empty() || n.size() > 40 || !(n[0] >= 'a' && n[0] <= 'z')) return false;
+  return std::all_of(n.begin(), n.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+}  // namespace
+
+int cmd_new_driver(const std::vector<std::string>& argv) {
+  const std::optional<Args> args = parse_args(argv, kNewDriver);
+  if (!args) return kExitUsage;
+  if (args->help) return kExitClean;
+  if (args->operands.size() != 1)
+    return usage_error("new-driver takes one NAME", usage(kNewDriver));
+  const std::string& name = args->operands[0];
+  if (!valid_name(name))
+    return usage_error(fmt::format("'{}' is not a driver name (lower case letters, digits and '_', "
+                                   "starting with a letter, at most 40)",
+                                   printable(name)),
+                       usage(kNewDriver));
+  if (driver_model(name))
+    return usage_error(fmt::format("'{}' is already a driver model", name), usage(kNewDriver));
+  const fs::path out = args->value("--out").value_or(
+      std::string(INFLIGHT_SOURCE_DIR "/model/drivers/review/") + name + ".h");
+  std::error_code ec;
+  if (fs::exists(out, ec))
+    return usage_error(fmt::format("{} exists: not overwritten", out.string()), usage(kNewDriver));
+  std::string text(kSkeleton);
+  for (size_t at; (at = text.find("@NAME@")) != std::string::npos;) text.replace(at, 6, name);
+  std::ofstream file(out);
+  if (!(file << text) || !file.flush())
+    return usage_error(fmt::format("cannot write {}", out.string()), usage(kNewDriver));
+  std::cout << fmt::format(
+      "wrote {}\nnext: override the stage your patch changes, build (cmake --build build/debug),\n"
+      "then: inflight review {}\n",
+      out.string(), name);
+  return kExitClean;
 }
 
 }  // namespace inflight::cli

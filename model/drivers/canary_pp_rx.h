@@ -21,7 +21,7 @@ class CanaryPpRxDriver : public PpRxDriver {
  protected:
   void pass_up(int queue, PageId page) override {
     PpRxDriver::pass_up(queue, page);
-    env_.pools.put(page, true, false, kName);  // page_pool_recycle_direct(): still in the skb
+    env_.pools.recycle_direct(page, kName);  // still in the skb
   }
 };
 

@@ -78,10 +78,18 @@ bool PpRxDriver::tx_clean(int queue) {
   return true;
 }
 
-// XDP_TX completions: page_pool_recycle_direct() of each page (bnxt_tx_int_xdp).
+// XDP_TX completions, each page in turn (bnxt_tx_int_xdp).
 void PpRxDriver::clean_tx_ring(Queue& q) {
-  for (const PageId page : q.tx_ring) env_.pools.put(page, true, false, name());
+  const int queue = static_cast<int>(&q - q_.data());
+  for (const PageId page : q.tx_ring) xdp_tx_complete(queue, page);
   q.tx_ring.clear();
+}
+
+void PpRxDriver::xdp_tx_complete(int, PageId page) { env_.pools.recycle_direct(page, name()); }
+
+void PpRxDriver::xdp_drop(int queue, PageId page) {
+  env_.pools.recycle_direct(page, name());
+  queue_state(queue).last_returned = page;
 }
 
 bool PpRxDriver::reconfigure(int queue) {
@@ -123,7 +131,7 @@ bool PpRxDriver::poll(int queue, RxAction action) {
     if (!q.cache.empty()) {
       const PageId page = q.cache.back();
       q.cache.pop_back();
-      env_.pools.put(page, true, false, name());  // page_pool_recycle_direct()
+      env_.pools.recycle_direct(page, name());
       q.last_returned = page;
     }
     env_.napis.end_poll(q.napi);
@@ -138,13 +146,13 @@ bool PpRxDriver::poll(int queue, RxAction action) {
     env_.napis.end_poll(q.napi);
     return true;
   }
-  const PageId page = env_.pools.alloc(q.pool, name());
+  const PageId page = rx_page(queue);
   if (page.valid()) {
     if (action == RxAction::pass && !env_.skbs.full()) {
       pass_up(queue, page);
     } else if (action == RxAction::tx && q.tx_ring.size() < kTxRing) {
       q.tx_ring.push_back(page);  // XDP_TX: completed by a later TX clean
-      env_.oracle.hand(page, "pp_rx's XDP_TX ring");
+      env_.oracle.hand(page, "the driver's XDP_TX ring");
       env_.kernel.log("{}: XDP_TX page {} on queue {}'s TX ring", name(), page.slot, queue);
     } else if (action == RxAction::redirect_cpu) {
       // bpf_redirect_map(&cpu_map, slot): queued, flushed to the entry at the poll's end.
@@ -159,16 +167,17 @@ bool PpRxDriver::poll(int queue, RxAction action) {
         env_.xdp.return_frame(page, frame.mem, /*napi_direct=*/true, name());
     } else if (action == RxAction::cache && q.cache.size() < kCacheSize) {
       q.cache.push_back(page);
-      env_.oracle.hand(page, "pp_rx's page cache");
+      env_.oracle.hand(page, "the driver's page cache");
       env_.kernel.log("{}: page {} kept in the driver page cache", name(), page.slot);
     } else {
-      env_.pools.put(page, true, false, name());  // XDP_DROP: page_pool_recycle_direct()
-      q.last_returned = page;
+      xdp_drop(queue, page);
     }
   }
   env_.napis.end_poll(q.napi);
   return true;
 }
+
+PageId PpRxDriver::rx_page(int queue) { return env_.pools.alloc(queue_state(queue).pool, name()); }
 
 void PpRxDriver::pass_up(int, PageId page) { env_.skbs.build_and_deliver(page, true, name()); }
 
@@ -206,9 +215,9 @@ void PpRxDriver::teardown_queue(Queue& q) {
     // is released after it with page_pool_recycle_direct() (P8).
     env_.xdp.rxq_unreg(q.rxq, name());
     env_.pools.destroy(q.pool, name());
-    for (const PageId page : q.cache) env_.pools.put(page, true, false, name());
+    for (const PageId page : q.cache) env_.pools.recycle_direct(page, name());
   } else {
-    for (const PageId page : q.cache) env_.pools.put(page, false, false, name());
+    for (const PageId page : q.cache) env_.pools.put_full_page(page, name());
     env_.xdp.rxq_unreg(q.rxq, name());
     // v5.3 drivers left shutdown to the mem model (xdp_forced_allocator_removal's era).
     if (!env_.kernel.bug(Bug::xdp_forced_allocator_removal)) env_.pools.destroy(q.pool, name());
@@ -234,7 +243,7 @@ bool PpRxDriver::fault_double_put(int queue) {
     return env_.kernel.skip("the page last returned is no longer in its pool");
   env_.kernel.log("{}: driver fault: page {} put twice", name(), q.last_returned.slot);
   env_.napis.begin_poll(q.napi, queue_cpu(queue));  // in its NAPI poll, as a driver would
-  env_.pools.put(q.last_returned, true, false, name());
+  env_.pools.recycle_direct(q.last_returned, name());
   env_.napis.end_poll(q.napi);
   return true;
 }

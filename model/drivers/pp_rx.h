@@ -76,11 +76,9 @@ class PpRxDriver : public Driver {
   }
 
  protected:
-  // XDP_PASS: the frame goes up the stack in an skb marked for recycling.
-  virtual void pass_up(int queue, PageId page);
-  DriverEnv env_;
-
- private:
+  // The stages a driver under review overrides (docs/driver-models.md). Each runs in the
+  // context its caller set: open, stop, reconfigure in process context; the rest in the
+  // queue's NAPI poll (softirq on the queue's CPU).
   struct Queue {
     NapiId napi = kNoNapi;
     PoolId pool;
@@ -93,12 +91,29 @@ class PpRxDriver : public Driver {
       h(napi), h(pool), h(rxq), h(cache), h(tx_ring), h(last_returned);
     }
   };
+  Queue& queue_state(int queue) { return q_[static_cast<size_t>(queue)]; }
+  // Open and pool creation: page_pool_create, xdp_rxq_info_reg and its mem model; false
+  // (after unwinding) when registration fails.
+  virtual bool setup_queue(Queue& q);
+  // RX refill: the page a frame arrives in (page_pool_dev_alloc_pages).
+  virtual PageId rx_page(int queue);
+  // XDP_PASS: the frame goes up the stack in an skb marked for recycling.
+  virtual void pass_up(int queue, PageId page);
+  // XDP_DROP (and a verdict with no room): page_pool_recycle_direct.
+  virtual void xdp_drop(int queue, PageId page);
+  // XDP_TX completion of one page, in the queue's NAPI (bnxt_tx_int_xdp).
+  virtual void xdp_tx_complete(int queue, PageId page);
+  // Stop, remove and reconfiguration of one queue, NAPI already disabled: XDP_TX ring,
+  // driver cache, xdp_rxq_info_unreg, page_pool_destroy, in the driver's order.
+  virtual void teardown_queue(Queue& q);
+  // Every XDP_TX page of the queue through xdp_tx_complete.
+  void clean_tx_ring(Queue& q);
+  DriverEnv env_;
+
+ private:
   int queues_;
   bool open_ = false;
-  void teardown_queue(Queue& q);
   void teardown_queues(int first, int last);
-  bool setup_queue(Queue& q);
-  void clean_tx_ring(Queue& q);
   std::array<Queue, kMaxQueues> q_{};
 };
 

@@ -1,9 +1,13 @@
 // model/drivers/registry.cc
 //
 // Every driver model, one line each (production models first, in the order of
-// kDriverNames in model/core/event.h; Topology::driver picks among those by index).
+// kDriverNames in model/core/event.h; Topology::driver picks among those by index), then
+// the drivers under review: each header in model/drivers/review/ defines a class named as
+// the file, in namespace inflight::review, with kName and kWhat; the build lists them
+// (model/CMakeLists.txt), so adding one edits nothing here.
 #include "model/drivers/canary_pp_rx.h"
 #include "model/drivers/pp_rx.h"
+#include "review_drivers.h"  // generated
 
 namespace inflight {
 
@@ -17,6 +21,9 @@ const DriverModel kModels[] = {
      make<PpRxDriver>, true},
     {CanaryPpRxDriver::kName, "canary: pp_rx that also recycles the pages it passes up",
      make<CanaryPpRxDriver>, false, "pp_double_release"},
+#define INFLIGHT_REVIEW_DRIVER(D) {review::D::kName, review::D::kWhat, make<review::D>, false},
+    INFLIGHT_REVIEW_DRIVERS
+#undef INFLIGHT_REVIEW_DRIVER
 };
 }  // namespace
 

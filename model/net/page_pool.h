@@ -193,6 +193,11 @@ class PagePools {
   // (true); napi_pp_put_page() from the skb free path is the same with false. The pool
   // comes from the page (page->pp). `split` leaves a ring producer inside its lock.
   void put(PageId page, bool allow_direct, bool split, std::string_view actor);
+  // The two puts a driver makes, by their kernel names.
+  // Models: page_pool_recycle_direct(): only from the pool's own NAPI context.
+  void recycle_direct(PageId page, std::string_view actor) { put(page, true, false, actor); }
+  // Models: page_pool_put_full_page(page, false): from any context.
+  void put_full_page(PageId page, std::string_view actor) { put(page, false, false, actor); }
   // Models: page_pool_ref_netmem(): one more pp reference on a pool page (skb_pp_frag_ref).
   void pp_ref(PageId page) { info_[page.slot].pp_ref_count++; }
   // The page sits in the pool's alloc cache or ring (partitions (a) and (b)).
