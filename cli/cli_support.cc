@@ -290,6 +290,19 @@ std::optional<Loaded> load(const std::string& path, std::string_view format,
   return Loaded{decode_binary({bytes, content->size()}, family), false, {}, why};
 }
 
+void ModelCoverage::run(World& world, const Scenario& scenario) {
+  for (const Event& e : scenario.events) {
+    const bool ok = world.apply(e);
+    (ok ? applied : skipped)[e.index()]++;
+    if (const auto* poll = std::get_if<NapiPoll>(&e))
+      (ok ? poll_applied : poll_skipped)[poll->action % names::kRxAction.size()]++;
+  }
+  world.finish();
+  for (size_t i = 0; i < kCoverageCounters; i++) counters[i] += world.kernel().coverage()[i];
+  scenarios++;
+  events += scenario.events.size();
+}
+
 std::set<Violation> kinds_of(const World& world) {
   std::set<Violation> kinds;
   for (size_t k = 0; k < kViolationKinds; k++)

@@ -4,6 +4,7 @@
 // from a binary fuzzer input or a .trace file.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <set>
 #include <string>
@@ -82,6 +83,18 @@ std::string take_driver(std::string& text);
 // a mistyped text trace is never run as a binary scenario.
 std::optional<Loaded> load(const std::string& path, std::string_view format,
                            const TargetFamily& family);
+
+// Model coverage summed over scenarios: the transition counters (model/core/coverage.def),
+// each event kind applied or skipped, and napi_poll per XDP verdict (a driver's entry
+// points). `inflight coverage` and `inflight review` count with it.
+struct ModelCoverage {
+  uint64_t scenarios = 0, events = 0;
+  std::array<uint64_t, kCoverageCounters> counters{};
+  std::array<uint64_t, kEventKinds> applied{}, skipped{};
+  std::array<uint64_t, names::kRxAction.size()> poll_applied{}, poll_skipped{};
+  // Runs `scenario` in `world` (a fresh one) as run_scenario does, counting as it goes.
+  void run(World& world, const Scenario& scenario);
+};
 
 // The kinds of finding a finished world shows.
 std::set<Violation> kinds_of(const World& world);

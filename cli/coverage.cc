@@ -41,11 +41,7 @@ constexpr Command kCoverageCommand{
     "events of each kind were applied or skipped. Prints the counters.\n\n",
     kCoverageOptions, "exit: 0 done, 2 bad input or usage\n"};
 
-struct Totals {
-  uint64_t inputs = 0;
-  std::array<uint64_t, kCoverageCounters> counters{};
-  std::array<uint64_t, kEventKinds> applied{}, skipped{};
-};
+using Totals = ModelCoverage;
 
 uint64_t get(const Totals& t, Cov c) { return t.counters[static_cast<size_t>(c)]; }
 
@@ -117,7 +113,7 @@ std::string lifecycle_svg(const Totals& t) {
       "\n"
       R"~(<text x="20" y="24" font-size="18">inflight model coverage: {} inputs; every arrow is a transition with how often it was taken</text>)~"
       "\n",
-      t.inputs);
+      t.scenarios);
   const auto c = [&](Cov cov) { return get(t, cov); };
   // Pages: the page allocator, the pool's cache and ring, out in flight, released.
   draw_panel(svg, 40, "page lifecycle (page_pool pages)",
@@ -148,7 +144,7 @@ std::string lifecycle_svg(const Totals& t) {
 }
 
 std::string to_json(const Totals& t) {
-  std::string out = fmt::format("{{\n  \"inputs\": {},\n  \"coverage\": {{", t.inputs);
+  std::string out = fmt::format("{{\n  \"inputs\": {},\n  \"coverage\": {{", t.scenarios);
   for (size_t i = 0; i < kCoverageCounters; i++)
     out +=
         fmt::format("{}\n    {}: {}", i ? "," : "", json_string(kCoverage[i].name), t.counters[i]);
@@ -227,13 +223,9 @@ int cmd_coverage(const std::vector<std::string>& argv) {
     const std::optional<Loaded> loaded = load(f, format, *family);
     if (!loaded) return kExitUsage;
     World world(loaded->scenario.topology, *bugs);
-    for (const Event& e : loaded->scenario.events)
-      (world.apply(e) ? totals.applied : totals.skipped)[e.index()]++;
-    world.finish();
-    for (size_t i = 0; i < kCoverageCounters; i++) totals.counters[i] += world.kernel().coverage()[i];
-    totals.inputs++;
+    totals.run(world, loaded->scenario);
   }
-  std::cout << fmt::format("inflight coverage: {} inputs (target {}, bugs {})\n", totals.inputs,
+  std::cout << fmt::format("inflight coverage: {} inputs (target {}, bugs {})\n", totals.scenarios,
                            family->name, bugs->to_string());
   for (size_t i = 0; i < kCoverageCounters; i++)
     std::cout << fmt::format("  {:<8} {:<18} {:>10}  {}\n", kCoverage[i].lifecycle, kCoverage[i].name,

@@ -72,41 +72,20 @@ struct Entry {
   std::string name;
   uint64_t applied = 0, skipped = 0;
 };
-struct Covered {
-  std::vector<Entry> entries;
-  std::array<uint64_t, kCoverageCounters> counters{};
-  uint64_t scenarios = 0, events = 0;
-
-  Covered() {
-    for (const std::string_view k : {"driver_open"}) entries.push_back({std::string(k)});
-    for (const std::string_view a : names::kRxAction)
-      entries.push_back({fmt::format("napi_poll action={}", a)});
-    for (const std::string_view k :
-         {"driver_tx_clean", "driver_reconfigure", "driver_stop", "device_unbind dev=0"})
-      entries.push_back({std::string(k)});
-  }
-  Entry* entry_of(const Event& e) {
-    if (const auto* p = std::get_if<NapiPoll>(&e))
-      return &entries[1 + p->action % names::kRxAction.size()];
-    const std::string_view name = event_name(e);
-    if (const auto* u = std::get_if<DeviceUnbind>(&e); u && u->dev != 0) return nullptr;
-    for (Entry& x : entries)
-      if (x.name.starts_with(name)) return &x;
-    return nullptr;
-  }
-  // Runs `s` event by event, counting what the driver's entry points did.
-  void add(const Scenario& s, std::string_view driver) {
-    World world(s.topology, BugSet{}, false, false, driver);
-    for (const Event& e : s.events) {
-      const bool applied = world.apply(e);
-      if (Entry* x = entry_of(e)) (applied ? x->applied : x->skipped)++;
-    }
-    world.finish();
-    for (size_t c = 0; c < kCoverageCounters; c++) counters[c] += world.kernel().coverage()[c];
-    scenarios++;
-    events += s.events.size();
-  }
-};
+std::vector<Entry> entry_points(const ModelCoverage& c) {
+  const auto kind = [&c]<class E>(E) {
+    const size_t k = Event(E{}).index();
+    return Entry{std::string(E::kName), c.applied[k], c.skipped[k]};
+  };
+  std::vector<Entry> out{kind(DriverOpen{})};
+  for (size_t a = 0; a < names::kRxAction.size(); a++)
+    out.push_back(Entry{fmt::format("napi_poll action={}", names::kRxAction[a]), c.poll_applied[a],
+                        c.poll_skipped[a]});
+  for (const Entry& e :
+       {kind(DriverTxClean{}), kind(DriverReconfigure{}), kind(DriverStop{}), kind(DeviceUnbind{})})
+    out.push_back(e);
+  return out;
+}
 
 // The page_pool, pool and XDP transitions: the ones a driver's use of page_pool reaches.
 bool driver_lifecycle(const CoverageInfo& c) {
@@ -133,7 +112,7 @@ struct Review {
   std::vector<Found> found;
   std::vector<std::string> covered;  // one line per front end that ran
   std::vector<std::string> not_run;  // front ends that did not run, and why
-  Covered coverage;
+  ModelCoverage coverage;
 };
 
 // Replays `s` with the driver and records it as a finding of `front`.
@@ -266,7 +245,10 @@ void fuzzer_result(Review& r, const std::string& binary, uint32_t budget, int st
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(dir / "corpus", ec)) {
     const std::optional<Loaded> input = load(e.path().string(), "binary", family);
-    if (input) r.coverage.add(input->scenario, r.model->name), corpus++;
+    if (!input) continue;
+    World world(input->scenario.topology, BugSet{}, false, false, r.model->name);
+    r.coverage.run(world, input->scenario);
+    corpus++;
   }
   std::optional<fs::path> crash;
   for (const auto& e : fs::directory_iterator(dir, ec))
@@ -328,11 +310,12 @@ std::string markdown(const Review& r, uint32_t budget, uint64_t seed) {
   for (const std::string& c : r.not_run) md += fmt::format("- NOT RUN: {}\n", c);
   md += fmt::format(
       "\nThe driver's entry points over {} scenarios ({} events) run by the properties, the "
-      "fuzzer's corpus and the traces (the explorer's states are not counted here):\n\n"
+      "fuzzer's corpus and the traces (the explorer's states are not counted here; "
+      "device_unbind of any device, the driver's remove when it is its own):\n\n"
       "| entry point | applied | skipped (guard did not hold) |\n|---|---|---|\n",
       r.coverage.scenarios, r.coverage.events);
   std::string never;
-  for (const Entry& e : r.coverage.entries) {
+  for (const Entry& e : entry_points(r.coverage)) {
     md += fmt::format("| `{}` | {} | {} |\n", e.name, e.applied, e.skipped);
     if (e.applied == 0) never += fmt::format("`{}`, ", e.name);
   }
@@ -374,8 +357,9 @@ std::string json(const Review& r, uint32_t budget, uint64_t seed) {
   for (size_t i = 0; i < r.not_run.size(); i++)
     j += fmt::format("{}{}", i ? ", " : "", json_string(r.not_run[i]));
   j += "],\n  \"entry_points\": {";
-  for (size_t i = 0; i < r.coverage.entries.size(); i++) {
-    const Entry& e = r.coverage.entries[i];
+  const std::vector<Entry> entries = entry_points(r.coverage);
+  for (size_t i = 0; i < entries.size(); i++) {
+    const Entry& e = entries[i];
     j += fmt::format("{}\n    {}: {{\"applied\": {}, \"skipped\": {}}}", i ? "," : "",
                      json_string(e.name), e.applied, e.skipped);
   }
@@ -479,8 +463,7 @@ int cmd_review(const std::vector<std::string>& argv) {
 
   for (const auto& [path, s] : traces) {
     World w(s.topology, BugSet{}, false, false, r.model->name);
-    run_scenario(w, s);
-    r.coverage.add(s, r.model->name);
+    r.coverage.run(w, s);
     r.covered.push_back(fmt::format("replay {}: {} events, {}", path, s.events.size(),
                                     w.violations().empty() ? "no finding" : "a finding"));
     if (!w.violations().empty()) record(r, "replay " + path, "the trace as given", s);
@@ -502,7 +485,7 @@ int cmd_review(const std::vector<std::string>& argv) {
   SearchSpec prop{"review",   BugSet{},
                   Family::pp, false,
                   false,      r.model->name,
-                  prop_s,     [&](const Scenario& s) { r.coverage.add(s, r.model->name); }};
+                  prop_s,     [&](World& w, const Scenario& s) { r.coverage.run(w, s); }};
   SearchResult pr;
   {
     // RapidCheck reports to the standard streams; its words go to the log file instead.

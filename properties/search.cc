@@ -53,9 +53,11 @@ SearchResult search(const SearchSpec& spec, const std::function<bool(const World
                                                  : *gen::pp_scenario();
     if (spec.differential) s.topology.differential = true;
     cases++;
-    if (spec.on_case && !result.minimal) spec.on_case(s);
     World world(s.topology, spec.bugs, false, spec.driver_faults, spec.driver);
-    run_scenario(world, s);
+    if (spec.run && !result.minimal)
+      spec.run(world, s);
+    else
+      run_scenario(world, s);
     const bool h = hit(world);
     if (h) {
       if (result.cases_to_first == 0) result.cases_to_first = result.cases = cases;

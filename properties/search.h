@@ -37,8 +37,9 @@ struct SearchSpec {
   // A time bound (0: none): once it passes with nothing found, the remaining cases return
   // at once without generating a scenario (the search reports how many ran).
   double max_seconds = 0;
-  // Called with every generated scenario before shrinking starts (coverage accounting).
-  std::function<void(const Scenario&)> on_case = {};
+  // How a generated scenario runs before shrinking starts (default run_scenario); review
+  // counts coverage as the cases run, without running them twice.
+  std::function<void(World&, const Scenario&)> run = {};
 };
 // `hit` looks at a finished world.
 SearchResult search(const SearchSpec& spec, const std::function<bool(const World&)>& hit);
