@@ -479,7 +479,7 @@ int cmd_review(const std::vector<std::string>& argv) {
   std::cerr << fmt::format("[review] properties: {:.0f} s\n", prop_s);
   setenv("RC_PARAMS",
          fmt::format("seed={} max_success={} verbose_progress=0 verbose_shrinking=0", seed,
-                     budget * 5000)
+                     budget * 20000)
              .c_str(),
          1);
   SearchSpec prop{"review",   BugSet{},

@@ -218,12 +218,16 @@ void PpRxDriver::teardown_queue(Queue& q) {
     for (const PageId page : q.cache) env_.pools.recycle_direct(page, name());
   } else {
     for (const PageId page : q.cache) env_.pools.put_full_page(page, name());
-    env_.xdp.rxq_unreg(q.rxq, name());
-    // v5.3 drivers left shutdown to the mem model (xdp_forced_allocator_removal's era).
-    if (!env_.kernel.bug(Bug::xdp_forced_allocator_removal)) env_.pools.destroy(q.pool, name());
+    unreg_and_destroy(q);
   }
   q.cache.clear();
   q.last_returned = PageId{};
+}
+
+void PpRxDriver::unreg_and_destroy(Queue& q) {
+  env_.xdp.rxq_unreg(q.rxq, name());
+  // v5.3 drivers left shutdown to the mem model (xdp_forced_allocator_removal's era).
+  if (!env_.kernel.bug(Bug::xdp_forced_allocator_removal)) env_.pools.destroy(q.pool, name());
 }
 
 void PpRxDriver::remove() {

@@ -106,6 +106,9 @@ class PpRxDriver : public Driver {
   // Stop, remove and reconfiguration of one queue, NAPI already disabled: XDP_TX ring,
   // driver cache, xdp_rxq_info_unreg, page_pool_destroy, in the driver's order.
   virtual void teardown_queue(Queue& q);
+  // xdp_rxq_info_unreg, then page_pool_destroy (the driver's own call; in the v5.3 era
+  // the mem model's unregistration destroyed the pool instead).
+  void unreg_and_destroy(Queue& q);
   // Every XDP_TX page of the queue through xdp_tx_complete.
   void clean_tx_ring(Queue& q);
   DriverEnv env_;

@@ -5,7 +5,9 @@
 // the drivers under review: each header in model/drivers/review/ defines a class named as
 // the file, in namespace inflight::review, with kName and kWhat; the build lists them
 // (model/CMakeLists.txt), so adding one edits nothing here.
+#include "model/drivers/bnxt_rx.h"
 #include "model/drivers/canary_pp_rx.h"
+#include "model/drivers/mvneta.h"
 #include "model/drivers/pp_rx.h"
 #include "review_drivers.h"  // generated
 
@@ -19,6 +21,12 @@ std::unique_ptr<Driver> make(DriverEnv env) {
 const DriverModel kModels[] = {
     {PpRxDriver::kName, "page_pool RX driver with XDP PASS/DROP and a driver page cache",
      make<PpRxDriver>, true},
+    {MvnetaDriver::kName,
+     "Marvell mvneta: XDP_TX returned through the mem model; TX reset before RX cleanup at stop",
+     make<MvnetaDriver>, true},
+    {BnxtRxDriver::kName,
+     "Broadcom bnxt_en RX in page mode: XDP_DROP and XDP_TX keep the page on the RX ring",
+     make<BnxtRxDriver>, true},
     {CanaryPpRxDriver::kName, "canary: pp_rx that also recycles the pages it passes up",
      make<CanaryPpRxDriver>, false, "pp_double_release"},
 #define INFLIGHT_REVIEW_DRIVER(D) {review::D::kName, review::D::kWhat, make<review::D>, false},
