@@ -506,6 +506,12 @@ int32_t PagePools::request_shutdown(PoolId id) {
 
 void PagePools::free_now(PoolId id, std::string_view actor) {
   const int32_t left = request_shutdown(id);
+  // v5.3's __page_pool_free warns when a forced removal frees a pool with pages still out
+  // (__warn_in_flight); 4.18-5.2 kept no inflight count to warn about.
+  if (left != 0 && kernel_->bug(Bug::xdp_forced_allocator_removal) &&
+      !kernel_->bug(Bug::xdp_early_allocator_removal))
+    kernel_->log("WARNING: __page_pool_free: Still in-flight pages:{} hold:{} released:{}", left,
+                 pools_[id].hold_count, pools_[id].release_count);
   if (left != 0)
     kernel_->report(
         Violation::pp_freed_with_inflight, actor, "",
