@@ -52,9 +52,9 @@ inline constexpr std::array<std::string_view, 3> kTunVerdict = {"redirect", "pas
 
 // The driver models the topology can name (model/drivers/registry.cc keeps the same
 // order; a test checks it).
-inline constexpr uint8_t kDriverModels = 3;
+inline constexpr uint8_t kDriverModels = 4;
 inline constexpr std::array<std::string_view, kDriverModels> kDriverNames = {"pp_rx", "mvneta",
-                                                                             "bnxt_en"};
+                                                                             "bnxt_en", "veth"};
 
 // Each event says what it models in kWhat (`inflight help events` prints it).
 // A field visitor has:

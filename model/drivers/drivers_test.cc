@@ -50,5 +50,24 @@ TEST(RealDrivers, BnxtKeepsDroppedAndXdpTxPagesOnItsRxRing) {
   }
 }
 
+TEST(RealDrivers, VethFramesLeaveItsPoolSharedAndReturnAsPlainPages) {
+  for (const std::string_view driver : {"pp_rx", "veth"}) {
+    for (const RxAction action : {RxAction::tx, RxAction::redirect}) {
+      World w = with(driver);
+      ASSERT_TRUE(w.apply(DriverOpen{}));
+      ASSERT_TRUE(w.apply(NapiPoll{0, static_cast<uint8_t>(action)}));
+      // veth_xdp_get + consume_skb: the page, now shared, leaves the pool at once.
+      EXPECT_EQ(count(w, Cov::released_refcnt), driver == "veth" ? 1u : 0u) << driver;
+      w.apply(DriverTxClean{0});
+      ASSERT_TRUE(w.apply(DriverStop{}));
+      w.finish();
+      // The pool is not the rxq's mem model: frames never come back to it, and it is
+      // freed by the driver's own page_pool_destroy.
+      EXPECT_EQ(count(w, Cov::pool_free), 1u) << driver;
+      EXPECT_TRUE(w.violations().empty()) << driver;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace inflight

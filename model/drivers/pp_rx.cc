@@ -151,18 +151,19 @@ bool PpRxDriver::poll(int queue, RxAction action) {
     if (action == RxAction::pass && !env_.skbs.full()) {
       pass_up(queue, page);
     } else if (action == RxAction::tx && q.tx_ring.size() < kTxRing) {
+      to_frame(queue, page);
       q.tx_ring.push_back(page);  // XDP_TX: completed by a later TX clean
       env_.oracle.hand(page, "the driver's XDP_TX ring");
       env_.kernel.log("{}: XDP_TX page {} on queue {}'s TX ring", name(), page.slot, queue);
     } else if (action == RxAction::redirect_cpu) {
       // bpf_redirect_map(&cpu_map, slot): queued, flushed to the entry at the poll's end.
-      const XdpFrame frame{page, q.rxq.mem};
+      const XdpFrame frame{page, to_frame(queue, page)};
       if (!env_.cpumap.enqueue(static_cast<uint8_t>(queue % Cpumap::kEntries), frame, name()))
         env_.xdp.return_frame(page, frame.mem, /*napi_direct=*/true, name());
     } else if (action == RxAction::redirect) {
       // xdp_convert_buff_to_frame() + xdp_do_redirect(); a full target ring drops the
       // frame back with xdp_return_frame_rx_napi() (napi_direct: this is its pool's NAPI).
-      const XdpFrame frame{page, q.rxq.mem, 0, XdpRedirectTarget::kFrameLen};
+      const XdpFrame frame{page, to_frame(queue, page), 0, XdpRedirectTarget::kFrameLen};
       if (!env_.redirect.xmit(frame, name()))
         env_.xdp.return_frame(page, frame.mem, /*napi_direct=*/true, name());
     } else if (action == RxAction::cache && q.cache.size() < kCacheSize) {
@@ -176,6 +177,8 @@ bool PpRxDriver::poll(int queue, RxAction action) {
   env_.napis.end_poll(q.napi);
   return true;
 }
+
+XdpMemInfo PpRxDriver::to_frame(int queue, PageId) { return queue_state(queue).rxq.mem; }
 
 PageId PpRxDriver::rx_page(int queue) { return env_.pools.alloc(queue_state(queue).pool, name()); }
 

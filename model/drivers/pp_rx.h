@@ -101,6 +101,9 @@ class PpRxDriver : public Driver {
   virtual void pass_up(int queue, PageId page);
   // XDP_DROP (and a verdict with no room): page_pool_recycle_direct.
   virtual void xdp_drop(int queue, PageId page);
+  // XDP_TX, XDP_REDIRECT: the page leaves as an xdp_frame; returns the memory info the
+  // frame carries (xdp_convert_buff_to_frame: the rxq's, here MEM_TYPE_PAGE_POOL).
+  virtual XdpMemInfo to_frame(int queue, PageId page);
   // XDP_TX completion of one page, in the queue's NAPI (bnxt_tx_int_xdp).
   virtual void xdp_tx_complete(int queue, PageId page);
   // Stop, remove and reconfiguration of one queue, NAPI already disabled: XDP_TX ring,

@@ -9,6 +9,7 @@
 #include "model/drivers/canary_pp_rx.h"
 #include "model/drivers/mvneta.h"
 #include "model/drivers/pp_rx.h"
+#include "model/drivers/veth.h"
 #include "review_drivers.h"  // generated
 
 namespace inflight {
@@ -27,6 +28,9 @@ const DriverModel kModels[] = {
     {BnxtRxDriver::kName,
      "Broadcom bnxt_en RX in page mode: XDP_DROP and XDP_TX keep the page on the RX ring",
      make<BnxtRxDriver>, true},
+    {VethDriver::kName,
+     "veth with XDP: a page_pool outside the mem model; XDP_TX/REDIRECT pages leave it shared",
+     make<VethDriver>, true},
     {CanaryPpRxDriver::kName, "canary: pp_rx that also recycles the pages it passes up",
      make<CanaryPpRxDriver>, false, "pp_double_release"},
 #define INFLIGHT_REVIEW_DRIVER(D) {review::D::kName, review::D::kWhat, make<review::D>, false},

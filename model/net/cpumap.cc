@@ -83,8 +83,10 @@ void Cpumap::convert(const XdpFrame& frame) {
     // gives a page the pool still counts to the page allocator.
     skbs_->build_and_deliver(frame.page, /*recycle=*/false, "cpu_map_kthread_run");
   } else {
-    // __xdp_build_skb_from_frame(): skb_mark_for_recycle() for MEM_TYPE_PAGE_POOL.
-    skbs_->build_and_deliver(frame.page, /*recycle=*/true, "cpu_map_kthread_run");
+    // __xdp_build_skb_from_frame(): skb_mark_for_recycle() for MEM_TYPE_PAGE_POOL only (a
+    // MEM_TYPE_PAGE_SHARED frame's page is an ordinary page).
+    skbs_->build_and_deliver(frame.page, frame.mem.type == XdpMemType::page_pool,
+                             "cpu_map_kthread_run");
   }
 }
 

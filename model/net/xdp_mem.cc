@@ -219,7 +219,7 @@ void XdpMem::return_frame(PageId page, const XdpMemInfo& mem, bool napi_direct,
 }
 
 void XdpMem::release_frame(PageId page, const XdpMemInfo& mem, std::string_view actor) {
-  MODEL_ASSERT(mem.type == XdpMemType::page_pool);
+  if (mem.type != XdpMemType::page_pool) return;  // only a pool's page has a pool to leave
   if (mem.id > 0 && mem.id < kMemIdMax && ids_[mem.id] == IdState::entry)
     pools_->release_page(page, actor);
 }
