@@ -589,10 +589,10 @@ constexpr Command kNewDriver{
     "new-driver", "NAME",
     "Writes a driver model under review, NAME.h: pp_rx (model/drivers/pp_rx.h) with every\n"
     "stage a patch may change listed as a commented override (open and pool creation, RX\n"
-    "refill, XDP_PASS, XDP_DROP, XDP_TX completion, queue teardown). Every header in\n"
-    "model/drivers/review/ is registered by the build, so the next build knows NAME with no\n"
-    "other file edited; then `inflight review NAME`. NAME: lower case letters, digits and\n"
-    "'_', starting with a letter, not a registered model.\n\n",
+    "refill, XDP_PASS, XDP_DROP, XDP_TX/REDIRECT frames, XDP_TX completion, queue\n"
+    "teardown). Every header in model/drivers/review/ is registered by the build, so the\n"
+    "next build knows NAME with no other file edited; then `inflight review NAME`. NAME:\n"
+    "lower case letters, digits and '_', starting with a letter, not a registered model.\n\n",
     kNewDriverOptions, "exit: 0 written, 2 bad name, file exists, or usage\n"};
 
 constexpr std::string_view kSkeleton = R"(// model/drivers/review/@NAME@.h
@@ -639,6 +639,11 @@ class @NAME@ : public PpRxDriver {
   //
   // XDP_DROP: page_pool_recycle_direct.
   //   void xdp_drop(int queue, PageId page) override { PpRxDriver::xdp_drop(queue, page); }
+  //
+  // XDP_TX, XDP_REDIRECT: the page leaves as an xdp_frame; the memory info it carries.
+  //   XdpMemInfo to_frame(int queue, PageId page) override {
+  //     return queue_state(queue).rxq.mem;
+  //   }
   //
   // XDP_TX completion of one page, in the queue's NAPI.
   //   void xdp_tx_complete(int queue, PageId page) override {
