@@ -325,9 +325,10 @@ struct XdpTxComplete {
   static constexpr std::string_view kWhat =
       "The redirect target completes frames it holds, in softirq on its CPU. A "
       "veth-like peer: the pick-th frame with xdp_return_frame(), or all with "
-      "xdp_return_frame_bulk() and a flush. The bnxt NIC (two devices): "
-      "bnxt_tx_int_xdp() completes 1 + pick % held slots in ring order (mode one), or "
-      "every slot (bulk).";
+      "xdp_return_frame_bulk() and a flush. The bnxt NIC (two devices, one XDP TX ring "
+      "per CPU): bnxt_tx_int_xdp() on the (pick % busy rings)-th ring holding frames, in "
+      "its NAPI on that ring's CPU, completes 1 + (pick / busy rings) % held slots in "
+      "ring order (mode one), or every slot of every ring (bulk).";
   uint8_t pick = 0;
   uint8_t mode = 0;
   template <class V> void visit(V&& v) {

@@ -9,10 +9,11 @@ constexpr std::string_view kWouldSpin =
 }  // namespace
 
 // Why a frame is not sent, said in the trace (the caller gives the frame back).
-bool XdpRedirectTarget::has_room(std::string_view actor, PageId page) const {
-  if (ring_.size() < ring_.capacity()) return true;
-  kernel_->log("{}: the {} TX ring is full [{}/{}]: page {} is not sent", actor,
-               maps() ? "bnxt" : "peer's", ring_.size(), kRingSize, page.slot);
+bool XdpRedirectTarget::has_room(std::string_view actor, PageId page) {
+  const Ring& ring = ring_of_cpu();
+  if (ring.size() < ring.capacity()) return true;
+  kernel_->log("{}: the {} TX ring{} is full [{}/{}]: page {} is not sent", actor,
+               maps() ? "bnxt" : "peer's", ring_name(), ring.size(), kRingSize, page.slot);
   return false;
 }
 bool XdpRedirectTarget::device_bound(std::string_view actor, PageId page) const {
@@ -39,12 +40,14 @@ bool XdpRedirectTarget::xmit(const XdpFrame& frame, std::string_view actor) {
       slot.unmap_len = 0;
     }
   }
-  ring_.push_back(slot);
+  Ring& ring = ring_of_cpu();
+  ring.push_back(slot);
   pages_->hand(frame.page, "the redirect target's TX ring");
   kernel_->count(Cov::xdp_redirect);
-  kernel_->log("{}: XDP_REDIRECT page {} [offset={}] [len={}] [mem.id={}] to the {} TX ring [{}/{}]",
-              actor, frame.page.slot, frame.offset, frame.len, frame.mem.id,
-              maps() ? "bnxt" : "peer's", ring_.size(), kRingSize);
+  kernel_->log(
+      "{}: XDP_REDIRECT page {} [offset={}] [len={}] [mem.id={}] to the {} TX ring{} [{}/{}]",
+      actor, frame.page.slot, frame.offset, frame.len, frame.mem.id, maps() ? "bnxt" : "peer's",
+      ring_name(), ring.size(), kRingSize);
   return true;
 }
 
@@ -59,29 +62,39 @@ bool XdpRedirectTarget::xmit_skb(const XdpFrame& head, std::string_view actor) {
     if (dma_->mapping_error(slot.mapping)) return false;
     slot.unmap_len = head.len;  // completion unmaps skb_headlen()
   }
-  ring_.push_back(slot);
-  kernel_->log("{}: skb [head page {}] [len={}] to the {} TX ring [{}/{}]", actor, head.page.slot,
-              head.len, maps() ? "bnxt" : "peer's", ring_.size(), kRingSize);
+  Ring& ring = ring_of_cpu();
+  ring.push_back(slot);
+  kernel_->log("{}: skb [head page {}] [len={}] to the {} TX ring{} [{}/{}]", actor, head.page.slot,
+               head.len, maps() ? "bnxt" : "peer's", ring_name(), ring.size(), kRingSize);
   return true;
 }
 
 bool XdpRedirectTarget::complete(uint8_t pick) {
-  if (ring_.empty()) return kernel_->skip(kEmpty);
+  if (in_flight() == 0) return kernel_->skip(kEmpty);
   if (!maps()) {
-    const size_t i = pick % ring_.size();
-    const XdpTxSlot slot = ring_[i];
+    Ring& ring = rings_[0];
+    const size_t i = pick % ring.size();
+    const XdpTxSlot slot = ring[i];
     if (would_block(slot)) return kernel_->skip(kWouldSpin);
-    ring_.erase(ring_.begin() + static_cast<std::ptrdiff_t>(i));
+    ring.erase(ring.begin() + static_cast<std::ptrdiff_t>(i));
     complete_slot(slot, "veth_xdp_tx_complete");
     return true;
   }
+  // The pick-th ring holding frames, completed in its NAPI on its CPU.
+  size_t busy = 0;
+  for (size_t r = 0; r < rings(); r++) busy += !rings_[r].empty();
+  size_t r = 0;
+  for (size_t k = pick % busy;; r++)
+    if (!rings_[r].empty() && k-- == 0) break;
+  Ring& ring = rings_[r];
   // bnxt_tx_int_xdp(): the hardware consumer index moved n slots on.
-  const size_t n = 1 + pick % ring_.size();
+  const size_t n = 1 + (pick / busy) % ring.size();
   for (size_t i = 0; i < n; i++)
-    if (would_block(ring_[i])) return kernel_->skip(kWouldSpin);
+    if (would_block(ring[i])) return kernel_->skip(kWouldSpin);
+  kernel_->begin_step(kernel_->step(), static_cast<CpuId>(r), Context::softirq);
   for (size_t i = 0; i < n; i++) {
-    const XdpTxSlot slot = ring_.front();
-    ring_.erase(ring_.begin());
+    const XdpTxSlot slot = ring.front();
+    ring.erase(ring.begin());
     complete_slot(slot, slot.kind == XdpTxSlot::Kind::skb ? "bnxt_tx_int" : "bnxt_tx_int_xdp");
   }
   return true;
@@ -98,9 +111,10 @@ void XdpRedirectTarget::complete_slot(const XdpTxSlot& slot, std::string_view ac
 }
 
 bool XdpRedirectTarget::complete_bulk() {
-  if (ring_.empty()) return kernel_->skip(kEmpty);
-  for (const XdpTxSlot& t : ring_)
-    if (would_block(t)) return kernel_->skip(kWouldSpin);
+  if (in_flight() == 0) return kernel_->skip(kEmpty);
+  for (const Ring& ring : rings_)
+    for (const XdpTxSlot& t : ring)
+      if (would_block(t)) return kernel_->skip(kWouldSpin);
   constexpr size_t kBulk = 16;  // XDP_BULK_QUEUE_SIZE
   boost::container::static_vector<XdpFrame, kBulk> bq;
   auto flush = [&] {
@@ -109,27 +123,31 @@ bool XdpRedirectTarget::complete_bulk() {
     bq.clear();
   };
   const std::string_view actor = maps() ? "bnxt_tx_int_xdp" : "veth_xdp_tx_complete";
-  for (const XdpTxSlot& t : ring_) {
-    if (t.kind == XdpTxSlot::Kind::skb) {
-      complete_slot(t, actor);
-      continue;
+  for (Ring& ring : rings_) {
+    for (const XdpTxSlot& t : ring) {
+      if (t.kind == XdpTxSlot::Kind::skb) {
+        complete_slot(t, actor);
+        continue;
+      }
+      if (t.mapping.id.valid())
+        dma_->unmap(t.mapping, t.unmap_len, DmaDir::to_device, DmaType::single, actor);
+      if (bq.size() == bq.capacity()) flush();
+      bq.push_back(t.frame);
     }
-    if (t.mapping.id.valid())
-      dma_->unmap(t.mapping, t.unmap_len, DmaDir::to_device, DmaType::single, actor);
-    if (bq.size() == bq.capacity()) flush();
-    bq.push_back(t.frame);
+    ring.clear();
   }
-  ring_.clear();
   flush();
   return true;
 }
 
 void XdpRedirectTarget::complete_all() {
   const std::string_view actor = maps() ? "bnxt_free_tx_skbs" : "veth_xdp_tx_complete";
-  while (!ring_.empty() && !would_block(ring_.front())) {
-    const XdpTxSlot slot = ring_.front();
-    ring_.erase(ring_.begin());
-    complete_slot(slot, actor);
+  for (Ring& ring : rings_) {
+    while (!ring.empty() && !would_block(ring.front())) {
+      const XdpTxSlot slot = ring.front();
+      ring.erase(ring.begin());
+      complete_slot(slot, actor);
+    }
   }
 }
 

@@ -29,11 +29,15 @@
 // completion) are the RX driver's own TX ring (model/drivers/pp_rx.h).
 // Bug variant here: bnxt_xdp_redirect_unmap_len_zero (R9): the recorded unmap length of
 // an XDP_REDIRECT slot is 0.
-// Simplifications: one TX ring of kRingSize slots, one frame per xmit call (what devmap's
-// flush hands over for a TAP write); no doorbells, no TX timeout. A bulk flush puts its
-// pages one by one (the kernel takes each pool's producer lock once).
+// The bnxt NIC has one XDP TX ring per CPU (tx_nr_rings_xdp, one per RX ring, as many as
+// the CPUs here): bnxt_xdp_xmit sends on ring smp_processor_id() % tx_nr_rings_xdp, and
+// each ring completes in its own NAPI, on that ring's CPU.
+// Simplifications: rings of kRingSize slots; the veth-like peer has one; one frame per
+// xmit call (what devmap's flush hands over for a TAP write); no doorbells, no TX timeout. A bulk
+// flush puts its pages one by one (the kernel takes each pool's producer lock once).
 #pragma once
 
+#include <array>
 #include <boost/container/static_vector.hpp>
 
 #include "model/core/wired.h"
@@ -64,7 +68,7 @@ class XdpRedirectTarget {
   // The state the explorer hashes (model/core/state_hash.h).
   template <class H>
   void hash_state(H& h) const {
-    h(ring_);
+    h(rings_);
   }
 
   static constexpr size_t kRingSize = 8;
@@ -88,9 +92,14 @@ class XdpRedirectTarget {
   // Models: ndo_start_xmit of an skb whose head is `head` (bnxt_start_xmit). False when
   // the skb was not taken; the caller frees it.
   bool xmit_skb(const XdpFrame& head, std::string_view actor);
-  size_t in_flight() const { return ring_.size(); }
+  size_t in_flight() const {
+    size_t n = 0;
+    for (const Ring& r : rings_) n += r.size();
+    return n;
+  }
   // TX completion in softirq: the veth peer completes the pick-th frame; the NIC
-  // completes 1 + pick % held slots in ring order.
+  // completes, on the pick-th ring that holds frames (pick % such rings), 1 + pick / rings
+  // % held slots in ring order, in that ring's NAPI on its CPU.
   bool complete(uint8_t pick);
   // xdp_return_frame_bulk() of every frame held, flushed every XDP_BULK_QUEUE_SIZE (16) and
   // at the end through page_pool_put_netmem_bulk() (grouped by pool).
@@ -105,14 +114,23 @@ class XdpRedirectTarget {
            xdp_->return_would_block(slot.frame.page, false);
   }
 
-  bool has_room(std::string_view actor, PageId page) const;
+  using Ring = boost::container::static_vector<XdpTxSlot, kRingSize>;
+  // How many TX rings: one per CPU on the NIC (tx_nr_rings_xdp), one on the veth peer.
+  size_t rings() const { return maps() ? kernel_->topology().cpus : 1; }
+  // The ring a frame sent from this CPU goes to (bnxt_xdp_xmit).
+  Ring& ring_of_cpu() { return rings_[kernel_->cpu() % rings()]; }
+  // " N" naming that ring in the trace when there are several.
+  std::string ring_name() const {
+    return rings() > 1 ? fmt::format(" {}", kernel_->cpu() % rings()) : std::string();
+  }
+  bool has_room(std::string_view actor, PageId page);
   bool device_bound(std::string_view actor, PageId page) const;
 
   Wired<Kernel> kernel_;
   Wired<XdpMem> xdp_;
   Wired<Dma> dma_;
   Wired<PageAllocator> pages_;
-  boost::container::static_vector<XdpTxSlot, kRingSize> ring_;
+  std::array<Ring, kMaxCpus> rings_{};
 };
 
 }  // namespace inflight

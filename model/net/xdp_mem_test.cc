@@ -148,5 +148,29 @@ TEST(XdpMem, AFailedInsertLeaksItsIdOnlyBeforeTheFix) {
   }
 }
 
+TEST(XdpRedirectTarget, TheNicSendsOnTheSendingCpusRingAndCompletesEachRingOnItsCpu) {
+  // bnxt_xdp_xmit: ring smp_processor_id() % tx_nr_rings_xdp, one ring per CPU here.
+  Topology t;
+  t.cpus = 2;
+  t.devices = 2;
+  t.rx_queues = 2;
+  World w(t, BugSet{});
+  ASSERT_TRUE(w.apply(DriverOpen{}));
+  for (uint8_t q = 0; q < 2; q++)
+    for (int i = 0; i < 2; i++)
+      ASSERT_TRUE(w.apply(NapiPoll{q, static_cast<uint8_t>(RxAction::redirect)}));
+  EXPECT_EQ(w.redirect_target().in_flight(), 4u);
+  // pick 1 of 2 busy rings, 1 + (1 / 2) % 2 = 1 slot: one frame of CPU 1's ring, on CPU 1.
+  ASSERT_TRUE(w.apply(XdpTxComplete{1, 0}));
+  EXPECT_EQ(w.kernel().cpu(), 1);
+  EXPECT_EQ(w.redirect_target().in_flight(), 3u);
+  // pick 2: ring 0, both of its slots.
+  ASSERT_TRUE(w.apply(XdpTxComplete{2, 0}));
+  EXPECT_EQ(w.kernel().cpu(), 0);
+  EXPECT_EQ(w.redirect_target().in_flight(), 1u);
+  w.finish();
+  EXPECT_TRUE(w.violations().empty());
+}
+
 }  // namespace
 }  // namespace inflight
