@@ -126,7 +126,8 @@ void record(Review& r, std::string front, std::string how, const Scenario& s) {
   }
   std::string file = f.front;
   std::replace_if(
-      file.begin(), file.end(), [](char c) { return !std::isalnum(c); }, '_');
+      file.begin(), file.end(), [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); },
+      '_');
   f.trace_file = (r.out / (file + ".trace")).string();
   std::ofstream(f.trace_file) << encode_text(s, r.model->name);
   r.found.push_back(std::move(f));

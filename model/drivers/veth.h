@@ -32,7 +32,6 @@ class VethDriver : public PpRxDriver {
   static constexpr std::string_view kName = "veth";
   using PpRxDriver::PpRxDriver;
   std::string_view name() const override { return kName; }
-  DeviceId dev() const override { return 0; }
 
  protected:
   // Models: veth_create_page_pool (no PP_FLAG_DMA_MAP), xdp_rxq_info_reg; the mem model
