@@ -1,11 +1,12 @@
 #include "explore/explorer.h"
 
-#include <algorithm>
-#include <chrono>
-#include <unordered_set>
-
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+
+#include <algorithm>
+#include <chrono>
+#include <utility>
+#include <vector>
 
 #include "model/net/cpumap.h"
 #include "model/net/tun.h"
@@ -14,6 +15,48 @@ namespace inflight {
 
 namespace {
 constexpr uint16_t kFullLengths[] = {0, 64, 1500};
+#ifdef NDEBUG
+constexpr bool kCheckSkips = false;
+#else
+constexpr bool kCheckSkips = true;
+#endif
+
+// The visited set: fingerprints in one open-addressed table (linear probing, at most 3/4
+// full), 16 bytes a slot and no allocation per state. The all-zero fingerprint marks an
+// empty slot, so it is kept apart.
+class FingerprintSet {
+ public:
+  // Returns whether `f` was new.
+  bool insert(const Fingerprint& f) {
+    if (f == Fingerprint{}) return !std::exchange(has_zero_, true);
+    if (4 * (size_ + 1) > 3 * slots_.size()) grow();
+    if (!place(slots_, f)) return false;
+    size_++;
+    return true;
+  }
+
+ private:
+  // Puts `f` in `table` unless it is there; returns whether it was put.
+  static bool place(std::vector<Fingerprint>& table, const Fingerprint& f) {
+    const size_t mask = table.size() - 1;
+    for (size_t i = f.a & mask;; i = (i + 1) & mask) {
+      if (table[i] == f) return false;
+      if (table[i] == Fingerprint{}) {
+        table[i] = f;
+        return true;
+      }
+    }
+  }
+  void grow() {
+    std::vector<Fingerprint> bigger(slots_.empty() ? 1024 : 2 * slots_.size());
+    for (const Fingerprint& f : slots_)
+      if (f != Fingerprint{}) place(bigger, f);
+    slots_ = std::move(bigger);
+  }
+  std::vector<Fingerprint> slots_;
+  size_t size_ = 0;
+  bool has_zero_ = false;
+};
 
 // A field's values in the full alphabet.
 std::vector<uint32_t> full_domain(const FieldInfo& f, const Topology& t) {
@@ -107,7 +150,7 @@ ExploreResult explore(const ExploreSpec& spec) {
     std::reverse(seq.begin(), seq.end());
     return seq;
   };
-  std::unordered_set<Fingerprint, FingerprintHasher> visited;
+  FingerprintSet visited;
   double last_progress = 0;
   // Three worlds for the whole search: the root, the parent being expanded and a child.
   World before(spec.topology, spec.bugs, false, spec.driver_faults, spec.driver);
@@ -130,11 +173,19 @@ ExploreResult explore(const ExploreSpec& spec) {
     for (const uint32_t node : frontier) {
       parent = root;
       for (const Event& prior : sequence(node)) parent.apply(prior);
+      // A skipped event leaves the state as it was (its guard holds or nothing changes;
+      // checked here in debug builds), so the child needs no fresh copy after one.
+      bool child_is_parent = false;
       for (uint32_t e = 0; e < spec.alphabet.size(); e++) {
-        child = parent;
-        if (!child.apply(spec.alphabet[e])) continue;  // not enabled here
+        if (!child_is_parent) child = parent;
+        if (!child.apply(spec.alphabet[e])) {  // not enabled here
+          child_is_parent = true;
+          MODEL_ASSERT(!kCheckSkips || child.fingerprint() == parent.fingerprint());
+          continue;
+        }
+        child_is_parent = false;
         r.transitions++;
-        if (!visited.insert(child.fingerprint()).second) continue;
+        if (!visited.insert(child.fingerprint())) continue;
         r.states++;
         nodes.push_back(Node{node, e});
         const auto id = static_cast<uint32_t>(nodes.size() - 1);

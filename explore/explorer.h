@@ -10,7 +10,9 @@
 //   that the trace itself lies in the searched space).
 // - A state is expanded from a copy of its parent (World's assignment): the parent is
 //   rebuilt once from its event sequence, each child is a copy plus one event. Events
-//   whose guard does not hold there are not enabled and not expanded.
+//   whose guard does not hold there are not enabled and not expanded; a skipped event
+//   changes nothing (debug builds check it), so the next one needs no fresh copy.
+// - The visited set is an open-addressed table of fingerprints.
 // - Equal world states (World::fingerprint, 128 bits) are visited once.
 // - Every new state is judged on its finished world, since leaks, stalls and unbind
 //   reports show at the end. Breadth-first, so the first state that meets the goal has a

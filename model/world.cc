@@ -156,16 +156,8 @@ bool World::apply_inner(const Event& event) {
           },
           [&](const SkbFree& e) { return skb_free(e); },
           [&](const SkbClone& e) { return skbs_.clone(e.skb); },
-          // Both may drop a last share into a pool's ring: a producer inside the lock
-          // finishes first (the spin, linearized).
-          [&](const SkbExpandHead& e) {
-            pools_.producer_unlock_all();
-            return skbs_.expand_head(e.skb);
-          },
-          [&](const SkbCoalesce& e) {
-            pools_.producer_unlock_all();
-            return skbs_.coalesce(e.to, e.from);
-          },
+          [&](const SkbExpandHead& e) { return skbs_.expand_head(e.skb); },
+          [&](const SkbCoalesce& e) { return skbs_.coalesce(e.to, e.from); },
           [&](const XdpMemInsertFail&) {
             if (xdp_.insert_failure_armed())
               return kernel_.skip("an insert failure is already armed");
@@ -177,6 +169,8 @@ bool World::apply_inner(const Event& event) {
           [&](const CpumapKthread& e) {
             const uint8_t slot = e.slot % Cpumap::kEntries;
             kernel_.begin_step(step_, kernel_.resolve_cpu(slot), Context::kthread);
+            if (!cpumap_.kthread_has_frames(slot))
+              return kernel_.skip("no running cpumap kthread of that slot has frames queued");
             pools_.producer_unlock_all();  // its puts would spin on a producer lock
             return cpumap_.kthread_run(slot);
           },

@@ -20,9 +20,12 @@
 // are all value (no padding: std::has_unique_object_representations), and walks any other
 // plain struct field by field. So equal states hash equal, in every run.
 //
-// Two independent 64-bit lanes make a 128-bit fingerprint (the explorer's visited set):
-// for n distinct states the chance that any two share a fingerprint is at most
-// n(n-1)/2 / 2^128, if the mix behaves as a uniform hash (it is not a cryptographic one).
+// The walk only collects 64-bit words into a block; a full block is absorbed in one pass
+// (wyhash's multiply-fold mix, two 64-bit halves of four independent lanes each, so a word
+// costs a store and a share of a multiplication instead of a serial mix). The two halves
+// make a 128-bit fingerprint (the explorer's visited set): for n distinct states the
+// chance that any two share a fingerprint is at most n(n-1)/2 / 2^128, if the mix behaves
+// as a uniform hash (it is not a cryptographic one).
 #pragma once
 
 #include <boost/container/static_vector.hpp>
@@ -173,9 +176,6 @@ struct Fingerprint {
   uint64_t a = 0, b = 0;
   friend bool operator==(const Fingerprint&, const Fingerprint&) = default;
 };
-struct FingerprintHasher {
-  std::size_t operator()(const Fingerprint& f) const { return static_cast<std::size_t>(f.a); }
-};
 
 class StateHash {
  public:
@@ -212,26 +212,27 @@ class StateHash {
       if (v) (*this)(*v);
     } else if constexpr (std::is_trivially_copyable_v<T> &&
                          std::has_unique_object_representations_v<T>) {
-      bytes(&v, sizeof v);  // every byte is value
+      bytes(v);  // every byte is value
     } else if constexpr (std::is_aggregate_v<T>) {
       // Field by field: padding would make equal states differ (and differ from run to
       // run).
       state_hash_detail::for_each_field(v, [&](const auto& field) { (*this)(field); });
     } else {
       static_assert(std::is_enum_v<T> || std::is_arithmetic_v<T>, "give the type a hash_state()");
-      bytes(&v, sizeof v);
+      bytes(v);
     }
   }
   void word(uint64_t w) {
-    h_ ^= w + 0x9e3779b97f4a7c15ull + (h_ << 6) + (h_ >> 2);
-    h_ *= 0xff51afd7ed558ccdull;
-    h_ ^= h_ >> 33;
-    g_ ^= w + 0x6a09e667f3bcc909ull + (g_ << 7) + (g_ >> 3);
-    g_ *= 0xc4ceb9fe1a85ec53ull;
-    g_ ^= g_ >> 29;
+    if (n_ == kBlock) [[unlikely]]
+      absorb_block();
+    block_[n_++] = w;
   }
-  void bytes(const void* p, std::size_t n) {
-    const auto* b = static_cast<const unsigned char*>(p);
+  // A value's bytes as words, the last one padded with zeros and tagged with the size. The
+  // size is a constant, so the copies are plain loads.
+  template <class T>
+  void bytes(const T& v) {
+    constexpr std::size_t n = sizeof v;
+    const auto* b = reinterpret_cast<const unsigned char*>(&v);
     std::size_t i = 0;
     for (; i + 8 <= n; i += 8) {
       uint64_t w;
@@ -239,11 +240,21 @@ class StateHash {
       word(w);
     }
     uint64_t tail = 0;
-    std::memcpy(&tail, b + i, n - i);
-    word(tail ^ (n << 56));
+    std::memcpy(&tail, b + i, n % 8);
+    word(tail ^ (uint64_t{n} << 56));
   }
-  uint64_t value() const { return h_; }
-  Fingerprint fingerprint() const { return {h_, g_}; }
+  uint64_t value() const { return fingerprint().a; }
+  Fingerprint fingerprint() const {
+    Lanes a = a_, b = b_;
+    const uint32_t pairs = n_ / 2;
+    absorb(a, b, block_.data(), pairs);
+    // The odd word left, if any, paired with the count of words.
+    const uint64_t last[2] = {n_ % 2 ? block_[n_ - 1] : 0, words_ + n_};
+    absorb(a, b, last, 1, pairs % 4);
+    const uint64_t fa = mix(a[0] ^ a[2], a[1] ^ a[3] ^ kSecret[4]);
+    const uint64_t fb = mix(b[0] ^ b[2], b[1] ^ b[3] ^ kSecret[5]);
+    return {mix(fa ^ kSecret[6], fa ^ kSecret[7]), mix(fb ^ kSecret[7], fb ^ kSecret[6])};
+  }
 
  private:
   struct TableView {
@@ -261,9 +272,37 @@ class StateHash {
     const uint16_t age = t.table ? static_cast<uint16_t>(t.generation(t.table, slot) - gen) : gen;
     word((uint64_t{slot} << 16) | (t.table && age > kStaleCap ? kStaleCap : age));
   }
+  // The 128-bit product of x and y, its halves folded (wyhash's mum).
+  static uint64_t mix(uint64_t x, uint64_t y) {
+    const unsigned __int128 r = static_cast<unsigned __int128>(x) * y;
+    return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
+  }
+  using Lanes = std::array<uint64_t, 4>;
+  // Absorbs `pairs` pairs of words, pair i into lane (first_lane + i) % 4 of each half.
+  static void absorb(Lanes& a, Lanes& b, const uint64_t* w, uint32_t pairs,
+                     uint32_t first_lane = 0) {
+    for (uint32_t i = 0; i < pairs; i++) {
+      const uint32_t lane = (first_lane + i) % 4;
+      a[lane] = mix(w[2 * i] ^ kSecret[lane], w[2 * i + 1] ^ a[lane]);
+      b[lane] = mix(w[2 * i] ^ kSecret[lane + 4], w[2 * i + 1] ^ b[lane]);
+    }
+  }
+  [[gnu::noinline]] void absorb_block() {
+    absorb(a_, b_, block_.data(), kBlock / 2);
+    words_ += kBlock;
+    n_ = 0;
+  }
+  static constexpr uint32_t kBlock = 256;  // a multiple of 8: each block starts at lane 0
+  // Odd constants: wyhash's secret, then digits of pi.
+  static constexpr uint64_t kSecret[8] = {
+      0xa0761d6478bd642full, 0xe7037ed1a0b428dbull, 0x8ebc6af09c88c6e3ull, 0x589965cc75374cc3ull,
+      0x243f6a8885a308d3ull, 0x13198a2e03707345ull, 0xa4093822299f31d1ull, 0x082efa98ec4e6c89ull};
+  Lanes a_ = {kSecret[1], kSecret[2], kSecret[3], kSecret[0]};
+  Lanes b_ = {kSecret[5], kSecret[6], kSecret[7], kSecret[4]};
+  uint64_t words_ = 0;  // absorbed so far
+  uint32_t n_ = 0;      // in block_
   std::array<TableView, static_cast<std::size_t>(HandleKind::count)> tables_{};
-  uint64_t h_ = 0x243f6a8885a308d3ull;
-  uint64_t g_ = 0x13198a2e03707344ull;
+  std::array<uint64_t, kBlock> block_;
 };
 
 }  // namespace inflight

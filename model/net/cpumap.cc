@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 
 namespace inflight {
 
@@ -90,9 +91,14 @@ void Cpumap::convert(const XdpFrame& frame) {
   }
 }
 
+bool Cpumap::kthread_has_frames(uint8_t slot) const {
+  return std::any_of(entries_.begin(), entries_.end(),
+                     [&](const Entry& e) { return has_frames(e, slot); });
+}
+
 bool Cpumap::kthread_run(uint8_t slot) {
   for (Entry& e : entries_) {
-    if (!e.used || e.slot != slot || e.kthread != KthreadState::running || e.ring.empty()) continue;
+    if (!has_frames(e, slot)) continue;
     for (size_t n = 0; n < kBatch && !e.ring.empty(); n++) {
       const XdpFrame frame = e.ring.front();
       e.ring.erase(e.ring.begin());

@@ -60,6 +60,8 @@ class Cpumap {
   bool enqueue(uint8_t slot, const XdpFrame& frame, std::string_view actor);
   // Models: one pass of cpu_map_kthread_run() on the entry's CPU.
   bool kthread_run(uint8_t slot);
+  // Whether a running kthread of `slot` has frames queued (kthread_run would run).
+  bool kthread_has_frames(uint8_t slot) const;
   // Map free at teardown: every entry deleted.
   void free_all();
   // Models: __cpu_map_entry_free(), the RCU-deferred free (Work::cpu_map_entry_free).
@@ -79,6 +81,9 @@ class Cpumap {
     }
   };
   void convert(const XdpFrame& frame);
+  static bool has_frames(const Entry& e, uint8_t slot) {
+    return e.used && e.slot == slot && e.kthread == KthreadState::running && !e.ring.empty();
+  }
 
   Wired<Kernel> kernel_;
   Wired<XdpMem> xdp_;

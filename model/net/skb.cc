@@ -93,6 +93,7 @@ void Skbs::release_data(const Skb& skb, bool split) {
 
 bool Skbs::expand_head(uint8_t pick) {
   if (held_.empty()) return kernel_->skip(kNoSkb);
+  pools_->producer_unlock_all();  // it may drop a last share into a pool's ring
   Skb& skb = held_[pick % held_.size()];
   if (shinfos_[skb.shinfo].dataref == 1) return true;  // private already: nothing to copy
   const ShinfoId fresh = shinfos_.alloc();
@@ -113,6 +114,7 @@ bool Skbs::coalesce(uint8_t to_pick, uint8_t from_pick) {
   if (held_.size() < 2) return kernel_->skip("the stack holds fewer than two skbs");
   const size_t ti = to_pick % held_.size(), fi = from_pick % held_.size();
   if (ti == fi) return kernel_->skip("to and from are the same skb");
+  pools_->producer_unlock_all();  // it may drop a last share into a pool's ring
   Skb& to = held_[ti];
   const Skb from = held_[fi];
   SkbShinfo& to_sh = shinfos_[to.shinfo];
