@@ -1,5 +1,7 @@
 #include "model/world.h"
 
+#include <algorithm>
+
 #include "model/core/codec.h"
 
 namespace inflight {
@@ -265,9 +267,42 @@ bool World::run_due(uint64_t deadline) {
       const uint64_t due = kernel_.next_due_ms();  // UINT64_MAX when nothing is timed
       if (due > deadline) break;
       kernel_.advance(due - kernel_.now_ms());
+      i += skip_idle_retries(deadline, kFinishMaxSteps - i);
     }
   }
   return kernel_.deferred_count() == 0;
+}
+
+int World::skip_idle_retries(uint64_t deadline, int steps_left) {
+  if (kernel_.tracing() || work_observer_) return 0;
+  const auto pending = kernel_.deferred();  // a copy: the items are re-queued below
+  for (const Deferred& d : pending)
+    if (d.work != Work::page_pool_release_retry || d.kind != DeferredKind::work ||
+        kernel_.time_left(d) != 0 || !pools_.retry_is_idle(d.arg))
+      return 0;
+  // run_due runs the m retries due now in list order, each re-queued 1 s on at the end,
+  // then advances: round j takes m + 1 steps and runs at now + j s. The rounds within
+  // the deadline and the steps left, all but the last:
+  constexpr uint64_t kGap = PagePools::kDeferTimeMs;
+  const auto m = static_cast<int>(pending.size());
+  const uint64_t rounds = std::min<uint64_t>((deadline - kernel_.now_ms()) / kGap + 1,
+                                             static_cast<uint64_t>(steps_left / (m + 1)));
+  if (rounds < 2) return 0;
+  for (const Deferred& d : pending) {
+    kernel_.cancel(d.work, d.arg);
+    pools_.idle_retries(d.arg, rounds - 1);
+  }
+  kernel_.advance((rounds - 1) * kGap);
+  // The last round runs as deferred work, in the loop, as usual: the same items, in the
+  // same order, on their CPUs.
+  const CpuId cpu = kernel_.cpu();
+  const Context context = kernel_.context();
+  for (const Deferred& d : pending) {
+    kernel_.begin_step(step_, d.cpu, Context::workqueue);
+    kernel_.queue_delayed_work(d.work, d.arg, 0);
+  }
+  kernel_.begin_step(step_, cpu, context);
+  return static_cast<int>(rounds - 1) * (m + 1);
 }
 
 void World::idle(uint64_t ms) {

@@ -98,5 +98,36 @@ TEST(World, TopologyDriverNamesAreTheRegistrysProductionModelsInOrder) {
   for (size_t i = 0; i < kDriverModels; i++) EXPECT_TRUE(driver_models()[i].production);
 }
 
+// Untraced, run_due counts a destroyed pool's idle release retries at once instead of
+// running each (World::skip_idle_retries). Two pools stuck with a page out each (R11: the
+// driver frees its cached pages behind the pools' backs) retry together once a second,
+// through a 3-minute idle and then until finish()'s bounds, with stall warnings every
+// minute: the untraced world ends with the same findings, to the pass counts in their
+// messages, and the same coverage, time and state as the traced one, which runs them all.
+TEST(World, IdleRetriesCountedAtOnceEndAsRunOnes) {
+  Topology t;
+  t.rx_queues = 2;
+  const BugSet bugs = BugSet::of(Bug::driver_destroy_before_cache_drain);
+  const std::vector<Event> events{DriverOpen{}, NapiPoll{0, 2}, NapiPoll{1, 2}, DriverStop{},
+                                  Idle{3}};
+  World traced(t, bugs, /*record_trace=*/true), quiet(t, bugs, /*record_trace=*/false);
+  for (World* w : {&traced, &quiet}) {
+    w->run(events);
+    w->finish();
+  }
+  const auto findings = [](const World& w) {
+    std::vector<std::string> out;
+    for (const Finding& f : w.violations().findings()) out.push_back(f.key.str() + " " + f.message);
+    return out;
+  };
+  EXPECT_EQ(findings(quiet), findings(traced));
+  EXPECT_EQ(quiet.kernel().coverage(), traced.kernel().coverage());
+  EXPECT_EQ(quiet.kernel().now_ms(), traced.kernel().now_ms());
+  EXPECT_EQ(quiet.fingerprint(), traced.fingerprint());
+  // The scenario does what it is here for: both pools retried thousands of times.
+  EXPECT_GT(traced.kernel().coverage()[static_cast<size_t>(Cov::pool_retry)], 3000u);
+  EXPECT_GT(traced.kernel().coverage()[static_cast<size_t>(Cov::pool_stall_warn)], 10u);
+}
+
 }  // namespace
 }  // namespace inflight

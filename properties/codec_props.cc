@@ -3,6 +3,7 @@
 // The codecs are exact inverses, every byte string is a scenario, and a scenario runs to
 // the same trace every time (determinism, which replay and shrinking rely on), also from a
 // world copied half way (World's copy, which the explorer expands states from).
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
@@ -84,6 +85,34 @@ RC_GTEST_PROP(Determinism, ASkippedEventChangesNothing, ()) {
     const Fingerprint before = world.fingerprint();
     if (!world.apply(e)) RC_ASSERT(world.fingerprint() == before);
   }
+}
+
+// A traced world runs every page_pool release retry as deferred work; an untraced one
+// counts a destroyed pool's idle retries at once (World::skip_idle_retries). Both end in
+// the same state, time, coverage and findings, to the message, under the variants that
+// change what a retry does.
+RC_GTEST_PROP(Determinism, SkippedIdleRetriesEndWhereRunOnesDo, ()) {
+  const Scenario s = *rc::gen::oneOf(gen::pp_scenario(), gen::tap_scenario());
+  // Variants that change what a retry does, and one that leaves pools stuck at the end
+  // (their retries then run until finish()'s bounds).
+  const BugSet bugs =
+      *rc::gen::element(BugSet{}, BugSet::of(Bug::page_pool_negative_inflight_retry_forever),
+                        BugSet::of(Bug::page_pool_unmap_after_unbind),
+                        BugSet::of(Bug::mutant_release_skips_producer_barrier),
+                        BugSet::of(Bug::driver_destroy_before_cache_drain));
+  const bool faults = *rc::gen::arbitrary<bool>();  // a driver's double put leaves pages out
+  World traced(s.topology, bugs, true, faults), quiet(s.topology, bugs, false, faults);
+  for (World* w : {&traced, &quiet}) run_scenario(*w, s);
+  RC_ASSERT(quiet.fingerprint() == traced.fingerprint());
+  RC_ASSERT(quiet.kernel().now_ms() == traced.kernel().now_ms());
+  RC_ASSERT(quiet.kernel().coverage() == traced.kernel().coverage());
+  const auto findings = [](const World& w) {
+    std::vector<std::string> out;
+    for (const Finding& f : w.violations().findings())
+      out.push_back(fmt::format("{} {} {}", f.key.str(), f.step, f.message));
+    return out;
+  };
+  RC_ASSERT(findings(quiet) == findings(traced));
 }
 
 }  // namespace

@@ -590,17 +590,38 @@ void PagePools::retry(PoolId id) {
                                 "inflight {} [hold={}] [release={}]",
                                 id.slot, inflight, pool->hold_count, pool->release_count));
   }
-  if (!blocked && pool->netdev_gone && kernel_->now_ms() >= pool->defer_warn) {
-    kernel_->count(Cov::pool_stall_warn);
-    kernel_->log("page_pool_release_retry() stalled pool shutdown: id {}, {} inflight {} sec",
-                id.slot, inflight, (kernel_->now_ms() - pool->defer_start) / 1000);
-    pool->defer_warn = kernel_->now_ms() + kDeferWarnIntervalMs;
-  }
+  if (!blocked) stall_warn(id, *pool, inflight, kernel_->now_ms());
   kernel_->queue_delayed_work(Work::page_pool_release_retry, pack_pool(id),
                              blocked ? 0 : kDeferTimeMs);
 }
 
+void PagePools::stall_warn(PoolId id, PagePool& pool, int32_t inflight, uint64_t now) {
+  if (!pool.netdev_gone || now < pool.defer_warn) return;
+  kernel_->count(Cov::pool_stall_warn);
+  kernel_->log("page_pool_release_retry() stalled pool shutdown: id {}, {} inflight {} sec",
+               id.slot, inflight, (now - pool.defer_start) / 1000);
+  pool.defer_warn = now + kDeferWarnIntervalMs;
+}
+
 void PagePools::release_retry(uint32_t arg) { retry(unpack_pool(arg)); }
+
+bool PagePools::retry_is_idle(uint32_t arg) const {
+  const PoolId id = unpack_pool(arg);
+  if (!pools_.alive(id)) return false;
+  const PagePool& pool = pools_[id];
+  return pool.destroy_count > 0 && pool.ring.empty() && pool.producer_cpu < 0 && inflight(pool) > 0;
+}
+
+void PagePools::idle_retries(uint32_t arg, uint64_t n) {
+  MODEL_ASSERT(retry_is_idle(arg));
+  const PoolId id = unpack_pool(arg);
+  PagePool& pool = pools_[id];
+  for (uint64_t i = 0; i < n; i++) {
+    kernel_->count(Cov::pool_retry);
+    pool.destroy_count++;
+    stall_warn(id, pool, inflight(pool), kernel_->now_ms() + i * kDeferTimeMs);
+  }
+}
 
 void PagePools::check() {
   // One pass over the pages: how many each pool really has out (P7).

@@ -237,6 +237,16 @@ class PagePools {
 
   // Models: page_pool_release_retry(), the deferred work (Work::page_pool_release_retry).
   void release_retry(uint32_t arg);
+  // Whether a release retry (arg as queued) would change nothing but the pool's pass
+  // count, the coverage counters and the stall warning's time: the pool is alive and was
+  // scrubbed already, its ring is empty, no producer is inside its lock and pages are
+  // still out. Then each retry only re-queues itself, until an event returns a page.
+  bool retry_is_idle(uint32_t arg) const;
+  // `n` such retries one kDeferTimeMs apart, the first at the current time, without
+  // running each as deferred work (World::run_due's fast path, off while tracing): the same
+  // counts, stall warnings and pass count as running them. The caller moves the time on
+  // and re-queues the work.
+  void idle_retries(uint32_t arg, uint64_t n);
 
   // P7 and P4 after every step: inflight equals the pages really out, never negative.
   void check();
@@ -271,6 +281,8 @@ class PagePools {
   void empty_cache(PoolId id, std::string_view actor);
   void empty_ring(PoolId id, std::string_view actor);
   void retry(PoolId id);
+  // The stall warning of a retry at time `now`, when one is due.
+  void stall_warn(PoolId id, PagePool& pool, int32_t inflight, uint64_t now);
 
   Wired<Kernel> kernel_;
   Wired<Oracle> oracle_;
