@@ -152,11 +152,37 @@ ExploreResult explore(const ExploreSpec& spec) {
   };
   FingerprintSet visited;
   double last_progress = 0;
-  // Three worlds for the whole search: the root, the parent being expanded and a child.
   World before(spec.topology, spec.bugs, false, spec.driver_faults, spec.driver);
   before.run(spec.prefix);
   const World root(before);
-  World parent(root), child(root);
+  World child(root);
+  // The worlds along the path to the node being expanded: path[k] is the state after its
+  // first k events, path[0] the root. Frontier nodes come in the order their parents were
+  // expanded, so consecutive ones share most of their path: rebuilding the next parent
+  // replays only the events after the shared part (one, for a sibling).
+  std::vector<World> path{root};
+  std::vector<uint32_t> path_nodes{0}, chain;
+  const auto rebuild = [&](uint32_t node) -> const World& {
+    chain.clear();
+    for (uint32_t n = node; n != 0; n = nodes[n].parent) chain.push_back(n);
+    chain.push_back(0);
+    std::reverse(chain.begin(), chain.end());
+    size_t shared = 1;
+    while (shared < chain.size() && shared < path_nodes.size() && path_nodes[shared] == chain[shared])
+      shared++;
+    path_nodes.resize(shared);
+    for (size_t k = shared; k < chain.size(); k++) {
+      if (k < path.size()) {
+        path[k] = path[k - 1];
+      } else {
+        World copy(path[k - 1]);
+        path.push_back(copy);
+      }
+      path[k].apply(spec.alphabet[nodes[chain[k]].event]);
+      path_nodes.push_back(chain[k]);
+    }
+    return path[chain.size() - 1];
+  };
   visited.insert(root.fingerprint());
   nodes.push_back(Node{0, 0});
   r.states = 1;
@@ -171,8 +197,7 @@ ExploreResult explore(const ExploreSpec& spec) {
   for (int depth = 1; depth <= spec.max_depth; depth++) {
     std::vector<uint32_t> next;
     for (const uint32_t node : frontier) {
-      parent = root;
-      for (const Event& prior : sequence(node)) parent.apply(prior);
+      const World& parent = rebuild(node);
       // A skipped event leaves the state as it was (its guard holds or nothing changes;
       // checked here in debug builds), so the child needs no fresh copy after one.
       bool child_is_parent = false;
