@@ -275,8 +275,7 @@ bool World::run_due(uint64_t deadline) {
 
 int World::skip_idle_retries(uint64_t deadline, int steps_left) {
   if (kernel_.tracing() || work_observer_) return 0;
-  const auto pending = kernel_.deferred();  // a copy: the items are re-queued below
-  for (const Deferred& d : pending)
+  for (const Deferred& d : kernel_.deferred())
     if (d.work != Work::page_pool_release_retry || d.kind != DeferredKind::work ||
         kernel_.time_left(d) != 0 || !pools_.retry_is_idle(d.arg))
       return 0;
@@ -284,10 +283,11 @@ int World::skip_idle_retries(uint64_t deadline, int steps_left) {
   // then advances: round j takes m + 1 steps and runs at now + j s. The rounds within
   // the deadline and the steps left, all but the last:
   constexpr uint64_t kGap = PagePools::kDeferTimeMs;
-  const auto m = static_cast<int>(pending.size());
+  const auto m = static_cast<int>(kernel_.deferred_count());
   const uint64_t rounds = std::min<uint64_t>((deadline - kernel_.now_ms()) / kGap + 1,
                                              static_cast<uint64_t>(steps_left / (m + 1)));
   if (rounds < 2) return 0;
+  const auto pending = kernel_.deferred();  // a copy: the items are re-queued below
   for (const Deferred& d : pending) {
     kernel_.cancel(d.work, d.arg);
     pools_.idle_retries(d.arg, rounds - 1);

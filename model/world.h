@@ -8,7 +8,9 @@
 //   world.finish();              // drain, tear down, leak and stall checks
 //
 // apply() runs one event as one step on its CPU; an event whose guard does not hold is
-// skipped and marked in the trace, so every decoded input is a valid scenario.
+// skipped and marked in the trace, so every decoded input is a valid scenario. A skipped
+// event changes nothing else: its guard is checked before anything is done (the
+// explorer relies on it; Determinism.ASkippedEventChangesNothing checks it).
 // finish() stops injecting work; runs netmap's liveness phase if netmap was used (P6:
 // userspace keeps sending and polling, hwtail must keep advancing); lets every holder go
 // as at shutdown (ring producers
