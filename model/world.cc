@@ -174,7 +174,8 @@ bool World::apply_inner(const Event& event) {
             if (!cpumap_.kthread_has_frames(slot))
               return kernel_.skip("no running cpumap kthread of that slot has frames queued");
             pools_.producer_unlock_all();  // its puts would spin on a producer lock
-            return cpumap_.kthread_run(slot);
+            cpumap_.kthread_run(slot);
+            return true;
           },
           [&](const Idle& e) {
             idle(kIdleMs[e.by]);

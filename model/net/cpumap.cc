@@ -96,7 +96,7 @@ bool Cpumap::kthread_has_frames(uint8_t slot) const {
                      [&](const Entry& e) { return has_frames(e, slot); });
 }
 
-bool Cpumap::kthread_run(uint8_t slot) {
+void Cpumap::kthread_run(uint8_t slot) {
   for (Entry& e : entries_) {
     if (!has_frames(e, slot)) continue;
     for (size_t n = 0; n < kBatch && !e.ring.empty(); n++) {
@@ -104,9 +104,9 @@ bool Cpumap::kthread_run(uint8_t slot) {
       e.ring.erase(e.ring.begin());
       convert(frame);
     }
-    return true;
+    return;
   }
-  return kernel_->skip("no running cpumap kthread of that slot has frames queued");
+  MODEL_ASSERT(false);  // the caller asks kthread_has_frames first
 }
 
 void Cpumap::entry_free(size_t index) {

@@ -58,10 +58,10 @@ class Cpumap {
   // when the frame could not be queued (no entry, or the ring is full): the caller then
   // returns it with xdp_return_frame_rx_napi().
   bool enqueue(uint8_t slot, const XdpFrame& frame, std::string_view actor);
-  // Models: one pass of cpu_map_kthread_run() on the entry's CPU.
-  bool kthread_run(uint8_t slot);
-  // Whether a running kthread of `slot` has frames queued (kthread_run would run).
+  // Whether a running kthread of `slot` has frames queued: kthread_run's precondition.
   bool kthread_has_frames(uint8_t slot) const;
+  // Models: one pass of cpu_map_kthread_run() on the entry's CPU.
+  void kthread_run(uint8_t slot);
   // Map free at teardown: every entry deleted.
   void free_all();
   // Models: __cpu_map_entry_free(), the RCU-deferred free (Work::cpu_map_entry_free).
