@@ -37,6 +37,12 @@ constexpr Option kExploreOptions[] = {
      "the configuration, as on a .trace topology line (inflight help\n"
      "topology; default: the mutant's own configuration when --bugs names\n"
      "one rule mutant, else the defaults; pages=N bounds the pages alive)"},
+    {"--at-most", "KIND=N,...",
+     "an environment bound: events of KIND (inflight help events) happen at\n"
+     "most N times (0..255) on any path, up to 4 kinds, e.g.\n"
+     "driver_open=1,cpumap_update=1: the device brought up once, one cpumap\n"
+     "entry created; a small configuration then completes (the verdict\n"
+     "names the bound)"},
     {"--topology-of", "FILE",
      "take only the topology from FILE (a variant's regression trace:\n"
      "its configuration, none of its events)"},
@@ -127,6 +133,9 @@ int cmd_explore(const std::vector<std::string>& argv) {
   if ((same || alphabet_only) && !trace_file)
     return usage_error("--same-findings, --check-minimal and --alphabet-only need --trace",
                        usage(kExplore));
+  if (check_minimal && args->has("--at-most"))
+    return usage_error("--check-minimal compares with every scenario: --at-most would narrow it",
+                       usage(kExplore));
   if (wide && full)
     return usage_error("--wide and --full are two alphabets: choose one", usage(kExplore));
   if (!driver_flag)
@@ -206,6 +215,13 @@ int cmd_explore(const std::vector<std::string>& argv) {
       alphabet_what += fmt::format(", plus the events of {}", *trace_file);
     }
     add_events(spec.alphabet, trace->events);
+  }
+  if (const auto v = args->value("--at-most")) {
+    std::string budget_error;
+    const auto budgets = parse_budgets(*v, spec.alphabet, &budget_error);
+    if (!budgets) return usage_error(fmt::format("--at-most: {}", budget_error), usage(kExplore));
+    spec.budgets = *budgets;
+    alphabet_what += fmt::format("; at most: {} on any path", format_budgets(spec.budgets));
   }
   std::set<Violation> wanted;
   if (goal) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <utility>
 #include <vector>
 
@@ -58,6 +59,21 @@ class FingerprintSet {
   bool has_zero_ = false;
 };
 
+// A search state's key: the world's fingerprint, and the budgets used so far (one byte
+// each), mixed in by a bijection (splitmix64's finalizer) so that distinct counts on equal
+// worlds never collide.
+Fingerprint state_key(const World& world, uint32_t used) {
+  Fingerprint f = world.fingerprint();
+  if (used == 0) return f;
+  const auto mix = [](uint64_t x) {
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+  };
+  f.a ^= mix(used), f.b ^= mix(uint64_t{used} << 32 | 0x5bd1e995u);
+  return f;
+}
+
 // A field's values in the full alphabet.
 std::vector<uint32_t> full_domain(const FieldInfo& f, const Topology& t) {
   const auto range = [](uint32_t n) {
@@ -110,6 +126,61 @@ void add_events(std::vector<Event>& alphabet, const std::vector<Event>& more) {
     if (std::find(alphabet.begin(), alphabet.end(), e) == alphabet.end()) alphabet.push_back(e);
 }
 
+std::optional<std::vector<EventBudget>> parse_budgets(std::string_view text,
+                                                      const std::vector<Event>& alphabet,
+                                                      std::string* error) {
+  std::vector<EventBudget> out;
+  while (!text.empty()) {
+    const size_t comma = text.find(',');
+    const std::string_view item = text.substr(0, comma);
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+    const size_t eq = item.find('=');
+    const std::string_view name = item.substr(0, eq);
+    const std::string count(eq == std::string_view::npos ? "" : item.substr(eq + 1));
+    char* end = nullptr;
+    const unsigned long max = std::strtoul(count.c_str(), &end, 10);
+    if (count.empty() || *end != '\0' || count[0] == '-' || max > 255) {
+      *error = fmt::format("'{}': expected kind=N with N in 0..255", item);
+      return std::nullopt;
+    }
+    std::optional<uint8_t> kind;
+    for (size_t k = 0; k < kEventKinds; k++)
+      if (event_name(make_event_of_kind(k)) == name) kind = static_cast<uint8_t>(k);
+    if (!kind) {
+      *error = fmt::format("'{}': unknown event kind (inflight help events)", name);
+      return std::nullopt;
+    }
+    if (std::none_of(alphabet.begin(), alphabet.end(),
+                     [&](const Event& e) { return e.index() == *kind; })) {
+      *error = fmt::format("'{}': no event of that kind is in the alphabet", name);
+      return std::nullopt;
+    }
+    if (std::any_of(out.begin(), out.end(),
+                    [&](const EventBudget& b) { return b.kind == *kind; })) {
+      *error = fmt::format("'{}': bounded twice", name);
+      return std::nullopt;
+    }
+    if (out.size() == kMaxBudgets) {
+      *error = fmt::format("at most {} kinds can be bounded", kMaxBudgets);
+      return std::nullopt;
+    }
+    out.push_back(EventBudget{*kind, static_cast<uint8_t>(max)});
+  }
+  if (out.empty()) {
+    *error = "expected kind=N[,kind=N...]";
+    return std::nullopt;
+  }
+  return out;
+}
+
+std::string format_budgets(const std::vector<EventBudget>& budgets) {
+  std::string out;
+  for (const EventBudget& b : budgets)
+    out += fmt::format("{}{} {}", out.empty() ? "" : ", ", event_name(make_event_of_kind(b.kind)),
+                       b.max);
+  return out;
+}
+
 std::vector<Event> family_alphabet(const TargetFamily& family, bool wide) {
   std::vector<Event> out;
   for (const uint8_t kind : family.kinds) {
@@ -142,7 +213,13 @@ ExploreResult explore(const ExploreSpec& spec) {
   struct Node {
     uint32_t parent;
     uint32_t event;  // index into the alphabet
+    uint32_t used;   // budget b's events on the path so far: byte b
   };
+  MODEL_ASSERT(spec.budgets.size() <= kMaxBudgets);
+  std::vector<int> budget_of(spec.alphabet.size(), -1);  // which budget bounds an event
+  for (size_t e = 0; e < spec.alphabet.size(); e++)
+    for (size_t b = 0; b < spec.budgets.size(); b++)
+      if (spec.alphabet[e].index() == spec.budgets[b].kind) budget_of[e] = static_cast<int>(b);
   std::vector<Node> nodes;
   const auto sequence = [&](uint32_t node) {
     std::vector<Event> seq;
@@ -183,8 +260,8 @@ ExploreResult explore(const ExploreSpec& spec) {
     }
     return path[chain.size() - 1];
   };
-  visited.insert(root.fingerprint());
-  nodes.push_back(Node{0, 0});
+  visited.insert(state_key(root, 0));
+  nodes.push_back(Node{0, 0, 0});
   r.states = 1;
   child.finish();
   if (spec.goal(child)) {
@@ -198,10 +275,15 @@ ExploreResult explore(const ExploreSpec& spec) {
     std::vector<uint32_t> next;
     for (const uint32_t node : frontier) {
       const World& parent = rebuild(node);
+      const uint32_t used = nodes[node].used;
       // A skipped event leaves the state as it was (its guard holds or nothing changes;
       // checked here in debug builds), so the child needs no fresh copy after one.
       bool child_is_parent = false;
       for (uint32_t e = 0; e < spec.alphabet.size(); e++) {
+        const int b = budget_of[e];
+        const uint32_t shift = 8 * static_cast<uint32_t>(b);
+        if (b >= 0 && ((used >> shift) & 0xFF) >= spec.budgets[static_cast<size_t>(b)].max)
+          continue;  // its budget is spent on this path
         if (!child_is_parent) child = parent;
         if (!child.apply(spec.alphabet[e])) {  // not enabled here
           child_is_parent = true;
@@ -210,9 +292,10 @@ ExploreResult explore(const ExploreSpec& spec) {
         }
         child_is_parent = false;
         r.transitions++;
-        if (!visited.insert(child.fingerprint())) continue;
+        const uint32_t child_used = b >= 0 ? used + (1u << shift) : used;
+        if (!visited.insert(state_key(child, child_used))) continue;
         r.states++;
-        nodes.push_back(Node{node, e});
+        nodes.push_back(Node{node, e, child_used});
         const auto id = static_cast<uint32_t>(nodes.size() - 1);
         child.finish();
         if (spec.goal(child)) {

@@ -17,11 +17,14 @@
 // - Every new state is judged on its finished world, since leaks, stalls and unbind
 //   reports show at the end. Breadth-first, so the first state that meets the goal has a
 //   shortest event sequence within the alphabet.
+// - Budgets (EventBudget) bound how often events of a kind may happen on a path; the counts
+//   are hashed with the world's fingerprint.
 // - Bounds on depth, states and seconds end the search cleanly, with what was covered.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,12 +33,30 @@
 
 namespace inflight {
 
+// An environment bound on the alphabet: events of one kind (Event's index) applied at most
+// `max` times along any path, as a model checker bounds how often a process may start: how
+// often the device is brought up, a cpumap entry created. The counts so far are part of a
+// search state, so the space under the bound is searched exactly; a verdict names it.
+struct EventBudget {
+  uint8_t kind;
+  uint8_t max;
+  friend bool operator==(const EventBudget&, const EventBudget&) = default;
+};
+inline constexpr size_t kMaxBudgets = 4;
+// "kind=N,kind=N" (event kind names, N 0..255, at most kMaxBudgets kinds, each in the
+// alphabet); nullopt with *error set on bad input.
+std::optional<std::vector<EventBudget>> parse_budgets(std::string_view text,
+                                                      const std::vector<Event>& alphabet,
+                                                      std::string* error);
+std::string format_budgets(const std::vector<EventBudget>& budgets);  // "driver_open 1, ..."
+
 struct ExploreSpec {
   Topology topology;
   BugSet bugs;
   bool driver_faults = false;
   std::string_view driver;  // a registered driver model by name; empty: the topology's
   std::vector<Event> alphabet;
+  std::vector<EventBudget> budgets;  // at most kMaxBudgets
   std::vector<Event> prefix;  // applied to the root before the search (its history)
   int max_depth = 6;
   uint64_t max_states = 2'000'000;

@@ -66,6 +66,26 @@ TEST(StateHash, PendingWorkIsHashedByItsClockRegion) {
   EXPECT_NE(queued(1), queued(1000)); // due
 }
 
+TEST(StateHash, MemIdsAreHashedByTheirPlaceInTheCycle) {
+  // Each open takes the IDA's next XDP mem id (1..7, cyclically); each stop frees it after
+  // a grace period. Which ids were taken before is history: where an id lies from the next
+  // one handed out is state.
+  const auto after_cycles = [](int cycles, std::vector<Event> then) {
+    World w(Topology{}, BugSet{});
+    for (int i = 0; i < cycles; i++) w.run(std::vector<Event>{DriverOpen{}, DriverStop{}, Idle{0}});
+    w.run(then);
+    return w.fingerprint();
+  };
+  EXPECT_EQ(after_cycles(5, {}), after_cycles(1, {}));
+  EXPECT_EQ(after_cycles(5, {DriverOpen{}}), after_cycles(1, {DriverOpen{}}));
+  EXPECT_EQ(after_cycles(3, {DriverOpen{}, DriverStop{}}),
+            after_cycles(1, {DriverOpen{}, DriverStop{}}));
+  // An id waiting for its grace period is state; so is whether it is the last one taken.
+  EXPECT_NE(after_cycles(1, {DriverOpen{}, DriverStop{}}), after_cycles(1, {}));
+  EXPECT_NE(after_cycles(1, {DriverOpen{}, DriverStop{}, DriverOpen{}}),
+            after_cycles(1, {DriverOpen{}}));
+}
+
 TEST(Explorer, ASmallConfigurationCompletesWhateverItsIrrelevantHistory) {
   ExploreSpec spec;
   spec.topology.nm_member = NmMember::lazy_nic;
@@ -82,6 +102,47 @@ TEST(Explorer, ASmallConfigurationCompletesWhateverItsIrrelevantHistory) {
   EXPECT_EQ(again.stopped_by, "exhausted");
   EXPECT_EQ(again.states, r.states);
   EXPECT_EQ(again.transitions, r.transitions);
+}
+
+TEST(Explorer, ABudgetBoundsHowOftenAKindHappensOnAPath) {
+  // R1's shortest scenario arms an insert failure and opens the device once.
+  ExploreSpec spec;
+  spec.bugs = BugSet::of(Bug::xdp_mem_id_leak_on_insert_fail);
+  spec.alphabet = family_alphabet(*target_family("xdp"), false);
+  spec.goal = any_finding;
+  spec.budgets = {{static_cast<uint8_t>(Event{DriverOpen{}}.index()), 1}};
+  EXPECT_TRUE(explore(spec).found);
+  spec.budgets[0].max = 0;  // never opened: no scenario can show it
+  spec.max_depth = 100;
+  const ExploreResult r = explore(spec);
+  EXPECT_FALSE(r.found);
+  EXPECT_EQ(r.stopped_by, "exhausted");
+  // Opens, stops and quiet periods, two opens at most. A state is a world and the opens
+  // spent: after one cycle and after two the world is the same (mem ids are hashed from
+  // the next one), but only the first may open again. (Counted by the world alone, the
+  // states after a second open would merge with those after the first: 7.)
+  spec.alphabet = {DriverOpen{}, DriverStop{}, Idle{0}};
+  spec.budgets[0].max = 2;
+  const ExploreResult cycles = explore(spec);
+  EXPECT_EQ(cycles.stopped_by, "exhausted");
+  EXPECT_EQ(cycles.states, 9u);
+}
+
+TEST(Explorer, PagePoolAndXdpWithOnePageCompleteUnderABudget) {
+  ExploreSpec spec;
+  spec.topology.pages = 1;
+  spec.alphabet = full_alphabet(*target_family("xdp"), spec.topology);
+  std::string error;
+  spec.budgets = *parse_budgets("driver_open=1,cpumap_update=1", spec.alphabet, &error);
+  spec.max_depth = 100;
+  spec.goal = any_finding;
+  const ExploreResult r = explore(spec);
+  EXPECT_FALSE(r.found);
+  EXPECT_EQ(r.stopped_by, "exhausted");
+  EXPECT_FALSE(parse_budgets("driver_open=1,driver_open=2", spec.alphabet, &error));
+  EXPECT_EQ(error, "'driver_open': bounded twice");
+  EXPECT_FALSE(parse_budgets("nm_txsync=1", spec.alphabet, &error));
+  EXPECT_EQ(error, "'nm_txsync': no event of that kind is in the alphabet");
 }
 
 TEST(Explorer, EventsWhoseGuardFailsAreNotExpanded) {

@@ -392,6 +392,7 @@ void World::finish() {
 StateHash World::hash() const {
   StateHash h;
   oracle_.hash_tables(h), pools_.hash_tables(h), skbs_.hash_tables(h), netmap_.hash_tables(h);
+  xdp_.hash_ids(h);
   h(kernel_), h(oracle_), h(pages_), h(dma_), h(client_), h(napis_), h(pools_), h(skbs_);
   h(xdp_), h(redirect_), h(tun_), h(cpumap_), h(netmap_);
   driver_->hash_state(h);

@@ -116,6 +116,9 @@ class Kernel {
       h.word((uint64_t{static_cast<uint8_t>(d.work)} << 16) |
              (uint64_t{static_cast<uint8_t>(d.kind)} << 8) | d.cpu);
       if (d.work == Work::page_pool_release_retry) h.template packed<PoolTag>(d.arg);
+      else if (d.work == Work::xdp_mem_allocator_rcu_free ||
+               d.work == Work::mem_id_disconnect_defer_retry)
+        h.cyclic_id(d.arg);
       else h.word(d.arg);
       if (d.kind == DeferredKind::rcu) {
         h.word(d.rcu_gp > gp_completed_ ? d.rcu_gp - gp_completed_ : 0);  // 0: runnable

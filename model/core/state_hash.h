@@ -3,7 +3,7 @@
 // A hash of a world's state, for the explorer (explore/explorer.h): equal states are
 // visited once. It hashes the canonical state: what decides the world's future, not how it
 // got there, so that a bounded configuration has finitely many states and the explorer
-// can finish ("complete"). History is left out in three ways:
+// can finish ("complete"). History is left out in four ways:
 // - Time: virtual time itself is not state; pending work is hashed by the clock region
 //   its time left lies in (Kernel::hash_state). Times kept only for messages are not hashed.
 // - Generations: a table hashes which slots are used, not their generations; a handle
@@ -11,6 +11,9 @@
 //   (0: current), capped at kStaleCap. (So two handles to the same slot, both more than
 //   kStaleCap generations stale, hash alike; the model only asks a stale handle whether it
 //   is alive, which it is not, either way.)
+// - Cyclic ids: ids an IDA hands out cyclically (XDP mem ids) are hashed by their distance
+//   from the next one it will hand out (cyclic_ids), so the same ids in use, shifted round
+//   the cycle, hash alike.
 // - Counters: a component hashes the difference that decides behaviour (a page_pool's
 //   hold - release, not both), and saturates a count whose exact value only a message
 //   shows. Each component lists the members that make up its state in
@@ -189,6 +192,25 @@ class StateHash {
           return static_cast<const Table<T, N, Tag>*>(p)->generation(slot);
         }};
   }
+  // Before hashing: a cyclic id space [min, max) whose next allocation scans up from `next`
+  // and wraps to min (an IDA used cyclically, as XDP mem ids are). Ids are then hashed by
+  // their distance from `next` round the cycle: allocation, equality and order of scan
+  // are all that depend on an id's value, and they look the same from any starting point.
+  void cyclic_ids(uint32_t min, uint32_t max, uint32_t next) {
+    cyclic_ = {min, max, next >= max ? min : next};
+  }
+  // An id of that space (0, or any value outside it, as it is).
+  void cyclic_id(uint32_t id) {
+    if (id < cyclic_.min || id >= cyclic_.max) return word(id);
+    const uint32_t n = cyclic_.max - cyclic_.min;
+    word(uint64_t{1} << 32 | ((id - cyclic_.next + n) % n));
+  }
+  // The ids of the space in scan order from `next`.
+  template <class F>
+  void for_each_cyclic_id(F&& f) const {
+    const uint32_t n = cyclic_.max - cyclic_.min;
+    for (uint32_t k = 0; k < n; k++) f(cyclic_.min + (cyclic_.next - cyclic_.min + k) % n);
+  }
   // A handle packed in 32 bits (pack_handle; 0 is none).
   template <class Tag>
   void packed(uint32_t v) {
@@ -299,6 +321,9 @@ class StateHash {
       0x243f6a8885a308d3ull, 0x13198a2e03707345ull, 0xa4093822299f31d1ull, 0x082efa98ec4e6c89ull};
   Lanes a_ = {kSecret[1], kSecret[2], kSecret[3], kSecret[0]};
   Lanes b_ = {kSecret[5], kSecret[6], kSecret[7], kSecret[4]};
+  struct CyclicIds {
+    uint32_t min = 0, max = 0, next = 0;
+  } cyclic_;
   uint64_t words_ = 0;  // absorbed so far
   uint32_t n_ = 0;      // in block_
   std::array<TableView, static_cast<std::size_t>(HandleKind::count)> tables_{};

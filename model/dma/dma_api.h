@@ -43,8 +43,7 @@ class Dma {
   template <class H>
   void hash_state(H& h) const {
     h(iommu_);
-    h(dma_debug_);
-    h(drivers_);
+    h(dma_debug_);  // not drivers_: the names are for messages only
   }
 
   Dma(Kernel& kernel, Oracle& oracle, PageAllocator& pages);

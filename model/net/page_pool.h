@@ -120,9 +120,9 @@ struct PagePool {
     // hold - release (inflight), not the counts; whether a destroy pass ran, not how many;
     // not the stall warning's times (defer_start, defer_warn: messages only).
     h(cpuid), h(napi), h.word(hold_count - release_count), h(dma_sync), h(cache), h(ring);
-    h(ring_size), h(producer_cpu), h(user_count), h(xdp_mem_id), h(frag_page), h(frag_offset);
-    h(frag_users), h.word(destroy_count > 0), h(destroying), h(netdev_gone);
-    h(livelock_reported), h(mismatch_reported), h(dma_mapped);
+    h(ring_size), h(producer_cpu), h(user_count), h.cyclic_id(xdp_mem_id);
+    h(frag_page), h(frag_offset), h(frag_users), h.word(destroy_count > 0), h(destroying);
+    h(netdev_gone), h(livelock_reported), h(mismatch_reported), h(dma_mapped);
   }
 };
 

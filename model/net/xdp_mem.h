@@ -41,6 +41,10 @@ enum class XdpMemType : uint8_t { page_shared, page_order0, page_pool, xsk_buff_
 struct XdpMemInfo {
   XdpMemType type = XdpMemType::page_shared;
   uint32_t id = 0;  // 0: no id
+  template <class H>
+  void hash_state(H& h) const {
+    h(type), h.cyclic_id(id);
+  }
 };
 
 struct XdpRxqInfo {
@@ -53,13 +57,21 @@ class XdpMem {
   // The state the explorer hashes (model/core/state_hash.h).
   template <class H>
   void hash_state(H& h) const {
-    h(ids_);
-    for (size_t id = 0; id < kMemIdMax; id++)  // an id's entry and count: while it has one
+    // Ids by their place in the cycle from mem_id_next_ (hash_ids): an id's state, and its
+    // entry and count while it has one.
+    h.for_each_cyclic_id([&](uint32_t id) {
+      h(ids_[id]);
       if (ids_[id] == IdState::entry) h(entry_pool_[id]), h(disconnect_count_[id]);
-    h(mem_id_next_);
+    });
     h(fail_next_insert_);
     h(warned_gone_);
     h(leak_reported_);
+  }
+
+  // Before hashing: mem ids are hashed relative to the next one the IDA hands out.
+  template <class H>
+  void hash_ids(H& h) const {
+    h.cyclic_ids(kMemIdMin, kMemIdMax, mem_id_next_);
   }
 
   static constexpr uint32_t kMemIdMin = 1;  // MEM_ID_MIN
