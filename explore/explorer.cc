@@ -74,8 +74,8 @@ Fingerprint state_key(const World& world, uint32_t used) {
   return f;
 }
 
-// A field's values in the full alphabet.
-std::vector<uint32_t> full_domain(const FieldInfo& f, const Topology& t) {
+// A field's values in the full alphabet (of an event of kind `e`).
+std::vector<uint32_t> full_domain(const Event& e, const FieldInfo& f, const Topology& t) {
   const auto range = [](uint32_t n) {
     std::vector<uint32_t> v(n);
     for (uint32_t i = 0; i < n; i++) v[i] = i;
@@ -85,7 +85,12 @@ std::vector<uint32_t> full_domain(const FieldInfo& f, const Topology& t) {
   if (f.type == FieldType::u16) return {std::begin(kFullLengths), std::end(kFullLengths)};
   if (f.name == "cpu") return range(t.cpus);
   if (f.name == "dev") return range(t.devices);
-  if (f.name == "queue") return range(2);  // driver queues (rx_queues) or netmap's bridge
+  // A driver's RX queue (modulo rx_queues), or a netmap bridge member's (modulo 2; other
+  // members have one): values beyond the topology's would repeat events already there.
+  if (f.name == "queue")
+    return range(e.index() == Event{NmMemberFree{}}.index()
+                     ? (t.nm_member == NmMember::bridge ? 2u : 1u)
+                     : t.rx_queues);
   if (f.name == "slot") return range(Cpumap::kEntries);
   if (f.name == "writer") return range(Tun::kWriters);
   if (f.name == "fill") return range(t.nm_slots + 1u);
@@ -98,7 +103,8 @@ std::vector<Event> full_alphabet(const TargetFamily& family, const Topology& top
   for (const uint8_t kind : family.kinds) {
     std::vector<Event> events{make_event_of_kind(kind)};
     for (size_t f = 0; f < event_field_count(events[0]); f++) {
-      const std::vector<uint32_t> domain = full_domain(event_field(events[0], f), topology);
+      const std::vector<uint32_t> domain =
+          full_domain(events[0], event_field(events[0], f), topology);
       std::vector<Event> product;
       for (const Event& e : events)
         for (const uint32_t v : domain) {
@@ -114,11 +120,13 @@ std::vector<Event> full_alphabet(const TargetFamily& family, const Topology& top
 }
 
 std::string full_alphabet_domains(const Topology& t) {
-  return fmt::format("every field varied together: cpu 0..{}, dev 0..{}, queue 0..1, cpumap slot "
-                     "0..{}, tap writer 0..{}, netmap fill 0..{}, picks 0..{}, lengths {}, "
-                     "every enumeration value",
-                     t.cpus - 1, t.devices - 1, Cpumap::kEntries - 1, Tun::kWriters - 1,
-                     t.nm_slots, kFullPicks - 1, fmt::join(kFullLengths, "/"));
+  return fmt::format(
+      "every field varied together: cpu 0..{}, dev 0..{}, queue 0..{} (netmap: "
+      "0..{}), cpumap slot 0..{}, tap writer 0..{}, netmap fill 0..{}, picks 0..{}, "
+      "lengths {}, every enumeration value",
+      t.cpus - 1, t.devices - 1, t.rx_queues - 1, t.nm_member == NmMember::bridge ? 1 : 0,
+      Cpumap::kEntries - 1, Tun::kWriters - 1, t.nm_slots, kFullPicks - 1,
+      fmt::join(kFullLengths, "/"));
 }
 
 void add_events(std::vector<Event>& alphabet, const std::vector<Event>& more) {

@@ -82,11 +82,11 @@ ExploreResult explore(const ExploreSpec& spec);
 // each field also varied alone (u8: 1; u16: 64 and 1500; enumerations: every value).
 std::vector<Event> family_alphabet(const TargetFamily& family, bool wide);
 // The full alphabet of a family in a configuration: every kind with all its fields varied
-// together over their domains (kFullDomains): every CPU, device, queue, cpumap slot and TAP
-// writer of the topology; picks (of a deferred item, an skb, a buffer, a mapping, a pending
-// release...) 0..kFullPicks-1, which covers every live set of up to kFullPicks objects;
-// netmap fills 0..nm_slots; lengths, sizes and offsets 0, 64 and 1500; every value of an
-// enumeration.
+// together over their domains (kFullDomains): every CPU, device, RX queue, cpumap slot and
+// TAP writer of the topology (a netmap bridge member's two queues); picks (of a deferred item, an
+// skb, a buffer, a mapping, a pending release...) 0..kFullPicks-1, which covers every live set of
+// up to kFullPicks objects; netmap fills 0..nm_slots; lengths, sizes and offsets 0, 64 and 1500;
+// every value of an enumeration.
 inline constexpr uint32_t kFullPicks = 8;
 std::vector<Event> full_alphabet(const TargetFamily& family, const Topology& topology);
 // What full_alphabet varies, in words (for verdicts).
