@@ -43,6 +43,10 @@ constexpr Option kExploreOptions[] = {
      "driver_open=1,cpumap_update=1: the device brought up once, one cpumap\n"
      "entry created; a small configuration then completes (the verdict\n"
      "names the bound)"},
+    {"--no-symmetry", "",
+     "count states that differ only in which slots hold which pages and\n"
+     "DMA mappings as distinct (by default they are one state wherever the\n"
+     "alphabet allows it: no raw DMA map, unmap or sync)"},
     {"--topology-of", "FILE",
      "take only the topology from FILE (a variant's regression trace:\n"
      "its configuration, none of its events)"},
@@ -77,9 +81,10 @@ constexpr Command kExplore{
     "explore", "",
     "Breadth-first search over the events of a small configuration, on the same model as the\n"
     "fuzzers: every enabled event from every distinct world state, up to depth K. States are\n"
-    "canonical (time as clock regions, handles without their history), so a small enough\n"
-    "configuration has finitely many: when no new state is left the verdict is \"complete\", a\n"
-    "proof for that configuration and alphabet, not just \"no violation up to depth K\".\n\n",
+    "canonical (time as clock regions, handles without their history, pages and mappings\n"
+    "interchangeable where the alphabet allows), so a small enough configuration has finitely\n"
+    "many: when no new state is left the verdict is \"complete\", a proof for that\n"
+    "configuration and alphabet, not just \"no violation up to depth K\".\n\n",
     kExploreOptions,
     "Output: the configuration, driver and alphabet searched; then the shortest counterexample\n"
     "with its findings, or \"complete: no violation in N states\" (the whole space), or \"no\n"
@@ -104,7 +109,8 @@ int cmd_explore(const std::vector<std::string>& argv) {
                              driver_flag = args->value("--driver");
   bool wide = args->has("--wide"), full = args->has("--full"), same = args->has("--same-findings"),
        faults = args->has("--driver-faults"), alphabet_only = args->has("--alphabet-only");
-  const bool check_minimal = args->has("--check-minimal"), json = args->has("--json");
+  const bool check_minimal = args->has("--check-minimal"), json = args->has("--json"),
+             symmetry = !args->has("--no-symmetry");
   same = same || check_minimal;
   std::optional<FindingPattern> goal;
   if (const auto g = args->value("--goal")) {
@@ -248,6 +254,13 @@ int cmd_explore(const std::vector<std::string>& argv) {
     spec.goal = [](const World& world) { return !world.violations().empty(); };
   }
   if (check_minimal) depth = static_cast<int>(trace->events.size());
+  spec.symmetry = symmetry;
+  const std::string symmetry_what =
+      !symmetry ? "none (--no-symmetry)"
+      : symmetry_holds(spec.alphabet)
+          ? "pages and DMA mappings interchangeable (states that differ only in which slots "
+            "hold which pages and mappings are one)"
+          : "none (the alphabet's raw DMA map, unmap or sync can address past a page)";
   spec.max_depth = depth;
   spec.max_states = max_states;
   spec.max_seconds = seconds;
@@ -262,7 +275,8 @@ int cmd_explore(const std::vector<std::string>& argv) {
     std::cout << fmt::format("inflight explore: target {}, bugs {}, depth {}\n{}\n", family->name,
                              bugs->to_string(), depth, topology_line)
               << fmt::format("driver: {}\n", driver_what)
-              << fmt::format("alphabet: {} events: {}\n", spec.alphabet.size(), alphabet_what);
+              << fmt::format("alphabet: {} events: {}\n", spec.alphabet.size(), alphabet_what)
+              << fmt::format("symmetry: {}\n", symmetry_what);
   const ExploreResult r = explore(spec);
 
   // The verdict, said once: as text lines, or as one JSON object.
@@ -346,14 +360,16 @@ int cmd_explore(const std::vector<std::string>& argv) {
   }
   std::cout << fmt::format(
       "{{\n  \"target\": \"{}\",\n  \"bugs\": {},\n  \"topology\": {},\n  \"driver\": {},\n"
-      "  \"alphabet\": {{\"events\": {}, \"what\": {}}},\n  \"max_depth\": {},\n"
+      "  \"alphabet\": {{\"events\": {}, \"what\": {}}},\n  \"symmetry\": {},\n"
+      "  \"max_depth\": {},\n"
       "  \"verdict\": \"{}\",\n  \"states\": {},\n  \"transitions\": {},\n  \"depth_cleared\": "
       "{},\n"
       "  \"seconds\": {:.3f},\n  \"stopped_by\": \"{}\",\n  \"collision_bound\": {:.3e},\n"
       "  \"shortest\": {{\"events\": {}, \"trace\": {}}},\n  \"findings\": [{}],\n"
       "  \"notes\": {},\n  \"exit\": {}\n}}\n",
       family->name, json_string(bugs->to_string()), json_string(topology_line),
-      json_string(driver_what), spec.alphabet.size(), json_string(alphabet_what), depth, verdict,
+      json_string(driver_what), spec.alphabet.size(), json_string(alphabet_what),
+      json_string(symmetry_what), depth, verdict,
       r.states, r.transitions, r.depth_cleared, r.seconds, stopped_by, collision_bound,
       r.shortest.size(), json_string(text), findings_json, json_string(notes), rc);
   return rc;

@@ -62,8 +62,8 @@ class FingerprintSet {
 // A search state's key: the world's fingerprint, and the budgets used so far (one byte
 // each), mixed in by a bijection (splitmix64's finalizer) so that distinct counts on equal
 // worlds never collide.
-Fingerprint state_key(const World& world, uint32_t used) {
-  Fingerprint f = world.fingerprint();
+Fingerprint state_key(const World& world, uint32_t used, bool symmetric) {
+  Fingerprint f = world.fingerprint(symmetric);
   if (used == 0) return f;
   const auto mix = [](uint64_t x) {
     x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
@@ -211,6 +211,13 @@ std::vector<Event> family_alphabet(const TargetFamily& family, bool wide) {
   return out;
 }
 
+bool symmetry_holds(const std::vector<Event>& alphabet) {
+  return std::none_of(alphabet.begin(), alphabet.end(), [](const Event& e) {
+    return std::holds_alternative<DmaMap>(e) || std::holds_alternative<DmaUnmap>(e) ||
+           std::holds_alternative<DmaSync>(e);
+  });
+}
+
 ExploreResult explore(const ExploreSpec& spec) {
   const auto start = std::chrono::steady_clock::now();
   const auto elapsed = [&] {
@@ -223,6 +230,7 @@ ExploreResult explore(const ExploreSpec& spec) {
     uint32_t event;  // index into the alphabet
     uint32_t used;   // budget b's events on the path so far: byte b
   };
+  r.symmetric = spec.symmetry && symmetry_holds(spec.alphabet);
   MODEL_ASSERT(spec.budgets.size() <= kMaxBudgets);
   std::vector<int> budget_of(spec.alphabet.size(), -1);  // which budget bounds an event
   for (size_t e = 0; e < spec.alphabet.size(); e++)
@@ -268,7 +276,7 @@ ExploreResult explore(const ExploreSpec& spec) {
     }
     return path[chain.size() - 1];
   };
-  visited.insert(state_key(root, 0));
+  visited.insert(state_key(root, 0, r.symmetric));
   nodes.push_back(Node{0, 0, 0});
   r.states = 1;
   child.finish();
@@ -301,7 +309,7 @@ ExploreResult explore(const ExploreSpec& spec) {
         child_is_parent = false;
         r.transitions++;
         const uint32_t child_used = b >= 0 ? used + (1u << shift) : used;
-        if (!visited.insert(state_key(child, child_used))) continue;
+        if (!visited.insert(state_key(child, child_used, r.symmetric))) continue;
         r.states++;
         nodes.push_back(Node{node, e, child_used});
         const auto id = static_cast<uint32_t>(nodes.size() - 1);

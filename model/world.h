@@ -90,11 +90,14 @@ class World {
   void observe_work(WorkObserver fn, void* ctx) { work_observer_ = fn, work_observer_ctx_ = ctx; }
   // A hash of everything that decides what happens next, and its 128-bit fingerprint (the
   // explorer's visited set; model/core/state_hash.h).
-  uint64_t state_hash() const { return hash().value(); }
-  Fingerprint fingerprint() const { return hash().fingerprint(); }
+  // With `symmetric`, pages and DMA mappings are renamed by where the walk first meets them
+  // (StateHash::rename): states that differ only in which slots hold which pages and
+  // mappings hash alike.
+  uint64_t state_hash(bool symmetric = false) const { return hash(symmetric).value(); }
+  Fingerprint fingerprint(bool symmetric = false) const { return hash(symmetric).fingerprint(); }
 
  private:
-  StateHash hash() const;
+  StateHash hash(bool symmetric) const;
   bool apply_inner(const Event& event);
   // A deferred context runs its work (Kernel's Work names the kernel function).
   void run_work(Work work, uint32_t arg);

@@ -109,6 +109,8 @@ class Table {
     for_each([&](Id, const T& value) { h(value); });
   }
   uint16_t generation(uint16_t slot) const { return slot < N ? slots_[slot].gen : 0; }
+  bool used(uint16_t slot) const { return slot < N && ((used_ >> slot) & 1) != 0; }
+  Id current(uint16_t slot) const { return Id{slot, generation(slot)}; }  // of a used slot
 
   // Visit live objects in slot order (the set bits of the used word, lowest first), each
   // slot's use read when the visit reaches it, as a scan of the slots would.

@@ -211,6 +211,46 @@ class StateHash {
     const uint32_t n = cyclic_.max - cyclic_.min;
     for (uint32_t k = 0; k < n; k++) f(cyclic_.min + (cyclic_.next - cyclic_.min + k) % n);
   }
+  // Before hashing: objects of a kind are interchangeable (symmetry reduction: pages and
+  // DMA mappings). A handle of a renamed kind is hashed by its object's name, not its slot:
+  // objects are named 0, 1, 2... in the order the walk first meets them, so two states
+  // that differ only in which slots hold which objects hash alike. The walk must then leave
+  // those tables out and hash their objects last, in the order of their names
+  // (named_slot), naming the live ones nothing referred to after that. Sound only where
+  // nothing depends on an object's slot but its identity (the explorer decides,
+  // explore/explorer.cc).
+  void rename(HandleKind kind) {
+    Names& n = names_[static_cast<std::size_t>(kind)];
+    n.on = true, n.count = 0;
+    n.name.fill(kUnnamed);
+  }
+  bool renames(HandleKind kind) const { return names_[static_cast<std::size_t>(kind)].on; }
+  uint16_t name(HandleKind kind, uint16_t slot) {
+    Names& n = names_[static_cast<std::size_t>(kind)];
+    if (n.name[slot] == kUnnamed) n.slot[n.count] = slot, n.name[slot] = n.count++;
+    return n.name[slot];
+  }
+  bool named(HandleKind kind, uint16_t slot) const {
+    return names_[static_cast<std::size_t>(kind)].name[slot] != kUnnamed;
+  }
+  uint16_t named_count(HandleKind kind) const { return names_[static_cast<std::size_t>(kind)].count; }
+  uint16_t named_slot(HandleKind kind, uint16_t name) const {
+    return names_[static_cast<std::size_t>(kind)].slot[name];
+  }
+  // With pages renamed: physical (and direct DMA) addresses in [base, base + slots x
+  // slot_bytes), page slot i's range starting at base + i x slot_bytes, are hashed as their
+  // page's name and the offset in it.
+  void page_addresses(uint64_t base, uint64_t slot_bytes, uint16_t slots) {
+    phys_base_ = base, slot_bytes_ = slot_bytes, phys_slots_ = slots;
+  }
+  // A physical or DMA address.
+  void address(uint64_t a) {
+    if (!renames(HandleKind::page) || a < phys_base_ || a >= phys_base_ + slot_bytes_ * phys_slots_)
+      return word(a);
+    const auto slot = static_cast<uint16_t>((a - phys_base_) / slot_bytes_);
+    word(uint64_t{2} << 60 | uint64_t{name(HandleKind::page, slot)} << 32 |
+         (a - phys_base_) % slot_bytes_);
+  }
   // A handle packed in 32 bits (pack_handle; 0 is none).
   template <class Tag>
   void packed(uint32_t v) {
@@ -292,7 +332,8 @@ class StateHash {
     const TableView& t = tables_[static_cast<std::size_t>(kind)];
     // Without its table (a component hashed alone), the generation as it is.
     const uint16_t age = t.table ? static_cast<uint16_t>(t.generation(t.table, slot) - gen) : gen;
-    word((uint64_t{slot} << 16) | (t.table && age > kStaleCap ? kStaleCap : age));
+    word((renames(kind) ? uint64_t{1} << 60 | uint64_t{name(kind, slot)} << 16 : uint64_t{slot} << 16) |
+         (t.table && age > kStaleCap ? kStaleCap : age));
   }
   // The 128-bit product of x and y, its halves folded (wyhash's mum).
   static uint64_t mix(uint64_t x, uint64_t y) {
@@ -324,6 +365,16 @@ class StateHash {
   struct CyclicIds {
     uint32_t min = 0, max = 0, next = 0;
   } cyclic_;
+  static constexpr uint16_t kUnnamed = 0xFFFF;
+  struct Names {
+    bool on = false;
+    uint16_t count = 0;
+    std::array<uint16_t, 64> name;  // by slot (a table has at most 64)
+    std::array<uint16_t, 64> slot;  // by name
+  };
+  std::array<Names, static_cast<std::size_t>(HandleKind::count)> names_;
+  uint64_t phys_base_ = 0, slot_bytes_ = 0;
+  uint16_t phys_slots_ = 0;
   uint64_t words_ = 0;  // absorbed so far
   uint32_t n_ = 0;      // in block_
   std::array<TableView, static_cast<std::size_t>(HandleKind::count)> tables_{};

@@ -35,6 +35,10 @@ struct DmaHandle {
   DeviceId dev = 0;
   uint64_t dma_addr = kDmaMappingError;
   MappingId id;
+  template <class H>
+  void hash_state(H& h) const {
+    h(dev), h.address(dma_addr), h(id);
+  }
 };
 
 class Dma {

@@ -110,11 +110,6 @@ int DmaDebug::bucket_find_contain(const Ref& ref) const {
   }
 }
 
-uint64_t DmaDebug::cacheline_of(const Entry& entry) const {
-  const int shift = kernel_->topology().cacheline == 128 ? 7 : 6;  // L1_CACHE_SHIFT
-  return entry.paddr >> shift;
-}
-
 bool DmaDebug::active_cacheline_insert(const Entry& entry, DdMsgs& out) {
   if (entry.dir == DmaDir::to_device) return false;  // the device only reads
   const uint64_t cln = cacheline_of(entry);

@@ -68,7 +68,8 @@ class DmaDebug {
   template <class H>
   void hash_state(H& h) const {
     h(entries_);
-    h(active_cachelines_);  // error_count_ is debugfs and messages only
+    h.word(active_cachelines_.size());  // error_count_ is debugfs and messages only
+    for (const Cacheline& c : active_cachelines_) hash_cacheline(h, c);
     h(show_num_errors_);
     h(printed_);
     h(warned_overlap_);
@@ -127,6 +128,10 @@ class DmaDebug {
     DmaDir dir = DmaDir::bidirectional;
     bool map_err_checked = false;  // MAP_ERR_CHECKED vs MAP_ERR_NOT_CHECKED
     uint64_t paddr = 0;
+    template <class H>
+    void hash_state(H& h) const {
+      h(dev), h.address(dev_addr), h(size), h(type), h(dir), h(map_err_checked), h.address(paddr);
+    }
   };
   struct Ref {
     DeviceId dev = 0;
@@ -139,6 +144,12 @@ class DmaDebug {
     uint64_t cln = 0;
     int overlap = 0;  // the three radix tags
   };
+  // A tracked cacheline, by its first byte's address (which names its page when pages
+  // are renamed).
+  template <class H>
+  void hash_cacheline(H& h, const Cacheline& c) const {
+    h.address(c.cln << cacheline_shift()), h(c.overlap);
+  }
   using Entries = boost::container::static_vector<Entry, kMaxMappings>;
 
   static uint64_t bucket_of(uint64_t dev_addr) { return (dev_addr >> kHashFnShift) & (kHashSize - 1); }
@@ -151,7 +162,8 @@ class DmaDebug {
   // Returns -EEXIST semantics as a bool: true when the cacheline was already tracked.
   bool active_cacheline_insert(const Entry& entry, DdMsgs& out);
   void active_cacheline_remove(const Entry& entry);
-  uint64_t cacheline_of(const Entry& entry) const;
+  uint64_t cacheline_of(const Entry& entry) const { return entry.paddr >> cacheline_shift(); }
+  int cacheline_shift() const { return kernel_->topology().cacheline == 128 ? 7 : 6; }  // L1_CACHE_SHIFT
 
   void err_printk(DeviceId dev, std::string_view driver, DdMsg msg, const std::string& text,
                   DdMsgs& out);

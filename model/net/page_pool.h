@@ -142,9 +142,14 @@ class PagePools {
     h(pending_unlocks_);
     h(pools_);
     // A page's pp info is state while the page is a pool's; after that it is left over.
+    if (h.renames(HandleKind::page)) return;  // then page by page, last (hash_page)
     oracle_->for_each_page([&](PageId page, const PageState& p) {
       if (p.pp_owner != 0) h(info_[page.slot]);
     });
+  }
+  template <class H>
+  void hash_page(H& h, uint16_t slot) const {
+    if (oracle_->pp_owner(oracle_->current_page(slot)) != 0) h(info_[slot]);
   }
   template <class H>
   void hash_tables(H& h) const {

@@ -7,8 +7,6 @@
 namespace inflight {
 
 namespace {
-constexpr uint64_t kPhysBase = 0x100000;  // where the modelled page allocator's memory starts
-constexpr uint64_t kSlotBytes = uint64_t{kPageSize} << kMaxPageOrder;
 
 void flag(Kernel& k, Verdicts& out, Violation kind, std::string_view actor, std::string message) {
   out.set(static_cast<size_t>(kind));

@@ -72,7 +72,8 @@ struct MappingState {
   uint32_t seq = 0;      // map order, for messages
   template <class H>
   void hash_state(H& h) const {  // seq is history: messages only
-    h(dev), h(dma_addr), h(size), h(dir), h(type), h(attrs), h(phys), h(page), h(checked);
+    h(dev), h.address(dma_addr), h(size), h(dir), h(type), h(attrs), h.address(phys), h(page);
+    h(checked);
   }
 };
 
@@ -83,19 +84,35 @@ class Oracle {
   // The state the explorer hashes (model/core/state_hash.h).
   template <class H>
   void hash_state(H& h) const {
-    h(pages_);
-    h(mappings_);
+    // Renamed, the pages and mappings come last, one by one (hash_page, hash_mapping).
+    if (!h.renames(HandleKind::page)) h(pages_);
+    if (!h.renames(HandleKind::mapping)) h(mappings_);
     h(bound_);
   }
   template <class H>
   void hash_tables(H& h) const {
     h.table(pages_), h.table(mappings_);
   }
+  // Renamed (StateHash::rename), a page or mapping slot's state: whether it is used, and
+  // by what.
+  template <class H>
+  void hash_page(H& h, uint16_t slot) const {
+    hash_slot(h, pages_, slot);
+  }
+  template <class H>
+  void hash_mapping(H& h, uint16_t slot) const {
+    hash_slot(h, mappings_, slot);
+  }
+  // Where the modelled page allocator's memory lies: slot i's allocation starts at
+  // kPhysBase + i x kSlotBytes (page_phys), room for the largest order.
+  static constexpr uint64_t kPhysBase = 0x100000;
+  static constexpr uint64_t kSlotBytes = uint64_t{kPageSize} << kMaxPageOrder;
 
   // ---- pages ----
   static uint64_t page_phys(PageId page);  // physical address of the allocation
   PageId page_alloc(uint8_t order);        // kNoPage (invalid) when every slot is used
   bool page_alive(PageId page) const { return pages_.alive(page); }
+  PageId current_page(uint16_t slot) const { return pages_.current(slot); }
   const PageState& page(PageId page) const { return pages_[page]; }
   // A reference is taken or dropped by `actor`. A stale handle is a use-after-free; a
   // drop below zero a double free. Returns true when the allocation was freed.
@@ -160,6 +177,11 @@ class Oracle {
   void final_check(std::string_view actor);
 
  private:
+  template <class H, class T>
+  static void hash_slot(H& h, const T& table, uint16_t slot) {
+    h.word(table.used(slot));
+    if (table.used(slot)) h(table[table.current(slot)]);
+  }
   void check_bound(DeviceId dev, uint64_t dma_addr, std::string_view verb,
                    std::string_view actor, Verdicts& out);
 
