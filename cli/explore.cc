@@ -44,9 +44,9 @@ constexpr Option kExploreOptions[] = {
      "entry created; a small configuration then completes (the verdict\n"
      "names the bound)"},
     {"--no-symmetry", "",
-     "count states that differ only in which slots hold which pages and\n"
-     "DMA mappings as distinct (by default they are one state wherever the\n"
-     "alphabet allows it: no raw DMA map, unmap or sync)"},
+     "count states that differ only in which slots hold which pages, DMA\n"
+     "mappings and skb shared infos as distinct (by default they are one\n"
+     "state wherever the alphabet allows it: no raw DMA map, unmap or sync)"},
     {"--topology-of", "FILE",
      "take only the topology from FILE (a variant's regression trace:\n"
      "its configuration, none of its events)"},
@@ -81,10 +81,10 @@ constexpr Command kExplore{
     "explore", "",
     "Breadth-first search over the events of a small configuration, on the same model as the\n"
     "fuzzers: every enabled event from every distinct world state, up to depth K. States are\n"
-    "canonical (time as clock regions, handles without their history, pages and mappings\n"
-    "interchangeable where the alphabet allows), so a small enough configuration has finitely\n"
-    "many: when no new state is left the verdict is \"complete\", a proof for that\n"
-    "configuration and alphabet, not just \"no violation up to depth K\".\n\n",
+    "canonical (time as clock regions, handles without their history, pages, mappings and\n"
+    "skb shared infos interchangeable where the alphabet allows), so a small enough\n"
+    "configuration has finitely many: when no new state is left the verdict is \"complete\",\n"
+    "a proof for that configuration and alphabet, not just \"no violation up to depth K\".\n\n",
     kExploreOptions,
     "Output: the configuration, driver and alphabet searched; then the shortest counterexample\n"
     "with its findings, or \"complete: no violation in N states\" (the whole space), or \"no\n"
@@ -258,8 +258,8 @@ int cmd_explore(const std::vector<std::string>& argv) {
   const std::string symmetry_what =
       !symmetry ? "none (--no-symmetry)"
       : symmetry_holds(spec.alphabet)
-          ? "pages and DMA mappings interchangeable (states that differ only in which slots "
-            "hold which pages and mappings are one)"
+          ? "pages, DMA mappings and skb shared infos interchangeable (states that differ "
+            "only in which slots hold which of them are one)"
           : "none (the alphabet's raw DMA map, unmap or sync can address past a page)";
   spec.max_depth = depth;
   spec.max_states = max_states;

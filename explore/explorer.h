@@ -17,11 +17,11 @@
 // - Every new state is judged on its finished world, since leaks, stalls and unbind
 //   reports show at the end. Breadth-first, so the first state that meets the goal has a
 //   shortest event sequence within the alphabet.
-// - Symmetry: where the alphabet allows it (symmetry_holds), pages and DMA mappings are
-//   renamed in the hash (StateHash::rename), so states that differ only in which slots hold
-//   which pages and mappings are visited once. Every path is still a real run from the
-//   root, so a counterexample is a real trace, and a shortest one: a state's permutations
-//   are reached by equally long paths.
+// - Symmetry: where the alphabet allows it (symmetry_holds), pages, DMA mappings and skb
+//   shared infos are renamed in the hash (StateHash::rename), so states that differ only in
+//   which slots hold which of them are visited once. Every path is still a real run from
+//   the root, so a counterexample is a real trace, and a shortest one: a state's
+//   permutations are reached by equally long paths.
 // - Budgets (EventBudget) bound how often events of a kind may happen on a path; the counts
 //   are hashed with the world's fingerprint.
 // - Bounds on depth, states and seconds end the search cleanly, with what was covered.
@@ -63,7 +63,7 @@ struct ExploreSpec {
   std::vector<Event> alphabet;
   std::vector<EventBudget> budgets;  // at most kMaxBudgets
   std::vector<Event> prefix;  // applied to the root before the search (its history)
-  bool symmetry = true;       // rename pages and mappings where symmetry_holds(alphabet)
+  bool symmetry = true;  // rename pages, mappings and shinfos where symmetry_holds(alphabet)
   int max_depth = 6;
   uint64_t max_states = 2'000'000;
   double max_seconds = 60;
@@ -80,11 +80,12 @@ struct ExploreResult {
   uint64_t transitions = 0;     // enabled events applied
   double seconds = 0;
   std::string stopped_by;       // "" (depth), "exhausted" (no new state), "states", "time"
-  bool symmetric = false;      // pages and mappings were renamed (symmetry reduction)
+  bool symmetric = false;       // they were renamed (symmetry reduction)
 };
 
-// Whether pages and DMA mappings are interchangeable under an alphabet: nothing their slots
-// decide but their identity. No event picks either by slot. A page's physical (and direct
+// Whether pages, DMA mappings and skb shared infos are interchangeable under an alphabet:
+// nothing their slots decide but their identity. No event picks one by slot (an skb is
+// picked by its place in the stack's list, which is state). A page's physical (and direct
 // DMA) address is its slot's, but the model compares addresses only for equality or
 // within one mapping (which lies in one allocation); except the raw DMA client's map,
 // unmap and sync, whose offsets and lengths can reach past an order-3 fragment into the

@@ -394,33 +394,40 @@ StateHash World::hash(bool symmetric) const {
   oracle_.hash_tables(h), pools_.hash_tables(h), skbs_.hash_tables(h), netmap_.hash_tables(h);
   xdp_.hash_ids(h);
   if (symmetric) {
-    h.rename(HandleKind::page), h.rename(HandleKind::mapping);
+    h.rename(HandleKind::page), h.rename(HandleKind::mapping), h.rename(HandleKind::shinfo);
     h.page_addresses(Oracle::kPhysBase, Oracle::kSlotBytes, kMaxPages);
   }
   h(kernel_), h(oracle_), h(pages_), h(dma_), h(client_), h(napis_), h(pools_), h(skbs_);
   h(xdp_), h(redirect_), h(tun_), h(cpumap_), h(netmap_);
   driver_->hash_state(h);
   if (!symmetric) return h;
-  // The renamed pages and mappings last, in the order of their names (hashing one may
-  // name others); then those nothing named (leaked), in slot order.
-  uint16_t pages = 0, mappings = 0;
+  // The renamed objects last, kind by kind in the order of their names (hashing one may
+  // name others), until none is left; then those nothing named (leaked), in slot order.
+  std::array<uint16_t, static_cast<size_t>(HandleKind::count)> done{};
   const auto named_ones = [&] {
-    while (pages < h.named_count(HandleKind::page) || mappings < h.named_count(HandleKind::mapping)) {
-      if (pages < h.named_count(HandleKind::page)) {
-        const uint16_t slot = h.named_slot(HandleKind::page, pages++);
-        oracle_.hash_page(h, slot), pools_.hash_page(h, slot);
-      } else {
-        oracle_.hash_mapping(h, h.named_slot(HandleKind::mapping, mappings++));
+    for (bool more = true; more;) {
+      more = false;
+      for (const HandleKind k : {HandleKind::page, HandleKind::mapping, HandleKind::shinfo}) {
+        uint16_t& i = done[static_cast<size_t>(k)];
+        for (; i < h.named_count(k); i++, more = true) {
+          const uint16_t slot = h.named_slot(k, i);
+          if (k == HandleKind::page) oracle_.hash_page(h, slot), pools_.hash_page(h, slot);
+          else if (k == HandleKind::mapping) oracle_.hash_mapping(h, slot);
+          else skbs_.hash_shinfo(h, slot);
+        }
       }
     }
   };
   named_ones();
-  h.word(uint64_t{pages} << 16 | mappings);
+  for (const uint16_t n : done) h.word(n);
   oracle_.for_each_mapping([&](MappingId id, const MappingState&) {
     if (!h.named(HandleKind::mapping, id.slot)) h.name(HandleKind::mapping, id.slot), named_ones();
   });
   oracle_.for_each_page([&](PageId id, const PageState&) {
     if (!h.named(HandleKind::page, id.slot)) h.name(HandleKind::page, id.slot), named_ones();
+  });
+  skbs_.for_each_shinfo([&](ShinfoId id) {
+    if (!h.named(HandleKind::shinfo, id.slot)) h.name(HandleKind::shinfo, id.slot), named_ones();
   });
   return h;
 }

@@ -90,9 +90,9 @@ class World {
   void observe_work(WorkObserver fn, void* ctx) { work_observer_ = fn, work_observer_ctx_ = ctx; }
   // A hash of everything that decides what happens next, and its 128-bit fingerprint (the
   // explorer's visited set; model/core/state_hash.h).
-  // With `symmetric`, pages and DMA mappings are renamed by where the walk first meets them
-  // (StateHash::rename): states that differ only in which slots hold which pages and
-  // mappings hash alike.
+  // With `symmetric`, pages, DMA mappings and skb shared infos are renamed by where the
+  // walk first meets them (StateHash::rename): states that differ only in which slots hold
+  // which of them hash alike.
   uint64_t state_hash(bool symmetric = false) const { return hash(symmetric).value(); }
   Fingerprint fingerprint(bool symmetric = false) const { return hash(symmetric).fingerprint(); }
 

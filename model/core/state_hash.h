@@ -3,7 +3,7 @@
 // A hash of a world's state, for the explorer (explore/explorer.h): equal states are
 // visited once. It hashes the canonical state: what decides the world's future, not how it
 // got there, so that a bounded configuration has finitely many states and the explorer
-// can finish ("complete"). History is left out in four ways:
+// can finish ("complete"). History is left out in four ways, and symmetry in a fifth:
 // - Time: virtual time itself is not state; pending work is hashed by the clock region
 //   its time left lies in (Kernel::hash_state). Times kept only for messages are not hashed.
 // - Generations: a table hashes which slots are used, not their generations; a handle
@@ -14,6 +14,10 @@
 // - Cyclic ids: ids an IDA hands out cyclically (XDP mem ids) are hashed by their distance
 //   from the next one it will hand out (cyclic_ids), so the same ids in use, shifted round
 //   the cycle, hash alike.
+// - Symmetry (on request, rename): objects of a kind that nothing tells apart but their
+//   identity (pages, DMA mappings, skb shared infos) are hashed by names given in the
+//   order the walk meets them, so states that differ only in which slots hold which
+//   objects hash alike.
 // - Counters: a component hashes the difference that decides behaviour (a page_pool's
 //   hold - release, not both), and saturates a count whose exact value only a message
 //   shows. Each component lists the members that make up its state in
@@ -211,8 +215,7 @@ class StateHash {
     const uint32_t n = cyclic_.max - cyclic_.min;
     for (uint32_t k = 0; k < n; k++) f(cyclic_.min + (cyclic_.next - cyclic_.min + k) % n);
   }
-  // Before hashing: objects of a kind are interchangeable (symmetry reduction: pages and
-  // DMA mappings). A handle of a renamed kind is hashed by its object's name, not its slot:
+  // Before hashing: objects of a kind are interchangeable (symmetry reduction). A handle of a renamed kind is hashed by its object's name, not its slot:
   // objects are named 0, 1, 2... in the order the walk first meets them, so two states
   // that differ only in which slots hold which objects hash alike. The walk must then leave
   // those tables out and hash their objects last, in the order of their names

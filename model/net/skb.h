@@ -63,8 +63,13 @@ class Skbs {
   // The state the explorer hashes (model/core/state_hash.h).
   template <class H>
   void hash_state(H& h) const {
-    h(shinfos_);
+    if (!h.renames(HandleKind::shinfo)) h(shinfos_);  // else one by one, last (hash_shinfo)
     h(held_);
+  }
+  template <class H>
+  void hash_shinfo(H& h, uint16_t slot) const {
+    h.word(shinfos_.used(slot));
+    if (shinfos_.used(slot)) h(shinfos_[shinfos_.current(slot)]);
   }
   template <class H>
   void hash_tables(H& h) const {
@@ -79,6 +84,10 @@ class Skbs {
   // The held skb at `index` and its shinfo (what the KUnit exporter reads).
   const Skb& held_at(size_t index) const { return held_[index]; }
   const SkbShinfo& shinfo(const Skb& skb) const { return shinfos_[skb.shinfo]; }
+  template <class F>
+  void for_each_shinfo(F&& f) const {
+    shinfos_.for_each([&](ShinfoId id, const SkbShinfo&) { f(id); });
+  }
 
   // Models: build_skb() around `page` + skb_mark_for_recycle() when `recycle`; the skb is
   // handed up the stack (netif_receive_skb) and held there.
