@@ -411,7 +411,8 @@ StateHash World::hash(bool symmetric) const {
         uint16_t& i = done[static_cast<size_t>(k)];
         for (; i < h.named_count(k); i++, more = true) {
           const uint16_t slot = h.named_slot(k, i);
-          if (k == HandleKind::page) oracle_.hash_page(h, slot), pools_.hash_page(h, slot);
+          if (k == HandleKind::page)
+            oracle_.hash_page(h, slot), pools_.hash_page(h, slot), dma_.hash_page(h, slot);
           else if (k == HandleKind::mapping) oracle_.hash_mapping(h, slot);
           else skbs_.hash_shinfo(h, slot);
         }

@@ -246,6 +246,12 @@ class StateHash {
   void page_addresses(uint64_t base, uint64_t slot_bytes, uint16_t slots) {
     phys_base_ = base, slot_bytes_ = slot_bytes, phys_slots_ = slots;
   }
+  // The page slot whose range holds address a, or -1 (also when pages are not renamed).
+  int page_of(uint64_t a) const {
+    if (!renames(HandleKind::page) || a < phys_base_ || a >= phys_base_ + slot_bytes_ * phys_slots_)
+      return -1;
+    return static_cast<int>((a - phys_base_) / slot_bytes_);
+  }
   // A physical or DMA address.
   void address(uint64_t a) {
     if (!renames(HandleKind::page) || a < phys_base_ || a >= phys_base_ + slot_bytes_ * phys_slots_)

@@ -49,6 +49,10 @@ class Dma {
     h(iommu_);
     h(dma_debug_);  // not drivers_: the names are for messages only
   }
+  template <class H>
+  void hash_page(H& h, uint16_t slot) const {
+    dma_debug_.hash_page(h, slot);
+  }
 
   Dma(Kernel& kernel, Oracle& oracle, PageAllocator& pages);
 

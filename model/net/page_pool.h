@@ -122,7 +122,12 @@ struct PagePool {
     h(cpuid), h(napi), h.word(hold_count - release_count), h(dma_sync), h(cache), h(ring);
     h(ring_size), h(producer_cpu), h(user_count), h.cyclic_id(xdp_mem_id);
     h(frag_page), h(frag_offset), h(frag_users), h.word(destroy_count > 0), h(destroying);
-    h(netdev_gone), h(livelock_reported), h(mismatch_reported), h(dma_mapped);
+    h(netdev_gone), h(livelock_reported), h(mismatch_reported);
+    // Renamed pages: which pages are in dma_mapped is theirs (PagePools::hash_page). Its
+    // order is not state: only a scrub walks it, to unmap each page, and the unmaps of
+    // distinct pages commute (each is judged alone; IOVA and dma-debug entries end alike).
+    if (h.renames(HandleKind::page)) h.word(dma_mapped.size());
+    else h(dma_mapped);
   }
 };
 
@@ -147,9 +152,14 @@ class PagePools {
       if (p.pp_owner != 0) h(info_[page.slot]);
     });
   }
+  // Renamed: a page's pp info, and the dma_mapped entries that name it.
   template <class H>
   void hash_page(H& h, uint16_t slot) const {
     if (oracle_->pp_owner(oracle_->current_page(slot)) != 0) h(info_[slot]);
+    pools_.for_each([&](PoolId id, const PagePool& pool) {
+      for (const PagePool::Mapped& m : pool.dma_mapped)
+        if (m.page.slot == slot) h(id), h(m.page), h(m.handle);
+    });
   }
   template <class H>
   void hash_tables(H& h) const {
