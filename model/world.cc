@@ -395,7 +395,7 @@ StateHash World::hash(bool symmetric) const {
   xdp_.hash_ids(h);
   if (symmetric) {
     h.rename(HandleKind::page), h.rename(HandleKind::mapping), h.rename(HandleKind::shinfo);
-    h.page_addresses(Oracle::kPhysBase, Oracle::kSlotBytes, kMaxPages);
+    h.page_addresses(Oracle::kPhysBase, Oracle::kSlotShift, kMaxPages);
   }
   h(kernel_), h(oracle_), h(pages_), h(dma_), h(client_), h(napis_), h(pools_), h(skbs_);
   h(xdp_), h(redirect_), h(tun_), h(cpumap_), h(netmap_);
@@ -411,8 +411,7 @@ StateHash World::hash(bool symmetric) const {
         uint16_t& i = done[static_cast<size_t>(k)];
         for (; i < h.named_count(k); i++, more = true) {
           const uint16_t slot = h.named_slot(k, i);
-          if (k == HandleKind::page)
-            oracle_.hash_page(h, slot), pools_.hash_page(h, slot), dma_.hash_page(h, slot);
+          if (k == HandleKind::page) oracle_.hash_page(h, slot), pools_.hash_page(h, slot);
           else if (k == HandleKind::mapping) oracle_.hash_mapping(h, slot);
           else skbs_.hash_shinfo(h, slot);
         }
@@ -430,6 +429,10 @@ StateHash World::hash(bool symmetric) const {
   skbs_.for_each_shinfo([&](ShinfoId id) {
     if (!h.named(HandleKind::shinfo, id.slot)) h.name(HandleKind::shinfo, id.slot), named_ones();
   });
+  // Lists whose order across pages is not state, by page name (a page they name first is
+  // then hashed too).
+  dma_.hash_by_page(h), pools_.hash_by_page(h);
+  named_ones();
   return h;
 }
 

@@ -37,6 +37,7 @@
 
 #include <boost/container/static_vector.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -241,24 +242,37 @@ class StateHash {
     return names_[static_cast<std::size_t>(kind)].slot[name];
   }
   // With pages renamed: physical (and direct DMA) addresses in [base, base + slots x
-  // slot_bytes), page slot i's range starting at base + i x slot_bytes, are hashed as their
-  // page's name and the offset in it.
-  void page_addresses(uint64_t base, uint64_t slot_bytes, uint16_t slots) {
-    phys_base_ = base, slot_bytes_ = slot_bytes, phys_slots_ = slots;
+  // 2^slot_shift), page slot i's range starting at base + i x 2^slot_shift, are hashed as
+  // their page's name and the offset in it.
+  void page_addresses(uint64_t base, int slot_shift, uint16_t slots) {
+    phys_base_ = base, slot_shift_ = slot_shift;
+    phys_end_ = base + (uint64_t{slots} << slot_shift);
   }
   // The page slot whose range holds address a, or -1 (also when pages are not renamed).
   int page_of(uint64_t a) const {
-    if (!renames(HandleKind::page) || a < phys_base_ || a >= phys_base_ + slot_bytes_ * phys_slots_)
-      return -1;
-    return static_cast<int>((a - phys_base_) / slot_bytes_);
+    if (!renames(HandleKind::page) || a < phys_base_ || a >= phys_end_) return -1;
+    return static_cast<int>((a - phys_base_) >> slot_shift_);
+  }
+  // The elements of a list that lie in pages' ranges (address(element) in one), hashed in
+  // the order of their pages' names, and in list order within a page: for lists whose order
+  // across pages is not state. Elements of unnamed pages name them.
+  template <class List, class Address, class Hash>
+  friend void hash_sorted_by_page(StateHash& h, const List& list, Address&& address, Hash&& hash) {
+    boost::container::static_vector<uint32_t, 64> keys;  // name << 16 | position
+    for (std::size_t i = 0; i < list.size(); i++)
+      if (const int slot = h.page_of(address(list[i])); slot >= 0)
+        keys.push_back(uint32_t{h.name(HandleKind::page, static_cast<uint16_t>(slot))} << 16 |
+                       static_cast<uint32_t>(i));
+    std::sort(keys.begin(), keys.end());
+    h.word(keys.size());
+    for (const uint32_t k : keys) hash(list[k & 0xFFFF]);
   }
   // A physical or DMA address.
   void address(uint64_t a) {
-    if (!renames(HandleKind::page) || a < phys_base_ || a >= phys_base_ + slot_bytes_ * phys_slots_)
-      return word(a);
-    const auto slot = static_cast<uint16_t>((a - phys_base_) / slot_bytes_);
-    word(uint64_t{2} << 60 | uint64_t{name(HandleKind::page, slot)} << 32 |
-         (a - phys_base_) % slot_bytes_);
+    const int slot = page_of(a);
+    if (slot < 0) return word(a);
+    word(uint64_t{2} << 60 | uint64_t{name(HandleKind::page, static_cast<uint16_t>(slot))} << 32 |
+         ((a - phys_base_) & ((uint64_t{1} << slot_shift_) - 1)));
   }
   // A handle packed in 32 bits (pack_handle; 0 is none).
   template <class Tag>
@@ -298,8 +312,10 @@ class StateHash {
       absorb_block();
     block_[n_++] = w;
   }
-  // A value's bytes as words, the last one padded with zeros and tagged with the size. The
-  // size is a constant, so the copies are plain loads.
+  // A value's bytes as words, a last partial one padded with zeros and tagged with the
+  // size. The size is a constant, so the copies are plain loads. (The walk's order of types
+  // is fixed by the words before, containers' sizes and optionals' flags, so a word needs
+  // no tag to be read back.)
   template <class T>
   void bytes(const T& v) {
     constexpr std::size_t n = sizeof v;
@@ -310,9 +326,11 @@ class StateHash {
       std::memcpy(&w, b + i, 8);
       word(w);
     }
-    uint64_t tail = 0;
-    std::memcpy(&tail, b + i, n % 8);
-    word(tail ^ (uint64_t{n} << 56));
+    if constexpr (n % 8 != 0) {
+      uint64_t tail = 0;
+      std::memcpy(&tail, b + i, n % 8);
+      word(tail ^ (uint64_t{n} << 56));
+    }
   }
   uint64_t value() const { return fingerprint().a; }
   Fingerprint fingerprint() const {
@@ -382,8 +400,8 @@ class StateHash {
     std::array<uint16_t, 64> slot;  // by name
   };
   std::array<Names, static_cast<std::size_t>(HandleKind::count)> names_;
-  uint64_t phys_base_ = 0, slot_bytes_ = 0;
-  uint16_t phys_slots_ = 0;
+  uint64_t phys_base_ = 0, phys_end_ = 0;
+  int slot_shift_ = 0;
   uint64_t words_ = 0;  // absorbed so far
   uint32_t n_ = 0;      // in block_
   std::array<TableView, static_cast<std::size_t>(HandleKind::count)> tables_{};

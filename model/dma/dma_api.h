@@ -50,8 +50,8 @@ class Dma {
     h(dma_debug_);  // not drivers_: the names are for messages only
   }
   template <class H>
-  void hash_page(H& h, uint16_t slot) const {
-    dma_debug_.hash_page(h, slot);
+  void hash_by_page(H& h) const {
+    dma_debug_.hash_by_page(h);
   }
 
   Dma(Kernel& kernel, Oracle& oracle, PageAllocator& pages);

@@ -67,8 +67,8 @@ class DmaDebug {
   // The state the explorer hashes (model/core/state_hash.h).
   template <class H>
   void hash_state(H& h) const {
-    // With pages renamed, the entries and cachelines in a page's range are the page's
-    // (hash_page): entries of different pages lie in different buckets, and no lookup
+    // With pages renamed, the entries and cachelines in pages' ranges come last, by page
+    // (hash_by_page): entries of different pages lie in different buckets, and no lookup
     // crosses from one page to another (explore/explorer.h, symmetry_holds), so their
     // order across pages is not state. Within a bucket it is (best fit).
     h.word(entries_.size());  // error_count_ is debugfs and messages only
@@ -83,13 +83,15 @@ class DmaDebug {
     h(flood_reported_);
   }
 
+  // Renamed pages: the entries, then the cachelines, in pages' ranges, in the order of the
+  // pages' names, each page's in list order.
   template <class H>
-  void hash_page(H& h, uint16_t slot) const {
-    for (const Entry& e : entries_)
-      if (h.page_of(e.dev_addr) == slot) h(e);
-    h.word(~0ull);
-    for (const Cacheline& c : active_cachelines_)
-      if (h.page_of(c.cln << cacheline_shift()) == slot) hash_cacheline(h, c);
+  void hash_by_page(H& h) const {
+    hash_sorted_by_page(h, entries_, [&](const Entry& e) { return e.dev_addr; },
+                        [&](const Entry& e) { h(e); });
+    hash_sorted_by_page(h, active_cachelines_,
+                        [&](const Cacheline& c) { return c.cln << cacheline_shift(); },
+                        [&](const Cacheline& c) { hash_cacheline(h, c); });
   }
 
   static constexpr int kShowNumErrors = 1;     // show_num_errors default

@@ -123,11 +123,10 @@ struct PagePool {
     h(ring_size), h(producer_cpu), h(user_count), h.cyclic_id(xdp_mem_id);
     h(frag_page), h(frag_offset), h(frag_users), h.word(destroy_count > 0), h(destroying);
     h(netdev_gone), h(livelock_reported), h(mismatch_reported);
-    // Renamed pages: which pages are in dma_mapped is theirs (PagePools::hash_page). Its
-    // order is not state: only a scrub walks it, to unmap each page, and the unmaps of
-    // distinct pages commute (each is judged alone; IOVA and dma-debug entries end alike).
-    if (h.renames(HandleKind::page)) h.word(dma_mapped.size());
-    else h(dma_mapped);
+    // Renamed pages: dma_mapped comes last, by page (PagePools::hash_by_page). Its order
+    // across pages is not state: only a scrub walks it, to unmap each page, and the unmaps
+    // of distinct pages commute (each is judged alone; IOVA and dma-debug entries end alike).
+    if (!h.renames(HandleKind::page)) h(dma_mapped);
   }
 };
 
@@ -152,13 +151,18 @@ class PagePools {
       if (p.pp_owner != 0) h(info_[page.slot]);
     });
   }
-  // Renamed: a page's pp info, and the dma_mapped entries that name it.
+  // Renamed: a page's pp info.
   template <class H>
   void hash_page(H& h, uint16_t slot) const {
     if (oracle_->pp_owner(oracle_->current_page(slot)) != 0) h(info_[slot]);
-    pools_.for_each([&](PoolId id, const PagePool& pool) {
-      for (const PagePool::Mapped& m : pool.dma_mapped)
-        if (m.page.slot == slot) h(id), h(m.page), h(m.handle);
+  }
+  // Renamed: each pool's dma_mapped, in the order of its pages' names.
+  template <class H>
+  void hash_by_page(H& h) const {
+    pools_.for_each([&](PoolId, const PagePool& pool) {
+      hash_sorted_by_page(
+          h, pool.dma_mapped, [](const PagePool::Mapped& m) { return Oracle::page_phys(m.page); },
+          [&](const PagePool::Mapped& m) { h(m.page), h(m.handle); });
     });
   }
   template <class H>

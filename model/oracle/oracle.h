@@ -106,10 +106,11 @@ class Oracle {
   // Where the modelled page allocator's memory lies: slot i's allocation starts at
   // kPhysBase + i x kSlotBytes (page_phys), room for the largest order.
   static constexpr uint64_t kPhysBase = 0x100000;
-  static constexpr uint64_t kSlotBytes = uint64_t{kPageSize} << kMaxPageOrder;
+  static constexpr int kSlotShift = kPageShift + kMaxPageOrder;
+  static constexpr uint64_t kSlotBytes = uint64_t{1} << kSlotShift;
 
   // ---- pages ----
-  static uint64_t page_phys(PageId page);  // physical address of the allocation
+  static uint64_t page_phys(PageId page) { return kPhysBase + page.slot * kSlotBytes; }
   PageId page_alloc(uint8_t order);        // kNoPage (invalid) when every slot is used
   bool page_alive(PageId page) const { return pages_.alive(page); }
   PageId current_page(uint16_t slot) const { return pages_.current(slot); }
