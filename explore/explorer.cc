@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <map>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -94,7 +96,39 @@ std::vector<uint32_t> full_domain(const Event& e, const FieldInfo& f, const Topo
   if (f.name == "slot") return range(Cpumap::kEntries);
   if (f.name == "writer") return range(Tun::kWriters);
   if (f.name == "fill") return range(t.nm_slots + 1u);
-  return range(kFullPicks);  // pick, skb, to, from, buf, map
+  return range(kFullPicks);  // the pick fields (is_pick)
+}
+
+// A field that chooses among live objects, taken modulo their number (World::pick_modulus).
+bool is_pick(std::string_view field) {
+  for (const std::string_view f : {"pick", "skb", "to", "from", "buf", "map"})
+    if (field == f) return true;
+  return false;
+}
+
+// Pick twins: an event whose picks are taken modulo n is the same transition as the event
+// with every pick reduced modulo n. twins[e][n - 1], for n = 1 up to e's largest pick, is
+// the index of that reduced event in the alphabet (e itself when every pick is below n), or
+// -1 when the alphabet lacks it; empty for an event without picks.
+std::vector<std::vector<int32_t>> pick_twins(const std::vector<Event>& alphabet) {
+  std::map<std::string, int32_t> index;
+  for (size_t i = 0; i < alphabet.size(); i++)
+    index.emplace(format_event(alphabet[i]), static_cast<int32_t>(i));
+  std::vector<std::vector<int32_t>> twins(alphabet.size());
+  for (size_t i = 0; i < alphabet.size(); i++) {
+    const Event& e = alphabet[i];
+    uint32_t largest = 0;
+    for (size_t f = 0; f < event_field_count(e); f++)
+      if (is_pick(event_field(e, f).name)) largest = std::max(largest, event_field_value(e, f));
+    for (uint32_t n = 1; n <= largest; n++) {
+      Event twin = e;
+      for (size_t f = 0; f < event_field_count(e); f++)
+        if (is_pick(event_field(e, f).name)) set_event_field(twin, f, event_field_value(e, f) % n);
+      const auto it = index.find(format_event(twin));
+      twins[i].push_back(it == index.end() ? -1 : it->second);
+    }
+  }
+  return twins;
 }
 }  // namespace
 
@@ -236,6 +270,7 @@ ExploreResult explore(const ExploreSpec& spec) {
   for (size_t e = 0; e < spec.alphabet.size(); e++)
     for (size_t b = 0; b < spec.budgets.size(); b++)
       if (spec.alphabet[e].index() == spec.budgets[b].kind) budget_of[e] = static_cast<int>(b);
+  const std::vector<std::vector<int32_t>> twins = pick_twins(spec.alphabet);
   std::vector<Node> nodes;
   const auto sequence = [&](uint32_t node) {
     std::vector<Event> seq;
@@ -300,6 +335,12 @@ ExploreResult explore(const ExploreSpec& spec) {
         const uint32_t shift = 8 * static_cast<uint32_t>(b);
         if (b >= 0 && ((used >> shift) & 0xFF) >= spec.budgets[static_cast<size_t>(b)].max)
           continue;  // its budget is spent on this path
+        if (!twins[e].empty()) {  // a pick beyond the live objects: its twin's transition
+          const uint32_t n = parent.pick_modulus(spec.alphabet[e]);
+          if (n > 0 && n <= twins[e].size() && twins[e][n - 1] >= 0 &&
+              static_cast<uint32_t>(twins[e][n - 1]) != e)
+            continue;
+        }
         if (!child_is_parent) child = parent;
         if (!child.apply(spec.alphabet[e])) {  // not enabled here
           child_is_parent = true;

@@ -436,6 +436,30 @@ StateHash World::hash(bool symmetric) const {
   return h;
 }
 
+uint32_t World::pick_modulus(const Event& event) const {
+  const auto n = [](size_t v) { return static_cast<uint32_t>(v); };
+  return std::visit(
+      Overloaded{
+          [&](const RunDeferred&) { return n(kernel_.runnable_count()); },
+          [&](const XdpTxComplete& e) { return e.mode == 0 ? n(redirect_.pick_modulus()) : 0; },
+          [&](const SkbFree&) { return n(skbs_.held()); },
+          [&](const SkbClone&) { return n(skbs_.held()); },
+          [&](const SkbExpandHead&) { return n(skbs_.held()); },
+          [&](const SkbCoalesce&) { return n(skbs_.held()); },
+          [&](const NmMemberHold&) { return n(netmap_.held()); },
+          [&](const NmMemberChain&) { return n(netmap_.held()); },
+          [&](const PpReleaseCount&) { return n(pools_.pending_releases()); },
+          [&](const PpProducerUnlock&) { return n(pools_.pending_unlocks()); },
+          [&](const BufFree&) { return n(client_.buffers()); },
+          [&](const DmaMap&) { return n(client_.buffers()); },
+          [&](const DmaMappingError&) { return n(client_.records()); },
+          [&](const DmaUnmap&) { return n(client_.records()); },
+          [&](const DmaSync&) { return n(client_.records()); },
+          [](const auto&) { return 0u; },
+      },
+      event);
+}
+
 void run_scenario(World& world, const Scenario& scenario) {
   world.run(scenario.events);
   world.finish();

@@ -64,6 +64,10 @@ class World {
 
   // Returns whether the event's guard held (false: skipped).
   bool apply(const Event& event);
+  // How many objects the event's pick fields choose among here (each is taken modulo it):
+  // events whose picks differ only by multiples of it are the same transition. 0 when the
+  // event has no such pick, or nothing to choose from.
+  uint32_t pick_modulus(const Event& event) const;
   void run(std::span<const Event> events);
   void finish();
 

@@ -376,11 +376,13 @@ struct FieldAt {
   std::optional<uint32_t> set;  // the value to store, or none to only look
   size_t index = 0;
   FieldInfo info{};
+  uint32_t value = 0;  // before any store
   bool found = false;
   void at(FieldInfo i, auto& v) {
     if (index++ != target) return;
     found = true;
     info = i;
+    value = static_cast<uint32_t>(v);
     if (set) {
       MODEL_ASSERT(*set < i.values);
       v = static_cast<std::remove_reference_t<decltype(v)>>(*set);
@@ -408,6 +410,12 @@ FieldInfo event_field(const Event& event, size_t index) {
   const FieldAt f = visit_field(copy, index, std::nullopt);
   MODEL_ASSERT(f.found);
   return f.info;
+}
+uint32_t event_field_value(const Event& event, size_t index) {
+  Event copy = event;
+  const FieldAt f = visit_field(copy, index, std::nullopt);
+  MODEL_ASSERT(f.found);
+  return f.value;
 }
 void set_event_field(Event& event, size_t index, uint32_t value) {
   MODEL_ASSERT(visit_field(event, index, value).found);

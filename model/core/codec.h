@@ -59,6 +59,7 @@ struct FieldInfo {
 };
 size_t event_field_count(const Event& event);
 FieldInfo event_field(const Event& event, size_t index);
+uint32_t event_field_value(const Event& event, size_t index);
 // Sets field `index` to `value` (< its values).
 void set_event_field(Event& event, size_t index, uint32_t value);
 

@@ -46,6 +46,8 @@ class DmaClient {
   bool apply(const DmaSync& e);
 
   void teardown();
+  size_t buffers() const { return buffers_.size(); }  // what buf fields pick from
+  size_t records() const { return records_.size(); }  // what map fields pick from
 
  private:
   struct Buffer {

@@ -239,6 +239,7 @@ class PagePools {
   // The second half of a ring produce: the `ring` statistic and the unlock.
   bool producer_unlock_pending() const { return !pending_unlocks_.empty(); }
   void producer_unlock(uint8_t pick);
+  size_t pending_unlocks() const { return pending_unlocks_.size(); }
   void producer_unlock_all();
 
   // Models: page_pool_destroy(). Process context; the pool's NAPI must be disabled.
@@ -252,6 +253,7 @@ class PagePools {
   // counted, the pp info clear and put_page pending.
   bool release_count_pending() const { return !pending_releases_.empty(); }
   void finish_release(uint8_t pick);   // PpReleaseCount: the increment, or what follows it
+  size_t pending_releases() const { return pending_releases_.size(); }
   void finish_releases();
 
   // Models: page_pool_release_retry(), the deferred work (Work::page_pool_release_retry).

@@ -92,6 +92,9 @@ class XdpRedirectTarget {
   // Models: ndo_start_xmit of an skb whose head is `head` (bnxt_start_xmit). False when
   // the skb was not taken; the caller frees it.
   bool xmit_skb(const XdpFrame& head, std::string_view actor);
+  // What complete(pick) picks among: a veth peer's frames (0 for the NIC, whose pick
+  // also sets how far the consumer index moves).
+  size_t pick_modulus() const { return maps() ? 0 : rings_[0].size(); }
   size_t in_flight() const {
     size_t n = 0;
     for (const Ring& r : rings_) n += r.size();

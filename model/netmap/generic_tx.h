@@ -105,6 +105,7 @@ class NetmapGenericTx {
   // The member's TX completion on a queue; false when it frees nothing.
   bool member_free(uint8_t queue);
   bool member_hold(uint8_t pick);
+  size_t held() const { return held_.size(); }  // what member_hold and member_chain pick from
   bool member_chain(uint8_t pick);
   // Models: generic_netmap_unregister() and the adapter's free. False if already done.
   // `log` false: the same, without its trace line (teardown of an adapter no scenario used).
