@@ -96,14 +96,7 @@ std::vector<uint32_t> full_domain(const Event& e, const FieldInfo& f, const Topo
   if (f.name == "slot") return range(Cpumap::kEntries);
   if (f.name == "writer") return range(Tun::kWriters);
   if (f.name == "fill") return range(t.nm_slots + 1u);
-  return range(kFullPicks);  // the pick fields (is_pick)
-}
-
-// A field that chooses among live objects, taken modulo their number (World::pick_modulus).
-bool is_pick(std::string_view field) {
-  for (const std::string_view f : {"pick", "skb", "to", "from", "buf", "map"})
-    if (field == f) return true;
-  return false;
+  return range(kFullPicks);  // the pick fields (is_pick_field)
 }
 
 // Pick twins: an event whose picks are taken modulo n is the same transition as the event
@@ -119,11 +112,13 @@ std::vector<std::vector<int32_t>> pick_twins(const std::vector<Event>& alphabet)
     const Event& e = alphabet[i];
     uint32_t largest = 0;
     for (size_t f = 0; f < event_field_count(e); f++)
-      if (is_pick(event_field(e, f).name)) largest = std::max(largest, event_field_value(e, f));
+      if (is_pick_field(event_field(e, f).name))
+        largest = std::max(largest, event_field_value(e, f));
     for (uint32_t n = 1; n <= largest; n++) {
       Event twin = e;
       for (size_t f = 0; f < event_field_count(e); f++)
-        if (is_pick(event_field(e, f).name)) set_event_field(twin, f, event_field_value(e, f) % n);
+        if (is_pick_field(event_field(e, f).name))
+          set_event_field(twin, f, event_field_value(e, f) % n);
       const auto it = index.find(format_event(twin));
       twins[i].push_back(it == index.end() ? -1 : it->second);
     }
@@ -243,6 +238,12 @@ std::vector<Event> family_alphabet(const TargetFamily& family, bool wide) {
     }
   }
   return out;
+}
+
+bool is_pick_field(std::string_view field) {
+  for (const std::string_view f : {"pick", "skb", "to", "from", "buf", "map"})
+    if (field == f) return true;
+  return false;
 }
 
 bool symmetry_holds(const std::vector<Event>& alphabet) {

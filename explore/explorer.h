@@ -22,6 +22,9 @@
 //   which slots hold which of them are visited once. Every path is still a real run from
 //   the root, so a counterexample is a real trace, and a shortest one: a state's
 //   permutations are reached by equally long paths.
+// - Pick twins: an event whose picks (of an skb, a deferred item, a pending release...) are
+//   taken modulo the number of live objects (World::pick_modulus) is the same transition as
+//   its twin with the picks reduced; when the twin is in the alphabet, only it is applied.
 // - Budgets (EventBudget) bound how often events of a kind may happen on a path; the counts
 //   are hashed with the world's fingerprint.
 // - Bounds on depth, states and seconds end the search cleanly, with what was covered.
@@ -92,6 +95,9 @@ struct ExploreResult {
 // next slot's range (dma-debug's containing-bucket walk would see what lies there). So:
 // true unless the alphabet has one of those three kinds.
 bool symmetry_holds(const std::vector<Event>& alphabet);
+// A field that chooses among live objects, taken modulo their number (World::pick_modulus):
+// "pick", "skb", "to", "from", "buf", "map".
+bool is_pick_field(std::string_view field);
 
 ExploreResult explore(const ExploreSpec& spec);
 

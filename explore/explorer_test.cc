@@ -193,10 +193,7 @@ TEST(Explorer, APickBeyondTheLiveObjectsIsItsReducedTwin) {
           Event twin = e;
           bool beyond = false;
           for (size_t f = 0; f < event_field_count(e); f++) {
-            const std::string_view name = event_field(e, f).name;
-            if (n == 0 || (name != "pick" && name != "skb" && name != "to" && name != "from" &&
-                           name != "buf" && name != "map"))
-              continue;
+            if (n == 0 || !is_pick_field(event_field(e, f).name)) continue;
             beyond = beyond || event_field_value(e, f) >= n;
             set_event_field(twin, f, event_field_value(e, f) % n);
           }
