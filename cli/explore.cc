@@ -369,9 +369,9 @@ int cmd_explore(const std::vector<std::string>& argv) {
       "  \"notes\": {},\n  \"exit\": {}\n}}\n",
       family->name, json_string(bugs->to_string()), json_string(topology_line),
       json_string(driver_what), spec.alphabet.size(), json_string(alphabet_what),
-      json_string(symmetry_what), depth, verdict,
-      r.states, r.transitions, r.depth_cleared, r.seconds, stopped_by, collision_bound,
-      r.shortest.size(), json_string(text), findings_json, json_string(notes), rc);
+      json_string(symmetry_what), depth, verdict, r.states, r.transitions, r.depth_cleared,
+      r.seconds, stopped_by, collision_bound, r.shortest.size(), json_string(text), findings_json,
+      json_string(notes), rc);
   return rc;
 }
 

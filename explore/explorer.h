@@ -66,7 +66,7 @@ struct ExploreSpec {
   std::vector<Event> alphabet;
   std::vector<EventBudget> budgets;  // at most kMaxBudgets
   std::vector<Event> prefix;  // applied to the root before the search (its history)
-  bool symmetry = true;  // rename pages, mappings and shinfos where symmetry_holds(alphabet)
+  bool symmetry = true;       // rename pages, mappings and shinfos where symmetry_holds(alphabet)
   int max_depth = 6;
   uint64_t max_states = 2'000'000;
   double max_seconds = 60;

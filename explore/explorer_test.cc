@@ -179,7 +179,8 @@ TEST(Explorer, APickBeyondTheLiveObjectsIsItsReducedTwin) {
     const std::vector<Event> alphabet = full_alphabet(*target_family(family), t);
     // From the start, and from worlds with several skbs, buffers and mappings to pick from.
     std::vector<World> frontier(3, World(t, BugSet{}));
-    frontier[1].run(std::vector<Event>{DriverOpen{}, NapiPoll{0, 0}, NapiPoll{0, 0}, NapiPoll{0, 0}});
+    frontier[1].run(
+        std::vector<Event>{DriverOpen{}, NapiPoll{0, 0}, NapiPoll{0, 0}, NapiPoll{0, 0}});
     frontier[2].run(std::vector<Event>{PageAlloc{}, PageAlloc{}, PageAlloc{}, DmaMap{}, DmaMap{}});
     int compared = 0;
     for (int depth = 0; depth < 2; depth++) {

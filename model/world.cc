@@ -411,9 +411,16 @@ StateHash World::hash(bool symmetric) const {
         uint16_t& i = done[static_cast<size_t>(k)];
         for (; i < h.named_count(k); i++, more = true) {
           const uint16_t slot = h.named_slot(k, i);
-          if (k == HandleKind::page) oracle_.hash_page(h, slot), pools_.hash_page(h, slot);
-          else if (k == HandleKind::mapping) oracle_.hash_mapping(h, slot);
-          else skbs_.hash_shinfo(h, slot);
+          switch (k) {
+            case HandleKind::page:
+              oracle_.hash_page(h, slot), pools_.hash_page(h, slot);
+              break;
+            case HandleKind::mapping:
+              oracle_.hash_mapping(h, slot);
+              break;
+            default:
+              skbs_.hash_shinfo(h, slot);
+          }
         }
       }
     }

@@ -216,12 +216,12 @@ class StateHash {
     const uint32_t n = cyclic_.max - cyclic_.min;
     for (uint32_t k = 0; k < n; k++) f(cyclic_.min + (cyclic_.next - cyclic_.min + k) % n);
   }
-  // Before hashing: objects of a kind are interchangeable (symmetry reduction). A handle of a renamed kind is hashed by its object's name, not its slot:
-  // objects are named 0, 1, 2... in the order the walk first meets them, so two states
-  // that differ only in which slots hold which objects hash alike. The walk must then leave
-  // those tables out and hash their objects last, in the order of their names
-  // (named_slot), naming the live ones nothing referred to after that. Sound only where
-  // nothing depends on an object's slot but its identity (the explorer decides,
+  // Before hashing: objects of a kind are interchangeable (symmetry reduction). A handle of a
+  // renamed kind is hashed by its object's name, not its slot: objects are named 0, 1, 2... in the
+  // order the walk first meets them, so two states that differ only in which slots hold which
+  // objects hash alike. The walk must then leave those tables out and hash their objects last, in
+  // the order of their names (named_slot), naming the live ones nothing referred to after that.
+  // Sound only where nothing depends on an object's slot but its identity (the explorer decides,
   // explore/explorer.cc).
   void rename(HandleKind kind) {
     Names& n = names_[static_cast<std::size_t>(kind)];
@@ -237,7 +237,9 @@ class StateHash {
   bool named(HandleKind kind, uint16_t slot) const {
     return names_[static_cast<std::size_t>(kind)].name[slot] != kUnnamed;
   }
-  uint16_t named_count(HandleKind kind) const { return names_[static_cast<std::size_t>(kind)].count; }
+  uint16_t named_count(HandleKind kind) const {
+    return names_[static_cast<std::size_t>(kind)].count;
+  }
   uint16_t named_slot(HandleKind kind, uint16_t name) const {
     return names_[static_cast<std::size_t>(kind)].slot[name];
   }
@@ -359,7 +361,8 @@ class StateHash {
     const TableView& t = tables_[static_cast<std::size_t>(kind)];
     // Without its table (a component hashed alone), the generation as it is.
     const uint16_t age = t.table ? static_cast<uint16_t>(t.generation(t.table, slot) - gen) : gen;
-    word((renames(kind) ? uint64_t{1} << 60 | uint64_t{name(kind, slot)} << 16 : uint64_t{slot} << 16) |
+    word((renames(kind) ? uint64_t{1} << 60 | uint64_t{name(kind, slot)} << 16
+                        : uint64_t{slot} << 16) |
          (t.table && age > kStaleCap ? kStaleCap : age));
   }
   // The 128-bit product of x and y, its halves folded (wyhash's mum).

@@ -87,11 +87,11 @@ class DmaDebug {
   // pages' names, each page's in list order.
   template <class H>
   void hash_by_page(H& h) const {
-    hash_sorted_by_page(h, entries_, [&](const Entry& e) { return e.dev_addr; },
-                        [&](const Entry& e) { h(e); });
-    hash_sorted_by_page(h, active_cachelines_,
-                        [&](const Cacheline& c) { return c.cln << cacheline_shift(); },
-                        [&](const Cacheline& c) { hash_cacheline(h, c); });
+    hash_sorted_by_page(
+        h, entries_, [&](const Entry& e) { return e.dev_addr; }, [&](const Entry& e) { h(e); });
+    hash_sorted_by_page(
+        h, active_cachelines_, [&](const Cacheline& c) { return c.cln << cacheline_shift(); },
+        [&](const Cacheline& c) { hash_cacheline(h, c); });
   }
 
   static constexpr int kShowNumErrors = 1;     // show_num_errors default
@@ -181,7 +181,8 @@ class DmaDebug {
   bool active_cacheline_insert(const Entry& entry, DdMsgs& out);
   void active_cacheline_remove(const Entry& entry);
   uint64_t cacheline_of(const Entry& entry) const { return entry.paddr >> cacheline_shift(); }
-  int cacheline_shift() const { return kernel_->topology().cacheline == 128 ? 7 : 6; }  // L1_CACHE_SHIFT
+  // L1_CACHE_SHIFT
+  int cacheline_shift() const { return kernel_->topology().cacheline == 128 ? 7 : 6; }
 
   void err_printk(DeviceId dev, std::string_view driver, DdMsg msg, const std::string& text,
                   DdMsgs& out);

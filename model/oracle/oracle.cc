@@ -33,7 +33,6 @@ void Oracle::check_bound(DeviceId dev, uint64_t dma_addr, std::string_view verb,
 
 Oracle::Oracle(Kernel& kernel) : kernel_(kernel) { bound_.fill(true); }
 
-
 PageId Oracle::page_alloc(uint8_t order) {
   MODEL_ASSERT(order <= kMaxPageOrder);
   if (pages_.live() >= kernel_->topology().pages) return PageId{};  // the topology's memory
