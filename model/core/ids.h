@@ -108,6 +108,12 @@ class Table {
     h.word(used_);
     for_each([&](Id, const T& value) { h(value); });
   }
+  // One slot's state alone (a renamed kind's table, StateHash::rename): used, and its value.
+  template <class H>
+  void hash_slot(H& h, uint16_t slot) const {
+    h.word(used(slot));
+    if (used(slot)) h(slots_[slot].value);
+  }
   uint16_t generation(uint16_t slot) const { return slot < N ? slots_[slot].gen : 0; }
   bool used(uint16_t slot) const { return slot < N && ((used_ >> slot) & 1) != 0; }
   Id current(uint16_t slot) const { return Id{slot, generation(slot)}; }  // of a used slot

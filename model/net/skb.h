@@ -68,8 +68,7 @@ class Skbs {
   }
   template <class H>
   void hash_shinfo(H& h, uint16_t slot) const {
-    h.word(shinfos_.used(slot));
-    if (shinfos_.used(slot)) h(shinfos_[shinfos_.current(slot)]);
+    shinfos_.hash_slot(h, slot);
   }
   template <class H>
   void hash_tables(H& h) const {

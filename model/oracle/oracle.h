@@ -97,11 +97,11 @@ class Oracle {
   // by what.
   template <class H>
   void hash_page(H& h, uint16_t slot) const {
-    hash_slot(h, pages_, slot);
+    pages_.hash_slot(h, slot);
   }
   template <class H>
   void hash_mapping(H& h, uint16_t slot) const {
-    hash_slot(h, mappings_, slot);
+    mappings_.hash_slot(h, slot);
   }
   // Where the modelled page allocator's memory lies: slot i's allocation starts at
   // kPhysBase + i x kSlotBytes (page_phys), room for the largest order.
@@ -178,11 +178,6 @@ class Oracle {
   void final_check(std::string_view actor);
 
  private:
-  template <class H, class T>
-  static void hash_slot(H& h, const T& table, uint16_t slot) {
-    h.word(table.used(slot));
-    if (table.used(slot)) h(table[table.current(slot)]);
-  }
   void check_bound(DeviceId dev, uint64_t dma_addr, std::string_view verb,
                    std::string_view actor, Verdicts& out);
 
