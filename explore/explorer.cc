@@ -342,6 +342,14 @@ ExploreResult explore(const ExploreSpec& spec) {
               static_cast<uint32_t>(twins[e][n - 1]) != e)
             continue;
         }
+        if (spec.skip_unchanging && b < 0 && parent.changes_nothing(spec.alphabet[e])) {
+          if constexpr (kCheckSkips) {
+            World check(parent);
+            check.apply(spec.alphabet[e]);
+            MODEL_ASSERT(check.fingerprint(r.symmetric) == parent.fingerprint(r.symmetric));
+          }
+          continue;  // a transition back to the parent
+        }
         if (!child_is_parent) child = parent;
         if (!child.apply(spec.alphabet[e])) {  // not enabled here
           child_is_parent = true;

@@ -25,6 +25,9 @@
 // - Pick twins: an event whose picks (of an skb, a deferred item, a pending release...) are
 //   taken modulo the number of live objects (World::pick_modulus) is the same transition as
 //   its twin with the picks reduced; when the twin is in the alphabet, only it is applied.
+// - Events that certainly change nothing in a state (World::changes_nothing: a tick with no
+//   timed work waiting, an idle with nothing pending) are not applied there: they lead back
+//   to the state itself (debug builds check it).
 // - Budgets (EventBudget) bound how often events of a kind may happen on a path; the counts
 //   are hashed with the world's fingerprint.
 // - Bounds on depth, states and seconds end the search cleanly, with what was covered.
@@ -67,6 +70,9 @@ struct ExploreSpec {
   std::vector<EventBudget> budgets;  // at most kMaxBudgets
   std::vector<Event> prefix;  // applied to the root before the search (its history)
   bool symmetry = true;       // rename pages, mappings and shinfos where symmetry_holds(alphabet)
+  // Leave out events that change nothing here (World::changes_nothing), unless bounded by a
+  // budget: the same states are reached, by fewer transitions.
+  bool skip_unchanging = true;
   int max_depth = 6;
   uint64_t max_states = 2'000'000;
   double max_seconds = 60;

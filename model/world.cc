@@ -443,6 +443,18 @@ StateHash World::hash(bool symmetric) const {
   return h;
 }
 
+bool World::changes_nothing(const Event& event) const {
+  if (std::holds_alternative<Tick>(event)) return kernel_.none_waiting_for_time();
+  if (const auto* qs = std::get_if<RcuQs>(&event))
+    return kernel_.quiescent_already(kernel_.resolve_cpu(qs->cpu));
+  // idle(): no producer lock or release to finish, nothing for run_due to run, time or
+  // complete.
+  if (std::holds_alternative<Idle>(event))
+    return kernel_.deferred_count() == 0 && !kernel_.grace_period_in_progress() &&
+           pools_.pending_unlocks() == 0 && pools_.pending_releases() == 0;
+  return false;
+}
+
 uint32_t World::pick_modulus(const Event& event) const {
   const auto n = [](size_t v) { return static_cast<uint32_t>(v); };
   return std::visit(

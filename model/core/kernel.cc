@@ -114,6 +114,12 @@ uint64_t Kernel::next_due_ms() const {
   return due;
 }
 
+bool Kernel::none_waiting_for_time() const {
+  return std::none_of(deferred_.begin(), deferred_.end(), [&](const Deferred& d) {
+    return d.kind != DeferredKind::rcu && d.due_ms > now_ms_;
+  });
+}
+
 bool Kernel::rcu_callbacks_waiting() const {
   for (const Deferred& d : deferred_)
     if (d.kind == DeferredKind::rcu && d.rcu_gp > gp_completed_) return true;

@@ -184,6 +184,9 @@ class Kernel {
   Deferred take_runnable(uint8_t pick);
   // The earliest due time of a pending timed item, or UINT64_MAX.
   uint64_t next_due_ms() const;
+  // Whether no timed item waits for the clock (each is due already, or there is none):
+  // advancing it then changes only the clock.
+  bool none_waiting_for_time() const;
   bool rcu_callbacks_waiting() const;
   uint64_t time_left(const Deferred& d) const { return d.due_ms > now_ms_ ? d.due_ms - now_ms_ : 0; }
   const boost::container::static_vector<Deferred, kMaxDeferred>& deferred() const {
@@ -193,6 +196,9 @@ class Kernel {
   // ---- RCU ----
   void rcu_quiescent_state(CpuId cpu);
   bool grace_period_in_progress() const { return gp_in_progress_; }
+  // Whether a quiescent state of `cpu` would change nothing: no grace period is in
+  // progress, or `cpu` passed one in it already.
+  bool quiescent_already(CpuId cpu) const { return !gp_in_progress_ || (qs_mask_ >> cpu & 1u); }
   uint64_t grace_periods_completed() const { return gp_completed_; }
 
   // ---- trace and findings ----
