@@ -460,7 +460,8 @@ uint32_t World::pick_modulus(const Event& event) const {
   return std::visit(
       Overloaded{
           [&](const RunDeferred&) { return n(kernel_.runnable_count()); },
-          [&](const XdpTxComplete& e) { return e.mode == 0 ? n(redirect_.pick_modulus()) : 0; },
+          // Bulk completes everything: its pick chooses nothing (every pick is pick 0).
+          [&](const XdpTxComplete& e) { return e.mode == 0 ? n(redirect_.pick_modulus()) : 1; },
           [&](const SkbFree&) { return n(skbs_.held()); },
           [&](const SkbClone&) { return n(skbs_.held()); },
           [&](const SkbExpandHead&) { return n(skbs_.held()); },

@@ -66,7 +66,8 @@ class World {
   bool apply(const Event& event);
   // How many objects the event's pick fields choose among here (each is taken modulo it):
   // events whose picks differ only by multiples of it are the same transition. 0 when the
-  // event has no such pick, or nothing to choose from.
+  // event has no such pick, or nothing to choose from; 1 when its picks choose nothing (a
+  // bulk TX completion).
   uint32_t pick_modulus(const Event& event) const;
   // Whether applying the event here certainly leaves the hashed state (fingerprint) as it
   // is, symmetric or not: only the clock and the step count would move. True only for a
