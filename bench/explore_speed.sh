@@ -31,18 +31,9 @@ while (($#)); do
 done
 [[ $seconds =~ ^[0-9]+$ && $long =~ ^[0-9]+$ ]] ||
   { echo "bench/explore_speed.sh: --seconds and --long take whole seconds" >&2; exit 2; }
-git rev-parse --verify -q "$baseline^{commit}" >/dev/null ||
-  { echo "bench/explore_speed.sh: unknown revision '$baseline'" >&2; exit 2; }
+bench_check_rev "$baseline"
 bench_build release:inflight
-old=out/bench/explore-baseline
-if [[ ! -x $old/build/cli/inflight || $(cat "$old/rev" 2>/dev/null) != "$baseline" ]]; then
-  rm -rf "$old" && git worktree prune
-  git worktree add -f -q --detach "$old/src" "$baseline" || exit 2
-  { cmake -S "$old/src" -B "$old/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-      -DCMAKE_CXX_COMPILER=g++ >/dev/null && cmake --build "$old/build" --target inflight >/dev/null; } ||
-    { echo "bench/explore_speed.sh: cannot build $baseline" >&2; exit 2; }
-  echo "$baseline" >"$old/rev"
-fi
+baseline_cli=$(bench_build_rev "$baseline" out/bench/explore-baseline) || exit 2
 new=build/release/cli/inflight
 
 # name | arguments (both builds understand them)
@@ -87,7 +78,7 @@ rate() { awk -v n="$1" -v t="$2" 'BEGIN { if (t > 0) printf "%.0f", n / t; else 
   echo "|---|---|---|---|---|---|---|---|---|---|---|"
   for c in "${configs[@]}"; do
     name=${c%%|*} args=${c#*|}
-    for which in "baseline $baseline|$old/build/cli/inflight|$seconds" "current|$new|$seconds" \
+    for which in "baseline $baseline|$baseline_cli|$seconds" "current|$new|$seconds" \
                  "current|$new|$long"; do
       IFS='|' read -r label bin secs <<<"$which"
       [[ $secs == 0 ]] && continue
@@ -112,7 +103,7 @@ verdict() { grep -m1 -oE '^(shortest counterexample: [0-9]+ events|no violation 
     row="| $name"
     cpus=()
     split_args "$args"
-    for bin in "$old/build/cli/inflight" "$new"; do
+    for bin in "$baseline_cli" "$new"; do
       times=$(mktemp)
       answer=$(/usr/bin/time -o "$times" -f '%U %S %M' "$bin" explore "${words[@]}" --seconds 1200 \
         2>/dev/null | verdict)

@@ -15,6 +15,7 @@
 // so rewording a message cannot break a hunt.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -97,7 +98,13 @@ class ViolationLog {
 
   template <class H>
   void hash_state(H& h) const {
-    for (const uint32_t c : counts_) h.word(c > 0);  // which kinds were found
+    // Which kinds were found: one bit each.
+    for (int first = 0; first < kViolationKinds; first += 64) {
+      uint64_t found = 0;
+      for (int k = first; k < std::min(first + 64, kViolationKinds); k++)
+        found |= uint64_t{counts_[k] > 0} << (k - first);
+      h.word(found);
+    }
   }
 
  private:

@@ -39,7 +39,11 @@ class Cpumap {
   // The state the explorer hashes (model/core/state_hash.h).
   template <class H>
   void hash_state(H& h) const {
-    h(entries_);
+    // A free entry is Entry{} (reset when freed), so its use says all.
+    for (const Entry& e : entries_) {
+      h.word(e.used);
+      if (e.used) h(e);
+    }
   }
 
   static constexpr int kEntries = 2;     // map slots (target CPUs)
