@@ -309,6 +309,17 @@ class StateHash {
       bytes(v);
     }
   }
+  // Small values (integers, enums, bools; 8 bytes at most together) as one word, each in
+  // bytes of its own: what a word per value would say, in fewer words.
+  template <class... T>
+  void small(const T&... v) {
+    static_assert((sizeof(T) + ...) <= 8, "at most 8 bytes together");
+    static_assert(((std::is_integral_v<T> || std::is_enum_v<T>) && ...), "integers and enums");
+    uint64_t w = 0;
+    unsigned shift = 0;
+    ((w |= bits(v) << shift, shift += 8 * sizeof v), ...);
+    word(w);
+  }
   void word(uint64_t w) {
     if (n_ == kBlock) [[unlikely]]
       absorb_block();
@@ -348,6 +359,13 @@ class StateHash {
   }
 
  private:
+  // A small value's bits, zero-extended.
+  template <class T>
+  static uint64_t bits(T x) {
+    if constexpr (std::is_enum_v<T>) return bits(static_cast<std::underlying_type_t<T>>(x));
+    else if constexpr (std::is_same_v<T, bool>) return x;
+    else return static_cast<std::make_unsigned_t<T>>(x);
+  }
   struct TableView {
     const void* table = nullptr;
     uint16_t (*generation)(const void* table, uint16_t slot) = nullptr;

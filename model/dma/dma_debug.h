@@ -148,7 +148,7 @@ class DmaDebug {
     uint64_t paddr = 0;
     template <class H>
     void hash_state(H& h) const {
-      h(dev), h.address(dev_addr), h(size), h(type), h(dir), h(map_err_checked), h.address(paddr);
+      h.small(dev, size, type, dir, map_err_checked), h.address(dev_addr), h.address(paddr);
     }
   };
   struct Ref {

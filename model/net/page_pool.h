@@ -119,10 +119,11 @@ struct PagePool {
     h(p);
     // hold - release (inflight), not the counts; whether a destroy pass ran, not how many;
     // not the stall warning's times (defer_start, defer_warn: messages only).
-    h(cpuid), h(napi), h.word(hold_count - release_count), h(dma_sync), h(cache), h(ring);
-    h(ring_size), h(producer_cpu), h(user_count), h.cyclic_id(xdp_mem_id);
-    h(frag_page), h(frag_offset), h(frag_users), h.word(destroy_count > 0), h(destroying);
-    h(netdev_gone), h(livelock_reported), h(mismatch_reported);
+    h.small(cpuid, producer_cpu, dma_sync, destroy_count > 0, destroying, netdev_gone,
+            livelock_reported, mismatch_reported);
+    h(napi), h.word(hold_count - release_count), h(cache), h(ring);
+    h.small(ring_size, user_count), h.cyclic_id(xdp_mem_id);
+    h(frag_page), h.small(frag_offset, frag_users);
     // Renamed pages: dma_mapped comes last, by page (PagePools::hash_by_page). Its order
     // across pages is not state: only a scrub walks it, to unmap each page, and the unmaps
     // of distinct pages commute (each is judged alone; IOVA and dma-debug entries end alike).

@@ -55,7 +55,7 @@ struct PageState {
   uint32_t last_step = 0;
   template <class H>
   void hash_state(H& h) const {
-    h(order), h(refcount), h.template packed<PoolTag>(pp_owner);
+    h.small(order, refcount), h.template packed<PoolTag>(pp_owner);
   }
 };
 
@@ -72,8 +72,8 @@ struct MappingState {
   uint32_t seq = 0;      // map order, for messages
   template <class H>
   void hash_state(H& h) const {  // seq is history: messages only
-    h(dev), h.address(dma_addr), h(size), h(dir), h(type), h(attrs), h.address(phys), h(page);
-    h(checked);
+    h.small(dev, size, dir, type, checked), h(attrs), h.address(dma_addr), h.address(phys);
+    h(page);
   }
 };
 
