@@ -54,9 +54,10 @@ TEST(Explorer, EventsThatChangeNothingAreLeftOutAndNoStateIsLost) {
     const char* budgets;
     int depth;
   };
-  for (const Case& c : {Case{"xdp", 1, 1, "driver_open=1,cpumap_update=1", 100},
-                        Case{"page_pool", 1, 1, "driver_open=1,driver_reconfigure=0,skb_clone=1", 100},
-                        Case{"world", 2, 2, "driver_open=1", 3}}) {
+  for (const Case& c :
+       {Case{"xdp", 1, 1, "driver_open=1,cpumap_update=1", 100},
+        Case{"page_pool", 1, 1, "driver_open=1,driver_reconfigure=0,skb_clone=1", 100},
+        Case{"world", 2, 2, "driver_open=1", 3}}) {
     SCOPED_TRACE(c.family);
     ExploreSpec spec;
     spec.topology.cpus = c.cpus;

@@ -362,9 +362,12 @@ class StateHash {
   // A small value's bits, zero-extended.
   template <class T>
   static uint64_t bits(T x) {
-    if constexpr (std::is_enum_v<T>) return bits(static_cast<std::underlying_type_t<T>>(x));
-    else if constexpr (std::is_same_v<T, bool>) return x;
-    else return static_cast<std::make_unsigned_t<T>>(x);
+    if constexpr (std::is_enum_v<T>)
+      return bits(static_cast<std::underlying_type_t<T>>(x));
+    else if constexpr (std::is_same_v<T, bool>)
+      return x;
+    else
+      return static_cast<std::make_unsigned_t<T>>(x);
   }
   struct TableView {
     const void* table = nullptr;
