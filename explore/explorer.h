@@ -27,7 +27,8 @@
 //   its twin with the picks reduced; when the twin is in the alphabet, only it is applied.
 // - Events that certainly change nothing in a state (World::changes_nothing: a tick with no
 //   timed work waiting, an idle with nothing pending, a quiescent state RCU does not wait
-//   for) are not applied there: they lead back to the state itself (debug builds check it).
+//   for, a refused skb coalesce) are not applied there: they lead back to the state
+//   itself (debug builds check it).
 // - Budgets (EventBudget) bound how often events of a kind may happen on a path; the counts
 //   are hashed with the world's fingerprint.
 // - Bounds on depth, states and seconds end the search cleanly, with what was covered.

@@ -71,9 +71,10 @@ class World {
   uint32_t pick_modulus(const Event& event) const;
   // Whether applying the event here certainly leaves the hashed state (fingerprint) as it
   // is, symmetric or not: only the clock and the step count would move. True only for a
-  // tick with no timed work waiting, an idle with nothing pending at all, and a quiescent
-  // state that RCU does not wait for; false for anything else, even when it would change
-  // nothing. The explorer leaves these out: each is a transition back to its own state.
+  // tick with no timed work waiting, an idle with nothing pending at all, a quiescent
+  // state that RCU does not wait for, and an skb coalesce that is refused with no producer
+  // lock to let go of; false for anything else, even when it would change nothing. The
+  // explorer leaves these out: each is a transition back to its own state.
   bool changes_nothing(const Event& event) const;
   void run(std::span<const Event> events);
   void finish();

@@ -110,22 +110,29 @@ bool Skbs::expand_head(uint8_t pick) {
   return true;
 }
 
+bool Skbs::coalesce_refused(uint8_t to_pick, uint8_t from_pick) const {
+  const Skb& to = held_[to_pick % held_.size()];
+  const Skb& from = held_[from_pick % held_.size()];
+  const SkbShinfo& to_sh = shinfos_[to.shinfo];
+  const SkbShinfo& from_sh = shinfos_[from.shinfo];
+  return to.shinfo == from.shinfo || to_sh.dataref > 1 || to.pp_recycle != from.pp_recycle ||
+         to_sh.frags.size() + from_sh.frags.size() > kMaxFrags;
+}
+
 bool Skbs::coalesce(uint8_t to_pick, uint8_t from_pick) {
   if (held_.size() < 2) return kernel_->skip("the stack holds fewer than two skbs");
   const size_t ti = to_pick % held_.size(), fi = from_pick % held_.size();
   if (ti == fi) return kernel_->skip("to and from are the same skb");
   pools_->producer_unlock_all();  // it may drop a last share into a pool's ring
+  if (coalesce_refused(to_pick, from_pick)) {
+    kernel_->log("skb_try_coalesce: skb {} into skb {} refused", fi, ti);
+    return true;
+  }
   Skb& to = held_[ti];
   const Skb from = held_[fi];
   SkbShinfo& to_sh = shinfos_[to.shinfo];
   SkbShinfo& from_sh = shinfos_[from.shinfo];
   const bool from_cloned = from_sh.dataref > 1;
-  // skb_try_coalesce()'s refusals.
-  if (to.shinfo == from.shinfo || to_sh.dataref > 1 || to.pp_recycle != from.pp_recycle ||
-      to_sh.frags.size() + from_sh.frags.size() > kMaxFrags) {
-    kernel_->log("skb_try_coalesce: skb {} into skb {} refused", fi, ti);
-    return true;
-  }
   if (from_cloned) {
     // The shared shinfo cannot be stolen from: each frag gets a new reference of the kind
     // `to` will drop, skb_pp_frag_ref() for a pp_recycle skb (pp references on pp pages).

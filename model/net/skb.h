@@ -97,6 +97,9 @@ class Skbs {
   bool expand_head(uint8_t pick);
   // Models: skb_try_coalesce(to, from); from is consumed when it succeeds.
   bool coalesce(uint8_t to_pick, uint8_t from_pick);
+  // Whether skb_try_coalesce() would refuse those picks (held skbs, two distinct ones): a
+  // refused coalesce changes nothing but the producer locks it lets go of.
+  bool coalesce_refused(uint8_t to_pick, uint8_t from_pick) const;
   // Models: kfree_skb() of a held skb on the current CPU and context.
   bool would_block(uint8_t pick) const;
   bool free(uint8_t pick, bool split);
