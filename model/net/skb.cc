@@ -111,6 +111,7 @@ bool Skbs::expand_head(uint8_t pick) {
 }
 
 bool Skbs::coalesce_refused(uint8_t to_pick, uint8_t from_pick) const {
+  if (held_.size() < 2 || to_pick % held_.size() == from_pick % held_.size()) return false;
   const Skb& to = held_[to_pick % held_.size()];
   const Skb& from = held_[from_pick % held_.size()];
   const SkbShinfo& to_sh = shinfos_[to.shinfo];

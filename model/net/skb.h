@@ -97,7 +97,7 @@ class Skbs {
   bool expand_head(uint8_t pick);
   // Models: skb_try_coalesce(to, from); from is consumed when it succeeds.
   bool coalesce(uint8_t to_pick, uint8_t from_pick);
-  // Whether skb_try_coalesce() would refuse those picks (held skbs, two distinct ones): a
+  // Whether those picks name two distinct held skbs that skb_try_coalesce() would refuse: a
   // refused coalesce changes nothing but the producer locks it lets go of.
   bool coalesce_refused(uint8_t to_pick, uint8_t from_pick) const;
   // Models: kfree_skb() of a held skb on the current CPU and context.
