@@ -29,6 +29,10 @@
 //   timed work waiting, an idle with nothing pending, a quiescent state RCU does not wait
 //   for, a refused skb coalesce) are not applied there: they lead back to the state
 //   itself (debug builds check it).
+// - Stand-ins: an event that in a state certainly leads where another event of the
+//   alphabet does (World::same_as_stand_in: an skb free whose context decides nothing, as
+//   the softirq one; an idle with only a producer inside its ring lock, as the unlock) is
+//   not applied there either (debug builds apply both and compare).
 // - Budgets (EventBudget) bound how often events of a kind may happen on a path; the counts
 //   are hashed with the world's fingerprint.
 // - Bounds on depth, states and seconds end the search cleanly, with what was covered.
@@ -72,7 +76,8 @@ struct ExploreSpec {
   std::vector<Event> prefix;  // applied to the root before the search (its history)
   bool symmetry = true;       // rename pages, mappings and shinfos where symmetry_holds(alphabet)
   // Leave out events that change nothing here (World::changes_nothing), unless bounded by a
-  // budget: the same states are reached, by fewer transitions.
+  // budget, and events that are here the same transition as their stand-in in the alphabet
+  // (World::same_as_stand_in): the same states are reached, by fewer transitions.
   bool skip_unchanging = true;
   int max_depth = 6;
   uint64_t max_states = 2'000'000;

@@ -458,6 +458,26 @@ bool World::changes_nothing(const Event& event) const {
   return false;
 }
 
+std::optional<Event> World::stand_in(const Event& event) {
+  if (const auto* f = std::get_if<SkbFree>(&event); f && f->ctx != 0)
+    return SkbFree{f->cpu, f->skb, 0};
+  if (std::holds_alternative<Idle>(event)) return PpProducerUnlock{0};
+  return std::nullopt;
+}
+
+bool World::same_as_stand_in(const Event& event) const {
+  // Both run apply()'s checks alike; a free in a NAPI poll only marks the poll's CPU as
+  // the NAPI's list owner for the free's sake, then clears it.
+  if (const auto* f = std::get_if<SkbFree>(&event))
+    return f->ctx != 0 && !skbs_.free_may_recycle(f->skb);
+  // idle(): unlock every producer (the one there is, in process context as the unlock
+  // event), finish no release, run nothing, advance a clock nothing waits for.
+  if (std::holds_alternative<Idle>(event))
+    return pools_.pending_unlocks() == 1 && pools_.pending_releases() == 0 &&
+           kernel_.deferred_count() == 0 && !kernel_.grace_period_in_progress();
+  return false;
+}
+
 uint32_t World::pick_modulus(const Event& event) const {
   const auto n = [](size_t v) { return static_cast<uint32_t>(v); };
   return std::visit(

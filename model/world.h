@@ -21,6 +21,7 @@
 // stall, named).
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -76,6 +77,15 @@ class World {
   // lock to let go of; false for anything else, even when it would change nothing. The
   // explorer leaves these out: each is a transition back to its own state.
   bool changes_nothing(const Event& event) const;
+  // The event that stands in for `event` where both certainly lead to the same state: an
+  // skb free in softirq context for one in process context or in a NAPI poll; a ring
+  // producer unlock (pick 0) for an idle. None for other events.
+  static std::optional<Event> stand_in(const Event& event);
+  // Whether, here, `event` is certainly the same transition as its stand-in: not enabled,
+  // or leading to the same hashed state (only the clock and step count may differ). True
+  // for an skb free whose context decides nothing (Skbs::free_may_recycle is false), and
+  // for an idle when all that is pending is one producer inside its ring lock.
+  bool same_as_stand_in(const Event& event) const;
   void run(std::span<const Event> events);
   void finish();
 

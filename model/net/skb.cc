@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace inflight {
 
 namespace {
@@ -57,6 +59,20 @@ bool Skbs::free(uint8_t pick, bool split) {
   kernel_->log("kfree_skb: skb {}", i);
   release_data(skb, split);
   return true;
+}
+
+bool Skbs::free_may_recycle(uint8_t pick) const {
+  if (held_.empty()) return false;
+  const Skb& skb = held_[pick % held_.size()];
+  const SkbShinfo& sh = shinfos_[skb.shinfo];
+  if (sh.dataref > 1 || !skb.pp_recycle) return false;
+  for (const SkbFrag& f : sh.frags) {
+    if (oracle_->pp_owner(f.page) == 0) continue;
+    const auto puts = std::count_if(sh.frags.begin(), sh.frags.end(),
+                                    [&](const SkbFrag& g) { return g.page == f.page; });
+    if (pools_->info(f.page).pp_ref_count <= puts) return true;
+  }
+  return false;
 }
 
 void Skbs::free_all() {

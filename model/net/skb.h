@@ -103,6 +103,11 @@ class Skbs {
   // Models: kfree_skb() of a held skb on the current CPU and context.
   bool would_block(uint8_t pick) const;
   bool free(uint8_t pick, bool split);
+  // Whether freeing the picked skb may give a page back to its pool past the page's last
+  // pp reference: only there do the CPU and context decide anything (direct recycling,
+  // which ring lock variant). False when the shinfo is shared, the skb does not recycle, or
+  // every pool page among its frags keeps a pp reference after the skb's puts.
+  bool free_may_recycle(uint8_t pick) const;
   void free_all();
 
  private:
