@@ -27,12 +27,14 @@
 //   its twin with the picks reduced; when the twin is in the alphabet, only it is applied.
 // - Events that certainly change nothing in a state (World::changes_nothing: a tick with no
 //   timed work waiting, an idle with nothing pending, a quiescent state RCU does not wait
-//   for, a refused skb coalesce) are not applied there: they lead back to the state
-//   itself (debug builds check it).
+//   for, a refused skb coalesce, a head expand with nothing to copy) are not applied there:
+//   they lead back to the state itself (debug builds check it).
 // - Stand-ins: an event that in a state certainly leads where another event of the
-//   alphabet does (World::same_as_stand_in: an skb free whose context decides nothing, as
-//   the softirq one; an idle with only a producer inside its ring lock, as the unlock) is
-//   not applied there either (debug builds apply both and compare).
+//   alphabet does (World::same_as_stand_in: an skb free whose CPU and context decide
+//   nothing, as the free on CPU 0 in softirq context; an idle with only a producer inside
+//   its ring lock, as the unlock; a tick that leaves every timed item where the shortest
+//   tick does, as that one) is not applied there either (debug builds apply both and
+//   compare).
 // - Budgets (EventBudget) bound how often events of a kind may happen on a path; the counts
 //   are hashed with the world's fingerprint.
 // - Bounds on depth, states and seconds end the search cleanly, with what was covered.

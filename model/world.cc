@@ -452,29 +452,38 @@ bool World::changes_nothing(const Event& event) const {
   if (std::holds_alternative<Idle>(event))
     return kernel_.deferred_count() == 0 && !kernel_.grace_period_in_progress() &&
            pools_.pending_unlocks() == 0 && pools_.pending_releases() == 0;
-  // A coalesce skb_try_coalesce() refuses, with no producer lock for it to let go of.
+  // A coalesce skb_try_coalesce() refuses, or a head expand of an skb whose shared info
+  // is its own already, with no producer lock for either to let go of.
   if (const auto* c = std::get_if<SkbCoalesce>(&event))
     return pools_.pending_unlocks() == 0 && skbs_.coalesce_refused(c->to, c->from);
+  if (const auto* x = std::get_if<SkbExpandHead>(&event))
+    return pools_.pending_unlocks() == 0 && skbs_.shinfo_private(x->skb);
   return false;
 }
 
 std::optional<Event> World::stand_in(const Event& event) {
-  if (const auto* f = std::get_if<SkbFree>(&event); f && f->ctx != 0)
-    return SkbFree{f->cpu, f->skb, 0};
+  if (const auto* f = std::get_if<SkbFree>(&event); f && (f->cpu != 0 || f->ctx != 0))
+    return SkbFree{0, f->skb, 0};
   if (std::holds_alternative<Idle>(event)) return PpProducerUnlock{0};
+  if (const auto* t = std::get_if<Tick>(&event); t && t->by != 0) return Tick{0};
   return std::nullopt;
 }
 
 bool World::same_as_stand_in(const Event& event) const {
-  // Both run apply()'s checks alike; a free in a NAPI poll only marks the poll's CPU as
+  // Only a pool's put past a page's last pp reference asks which CPU and context it runs
+  // in. Both run apply()'s checks alike; a free in a NAPI poll only marks the poll's CPU as
   // the NAPI's list owner for the free's sake, then clears it.
   if (const auto* f = std::get_if<SkbFree>(&event))
-    return f->ctx != 0 && !skbs_.free_may_recycle(f->skb);
+    return (f->cpu != 0 || f->ctx != 0) && !skbs_.free_may_recycle(f->skb);
   // idle(): unlock every producer (the one there is, in process context as the unlock
   // event), finish no release, run nothing, advance a clock nothing waits for.
   if (std::holds_alternative<Idle>(event))
     return pools_.pending_unlocks() == 1 && pools_.pending_releases() == 0 &&
            kernel_.deferred_count() == 0 && !kernel_.grace_period_in_progress();
+  // A tick only moves the clock: the shortest one does the same when every timed item
+  // ends up in the same place of the time abstraction (Kernel::hash_state).
+  if (const auto* t = std::get_if<Tick>(&event))
+    return t->by != 0 && kernel_.advances_alike(kTickMs[0], kTickMs[t->by]);
   return false;
 }
 

@@ -73,18 +73,22 @@ class World {
   // Whether applying the event here certainly leaves the hashed state (fingerprint) as it
   // is, symmetric or not: only the clock and the step count would move. True only for a
   // tick with no timed work waiting, an idle with nothing pending at all, a quiescent
-  // state that RCU does not wait for, and an skb coalesce that is refused with no producer
-  // lock to let go of; false for anything else, even when it would change nothing. The
-  // explorer leaves these out: each is a transition back to its own state.
+  // state that RCU does not wait for, and an skb coalesce that is refused or a head expand
+  // with nothing to copy, either with no producer lock to let go of; false for anything
+  // else, even when it would change nothing. The explorer leaves these out: each is a
+  // transition back to its own state.
   bool changes_nothing(const Event& event) const;
   // The event that stands in for `event` where both certainly lead to the same state: an
-  // skb free in softirq context for one in process context or in a NAPI poll; a ring
-  // producer unlock (pick 0) for an idle. None for other events.
+  // skb free on CPU 0 in softirq context for the same skb's free on another CPU or in
+  // another context; a ring producer unlock (pick 0) for an idle; the shortest tick for a
+  // longer one. None for other events.
   static std::optional<Event> stand_in(const Event& event);
   // Whether, here, `event` is certainly the same transition as its stand-in: not enabled,
   // or leading to the same hashed state (only the clock and step count may differ). True
-  // for an skb free whose context decides nothing (Skbs::free_may_recycle is false), and
-  // for an idle when all that is pending is one producer inside its ring lock.
+  // for an skb free whose CPU and context decide nothing (Skbs::free_may_recycle is
+  // false), for an idle when all that is pending is one producer inside its ring lock, and
+  // for a tick that leaves every timed item where the shortest one does
+  // (Kernel::advances_alike).
   bool same_as_stand_in(const Event& event) const;
   void run(std::span<const Event> events);
   void finish();

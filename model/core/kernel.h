@@ -105,14 +105,10 @@ class Kernel {
   // explorer says so when its alphabet cannot.
   template <class H>
   void hash_state(H& h) const {
-    // The distinct times left of the pending work and timers, in order: an item's rank.
-    boost::container::static_vector<uint64_t, kMaxDeferred> times;
-    for (const Deferred& d : deferred_)
-      if (d.kind != DeferredKind::rcu) times.push_back(time_left(d));
-    std::sort(times.begin(), times.end());
-    times.erase(std::unique(times.begin(), times.end()), times.end());
+    const auto classes = time_classes(0);
     h.word(deferred_.size());
-    for (const Deferred& d : deferred_) {
+    for (size_t i = 0; i < deferred_.size(); i++) {
+      const Deferred& d = deferred_[i];
       h.word((uint64_t{static_cast<uint8_t>(d.work)} << 16) |
              (uint64_t{static_cast<uint8_t>(d.kind)} << 8) | d.cpu);
       if (d.work == Work::page_pool_release_retry) h.template packed<PoolTag>(d.arg);
@@ -125,16 +121,42 @@ class Kernel {
         continue;
       }
       MODEL_ASSERT(std::find(std::begin(kDelays), std::end(kDelays), d.delay_ms) != std::end(kDelays));
-      const uint64_t left = time_left(d);
-      uint64_t region = 0;
-      while (region + 1 < std::size(kDelays) && kDelays[region + 1] <= left) region++;
-      h.word(2 * region + (left != kDelays[region]));  // on a constant, or past it
-      h.word(static_cast<uint64_t>(std::lower_bound(times.begin(), times.end(), left) - times.begin()));
+      h.word(classes[i]);
     }
     h(gp_in_progress_);
     h(qs_mask_);
     h(violations_);
   }
+  static_assert(kMaxDeferred < 256, "a rank fits in a byte");
+  // Where each pending item's time left lies in that abstraction were the clock `ms` on:
+  // (2 x its region, + 1 when past the region's constant) << 8 | its rank among the
+  // distinct times left; 0 for an RCU callback.
+  boost::container::static_vector<uint16_t, kMaxDeferred> time_classes(uint64_t ms) const {
+    const auto left = [&](const Deferred& d) {
+      return d.due_ms > now_ms_ + ms ? d.due_ms - now_ms_ - ms : 0;
+    };
+    boost::container::static_vector<uint64_t, kMaxDeferred> times;  // distinct, in order
+    for (const Deferred& d : deferred_)
+      if (d.kind != DeferredKind::rcu) times.push_back(left(d));
+    std::sort(times.begin(), times.end());
+    times.erase(std::unique(times.begin(), times.end()), times.end());
+    boost::container::static_vector<uint16_t, kMaxDeferred> out;
+    for (const Deferred& d : deferred_) {
+      if (d.kind == DeferredKind::rcu) {
+        out.push_back(0);
+        continue;
+      }
+      const uint64_t l = left(d);
+      size_t region = 0;
+      while (region + 1 < std::size(kDelays) && kDelays[region + 1] <= l) region++;
+      const auto rank = std::lower_bound(times.begin(), times.end(), l) - times.begin();
+      out.push_back(static_cast<uint16_t>((2 * region + (l != kDelays[region])) << 8 | static_cast<size_t>(rank)));
+    }
+    return out;
+  }
+  // Whether moving the clock on by `a` or by `b` ms leaves the same hashed state: every
+  // timed item in the same region and the same order.
+  bool advances_alike(uint64_t a, uint64_t b) const { return time_classes(a) == time_classes(b); }
   // Model coverage: one transition taken.
   void count(Cov c) { coverage_[static_cast<size_t>(c)]++; }
   const CoverageCounts& coverage() const { return coverage_; }

@@ -111,7 +111,7 @@ bool Skbs::expand_head(uint8_t pick) {
   if (held_.empty()) return kernel_->skip(kNoSkb);
   pools_->producer_unlock_all();  // it may drop a last share into a pool's ring
   Skb& skb = held_[pick % held_.size()];
-  if (shinfos_[skb.shinfo].dataref == 1) return true;  // private already: nothing to copy
+  if (shinfo_private(pick)) return true;  // nothing to copy
   const ShinfoId fresh = shinfos_.alloc();
   for (const SkbFrag& f : shinfos_[skb.shinfo].frags) {
     pages_->get_page(f.page, "pskb_expand_head");  // skb_frag_ref(): a page reference
@@ -124,6 +124,10 @@ bool Skbs::expand_head(uint8_t pick) {
               pick % held_.size());
   release_data(old, false);  // drops the old share; not the last (it was cloned)
   return true;
+}
+
+bool Skbs::shinfo_private(uint8_t pick) const {
+  return !held_.empty() && shinfos_[held_[pick % held_.size()].shinfo].dataref == 1;
 }
 
 bool Skbs::coalesce_refused(uint8_t to_pick, uint8_t from_pick) const {

@@ -100,6 +100,9 @@ class Skbs {
   // Whether those picks name two distinct held skbs that skb_try_coalesce() would refuse: a
   // refused coalesce changes nothing but the producer locks it lets go of.
   bool coalesce_refused(uint8_t to_pick, uint8_t from_pick) const;
+  // Whether the picked skb is held and its shared info is its own (no clone shares it):
+  // pskb_expand_head() then has nothing to copy.
+  bool shinfo_private(uint8_t pick) const;
   // Models: kfree_skb() of a held skb on the current CPU and context.
   bool would_block(uint8_t pick) const;
   bool free(uint8_t pick, bool split);
