@@ -281,6 +281,12 @@ ExploreResult explore(const ExploreSpec& spec) {
       if (it != spec.alphabet.end() && budget_of[static_cast<size_t>(i)] == budget_of[e])
         stand_in[e] = static_cast<int32_t>(i);
     }
+  // The shortest idle, when no budget bounds idles: a longer one is its transition from a
+  // state where it leaves nothing pending (World::longer_idle).
+  int64_t shortest_idle = -1;
+  for (size_t e = 0; e < spec.alphabet.size(); e++)
+    if (spec.alphabet[e] == Event{Idle{0}} && budget_of[e] < 0)
+      shortest_idle = static_cast<int64_t>(e);
   std::vector<Node> nodes;
   const auto sequence = [&](uint32_t node) {
     std::vector<Event> seq;
@@ -340,6 +346,8 @@ ExploreResult explore(const ExploreSpec& spec) {
       // A skipped event leaves the state as it was (its guard holds or nothing changes;
       // checked here in debug builds), so the child needs no fresh copy after one.
       bool child_is_parent = false;
+      bool idle_settles = false;  // the shortest idle from here leaves nothing pending
+      Fingerprint settled;        // where it leads (checked in debug builds)
       for (uint32_t e = 0; e < spec.alphabet.size(); e++) {
         const int b = budget_of[e];
         const uint32_t shift = 8 * static_cast<uint32_t>(b);
@@ -361,6 +369,14 @@ ExploreResult explore(const ExploreSpec& spec) {
           }
           continue;  // its stand-in's transition
         }
+        if (spec.skip_unchanging && idle_settles && b < 0 && World::longer_idle(spec.alphabet[e])) {
+          if constexpr (kCheckSkips) {
+            World check(parent);
+            check.apply(spec.alphabet[e]);
+            MODEL_ASSERT(check.fingerprint() == settled);
+          }
+          continue;  // the shortest idle's transition
+        }
         if (spec.skip_unchanging && b < 0 && parent.changes_nothing(spec.alphabet[e])) {
           if constexpr (kCheckSkips) {
             World check(parent);
@@ -377,6 +393,10 @@ ExploreResult explore(const ExploreSpec& spec) {
         }
         child_is_parent = false;
         r.transitions++;
+        if (e == shortest_idle) {
+          idle_settles = child.changes_nothing(Idle{});
+          if constexpr (kCheckSkips) settled = child.fingerprint();
+        }
         const uint32_t child_used = b >= 0 ? used + (1u << shift) : used;
         if (!visited.insert(state_key(child, child_used, r.symmetric))) continue;
         r.states++;

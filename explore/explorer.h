@@ -33,8 +33,9 @@
 //   alphabet does (World::same_as_stand_in: an skb free whose CPU and context decide
 //   nothing, as the free on CPU 0 in softirq context; an idle with only a producer inside
 //   its ring lock, as the unlock; a tick that leaves every timed item where the shortest
-//   tick does, as that one) is not applied there either (debug builds apply both and
-//   compare).
+//   tick does, as that one; a longer idle where the shortest leaves nothing pending, as
+//   the shortest, World::longer_idle) is not applied there either (debug builds apply
+//   both and compare).
 // - Budgets (EventBudget) bound how often events of a kind may happen on a path; the counts
 //   are hashed with the world's fingerprint.
 // - Bounds on depth, states and seconds end the search cleanly, with what was covered.

@@ -83,6 +83,15 @@ class World {
   // another context; a ring producer unlock (pick 0) for an idle; the shortest tick for a
   // longer one. None for other events.
   static std::optional<Event> stand_in(const Event& event);
+  // Whether `event` is an idle longer than the shortest (Idle{0}). Where the shortest idle
+  // leaves nothing pending (changes_nothing(Idle{}) holds after it), it ran all there was
+  // to run, each item as it fell due within its second: a longer idle from the same state
+  // runs the same items in the same order and only moves the clock on, so it is the
+  // shortest idle's transition.
+  static bool longer_idle(const Event& event) {
+    const auto* idle = std::get_if<Idle>(&event);
+    return idle && idle->by != 0;
+  }
   // Whether, here, `event` is certainly the same transition as its stand-in: not enabled,
   // or leading to the same hashed state (only the clock and step count may differ). True
   // for an skb free whose CPU and context decide nothing (Skbs::free_may_recycle is

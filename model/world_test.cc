@@ -129,5 +129,32 @@ TEST(World, IdleRetriesCountedAtOnceEndAsRunOnes) {
   EXPECT_GT(traced.kernel().coverage()[static_cast<size_t>(Cov::pool_stall_warn)], 10u);
 }
 
+// A longer idle is the shortest idle's transition only where that one leaves nothing
+// pending (World::longer_idle, which the explorer relies on).
+TEST(World, ALongerIdleLeadsWhereTheShortestDoesOnlyWhenThatLeavesNothingPending) {
+  const auto idle_from = [](const World& w, uint8_t by) {
+    World copy(w);
+    copy.apply(Idle{by});
+    return copy;
+  };
+  // Settled: a page passed up and its skb freed; the pool is alive, nothing is timed.
+  World settled(Topology{}, BugSet{});
+  settled.run(std::vector<Event>{DriverOpen{}, NapiPoll{0, 0}, SkbFree{}});
+  ASSERT_TRUE(idle_from(settled, 0).changes_nothing(Idle{}));
+  for (uint8_t by = 1; by < 4; by++)
+    EXPECT_EQ(idle_from(settled, by).fingerprint(), idle_from(settled, 0).fingerprint());
+  // Not settled: with v5.3's forced allocator removal (R3), the mem model retries the
+  // disconnect every second and forces it after two minutes, with a redirected frame
+  // still out. The shortest idle leaves the retry pending; three minutes force it.
+  World retrying(Topology{}, BugSet::of(Bug::xdp_forced_allocator_removal));
+  const auto redirect = static_cast<uint8_t>(RxAction::redirect);
+  retrying.run(std::vector<Event>{DriverOpen{}, NapiPoll{0, redirect}, DriverStop{}});
+  const World shortest = idle_from(retrying, 0), longest = idle_from(retrying, 3);
+  EXPECT_FALSE(shortest.changes_nothing(Idle{}));
+  EXPECT_NE(longest.fingerprint(), shortest.fingerprint());
+  EXPECT_TRUE(shortest.violations().empty());
+  EXPECT_FALSE(longest.violations().empty());
+}
+
 }  // namespace
 }  // namespace inflight

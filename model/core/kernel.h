@@ -150,7 +150,8 @@ class Kernel {
       size_t region = 0;
       while (region + 1 < std::size(kDelays) && kDelays[region + 1] <= l) region++;
       const auto rank = std::lower_bound(times.begin(), times.end(), l) - times.begin();
-      out.push_back(static_cast<uint16_t>((2 * region + (l != kDelays[region])) << 8 | static_cast<size_t>(rank)));
+      out.push_back(static_cast<uint16_t>((2 * region + (l != kDelays[region])) << 8 |
+                                          static_cast<size_t>(rank)));
     }
     return out;
   }
