@@ -137,9 +137,11 @@ TEST(World, ALongerIdleLeadsWhereTheShortestDoesOnlyWhenThatLeavesNothingPending
     copy.apply(Idle{by});
     return copy;
   };
-  // Settled: a page passed up and its skb freed; the pool is alive, nothing is timed.
+  // Settled: a deleted cpumap entry waits for a grace period, then its free runs; the
+  // shortest idle sees both through.
   World settled(Topology{}, BugSet{});
-  settled.run(std::vector<Event>{DriverOpen{}, NapiPoll{0, 0}, SkbFree{}});
+  settled.run(std::vector<Event>{DriverOpen{}, CpumapUpdate{0}, CpumapDelete{0}});
+  ASSERT_FALSE(settled.changes_nothing(Idle{}));
   ASSERT_TRUE(idle_from(settled, 0).changes_nothing(Idle{}));
   for (uint8_t by = 1; by < 4; by++)
     EXPECT_EQ(idle_from(settled, by).fingerprint(), idle_from(settled, 0).fingerprint());
