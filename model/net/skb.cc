@@ -33,14 +33,19 @@ bool Skbs::clone(uint8_t pick) {
   return true;
 }
 
-bool Skbs::would_block(uint8_t pick) const {
-  if (held_.empty()) return false;
+const SkbShinfo* Skbs::pp_release(uint8_t pick) const {
+  if (held_.empty()) return nullptr;
   const Skb& skb = held_[pick % held_.size()];
   const SkbShinfo& sh = shinfos_[skb.shinfo];
-  if (sh.dataref > 1 || !skb.pp_recycle) return false;
+  return sh.dataref == 1 && skb.pp_recycle ? &sh : nullptr;
+}
+
+bool Skbs::would_block(uint8_t pick) const {
+  const SkbShinfo* sh = pp_release(pick);
+  if (!sh) return false;
   // Conservative: several frags may share a page (frags, coalesce), so which put reaches
   // the ring is decided only as they go; any busy producer lock of their pools waits.
-  for (const SkbFrag& f : sh.frags) {
+  for (const SkbFrag& f : sh->frags) {
     const uint32_t owner = oracle_->pp_owner(f.page);
     if (owner != 0 && pools_->producer_busy(unpack_pool(owner))) return true;
   }
@@ -62,13 +67,11 @@ bool Skbs::free(uint8_t pick, bool split) {
 }
 
 bool Skbs::free_may_recycle(uint8_t pick) const {
-  if (held_.empty()) return false;
-  const Skb& skb = held_[pick % held_.size()];
-  const SkbShinfo& sh = shinfos_[skb.shinfo];
-  if (sh.dataref > 1 || !skb.pp_recycle) return false;
-  for (const SkbFrag& f : sh.frags) {
+  const SkbShinfo* sh = pp_release(pick);
+  if (!sh) return false;
+  for (const SkbFrag& f : sh->frags) {
     if (oracle_->pp_owner(f.page) == 0) continue;
-    const auto puts = std::count_if(sh.frags.begin(), sh.frags.end(),
+    const auto puts = std::count_if(sh->frags.begin(), sh->frags.end(),
                                     [&](const SkbFrag& g) { return g.page == f.page; });
     if (pools_->info(f.page).pp_ref_count <= puts) return true;
   }

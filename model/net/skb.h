@@ -114,6 +114,9 @@ class Skbs {
   void free_all();
 
  private:
+  // The shared info a free of the picked skb releases as pp puts (a recycling skb holding
+  // the last share), or nullptr.
+  const SkbShinfo* pp_release(uint8_t pick) const;
   void release_data(const Skb& skb, bool split);
 
   Wired<Kernel> kernel_;
