@@ -449,9 +449,7 @@ bool World::changes_nothing(const Event& event) const {
     return kernel_.quiescent_already(kernel_.resolve_cpu(qs->cpu));
   // idle(): no producer lock or release to finish, nothing for run_due to run, time or
   // complete.
-  if (std::holds_alternative<Idle>(event))
-    return kernel_.deferred_count() == 0 && !kernel_.grace_period_in_progress() &&
-           pools_.pending_unlocks() == 0 && pools_.pending_releases() == 0;
+  if (std::holds_alternative<Idle>(event)) return idle_finds_only(0);
   // A coalesce skb_try_coalesce() refuses, or a head expand of an skb whose shared info
   // is its own already, with no producer lock for either to let go of.
   if (const auto* c = std::get_if<SkbCoalesce>(&event))
@@ -459,6 +457,11 @@ bool World::changes_nothing(const Event& event) const {
   if (const auto* x = std::get_if<SkbExpandHead>(&event))
     return pools_.pending_unlocks() == 0 && skbs_.shinfo_private(x->skb);
   return false;
+}
+
+bool World::idle_finds_only(size_t unlocks) const {
+  return pools_.pending_unlocks() == unlocks && pools_.pending_releases() == 0 &&
+         kernel_.deferred_count() == 0 && !kernel_.grace_period_in_progress();
 }
 
 std::optional<Event> World::stand_in(const Event& event) {
@@ -477,9 +480,7 @@ bool World::same_as_stand_in(const Event& event) const {
     return (f->cpu != 0 || f->ctx != 0) && !skbs_.free_may_recycle(f->skb);
   // idle(): unlock every producer (the one there is, in process context as the unlock
   // event), finish no release, run nothing, advance a clock nothing waits for.
-  if (std::holds_alternative<Idle>(event))
-    return pools_.pending_unlocks() == 1 && pools_.pending_releases() == 0 &&
-           kernel_.deferred_count() == 0 && !kernel_.grace_period_in_progress();
+  if (std::holds_alternative<Idle>(event)) return idle_finds_only(1);
   // A tick only moves the clock: the shortest one does the same when every timed item
   // ends up in the same place of the time abstraction (Kernel::hash_state).
   if (const auto* t = std::get_if<Tick>(&event))

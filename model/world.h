@@ -133,6 +133,9 @@ class World {
 
  private:
   StateHash hash(bool symmetric) const;
+  // Whether all an idle would find to do is `unlocks` producers inside their ring locks:
+  // no release halfway, no deferred work, no grace period.
+  bool idle_finds_only(size_t unlocks) const;
   bool apply_inner(const Event& event);
   // A deferred context runs its work (Kernel's Work names the kernel function).
   void run_work(Work work, uint32_t arg);
