@@ -37,7 +37,7 @@ const Stats& stats() { return run_stats; }
 const Config& config(const char* target, ViolationGroup group) {
   static Config* cached = nullptr;
   if (cached) return *cached;
-  auto* c = new Config{target, target_family(target), {}, false, {}, {}, {}, group};
+  auto* c = new Config{target, target_family(target), {}, false, {}, {}, {}, group, {}};
   MODEL_ASSERT(c->family != nullptr);
   if (const char* f = std::getenv("INFLIGHT_DRIVER_FAULTS")) c->driver_faults = *f && *f != '0';
   if (const char* d = std::getenv("INFLIGHT_DRIVER"); d && *d) {
@@ -75,18 +75,24 @@ const Config& config(const char* target, ViolationGroup group) {
   return *c;
 }
 
+namespace {
+// Whether a finding with this key crashes: in hunt mode when the expected pattern matches
+// it, otherwise when no known pattern does. Judged once per key and remembered.
+bool crashes(const Config& c, const FindingKey& key) {
+  if (const auto it = c.judged.find(key); it != c.judged.end()) return it->second;
+  const bool crash = c.expect
+                         ? c.expect->matches(key)
+                         : std::none_of(c.known.begin(), c.known.end(),
+                                        [&](const FindingPattern& k) { return k.matches(key); });
+  if (c.judged.size() < kJudgedKeys) c.judged.emplace(key, crash);  // beyond: judged each time
+  return crash;
+}
+}  // namespace
+
 const Finding* crashing_finding(const Config& c, const World& world) {
   if (world.violations().count(c.group) == 0) return nullptr;
-  for (const Finding& f : world.violations().findings()) {
-    if (violation_group(f.kind()) != c.group) continue;
-    if (c.expect) {
-      if (c.expect->matches(f.key)) return &f;
-      continue;
-    }
-    if (std::none_of(c.known.begin(), c.known.end(),
-                     [&](const FindingPattern& k) { return k.matches(f.key); }))
-      return &f;
-  }
+  for (const Finding& f : world.violations().findings())
+    if (violation_group(f.kind()) == c.group && crashes(c, f.key)) return &f;
   return nullptr;
 }
 
@@ -95,6 +101,7 @@ void run_and_check(const Config& c, const Scenario& scenario) {
   run_stats.events += scenario.events.size();
   {
     World world(scenario.topology, c.bugs, false, c.driver_faults, c.driver);
+    world.kernel().set_messages(false);  // only keys are matched; a crash runs it again
     run_scenario(world, scenario);
     if (!crashing_finding(c, world)) return;
   }

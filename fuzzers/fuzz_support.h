@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "model/core/bugs.h"
@@ -37,7 +38,12 @@ struct Config {
   std::optional<FindingPattern> expect;  // hunt mode when set
   std::vector<FindingPattern> known;     // findings that do not crash
   ViolationGroup group;             // which findings this target fails on
+  // Verdicts already reached, by key: runs report the same few keys again and again
+  // (dma-debug's known false positives, many per run), and a key is fixed words, so a
+  // process meets few of them. At most kJudgedKeys.
+  mutable std::unordered_map<FindingKey, bool, FindingKeyHash> judged;
 };
+inline constexpr size_t kJudgedKeys = 4096;
 
 // The target's corpus/<target>/known_findings.txt, compiled into each fuzzer (empty when
 // it has none; fuzzers/CMakeLists.txt generates the definition).

@@ -353,10 +353,10 @@ bool World::drain(std::string_view phase, bool report) {
   if (!report) return false;
   const Deferred& d = kernel_.deferred().front();
   kernel_.report(Violation::stall, d.name(), phase,
-                 fmt::format("{}: {} is still pending on cpu{} after {} steps and {} ms of "
-                             "virtual time [pending={}]",
-                             phase, d.name(), d.cpu, kFinishMaxSteps, kernel_.now_ms(),
-                             kernel_.deferred_count()));
+                 "{}: {} is still pending on cpu{} after {} steps and {} ms of "
+                 "virtual time [pending={}]",
+                 phase, d.name(), d.cpu, kFinishMaxSteps, kernel_.now_ms(),
+                 kernel_.deferred_count());
   return false;
 }
 

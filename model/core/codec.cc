@@ -45,16 +45,13 @@ struct BinaryEncoder {
   }
 };
 
-template <size_t I = 0>
-Event make_event(size_t kind) {
-  if constexpr (I < kEventKinds) {
-    if (kind == I) return Event{std::in_place_index<I>};
-    return make_event<I + 1>(kind);
-  } else {
-    MODEL_ASSERT(false);
-    return Event{};
-  }
+// One constructor per kind, indexed by the kind: decoding a record costs a table lookup,
+// not a compare per kind before it.
+template <size_t... I>
+constexpr auto event_makers(std::index_sequence<I...>) {
+  return std::array<Event (*)(), sizeof...(I)>{+[] { return Event{std::in_place_index<I>}; }...};
 }
+constexpr auto kEventMakers = event_makers(std::make_index_sequence<kEventKinds>{});
 
 // ---- topology: one table drives the binary header, the text line, parsing and help ----
 
@@ -423,7 +420,7 @@ void set_event_field(Event& event, size_t index, uint32_t value) {
 
 Event make_event_of_kind(size_t kind) {
   MODEL_ASSERT(kind < kEventKinds);
-  return make_event(kind);
+  return kEventMakers[kind]();
 }
 const TargetFamily& all_family() { return kFamilies[0]; }
 const TargetFamily* target_family(std::string_view name) {
@@ -449,7 +446,7 @@ Scenario decode_binary(std::span<const uint8_t> bytes, const TargetFamily& famil
   for (size_t i = 0; i < records && i < static_cast<size_t>(kMaxEvents); i++) {
     const size_t start = reader.pos;
     const uint8_t kind_byte = reader.next();
-    Event event = make_event(family.kinds[kind_byte % family.kinds.size()]);
+    Event event = make_event_of_kind(family.kinds[kind_byte % family.kinds.size()]);
     std::visit([&](auto& e) { e.visit(BinaryDecoder{&reader}); }, event);
     reader.pos = start + kRecordBytes;  // skip the padding
     scenario.events.push_back(event);

@@ -31,8 +31,8 @@ void Kernel::might_sleep(std::string_view actor) {
                       context_ == Context::timer || context_ == Context::rcu_callback;
   if (!atomic && rcu_read_depth_ == 0) return;
   report(Violation::sleep_in_atomic, actor, "",
-         fmt::format("{} may sleep but runs in {} context on cpu{} [rcu_read_lock depth={}]", actor,
-                     context_name(context_), cpu_, rcu_read_depth_));
+         "{} may sleep but runs in {} context on cpu{} [rcu_read_lock depth={}]", actor,
+         context_name(context_), cpu_, rcu_read_depth_);
 }
 
 void Kernel::queue_delayed_work(Work work, uint32_t arg, uint64_t delay_ms) {
@@ -169,11 +169,11 @@ void Kernel::flush_repeats() const {
   repeats_ = 0;
 }
 
-void Kernel::report(Violation kind, std::string_view site, std::string_view detail,
+void Kernel::record(Violation kind, std::string_view site, std::string_view detail,
                     std::string message) {
-  FindingKey key{kind, std::string(site), std::string(detail)};
-  log("FINDING {}: {}", key.str(), message);
-  violations_.report(std::move(key), step_, std::move(message));
+  if (tracing())
+    log("FINDING {}: {}", FindingKey{kind, std::string(site), std::string(detail)}.str(), message);
+  violations_.report(kind, site, detail, step_, std::move(message));
 }
 
 }  // namespace inflight

@@ -253,16 +253,31 @@ class Kernel {
   void clear_skip() { skip_reason_ = {}; }
 
   // A protocol rule is broken: record the finding (and a trace line) and go on. `site` and
-  // `detail` make its key (violation.h): fixed words, never a count or an address.
-  void report(Violation kind, std::string_view site, std::string_view detail, std::string message);
+  // `detail` make its key (violation.h): fixed words, never a count or an address. The
+  // message is formatted from `format` and `args` only when it is shown: traced, or kept
+  // (set_messages) among the first kMaxViolations findings.
+  template <class... Args>
+  void report(Violation kind, std::string_view site, std::string_view detail,
+              fmt::format_string<Args...> format, Args&&... args) {
+    const bool shown = record_trace_ || (messages_ && violations_.keeps_more());
+    record(kind, site, detail,
+           shown ? fmt::format(format, std::forward<Args>(args)...) : std::string());
+  }
+  // Whether findings keep their message (the default). A run whose findings are only
+  // matched against key patterns, never shown, can leave the messages out: a fuzzer's
+  // first run of an input, which runs it again, traced, to report a finding. A traced
+  // run always keeps them.
+  void set_messages(bool keep) { messages_ = keep; }
 
  private:
   std::string_view skip_reason_;  // why the step's event was skipped (static text)
   void start_grace_period();
+  void record(Violation kind, std::string_view site, std::string_view detail, std::string message);
 
   Topology topology_;
   BugSet bugs_;
   bool record_trace_;
+  bool messages_ = true;
   ViolationLog violations_;
   CoverageCounts coverage_{};
   void flush_repeats() const;

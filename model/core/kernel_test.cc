@@ -377,6 +377,21 @@ TEST(Kernel, ReportAddsAFindingLineToTheTraceWhenTracing) {
   EXPECT_NE(line.find("cpu0"), std::string::npos) << line;
 }
 
+TEST(Kernel, FindingsWithoutMessagesKeepTheirKeyAndStepUnlessTracing) {
+  for (const bool tracing : {false, true}) {
+    Kernel kernel(Topology{}, BugSet{}, tracing);
+    kernel.set_messages(false);
+    kernel.begin_step(3, 0, Context::softirq);
+    kernel.report(Violation::double_free, "put_page", "", "{} drops page {} twice", "t", 5);
+    ASSERT_EQ(kernel.violations().findings().size(), 1u);
+    const Finding& f = kernel.violations().findings()[0];
+    EXPECT_EQ(f.key.str(), "double_free@put_page");
+    EXPECT_EQ(f.step, 3u);
+    // A traced run shows its findings, so it keeps the message whatever was asked.
+    EXPECT_EQ(f.message, tracing ? "t drops page 5 twice" : "");
+  }
+}
+
 TEST(Kernel, LogIsANoOpWithoutTracing) {
   Kernel quiet(Topology{}, BugSet{}, /*record_trace=*/false);
   quiet.log("page_pool: {} pages", 3);

@@ -124,11 +124,13 @@ std::optional<std::vector<FindingPattern>> parse_patterns(std::string_view text,
   return out;
 }
 
-void ViolationLog::report(FindingKey key, uint32_t step, std::string message) {
-  counts_[static_cast<size_t>(key.kind)]++;
+void ViolationLog::report(Violation kind, std::string_view site, std::string_view detail,
+                          uint32_t step, std::string message) {
+  counts_[static_cast<size_t>(kind)]++;
   total_++;
-  if (findings_.size() < static_cast<size_t>(kMaxViolations))
-    findings_.push_back(Finding{std::move(key), step, std::move(message)});
+  if (keeps_more())
+    findings_.push_back(Finding{FindingKey{kind, std::string(site), std::string(detail)}, step,
+                                std::move(message)});
 }
 
 uint32_t ViolationLog::count(ViolationGroup group) const {

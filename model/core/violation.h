@@ -53,6 +53,12 @@ struct FindingKey {
   std::string str() const;    // "kind[@site][ (detail)]": the text form patterns use
   std::string title() const;  // "summary[ in site][ (detail)]": one line for people
 };
+struct FindingKeyHash {
+  size_t operator()(const FindingKey& k) const {
+    const std::hash<std::string> h;
+    return (h(k.site) * 31 + h(k.detail)) * 31 + static_cast<size_t>(k.kind);
+  }
+};
 
 // A set of keys, written "kind[@site][ (detail)]": a missing part matches anything, and
 // '*' in the kind, site or detail matches any run of characters ("bnxt_*").
@@ -83,9 +89,11 @@ struct Finding {
 
 class ViolationLog {
  public:
-  // Models nothing: this is the harness's verdict. `title` must not contain addresses or
-  // counts; `message` may.
-  void report(FindingKey key, uint32_t step, std::string message);
+  // Models nothing: this is the harness's verdict. `site` and `detail` must not contain
+  // addresses or counts; `message` may. Past kMaxViolations a finding is only counted.
+  void report(Violation kind, std::string_view site, std::string_view detail, uint32_t step,
+              std::string message);
+  bool keeps_more() const { return findings_.size() < static_cast<size_t>(kMaxViolations); }
 
   bool empty() const { return total_ == 0; }
   uint32_t total() const { return total_; }

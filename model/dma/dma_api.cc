@@ -110,10 +110,9 @@ void compare_call(Kernel& kernel, std::string_view call, const Verdicts& truth, 
         break;
       }
     const std::string why = context(true, first_real);
-    kernel.report(Violation::dma_debug_false_negative, call,
-                  fmt::format("{}{}", violation_name(kind), why),
-                  fmt::format("{}: the ground truth sees '{}', dma-debug {}{}", call,
-                              violation_summary(kind), how, why));
+    kernel.report(
+        Violation::dma_debug_false_negative, call, fmt::format("{}{}", violation_name(kind), why),
+        "{}: the ground truth sees '{}', dma-debug {}{}", call, violation_summary(kind), how, why);
     return;
   }
   for (size_t m = 0; m < reports.size(); m++) {
@@ -122,8 +121,8 @@ void compare_call(Kernel& kernel, std::string_view call, const Verdicts& truth, 
     const std::string why = context(false, m);
     kernel.report(Violation::dma_debug_false_positive, call,
                   fmt::format("'{}'{}", dd_msg_name(msg), why),
-                  fmt::format("{}: dma-debug reports '{}' but the ground truth sees no error{}",
-                              call, dd_msg_name(msg), why));
+                  "{}: dma-debug reports '{}' but the ground truth sees no error{}", call,
+                  dd_msg_name(msg), why);
   }
 }
 
@@ -163,7 +162,7 @@ DmaHandle Dma::map(DeviceId dev, PageId page, uint32_t offset, uint32_t size, Dm
   MODEL_ASSERT(size > 0);
   if (!oracle_->page_alive(page))
     kernel_->report(Violation::use_after_free, actor, "DMA map of a freed page",
-                    fmt::format("{} maps memory of a freed page [page={}]", actor, page.slot));
+                    "{} maps memory of a freed page [page={}]", actor, page.slot);
   const uint64_t phys = Oracle::page_phys(page) + offset;
   const uint64_t dma_addr = kernel_->topology().iommu ? iommu_.map(dev, phys, size) : phys;
   kernel_->log("{}: dma_map_page_attrs dev{} [phys=0x{:x}] [size={}] [{}]{} -> 0x{:016x}", actor,
@@ -209,12 +208,11 @@ void Dma::unmap(const DmaHandle& h, uint32_t size, DmaDir dir, DmaType type,
   if (kernel_->topology().iommu && bound(h.dev) && h.dma_addr != kDmaMappingError) {
     const Iommu::UnmapResult r = iommu_.unmap(h.dev, h.dma_addr, size);
     if (r.unmapped != r.size)
-      kernel_->report(
-          Violation::iommu_unmap_mismatch, actor, "",
-          fmt::format("WARNING: at drivers/iommu/dma-iommu.c __iommu_dma_unmap: "
+      kernel_->report(Violation::iommu_unmap_mismatch, actor, "",
+                      "WARNING: at drivers/iommu/dma-iommu.c __iommu_dma_unmap: "
                       "WARN_ON(unmapped != size) [device address=0x{:016x}] [size=0x{:x}] "
                       "[unmapped=0x{:x}] (called from {})",
-                      h.dma_addr, r.size, r.unmapped, actor));
+                      h.dma_addr, r.size, r.unmapped, actor);
   }
   Verdicts truth;
   oracle_->unmap(h.id, h.dev, h.dma_addr, size, dir, type, actor, truth);
@@ -308,9 +306,9 @@ void Dma::check_iova_leaks(DeviceId dev, std::string_view actor) {
   }
   if (leaked == 0) return;
   kernel_->report(Violation::iova_leak, actor, "",
-                  fmt::format("{} leaves IOVA pages with no mapping [dev={}] [pages={}] [still "
-                              "mapped={}] [first iova=0x{:016x}]",
-                              actor, dev, leaked, mapped, Iommu::iova_page_addr(first)));
+                  "{} leaves IOVA pages with no mapping [dev={}] [pages={}] [still "
+                  "mapped={}] [first iova=0x{:016x}]",
+                  actor, dev, leaked, mapped, Iommu::iova_page_addr(first));
 }
 
 void Dma::device_unbind(DeviceId dev, std::string_view actor) {
@@ -333,9 +331,9 @@ void Dma::device_unbind(DeviceId dev, std::string_view actor) {
   if (stale) detail += kOutOfStep;
   kernel_->report(fn ? Violation::dma_debug_false_negative : Violation::dma_debug_false_positive,
                   actor, detail,
-                  fmt::format("device unbind: dma-debug holds {} entries for dev{}, the ground "
-                              "truth {} live mappings",
-                              dd_count, dev, truth_count));
+                  "device unbind: dma-debug holds {} entries for dev{}, the ground "
+                  "truth {} live mappings",
+                  dd_count, dev, truth_count);
 }
 
 }  // namespace inflight

@@ -33,7 +33,7 @@ int DmaDebug::entries(DeviceId dev) const {
   return n;
 }
 
-void DmaDebug::print(DeviceId dev, std::string_view driver, DdMsg msg, const std::string& text,
+void DmaDebug::print(DeviceId dev, std::string_view driver, DdMsg msg, std::string_view text,
                      bool plain) {
   printed_++;
   if (plain)
@@ -43,23 +43,9 @@ void DmaDebug::print(DeviceId dev, std::string_view driver, DdMsg msg, const std
   if (printed_ > static_cast<uint32_t>(kShowNumErrors) && !flood_reported_) {
     // P13: every report goes through err_printk's show_num_errors budget.
     flood_reported_ = true;
-    kernel_->report(
-        Violation::dma_debug_flood, "", fmt::format("'{}'", dd_msg_name(msg)),
-        fmt::format("dma-debug printed report {} while show_num_errors allows {} [message={}]",
-                    printed_, kShowNumErrors, dd_msg_name(msg)));
-  }
-}
-
-// Models: the err_printk() macro.
-void DmaDebug::err_printk(DeviceId dev, std::string_view driver, DdMsg msg,
-                          const std::string& text, DdMsgs& out) {
-  out.set(static_cast<size_t>(msg));
-  error_count_++;
-  if (show_num_errors_ > 0) {
-    print(dev, driver, msg, text);
-    show_num_errors_--;
-  } else {
-    kernel_->log("dma-debug: error_count={} (not printed: {})", error_count_, dd_msg_name(msg));
+    kernel_->report(Violation::dma_debug_flood, "", fmt::format("'{}'", dd_msg_name(msg)),
+                    "dma-debug printed report {} while show_num_errors allows {} [message={}]",
+                    printed_, kShowNumErrors, dd_msg_name(msg));
   }
 }
 
@@ -163,14 +149,15 @@ void DmaDebug::map(DeviceId dev, uint64_t dma_addr, uint32_t size, DmaDir dir, D
   // dma_get_cache_alignment() < L1_CACHE_BYTES: sharing cannot corrupt (3d48c9fd78dd).
   if (!kernel_->topology().cacheline_sharing_matters()) exempt = true;
   if (exempt) return;
-  const std::string text = "cacheline tracking EEXIST, overlapping mappings aren't supported";
+  constexpr std::string_view text =
+      "cacheline tracking EEXIST, overlapping mappings aren't supported";
   if (kernel_->bug(Bug::dma_debug_eexist_unlimited_report)) {
     // BUG VARIANT dma_debug_eexist_unlimited_report: a plain pr_err() on every EEXIST
     // (2b4bbc6231d7, v5.14): no show_num_errors limit and no error_count.
     out.set(static_cast<size_t>(DdMsg::eexist));
     print(dev, driver, DdMsg::eexist, text, /*plain=*/true);
   } else {
-    err_printk(dev, driver, DdMsg::eexist, text, out);
+    err_printk(dev, driver, DdMsg::eexist, out, text);
   }
 }
 
@@ -192,41 +179,36 @@ void DmaDebug::unmap(DeviceId dev, uint64_t dma_addr, uint32_t size, DmaDir dir,
   const int found = bucket_find_exact(ref);
   if (found < 0) {
     if (dma_addr == kDmaMappingError)
-      err_printk(dev, driver, DdMsg::free_invalid,
-                 "device driver tries to free an invalid DMA memory address", out);
+      err_printk(dev, driver, DdMsg::free_invalid, out,
+                 "device driver tries to free an invalid DMA memory address");
     else
-      err_printk(dev, driver, DdMsg::free_not_allocated,
-                 fmt::format("device driver tries to free DMA memory it has not allocated "
-                             "[device address=0x{:016x}] [size={} bytes]",
-                             dma_addr, size),
-                 out);
+      err_printk(dev, driver, DdMsg::free_not_allocated, out,
+                 "device driver tries to free DMA memory it has not allocated "
+                 "[device address=0x{:016x}] [size={} bytes]",
+                 dma_addr, size);
     return;
   }
   const Entry e = entries_[static_cast<size_t>(found)];
   if (ref.size != e.size)
-    err_printk(dev, driver, DdMsg::different_size,
-               fmt::format("device driver frees DMA memory with different size [device "
-                           "address=0x{:016x}] [map size={} bytes] [unmap size={} bytes]",
-                           dma_addr, e.size, size),
-               out);
+    err_printk(dev, driver, DdMsg::different_size, out,
+               "device driver frees DMA memory with different size [device "
+               "address=0x{:016x}] [map size={} bytes] [unmap size={} bytes]",
+               dma_addr, e.size, size);
   if (ref.type != e.type)
-    err_printk(dev, driver, DdMsg::wrong_function,
-               fmt::format("device driver frees DMA memory with wrong function [device "
-                           "address=0x{:016x}] [size={} bytes] [mapped as {}] [unmapped as {}]",
-                           dma_addr, size, type_name(e.type), type_name(type)),
-               out);
+    err_printk(dev, driver, DdMsg::wrong_function, out,
+               "device driver frees DMA memory with wrong function [device "
+               "address=0x{:016x}] [size={} bytes] [mapped as {}] [unmapped as {}]",
+               dma_addr, size, type_name(e.type), type_name(type));
   if (ref.dir != e.dir)
-    err_printk(dev, driver, DdMsg::different_direction,
-               fmt::format("device driver frees DMA memory with different direction [device "
-                           "address=0x{:016x}] [size={} bytes] [mapped with {}] [unmapped with {}]",
-                           dma_addr, size, dir_name(e.dir), dir_name(dir)),
-               out);
+    err_printk(dev, driver, DdMsg::different_direction, out,
+               "device driver frees DMA memory with different direction [device "
+               "address=0x{:016x}] [size={} bytes] [mapped with {}] [unmapped with {}]",
+               dma_addr, size, dir_name(e.dir), dir_name(dir));
   if (!e.map_err_checked)
-    err_printk(dev, driver, DdMsg::map_error_not_checked,
-               fmt::format("device driver failed to check map error[device address=0x{:016x}] "
-                           "[size={} bytes] [mapped as {}]",
-                           dma_addr, size, type_name(e.type)),
-               out);
+    err_printk(dev, driver, DdMsg::map_error_not_checked, out,
+               "device driver failed to check map error[device address=0x{:016x}] "
+               "[size={} bytes] [mapped as {}]",
+               dma_addr, size, type_name(e.type));
   // hash_bucket_del() + dma_entry_free(): removed even after a mismatch.
   entries_.erase(entries_.begin() + found);
   active_cacheline_remove(e);
@@ -237,39 +219,34 @@ void DmaDebug::sync(DeviceId dev, uint64_t dma_addr, uint32_t size, DmaDir dir, 
   const Ref ref{dev, dma_addr, size, DmaType::single, dir};
   const int found = bucket_find_contain(ref);
   if (found < 0) {
-    err_printk(dev, driver, DdMsg::sync_not_allocated,
-               fmt::format("device driver tries to sync DMA memory it has not allocated [device "
-                           "address=0x{:016x}] [size={} bytes]",
-                           dma_addr, size),
-               out);
+    err_printk(dev, driver, DdMsg::sync_not_allocated, out,
+               "device driver tries to sync DMA memory it has not allocated [device "
+               "address=0x{:016x}] [size={} bytes]",
+               dma_addr, size);
     return;
   }
   const Entry& e = entries_[static_cast<size_t>(found)];
   if (ref.size > e.size)
-    err_printk(dev, driver, DdMsg::sync_outside_range,
-               fmt::format("device driver syncs DMA memory outside allocated range [device "
-                           "address=0x{:016x}] [allocation size={} bytes] [sync offset+size={}]",
-                           e.dev_addr, e.size, size),
-               out);
+    err_printk(dev, driver, DdMsg::sync_outside_range, out,
+               "device driver syncs DMA memory outside allocated range [device "
+               "address=0x{:016x}] [allocation size={} bytes] [sync offset+size={}]",
+               e.dev_addr, e.size, size);
   if (e.dir == DmaDir::bidirectional) return;
   if (ref.dir != e.dir)
-    err_printk(dev, driver, DdMsg::sync_different_direction,
-               fmt::format("device driver syncs DMA memory with different direction [device "
-                           "address=0x{:016x}] [size={} bytes] [mapped with {}] [synced with {}]",
-                           dma_addr, size, dir_name(e.dir), dir_name(dir)),
-               out);
+    err_printk(dev, driver, DdMsg::sync_different_direction, out,
+               "device driver syncs DMA memory with different direction [device "
+               "address=0x{:016x}] [size={} bytes] [mapped with {}] [synced with {}]",
+               dma_addr, size, dir_name(e.dir), dir_name(dir));
   if (to_cpu && e.dir != DmaDir::from_device && ref.dir != DmaDir::to_device)
-    err_printk(dev, driver, DdMsg::sync_read_only_for_cpu,
-               fmt::format("device driver syncs device read-only DMA memory for cpu [device "
-                           "address=0x{:016x}] [size={} bytes] [mapped with {}] [synced with {}]",
-                           dma_addr, size, dir_name(e.dir), dir_name(dir)),
-               out);
+    err_printk(dev, driver, DdMsg::sync_read_only_for_cpu, out,
+               "device driver syncs device read-only DMA memory for cpu [device "
+               "address=0x{:016x}] [size={} bytes] [mapped with {}] [synced with {}]",
+               dma_addr, size, dir_name(e.dir), dir_name(dir));
   if (!to_cpu && e.dir != DmaDir::to_device && ref.dir != DmaDir::from_device)
-    err_printk(dev, driver, DdMsg::sync_write_only_to_device,
-               fmt::format("device driver syncs device write-only DMA memory to device [device "
-                           "address=0x{:016x}] [size={} bytes] [mapped with {}] [synced with {}]",
-                           dma_addr, size, dir_name(e.dir), dir_name(dir)),
-               out);
+    err_printk(dev, driver, DdMsg::sync_write_only_to_device, out,
+               "device driver syncs device write-only DMA memory to device [device "
+               "address=0x{:016x}] [size={} bytes] [mapped with {}] [synced with {}]",
+               dma_addr, size, dir_name(e.dir), dir_name(dir));
 }
 
 void DmaDebug::unbind(DeviceId dev, std::string_view driver, DdMsgs& out) {
@@ -282,13 +259,11 @@ void DmaDebug::unbind(DeviceId dev, std::string_view driver, DdMsgs& out) {
     if (!last || bucket_of(e.dev_addr) >= bucket_of(last->dev_addr)) last = &e;
   }
   if (count == 0) return;
-  err_printk(dev, driver, DdMsg::pending_at_unbind,
-             fmt::format("device driver has pending DMA allocations while released from device "
-                         "[count={}] One of leaked entries details: [device address=0x{:016x}] "
-                         "[size={} bytes] [mapped with {}] [mapped as {}]",
-                         count, last->dev_addr, last->size, dir_name(last->dir),
-                         type_name(last->type)),
-             out);
+  err_printk(dev, driver, DdMsg::pending_at_unbind, out,
+             "device driver has pending DMA allocations while released from device "
+             "[count={}] One of leaked entries details: [device address=0x{:016x}] "
+             "[size={} bytes] [mapped with {}] [mapped as {}]",
+             count, last->dev_addr, last->size, dir_name(last->dir), type_name(last->type));
 }
 
 }  // namespace inflight

@@ -184,11 +184,24 @@ class DmaDebug {
   // L1_CACHE_SHIFT
   int cacheline_shift() const { return kernel_->topology().cacheline == 128 ? 7 : 6; }
 
-  void err_printk(DeviceId dev, std::string_view driver, DdMsg msg, const std::string& text,
-                  DdMsgs& out);
+  // Models: the err_printk() macro. The text is formatted only for a trace (print() says
+  // nothing else with it).
+  template <class... Args>
+  void err_printk(DeviceId dev, std::string_view driver, DdMsg msg, DdMsgs& out,
+                  fmt::format_string<Args...> text, Args&&... args) {
+    out.set(static_cast<size_t>(msg));
+    error_count_++;
+    if (show_num_errors_ > 0) {
+      print(dev, driver, msg,
+            kernel_->tracing() ? fmt::format(text, std::forward<Args>(args)...) : std::string());
+      show_num_errors_--;
+    } else {
+      kernel_->log("dma-debug: error_count={} (not printed: {})", error_count_, dd_msg_name(msg));
+    }
+  }
   // A report as printed: err_printk's WARN with the driver and device, or (plain) the bare
   // pr_err() line of the era before 510e1a724ab1. Both count against show_num_errors' P13.
-  void print(DeviceId dev, std::string_view driver, DdMsg msg, const std::string& text,
+  void print(DeviceId dev, std::string_view driver, DdMsg msg, std::string_view text,
              bool plain = false);
 
   Wired<Kernel> kernel_;

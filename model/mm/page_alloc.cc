@@ -11,8 +11,8 @@ Frag PageAllocator::page_frag_alloc(CpuId cpu, uint32_t fragsz, std::string_view
   if (nc.page.valid() && !oracle_->page_alive(nc.page)) {
     // Someone dropped the cache's own reference: the cache now points into freed memory.
     kernel_->report(Violation::use_after_free, actor, "page_frag cache page freed under the cache",
-                    fmt::format("page_frag_alloc finds its cache page freed [page={}] [cpu={}]",
-                                nc.page.slot, cpu));
+                    "page_frag_alloc finds its cache page freed [page={}] [cpu={}]", nc.page.slot,
+                    cpu);
     nc = FragCache{};
   }
   if (nc.page.valid() && nc.offset < fragsz && oracle_->page(nc.page).refcount == 1) {

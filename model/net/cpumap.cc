@@ -124,9 +124,9 @@ void Cpumap::entry_free(size_t index) {
   // warning (P10).
   if (!e.ring.empty()) {
     kernel_->report(Violation::cpumap_ring_not_empty, "__cpu_map_ring_cleanup", "",
-                    fmt::format("__cpu_map_ring_cleanup: entry {} still holds {} frames after its "
-                                "kthread exited",
-                                index, e.ring.size()));
+                    "__cpu_map_ring_cleanup: entry {} still holds {} frames after its "
+                    "kthread exited",
+                    index, e.ring.size());
     for (const XdpFrame& frame : e.ring)
       xdp_->return_frame(frame.page, frame.mem, false, "__cpu_map_ring_cleanup");
   }

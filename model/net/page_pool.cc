@@ -35,7 +35,7 @@ PoolId PagePools::create(const PagePoolParams& params) {
 PagePool* PagePools::lookup(PoolId id, std::string_view actor) {
   if (pools_.alive(id)) return &pools_[id];
   kernel_->report(Violation::use_after_free, actor, "a freed page_pool",
-                  fmt::format("{} uses page_pool {} after it was freed", actor, id.slot));
+                  "{} uses page_pool {} after it was freed", actor, id.slot);
   return nullptr;
 }
 
@@ -135,10 +135,10 @@ void PagePools::owner_access(PoolId id, std::string_view field, std::string_view
   // run: destroy's own pass and the retry worker may touch what is left.
   if (pool.napi == kNoNapi || !napis_->enabled(pool.napi)) return;
   kernel_->report(Violation::pp_owner_race, actor, field,
-                  fmt::format("{} touches page_pool {}'s {} in {} context on cpu{} while NAPI {} "
-                              "can run [list_owner={}]",
-                              actor, id.slot, field, context_name(kernel_->context()),
-                              kernel_->cpu(), pool.napi, napis_->get(pool.napi).list_owner));
+                  "{} touches page_pool {}'s {} in {} context on cpu{} while NAPI {} "
+                  "can run [list_owner={}]",
+                  actor, id.slot, field, context_name(kernel_->context()), kernel_->cpu(),
+                  pool.napi, napis_->get(pool.napi).list_owner);
 }
 
 bool PagePools::producer_busy(PoolId id) const {
@@ -163,7 +163,7 @@ bool PagePools::put_would_block(PageId page, bool allow_direct) const {
 void PagePools::put(PageId page, bool allow_direct, bool split, std::string_view actor) {
   if (!oracle_->page_alive(page)) {
     kernel_->report(Violation::use_after_free, actor, "a freed page put to a page_pool",
-                    fmt::format("{} puts page {} which was already freed", actor, page.slot));
+                    "{} puts page {} which was already freed", actor, page.slot);
     return;
   }
   const uint32_t owner = oracle_->pp_owner(page);
@@ -173,8 +173,8 @@ void PagePools::put(PageId page, bool allow_direct, bool split, std::string_view
   // Ground truth: a page the pool already holds is not the caller's to give back.
   if (holds(id, page))
     kernel_->report(Violation::pp_double_release, actor, "returned while the pool holds it",
-                    fmt::format("{} puts page {} into page_pool {} which already holds it", actor,
-                                page.slot, id.slot));
+                    "{} puts page {} into page_pool {} which already holds it", actor, page.slot,
+                    id.slot);
   // page_pool_unref_and_test(): only the holder of the last pp reference goes on.
   PpPageInfo& info = info_[page.slot];
   if (info.pp_ref_count > 1) {
@@ -204,8 +204,8 @@ void PagePools::put_unrefed(PoolId id, PageId page, bool allow_direct, bool spli
   if (allow_direct && pool->cache.size() < kCacheSize) {
     if (pool->destroying)  // P8: nothing enters the cache once the pool left ALIVE (R-C1)
       kernel_->report(Violation::pp_cache_after_destroy, actor, "",
-                      fmt::format("{} pushes page {} into page_pool {}'s alloc cache after destroy",
-                                  actor, page.slot, id.slot));
+                      "{} pushes page {} into page_pool {}'s alloc cache after destroy", actor,
+                      page.slot, id.slot);
     owner_access(id, "alloc.cache", actor);
     pool->cache.push_back(page);
     kernel_->count(Cov::cached);
@@ -216,11 +216,10 @@ void PagePools::put_unrefed(PoolId id, PageId page, bool allow_direct, bool spli
   // A producer waits while another CPU is inside the lock (its event is not enabled), so
   // two producers inside at once is a lock that does not serialise (R-C3).
   if (pool->producer_cpu >= 0)
-    kernel_->report(
-        Violation::lock_not_held, actor, "producer_lock held by another CPU",
-        fmt::format("{} produces page {} into page_pool {}'s ring while cpu{} is inside "
+    kernel_->report(Violation::lock_not_held, actor, "producer_lock held by another CPU",
+                    "{} produces page {} into page_pool {}'s ring while cpu{} is inside "
                     "producer_lock",
-                    actor, page.slot, id.slot, pool->producer_cpu));
+                    actor, page.slot, id.slot, pool->producer_cpu);
   if (pool->ring.size() >= pool->ring_size) {
     kernel_->count(Cov::ring_full);
     kernel_->log("{}: page_pool {} ring full: page {} leaves", actor, id.slot, page.slot);
@@ -282,8 +281,8 @@ void PagePools::drain_frag(PoolId id, bool allow_direct, std::string_view actor)
               info.pp_ref_count);
   if (info.pp_ref_count < 0)
     kernel_->report(Violation::pp_double_release, actor, "frag page pp_ref_count below zero",
-                    fmt::format("page {} of page_pool {}: pp_ref_count {} after the bias drain",
-                                page.slot, id.slot, info.pp_ref_count));
+                    "page {} of page_pool {}: pp_ref_count {} after the bias drain", page.slot,
+                    id.slot, info.pp_ref_count);
   if (info.pp_ref_count == 0) {  // every frag user already gone: the page is recycled
     info.pp_ref_count = 1;
     put_unrefed(id, page, allow_direct, false, actor);
@@ -310,8 +309,8 @@ void PagePools::producer_unlock(uint8_t pick) {
     kernel_->report(Violation::lock_variant_mismatch, kActor,
                     bh ? "producer_lock: spin_unlock_bh after spin_lock"
                        : "producer_lock: spin_unlock after spin_lock_bh",
-                    fmt::format("{}: page_pool {}'s producer_lock taken as {}, released as {}",
-                                kActor, u.pool.slot, u.bh ? "_bh" : "plain", bh ? "_bh" : "plain"));
+                    "{}: page_pool {}'s producer_lock taken as {}, released as {}", kActor,
+                    u.pool.slot, u.bh ? "_bh" : "plain", bh ? "_bh" : "plain");
   pool->producer_cpu = -1;
   kernel_->log("page_pool_producer_unlock: pool {}", u.pool.slot);
 }
@@ -338,10 +337,9 @@ void PagePools::return_page(PoolId id, PageId page, std::string_view actor) {
 void PagePools::release_dma(PoolId id, PageId page, std::string_view actor) {
   PagePool& pool = pools_[id];
   if (oracle_->pp_owner(page) != pack_pool(id))
-    kernel_->report(
-        Violation::pp_double_release, actor, "",
-        fmt::format("{} releases page {} from page_pool {} again [hold={}] [release={}]", actor,
-                    page.slot, id.slot, pool.hold_count, pool.release_count));
+    kernel_->report(Violation::pp_double_release, actor, "",
+                    "{} releases page {} from page_pool {} again [hold={}] [release={}]", actor,
+                    page.slot, id.slot, pool.hold_count, pool.release_count);
   PpPageInfo& info = info_[page.slot];
   if (!pool.p.dma_map) return;
   if (kernel_->bug(Bug::mutant_pp_unmap_keeps_xarray_entry)) {
@@ -513,10 +511,9 @@ void PagePools::free_now(PoolId id, std::string_view actor) {
     kernel_->log("WARNING: __page_pool_free: Still in-flight pages:{} hold:{} released:{}", left,
                  pools_[id].hold_count, pools_[id].release_count);
   if (left != 0)
-    kernel_->report(
-        Violation::pp_freed_with_inflight, actor, "",
-        fmt::format("{} frees page_pool {} with {} pages in flight [hold={}] [release={}]", actor,
-                    id.slot, left, pools_[id].hold_count, pools_[id].release_count));
+    kernel_->report(Violation::pp_freed_with_inflight, actor, "",
+                    "{} frees page_pool {} with {} pages in flight [hold={}] [release={}]", actor,
+                    id.slot, left, pools_[id].hold_count, pools_[id].release_count);
   free_pool(id);
 }
 
@@ -586,9 +583,9 @@ void PagePools::retry(PoolId id) {
     // that reschedules at or below zero waits for nothing.
     pool->livelock_reported = true;
     kernel_->report(Violation::pp_retry_livelock, "page_pool_release_retry", "inflight <= 0",
-                    fmt::format("page_pool_release_retry reschedules for page_pool {} with "
-                                "inflight {} [hold={}] [release={}]",
-                                id.slot, inflight, pool->hold_count, pool->release_count));
+                    "page_pool_release_retry reschedules for page_pool {} with "
+                    "inflight {} [hold={}] [release={}]",
+                    id.slot, inflight, pool->hold_count, pool->release_count);
   }
   if (!blocked) stall_warn(id, *pool, inflight, kernel_->now_ms());
   kernel_->queue_delayed_work(Work::page_pool_release_retry, pack_pool(id),
@@ -640,9 +637,9 @@ void PagePools::check() {
                     counted < 0      ? "negative"
                     : counted > real ? "counted pages lost"
                                      : "pages not counted",
-                    fmt::format("page_pool {} counts inflight {} [hold={}] [release={}] but {} "
-                                "pages are really out",
-                                id.slot, counted, pool.hold_count, pool.release_count, real));
+                    "page_pool {} counts inflight {} [hold={}] [release={}] but {} "
+                    "pages are really out",
+                    id.slot, counted, pool.hold_count, pool.release_count, real);
   });
 }
 
@@ -656,16 +653,16 @@ void PagePools::final_check() {
     });
     kernel_->report(Violation::pp_pool_leak, "",
                     pool.destroying ? "destroyed, inflight never drained" : "never destroyed",
-                    fmt::format("page_pool {} still allocated at the end [inflight={}] [hold={}] "
-                                "[release={}] [destroy passes={}]{}",
-                                id.slot, inflight(pool), pool.hold_count, pool.release_count,
-                                pool.destroy_count, out));
+                    "page_pool {} still allocated at the end [inflight={}] [hold={}] "
+                    "[release={}] [destroy passes={}]{}",
+                    id.slot, inflight(pool), pool.hold_count, pool.release_count,
+                    pool.destroy_count, out);
   });
   oracle_->for_each_page([&](PageId page, const PageState& p) {
     if (p.pp_owner != 0 && !pools_.alive(unpack_pool(p.pp_owner)))
       kernel_->report(Violation::use_after_free, "", "page owned by a freed page_pool",
-                      fmt::format("page {} still names page_pool {} which was freed", page.slot,
-                                  p.pp_owner & 0xFFFF));
+                      "page {} still names page_pool {} which was freed", page.slot,
+                      p.pp_owner & 0xFFFF);
   });
 }
 

@@ -99,10 +99,9 @@ void Skbs::release_data(const Skb& skb, bool split) {
     // napi_pp_put_page(); anything else drops a page reference.
     const bool as_pp = skb.pp_recycle && oracle_->pp_owner(f.page) != 0;
     if (as_pp != f.pp_ref)
-      kernel_->report(
-          Violation::skb_ref_kind_mismatch, "skb_release_data",
-          as_pp ? "dropped as pp, held as page" : "dropped as page, held as pp",
-          fmt::format("skb_release_data: page {} [pp_recycle={}]", f.page.slot, skb.pp_recycle));
+      kernel_->report(Violation::skb_ref_kind_mismatch, "skb_release_data",
+                      as_pp ? "dropped as pp, held as page" : "dropped as page, held as pp",
+                      "skb_release_data: page {} [pp_recycle={}]", f.page.slot, skb.pp_recycle);
     if (as_pp)
       pools_->put(f.page, false, window, "napi_pp_put_page");
     else

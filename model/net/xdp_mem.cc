@@ -78,9 +78,9 @@ int XdpMem::reg_mem_model(XdpRxqInfo& rxq, PoolId pool, std::string_view driver)
     if (leaked > 0)
       kernel_->report(Violation::xdp_mem_id_leak, "xdp_rxq_info_reg_mem_model",
                       "-ENOSPC while mem ids are leaked",
-                      fmt::format("{}: no mem id left although {} of {} ids have no allocator "
-                                  "entry and no pending free",
-                                  driver, leaked, kMemIdMax - kMemIdMin));
+                      "{}: no mem id left although {} of {} ids have no allocator "
+                      "entry and no pending free",
+                      driver, leaked, kMemIdMax - kMemIdMin);
     return id;
   }
   const uint32_t mem_id = static_cast<uint32_t>(id);
@@ -125,7 +125,7 @@ void XdpMem::mem_id_unlock() {
 void XdpMem::check_mem_id_lock(std::string_view what) {
   if (mem_id_lock_held_) return;
   kernel_->report(Violation::lock_not_held, what, "mem_id_ht without mem_id_lock",
-                  fmt::format("{} changes mem_id_ht without holding mem_id_lock", what));
+                  "{} changes mem_id_ht without holding mem_id_lock", what);
 }
 
 void XdpMem::insert_entry(uint32_t id, PoolId pool) {
@@ -213,8 +213,8 @@ void XdpMem::return_frame(PageId page, const XdpMemInfo& mem, bool napi_direct,
   // 5.5+: the entry lives until the pool's inflight reaches 0, so a page in flight always
   // finds it. Not finding it means the pool went away under a page it still counts.
   kernel_->report(Violation::use_after_free, actor, "no allocator for the mem id",
-                  fmt::format("{}: __xdp_return of page {} finds no mem_id_ht entry for mem.id={}",
-                              actor, page.slot, mem.id));
+                  "{}: __xdp_return of page {} finds no mem_id_ht entry for mem.id={}", actor,
+                  page.slot, mem.id);
   pages_->put_page(page, actor);
 }
 
@@ -230,9 +230,9 @@ void XdpMem::check() {
     if (ids_[id] != IdState::no_owner) continue;
     leak_reported_ = true;
     kernel_->report(Violation::xdp_mem_id_leak, "", "",
-                    fmt::format("mem.id={} is allocated in the IDA but owned by no mem_id_ht entry "
-                                "and no pending free",
-                                id));
+                    "mem.id={} is allocated in the IDA but owned by no mem_id_ht entry "
+                    "and no pending free",
+                    id);
     return;
   }
 }

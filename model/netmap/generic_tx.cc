@@ -197,17 +197,16 @@ void NetmapGenericTx::reclaim(uint8_t slot) {
   for (const Held& h : held_)
     for (MbufId m = h.m; m.valid(); m = mbufs_[m].nextpkt)
       if (mbufs_[m].zero_copy && mbufs_[m].nm_buf == slot)
-        kernel_->report(
-            Violation::netmap_buffer_in_use, "generic_netmap_tx_clean", version(),
-            fmt::format("generic_netmap_tx_clean reclaims slot {} while the member still "
+        kernel_->report(Violation::netmap_buffer_in_use, "generic_netmap_tx_clean", version(),
+                        "generic_netmap_tx_clean reclaims slot {} while the member still "
                         "holds mbuf {} on its netmap buffer [refcnt={}]",
-                        slot, m.slot, mbufs_[m].refcnt));
+                        slot, m.slot, mbufs_[m].refcnt);
 }
 
 void NetmapGenericTx::m_freem(MbufId m, std::string_view actor) {
   if (!mbufs_.alive(m)) {
-    kernel_->report(Violation::double_free, actor, "mbuf",
-                    fmt::format("{} frees mbuf {} that is already free", actor, m.slot));
+    kernel_->report(Violation::double_free, actor, "mbuf", "{} frees mbuf {} that is already free",
+                    actor, m.slot);
     return;
   }
   Mbuf& mb = mbufs_[m];
@@ -362,12 +361,11 @@ std::string NetmapGenericTx::describe_slot(uint8_t slot) const {
 
 void NetmapGenericTx::report_stall(uint64_t since_ms) {
   const uint8_t slot = next(hwtail_);
-  kernel_->report(
-      Violation::netmap_tx_stall, "", version(),
-      fmt::format("kring tx0: hwtail frozen at slot {} for {} ms while userspace has more "
+  kernel_->report(Violation::netmap_tx_stall, "", version(),
+                  "kring tx0: hwtail frozen at slot {} for {} ms while userspace has more "
                   "to send [hwcur={}] [head={}]; slot {} waits for {}{}",
                   hwtail_, kernel_->now_ms() - since_ms, hwcur_, head_, slot, describe_slot(slot),
-                  tx_event_.valid() ? "" : "; no tx_event armed"));
+                  tx_event_.valid() ? "" : "; no tx_event armed");
 }
 
 void NetmapGenericTx::teardown() {
@@ -381,9 +379,8 @@ void NetmapGenericTx::teardown() {
   for (const Held& h : held_) free_batch(h.m, "member down");
   held_.clear();
   if (mbufs_.live() > 0)
-    kernel_->report(
-        Violation::mbuf_leak, "", "",
-        fmt::format("{} mbufs left after unregister and the member going down", mbufs_.live()));
+    kernel_->report(Violation::mbuf_leak, "", "",
+                    "{} mbufs left after unregister and the member going down", mbufs_.live());
 }
 
 }  // namespace inflight

@@ -10,7 +10,7 @@ namespace {
 
 void flag(Kernel& k, Verdicts& out, Violation kind, std::string_view actor, std::string message) {
   out.set(static_cast<size_t>(kind));
-  k.report(kind, actor, "", fmt::format("{} {}", actor, message));
+  k.report(kind, actor, "", "{} {}", actor, message);
 }
 }  // namespace
 
@@ -44,9 +44,8 @@ PageId Oracle::page_alloc(uint8_t order) {
 
 void Oracle::page_get(PageId page, std::string_view actor) {
   if (!pages_.alive(page)) {
-    kernel_->report(
-        Violation::use_after_free, actor, "get_page() of a freed page",
-        fmt::format("{} takes a reference on a freed page [page={}]", actor, page.slot));
+    kernel_->report(Violation::use_after_free, actor, "get_page() of a freed page",
+                    "{} takes a reference on a freed page [page={}]", actor, page.slot);
     return;
   }
   pages_[page].refcount++;
@@ -60,9 +59,8 @@ std::string Oracle::last_holder(PageId page) const {
 
 bool Oracle::page_put(PageId page, std::string_view actor) {
   if (!pages_.alive(page)) {
-    kernel_->report(
-        Violation::double_free, actor, "put_page() of a freed page",
-        fmt::format("{} drops a reference on a freed page [page={}]", actor, page.slot));
+    kernel_->report(Violation::double_free, actor, "put_page() of a freed page",
+                    "{} drops a reference on a freed page [page={}]", actor, page.slot);
     return false;
   }
   PageState& p = pages_[page];
@@ -73,16 +71,16 @@ bool Oracle::page_put(PageId page, std::string_view actor) {
   }
   if (p.pp_owner != 0)
     kernel_->report(Violation::pp_page_freed_in_flight, actor, "",
-                    fmt::format("{} frees a page to the page allocator while it is in flight for "
-                                "page_pool {} [page={}]{}",
-                                actor, p.pp_owner & 0xFFFF, page.slot, last_holder(page)));
+                    "{} frees a page to the page allocator while it is in flight for "
+                    "page_pool {} [page={}]{}",
+                    actor, p.pp_owner & 0xFFFF, page.slot, last_holder(page));
   const uint64_t start = page_phys(page), end = start + (uint64_t{kPageSize} << p.order);
   mappings_.for_each([&](MappingId, const MappingState& m) {
     if (m.phys < end && start < m.phys + m.size)
       kernel_->report(Violation::page_freed_while_mapped, actor, "",
-                      fmt::format("{} frees a page that is still DMA-mapped [page={}] [device "
-                                  "address=0x{:016x}] [size={} bytes]",
-                                  actor, page.slot, m.dma_addr, m.size));
+                      "{} frees a page that is still DMA-mapped [page={}] [device "
+                      "address=0x{:016x}] [size={} bytes]",
+                      actor, page.slot, m.dma_addr, m.size);
   });
   pages_.free(page);
   kernel_->count(Cov::page_free);
@@ -204,9 +202,9 @@ void Oracle::final_check(std::string_view actor) {
   pages_.for_each([&](PageId id, const PageState& p) {
     kernel_->report(
         Violation::page_leak, actor, "",
-        fmt::format(
-            "{} leaves a page outside the page allocator [page={}] [order={}] [refcount={}]{}",
-            actor, id.slot, p.order, p.refcount, last_holder(id)));
+
+        "{} leaves a page outside the page allocator [page={}] [order={}] [refcount={}]{}", actor,
+        id.slot, p.order, p.refcount, last_holder(id));
   });
 }
 
