@@ -18,7 +18,9 @@
 # the target and through an empty function: ns per execution of each, the target's ns per
 # event, and the model's share of the new configuration's CPU time (target ns per
 # execution x new executions per CPU-second of CPU time used / 1e9; the rest is
-# libFuzzer, its coverage callbacks outside the entry point, and the kernel).
+# libFuzzer, its coverage callbacks outside the entry point, and the kernel). The same
+# baseline built in the release preset (GCC, no coverage instrumentation) gives the
+# model's own ns per event, the last column.
 # Prints a Markdown table (also out/bench/campaign.md).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -42,7 +44,8 @@ while (($#)); do
 done
 fuzzers=() inmemory=()
 for t in $targets; do fuzzers+=("${t}_fuzzer") inmemory+=("${t}_inmemory"); done
-bench_build "fuzz:$(IFS=,; echo "${fuzzers[*]}")" "campaign:$(IFS=,; echo "${fuzzers[*]} ${inmemory[*]}" | tr ' ' ,)"
+bench_build "fuzz:$(IFS=,; echo "${fuzzers[*]}")" "campaign:$(IFS=,; echo "${fuzzers[*]} ${inmemory[*]}" | tr ' ' ,)" \
+  "release:$(IFS=,; echo "${inmemory[*]}")"
 cores=$(nproc 2>/dev/null || echo 1)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -68,18 +71,19 @@ for t in $targets; do
 done
 wait
 {
-  echo "| target | old: exec per CPU-second | new | new / old | by CPU time used: old | new | new / old | in-memory: target ns/exec | empty ns/exec | events/input | target ns/event | model share of new CPU time |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| target | old: exec per CPU-second | new | new / old | by CPU time used: old | new | new / old | in-memory: target ns/exec | empty ns/exec | events/input | target ns/event | model share of new CPU time | ns/event without coverage |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   for t in $targets; do
     read -r ox ow oc <"$work/old-$t.figures"
     read -r nx nw nc <"$work/new-$t.figures"
     [[ -n $ox && -n $nx ]] || { echo "bench/campaign.sh: $t did not run (logs in $work)" >&2; trap - EXIT; continue; }
     line=$(build/campaign/bench/${t}_inmemory --seconds 2 "$work/new-$t/corpus" 2>/dev/null | grep '^inmemory:')
-    val() { sed -nE "s/.* $1=([0-9.]+).*/\\1/p" <<<"$line"; }
+    plain=$(build/release/bench/${t}_inmemory --seconds 2 "$work/new-$t/corpus" 2>/dev/null | grep '^inmemory:')
+    val() { sed -nE "s/.* $1=([0-9.]+).*/\\1/p" <<<"${2:-$line}"; }
     awk -v t="$t" -v ox="$ox" -v ow="$ow" -v oc="$oc" -v nx="$nx" -v nw="$nw" -v nc="$nc" -v tn="$(val target_ns_per_exec)" \
-        -v en="$(val empty_ns_per_exec)" -v ev="$(val events_per_input)" -v me="$(val model_ns_per_event)" 'BEGIN {
+        -v en="$(val empty_ns_per_exec)" -v ev="$(val events_per_input)" -v me="$(val model_ns_per_event)" -v pe="$(val model_ns_per_event "$plain")" 'BEGIN {
       o = ox / ow; n = nx / nw; co = ox / oc; cn = nx / nc
-      printf "| %s | %.0f | %.0f | %.1fx | %.0f | %.0f | %.1fx | %.0f | %.1f | %.1f | %.0f | %.0f%% |\n", t, o, n, n / o, co, cn, cn / co, tn, en, ev, me, tn * cn / 1e7
+      printf "| %s | %.0f | %.0f | %.1fx | %.0f | %.0f | %.1fx | %.0f | %.1f | %.1f | %.0f | %.0f%% | %.0f |\n", t, o, n, n / o, co, cn, cn / co, tn, en, ev, me, tn * cn / 1e7, pe
     }'
   done
 } | tee out/bench/campaign.md

@@ -72,6 +72,7 @@ class Table {
   static_assert(N >= 1 && N <= 64, "the used slots are one word");
 
   bool full() const { return live() == N; }
+  bool empty() const { return used_ == 0; }
   int live() const { return std::popcount(used_); }
 
   Id alloc() {

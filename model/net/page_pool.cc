@@ -621,6 +621,7 @@ void PagePools::idle_retries(uint32_t arg, uint64_t n) {
 }
 
 void PagePools::check() {
+  if (pools_.empty()) return;  // nothing to count against (targets without a driver world)
   // One pass over the pages: how many each pool really has out (P7).
   std::array<int, kMaxPools> owned{};
   oracle_->for_each_page([&](PageId, const PageState& p) {
