@@ -24,8 +24,9 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 
-// The custom mutator in the target refers to libFuzzer's; nothing here mutates.
-extern "C" size_t LLVMFuzzerMutate(uint8_t*, size_t size, size_t) { return size; }
+// The custom mutator in the target refers to libFuzzer's; nothing here mutates. Weak: in
+// the fuzzing presets libFuzzer is linked (for its comparison callbacks) and defines it.
+extern "C" [[gnu::weak]] size_t LLVMFuzzerMutate(uint8_t*, size_t size, size_t) { return size; }
 
 namespace {
 using Input = std::vector<uint8_t>;
