@@ -8,9 +8,12 @@ namespace inflight {
 
 namespace {
 
-void flag(Kernel& k, Verdicts& out, Violation kind, std::string_view actor, std::string message) {
+// A ground-truth verdict on the call, and its finding: `message` starts with the actor.
+template <class... Args>
+void flag(Kernel& k, Verdicts& out, Violation kind, std::string_view actor,
+          fmt::format_string<Args...> message, Args&&... args) {
   out.set(static_cast<size_t>(kind));
-  k.report(kind, actor, "", "{} {}", actor, message);
+  k.report(kind, actor, "", message, std::forward<Args>(args)...);
 }
 }  // namespace
 
@@ -27,8 +30,8 @@ void Oracle::check_bound(DeviceId dev, uint64_t dma_addr, std::string_view verb,
                          std::string_view actor, Verdicts& out) {
   if (bound_[dev]) return;
   flag(kernel_, out, Violation::dma_after_unbind, actor,
-       fmt::format("{} DMA memory after its device was unbound [dev={}] [device address=0x{:016x}]",
-                   verb, dev, dma_addr));
+       "{} {} DMA memory after its device was unbound [dev={}] [device address=0x{:016x}]", actor,
+       verb, dev, dma_addr);
 }
 
 Oracle::Oracle(Kernel& kernel) : kernel_(kernel) { bound_.fill(true); }
@@ -111,10 +114,10 @@ MappingId Oracle::mapping_created(const MappingState& state, std::string_view ac
   });
   if (hazard)
     flag(kernel_, out, Violation::cacheline_overlap, actor,
-         fmt::format("maps memory sharing a cacheline with an active mapping, both syncing the "
-                     "CPU cache [device address=0x{:016x}] [other device address=0x{:016x}] "
-                     "[cacheline size={}]",
-                     m.dma_addr, other_addr, kernel_->topology().cacheline));
+         "{} maps memory sharing a cacheline with an active mapping, both syncing the "
+         "CPU cache [device address=0x{:016x}] [other device address=0x{:016x}] "
+         "[cacheline size={}]",
+         actor, m.dma_addr, other_addr, kernel_->topology().cacheline);
   return id;
 }
 
@@ -127,34 +130,38 @@ void Oracle::unmap(MappingId intended, DeviceId dev, uint64_t dma_addr, uint32_t
   check_bound(dev, dma_addr, "unmaps", actor, out);
   if (!intended.valid()) {
     flag(kernel_, out, Violation::dma_unmap_not_mapped, actor,
-         fmt::format("unmaps an address that was never mapped [device address=0x{:016x}] [size={} bytes]",
-                     dma_addr, size));
+         "{} unmaps an address that was never mapped [device address=0x{:016x}] [size={} bytes]",
+         actor, dma_addr, size);
     return;
   }
   if (!mappings_.alive(intended)) {
     flag(kernel_, out, Violation::dma_double_unmap, actor,
-         fmt::format("unmaps a mapping it already unmapped [device address=0x{:016x}] [size={} bytes]",
-                     dma_addr, size));
+         "{} unmaps a mapping it already unmapped [device address=0x{:016x}] [size={} bytes]",
+         actor, dma_addr, size);
     return;
   }
   const MappingState m = mappings_[intended];
   MODEL_ASSERT(m.dev == dev && m.dma_addr == dma_addr);
   if (size != m.size)
     flag(kernel_, out, Violation::dma_unmap_wrong_size, actor,
-         fmt::format("unmaps with a different size [device address=0x{:016x}] [map size={} bytes] [unmap size={} bytes]",
-                     dma_addr, m.size, size));
+         "{} unmaps with a different size [device address=0x{:016x}] [map size={} bytes] [unmap "
+         "size={} bytes]",
+         actor, dma_addr, m.size, size);
   if (type != m.type)
     flag(kernel_, out, Violation::dma_unmap_wrong_function, actor,
-         fmt::format("unmaps with the wrong function [device address=0x{:016x}] [mapped as {}] [unmapped as {}]",
-                     dma_addr, type_name(m.type), type_name(type)));
+         "{} unmaps with the wrong function [device address=0x{:016x}] [mapped as {}] [unmapped as "
+         "{}]",
+         actor, dma_addr, type_name(m.type), type_name(type));
   if (dir != m.dir)
     flag(kernel_, out, Violation::dma_unmap_wrong_direction, actor,
-         fmt::format("unmaps with a different direction [device address=0x{:016x}] [mapped with {}] [unmapped with {}]",
-                     dma_addr, dir_name(m.dir), dir_name(dir)));
+         "{} unmaps with a different direction [device address=0x{:016x}] [mapped with {}] "
+         "[unmapped with {}]",
+         actor, dma_addr, dir_name(m.dir), dir_name(dir));
   if (!m.checked)
     flag(kernel_, out, Violation::dma_map_error_not_checked, actor,
-         fmt::format("never called dma_mapping_error() on the mapping [device address=0x{:016x}] [size={} bytes]",
-                     dma_addr, m.size));
+         "{} never called dma_mapping_error() on the mapping [device address=0x{:016x}] [size={} "
+         "bytes]",
+         actor, dma_addr, m.size);
   mappings_.free(intended);
 }
 
@@ -163,19 +170,21 @@ void Oracle::sync(MappingId intended, DeviceId dev, uint64_t dma_addr, uint32_t 
   check_bound(dev, dma_addr, "syncs", actor, out);
   if (!intended.valid() || !mappings_.alive(intended)) {
     flag(kernel_, out, Violation::dma_sync_not_mapped, actor,
-         fmt::format("syncs memory that is not mapped [device address=0x{:016x}] [size={} bytes]",
-                     dma_addr, size));
+         "{} syncs memory that is not mapped [device address=0x{:016x}] [size={} bytes]", actor,
+         dma_addr, size);
     return;
   }
   const MappingState& m = mappings_[intended];
   if (dma_addr < m.dma_addr || dma_addr + size > m.dma_addr + m.size)
     flag(kernel_, out, Violation::dma_sync_out_of_range, actor,
-         fmt::format("syncs outside the mapping [device address=0x{:016x}] [size={} bytes] [sync address=0x{:016x}] [sync size={}]",
-                     m.dma_addr, m.size, dma_addr, size));
+         "{} syncs outside the mapping [device address=0x{:016x}] [size={} bytes] [sync "
+         "address=0x{:016x}] [sync size={}]",
+         actor, m.dma_addr, m.size, dma_addr, size);
   if (m.dir != DmaDir::bidirectional && dir != m.dir)
     flag(kernel_, out, Violation::dma_sync_wrong_direction, actor,
-         fmt::format("syncs for the {} with a direction the mapping does not allow [device address=0x{:016x}] [mapped with {}] [synced with {}]",
-                     for_cpu ? "cpu" : "device", m.dma_addr, dir_name(m.dir), dir_name(dir)));
+         "{} syncs for the {} with a direction the mapping does not allow [device "
+         "address=0x{:016x}] [mapped with {}] [synced with {}]",
+         actor, for_cpu ? "cpu" : "device", m.dma_addr, dir_name(m.dir), dir_name(dir));
 }
 
 void Oracle::device_unbound(DeviceId dev, std::string_view actor, Verdicts& out) {
@@ -188,16 +197,17 @@ void Oracle::device_unbound(DeviceId dev, std::string_view actor, Verdicts& out)
   bound_[dev] = false;
   if (count > 0)
     flag(kernel_, out, Violation::dma_mapping_leak, actor,
-         fmt::format("leaves DMA mappings at unbind [dev={}] [count={}] [device address=0x{:016x}]",
-                     dev, count, example));
+         "{} leaves DMA mappings at unbind [dev={}] [count={}] [device address=0x{:016x}]", actor,
+         dev, count, example);
 }
 
 void Oracle::final_check(std::string_view actor) {
   Verdicts ignored;
   mappings_.for_each([&](MappingId, const MappingState& m) {
     flag(kernel_, ignored, Violation::dma_mapping_leak, actor,
-         fmt::format("leaves a DMA mapping at the end [dev={}] [device address=0x{:016x}] [size={} bytes] [mapped with {}]",
-                     m.dev, m.dma_addr, m.size, dir_name(m.dir)));
+         "{} leaves a DMA mapping at the end [dev={}] [device address=0x{:016x}] [size={} bytes] "
+         "[mapped with {}]",
+         actor, m.dev, m.dma_addr, m.size, dir_name(m.dir));
   });
   pages_.for_each([&](PageId id, const PageState& p) {
     kernel_->report(
