@@ -71,6 +71,16 @@ class Table {
   static constexpr size_t kSlots = static_cast<size_t>(N);
   static_assert(N >= 1 && N <= 64, "the used slots are one word");
 
+  Table() = default;
+  // A copy has the same live objects and every slot's generation. A free slot's value is
+  // left as it was: nothing reads it (alloc resets it), and most slots are free, so the
+  // explorer's copy of a world per transition moves only what is alive.
+  Table(const Table& other) : used_(other.used_) { copy_slots(other); }
+  Table& operator=(const Table& other) {
+    if (this != &other) used_ = other.used_, copy_slots(other);
+    return *this;
+  }
+
   bool full() const { return live() == N; }
   bool empty() const { return used_ == 0; }
   int live() const { return std::popcount(used_); }
@@ -116,6 +126,16 @@ class Table {
     if (used(slot)) h(slots_[slot].value);
   }
   uint16_t generation(uint16_t slot) const { return slot < N ? slots_[slot].gen : 0; }
+  // Where the generations lie: slot i's at `stride` x i bytes from the first (the state
+  // hash reads them there, a load instead of a call per handle).
+  struct Generations {
+    const unsigned char* first;
+    uint32_t stride;
+    uint16_t slots;
+  };
+  Generations generations() const {
+    return {reinterpret_cast<const unsigned char*>(&slots_[0].gen), sizeof(Slot), N};
+  }
   bool used(uint16_t slot) const { return slot < N && ((used_ >> slot) & 1) != 0; }
   Id current(uint16_t slot) const { return Id{slot, generation(slot)}; }  // of a used slot
 
@@ -139,6 +159,13 @@ class Table {
   }
 
  private:
+  void copy_slots(const Table& other) {
+    for (size_t i = 0; i < kSlots; i++) slots_[i].gen = other.slots_[i].gen;
+    for (uint64_t left = used_; left != 0; left &= left - 1) {
+      const auto i = static_cast<size_t>(std::countr_zero(left));
+      slots_[i].value = other.slots_[i].value;
+    }
+  }
   struct Slot {
     uint16_t gen = 0;
     T value{};

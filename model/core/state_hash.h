@@ -192,10 +192,8 @@ class StateHash {
   // Before hashing: the table of each handle kind.
   template <class T, int N, class Tag>
   void table(const Table<T, N, Tag>& t) {
-    tables_[static_cast<std::size_t>(Tag::kKind)] = TableView{
-        &t, [](const void* p, uint16_t slot) {
-          return static_cast<const Table<T, N, Tag>*>(p)->generation(slot);
-        }};
+    const auto g = t.generations();
+    tables_[static_cast<std::size_t>(Tag::kKind)] = TableView{g.first, g.stride, g.slots};
   }
   // Before hashing: a cyclic id space [min, max) whose next allocation scans up from `next`
   // and wraps to min (an IDA used cyclically, as XDP mem ids are). Ids are then hashed by
@@ -369,9 +367,16 @@ class StateHash {
     else
       return static_cast<std::make_unsigned_t<T>>(x);
   }
-  struct TableView {
-    const void* table = nullptr;
-    uint16_t (*generation)(const void* table, uint16_t slot) = nullptr;
+  struct TableView {  // Table::generations
+    const unsigned char* table = nullptr;
+    uint32_t stride = 0;
+    uint16_t slots = 0;
+    uint16_t generation(uint16_t slot) const {
+      if (slot >= slots) return 0;
+      uint16_t g;
+      std::memcpy(&g, table + std::size_t{stride} * slot, sizeof g);
+      return g;
+    }
   };
   template <class Tag>
   static constexpr HandleKind tag_kind(Handle<Tag>) {
@@ -381,7 +386,7 @@ class StateHash {
     if (!valid) return word(Handle<PageTag>::kNoSlot);
     const TableView& t = tables_[static_cast<std::size_t>(kind)];
     // Without its table (a component hashed alone), the generation as it is.
-    const uint16_t age = t.table ? static_cast<uint16_t>(t.generation(t.table, slot) - gen) : gen;
+    const uint16_t age = t.table ? static_cast<uint16_t>(t.generation(slot) - gen) : gen;
     word((renames(kind) ? uint64_t{1} << 60 | uint64_t{name(kind, slot)} << 16
                         : uint64_t{slot} << 16) |
          (t.table && age > kStaleCap ? kStaleCap : age));

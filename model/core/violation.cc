@@ -126,7 +126,9 @@ std::optional<std::vector<FindingPattern>> parse_patterns(std::string_view text,
 
 void ViolationLog::report(Violation kind, std::string_view site, std::string_view detail,
                           uint32_t step, std::string message) {
-  counts_[static_cast<size_t>(kind)]++;
+  const auto k = static_cast<size_t>(kind);
+  counts_[k]++;
+  found_[k / 64] |= uint64_t{1} << (k % 64);
   total_++;
   if (keeps_more())
     findings_.push_back(Finding{FindingKey{kind, std::string(site), std::string(detail)}, step,

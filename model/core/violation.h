@@ -106,18 +106,13 @@ class ViolationLog {
 
   template <class H>
   void hash_state(H& h) const {
-    // Which kinds were found: one bit each.
-    for (int first = 0; first < kViolationKinds; first += 64) {
-      uint64_t found = 0;
-      for (int k = first; k < std::min(first + 64, kViolationKinds); k++)
-        found |= uint64_t{counts_[k] > 0} << (k - first);
-      h.word(found);
-    }
+    for (const uint64_t w : found_) h.word(w);  // which kinds were found
   }
 
  private:
   std::vector<Finding> findings_;
   uint32_t counts_[kViolationKinds] = {};
+  uint64_t found_[(kViolationKinds + 63) / 64] = {};  // bit k: counts_[k] > 0
   uint32_t total_ = 0;
 };
 
