@@ -48,7 +48,8 @@
 # Test hook: INFLIGHT_NIGHTLY_SKIP_BUILD=1 skips install and build and takes the binaries
 # from INFLIGHT_NIGHTLY_FUZZERS (default build/campaign/fuzzers), INFLIGHT_NIGHTLY_CHECK
 # (the sanitizer build's fuzzers, default build/fuzz/fuzzers) and INFLIGHT_NIGHTLY_CLI
-# (default build/campaign/cli/inflight).
+# (default build/campaign/cli/inflight); INFLIGHT_NIGHTLY_PROPS and INFLIGHT_NIGHTLY_LINECOV_CLI
+# name the properties binary and the coverage-instrumented CLI.
 set -uo pipefail
 shopt -s nullglob
 cd "$(dirname "$0")/.."
@@ -396,6 +397,10 @@ done
 # Findings: each crash is rechecked on the ASan+UBSan build (a sanitizer report there is
 # a finding of its own), minimized keeping its key (INFLIGHT_EXPECT) and converted, as
 # binary, to a .trace.
+# A finding that is no fuzzer's crash (a property's failure, a kernel disagreement): no key,
+# first-seen time or event count. Every field quoted: a bare ? is a glob, and under nullglob
+# a word that matches no file is dropped, finding and all.
+add_other_row() { rows+=("$1"$'\t'"$2"$'\t'-$'\t'"$3"$'\t'-$'\t'"?"$'\t'"$4"); }
 add_row() {
   local t=$1 kind=$2 key=$3 title=$4 first=$5 crash=$6 dir=$out/$1 n=$((${#rows[@]} + 1)) ev
   local min=$dir/findings/finding-$n.bin
@@ -432,7 +437,7 @@ else
   prop_result="${passed:-0} passed, $(grep -c . <<<"$failed") failed"
   [[ -z $failed ]] && prop_result="${passed:-0} passed, 0 failed"
   for p in $failed; do
-    rows+=("properties"$'\t'property$'\t'-$'\t'"$p"$'\t'-$'\t'?$'\t'"RC_PARAMS=\"seed=$prop_seed max_success=$prop_cases\" build/debug/properties/inflight_props --gtest_filter=$p")
+    add_other_row properties property "$p" "RC_PARAMS=\"seed=$prop_seed max_success=$prop_cases\" build/debug/properties/inflight_props --gtest_filter=$p"
     log "properties: FAILED $p ($out/properties.txt)"
   done
   log "properties: $prop_result"
@@ -480,7 +485,7 @@ elif ((kernel_sample > 0)); then
   if [[ -s $out/kernel/kernel-report.json ]] && ((krc != 2)); then
     kernel_line=$(jq -r '"\(.exported) scenarios exported, \(.agree) agree, \(.disagree) disagree, \(.refused) refused ([report](kernel/kernel-report.md))"' "$out/kernel/kernel-report.json")
     while IFS=$'\t' read -r file first; do
-      rows+=("kernel"$'\t'kernel$'\t'-$'\t'"$first"$'\t'-$'\t'?$'\t'"bash ci/kernel.sh (test for $file)")
+      add_other_row kernel kernel "$first" "bash ci/kernel.sh (test for $file)"
     done < <(jq -r '.scenarios[] | select(.status == "disagree" or .status == "missing") | [.file, .first] | @tsv' "$out/kernel/kernel-report.json")
   else
     kernel_line="failed to run (exit $krc, see $out/kernel.log)"

@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
-# ci/nightly_test.sh: what ci/nightly.sh promises when it is cut short.
+# ci/nightly_test.sh: what ci/nightly.sh promises when it is cut short, and that what it
+# finds besides the fuzzers' crashes is reported.
 #
-# usage: ci/nightly_test.sh merge-killed|interrupted FUZZER_DIR INFLIGHT | --help
+# usage: ci/nightly_test.sh merge-killed|interrupted|others-reported FUZZER_DIR INFLIGHT | --help
 #   merge-killed  the merge is SIGKILLed (as the OOM killer or a CI step timeout would) after
 #                 writing part of its result: the campaign corpus must be unchanged and the
 #                 run must exit 2
 #   interrupted   SIGINT in the middle of fuzzing: exit 130, no child left, the corpus
 #                 unchanged, the report marked interrupted
+#   others-reported  a property fails after the fuzzing (a stand-in for the properties'
+#                 binary says so): the run exits 1 and both reports name it as a new
+#                 finding (as they name a kernel disagreement, by the same path)
 # Runs the page_pool target from FUZZER_DIR (prebuilt: INFLIGHT_NIGHTLY_SKIP_BUILD=1) for a
 # few seconds, with a campaign corpus made from its seeds. Exit 0 when the promise holds.
 set -uo pipefail
 usage() { sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; }
 [[ ${1:-} == --help || ${1:-} == -h ]] && { usage; exit 0; }
-[[ $# -eq 3 && ( $1 == merge-killed || $1 == interrupted ) ]] || { usage >&2; exit 2; }
+[[ $# -eq 3 && ( $1 == merge-killed || $1 == interrupted || $1 == others-reported ) ]] || { usage >&2; exit 2; }
 mode=$1 fuzzers=$(realpath "$2") cli=$(realpath "$3")
 nightly=$(dirname "$(realpath "$0")")/nightly.sh
 root=$(dirname "$nightly")/..
@@ -43,6 +47,17 @@ FAKE
   rc=$?
   ((rc == 2)) || fail "exit $rc, expected 2"
   grep -q 'merge failed' "$work/out/report.md" || fail "the report does not say the merge failed"
+elif [[ $mode == others-reported ]]; then
+  mkdir -p "$work/fake"
+  printf '%s\n' '#!/usr/bin/env bash' 'echo "[  FAILED  ] Stand.In (1 ms)"' \
+    'echo "[  PASSED  ] 18 tests."' >"$work/fake/inflight_props"
+  chmod +x "$work/fake/inflight_props"
+  INFLIGHT_NIGHTLY_PROPS=$work/fake/inflight_props bash "$nightly" --budget 5 --targets page_pool \
+    --out "$work/out" >"$work/log" 2>&1
+  rc=$?
+  ((rc == 1)) || fail "exit $rc, expected 1 (a new finding)"
+  grep -q 'Stand.In' "$work/out/report.md" || fail "report.md does not name the failed property"
+  [[ $(jq '.new_findings' "$work/out/report.json") == 1 ]] || fail "report.json does not count it"
 else
   set -m  # the run gets its own process group, and SIGINT is not ignored in it
   bash "$nightly" --budget 60 --targets page_pool --out "$work/out" >"$work/log" 2>&1 &
@@ -60,6 +75,10 @@ else
   fi
   grep -q 'Interrupted' "$work/out/report.md" || fail "report.md is not marked interrupted"
   grep -q '"status":"interrupted' "$work/out/report.json" || fail "report.json is not marked interrupted"
+fi
+if [[ $mode == others-reported ]]; then
+  echo "unit.nightly.$mode: the failed property reported, exit $rc"
+  exit 0
 fi
 sums | cmp -s - "$work/before" || fail "the campaign corpus changed"
 [[ -e $work/out/page_pool/corpus.new ]] && fail "corpus.new left behind"
