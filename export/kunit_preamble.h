@@ -130,15 +130,20 @@ static void ifl_in_napi(struct ifl *t, int i, enum ifl_napi_op op, long arg)
 		KUNIT_FAIL(t->test, "step %d (%s): %s", t->step, t->event, t->napi_error);
 }
 
-/* Pages in the pool's ptr_ring. */
+/* Pages in the pool's ptr_ring: the entries from consumer_head up to the producer. Not the
+ * non-NULL slots: a consumer clears the slots it took only a batch at a time, so slots
+ * behind consumer_head may still hold pages already taken out. consumer_head's own slot
+ * is NULL when the ring is empty and a page when it is full (producer == consumer_head
+ * either way). */
 static long __maybe_unused ifl_ring_count(struct page_pool *pool)
 {
-	long n = 0;
-	int i;
+	struct ptr_ring *r = &pool->ring;
+	long n;
 
-	for (i = 0; i < pool->ring.size; i++)
-		n += pool->ring.queue[i] != NULL;
-	return n;
+	if (!r->size || !r->queue[r->consumer_head])
+		return 0;
+	n = (long)r->producer - r->consumer_head;
+	return n > 0 ? n : n + r->size;
 }
 
 /* Pages counted in flight that are neither in the alloc cache nor in the ring. */
