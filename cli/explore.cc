@@ -70,6 +70,10 @@ constexpr Option kExploreOptions[] = {
     {"--depth", "K", "the depth bound, 0..1000 (default 6)"},
     {"--max-states", "N", "the states bound (default 2000000)"},
     {"--seconds", "S", "the time bound in whole seconds (default 60)"},
+    {"--threads", "N",
+     "expand each depth with N threads, 1..64 (default 1); the same states,\n"
+     "verdict and counterexample for any N (a search that ends within a\n"
+     "depth counts the transitions of every node handed out by then)"},
     {"--out", "FILE", "write the shortest counterexample there as a .trace"},
     {"--json", "",
      "print one JSON object instead of the text below: configuration,\n"
@@ -135,6 +139,12 @@ int cmd_explore(const std::vector<std::string>& argv) {
     const auto n = parse_count(kExplore, "--seconds", *v, 0, 30 * 24 * 3600);
     if (!n) return kExitUsage;
     seconds = static_cast<double>(*n);
+  }
+  unsigned threads = 1;
+  if (const auto v = args->value("--threads")) {
+    const auto n = parse_count(kExplore, "--threads", *v, 1, 64);
+    if (!n) return kExitUsage;
+    threads = static_cast<unsigned>(*n);
   }
   if ((same || alphabet_only) && !trace_file)
     return usage_error("--same-findings, --check-minimal and --alphabet-only need --trace",
@@ -264,6 +274,7 @@ int cmd_explore(const std::vector<std::string>& argv) {
   spec.max_depth = depth;
   spec.max_states = max_states;
   spec.max_seconds = seconds;
+  spec.threads = threads;
   spec.progress = [](int d, uint64_t states, uint64_t transitions, double s) {
     std::cerr << fmt::format("[explore] depth {}: {} states, {} transitions, {:.1f} s, {:.0f} MiB\n",
                              d, states, transitions, s, rss_mib());

@@ -5,10 +5,12 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <map>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -31,6 +33,16 @@ constexpr bool kCheckSkips = true;
 // marks an empty slot, so it is kept apart.
 class FingerprintSet {
  public:
+  bool contains(const Fingerprint& f) const {
+    if (f == Fingerprint{}) return has_zero_;
+    if (buckets_.empty()) return false;
+    const size_t mask = buckets_.size() - 1;
+    for (size_t i = f.a & mask;; i = (i + 1) & mask)
+      for (const Fingerprint& s : buckets_[i].slot) {
+        if (s == f) return true;
+        if (s == Fingerprint{}) return false;
+      }
+  }
   // Returns whether `f` was new.
   bool insert(const Fingerprint& f) {
     if (f == Fingerprint{}) return !std::exchange(has_zero_, true);
@@ -261,40 +273,165 @@ bool symmetry_holds(const std::vector<Event>& alphabet) {
   });
 }
 
+namespace {
+// The search tree: each node a state first reached by its parent's events plus one.
+struct Node {
+  uint32_t parent;
+  uint32_t event;  // index into the alphabet
+  uint32_t used;   // budget b's events on the path so far: byte b
+};
+
+// What a search needs of its alphabet, worked out once: which budget bounds each event, its
+// pick twins, its stand-in, the shortest idle.
+struct Plan {
+  const ExploreSpec& spec;
+  bool symmetric;
+  std::vector<int> budget_of;  // which budget bounds an event, or -1
+  std::vector<std::vector<int32_t>> twins;
+  std::vector<int32_t> stand_in;  // World::stand_in's index in the alphabet under the same budget, or -1
+  int64_t shortest_idle = -1;     // when no budget bounds idles (World::longer_idle)
+
+  explicit Plan(const ExploreSpec& s)
+      : spec(s),
+        symmetric(s.symmetry && symmetry_holds(s.alphabet)),
+        budget_of(s.alphabet.size(), -1),
+        twins(pick_twins(s.alphabet)),
+        stand_in(s.alphabet.size(), -1) {
+    for (size_t e = 0; e < s.alphabet.size(); e++)
+      for (size_t b = 0; b < s.budgets.size(); b++)
+        if (s.alphabet[e].index() == s.budgets[b].kind) budget_of[e] = static_cast<int>(b);
+    for (size_t e = 0; e < s.alphabet.size(); e++)
+      if (const std::optional<Event> in = World::stand_in(s.alphabet[e])) {
+        const auto it = std::find(s.alphabet.begin(), s.alphabet.end(), *in);
+        const auto i = it - s.alphabet.begin();
+        if (it != s.alphabet.end() && budget_of[static_cast<size_t>(i)] == budget_of[e])
+          stand_in[e] = static_cast<int32_t>(i);
+      }
+    for (size_t e = 0; e < s.alphabet.size(); e++)
+      if (s.alphabet[e] == Event{Idle{0}} && budget_of[e] < 0)
+        shortest_idle = static_cast<int64_t>(e);
+  }
+};
+
+// Expands nodes: one per thread, each with its own worlds.
+class Expander {
+ public:
+  Expander(const Plan& plan, const World& root) : plan_(plan), child_(root), path_{root} {}
+
+  // Applies every event of the alphabet worth applying to `node`'s state and calls
+  // on_child(event, used, child) with each state reached; on_child returns true to stop.
+  // Returns whether it was stopped.
+  template <class OnChild>
+  bool expand(const std::vector<Node>& nodes, uint32_t node, OnChild&& on_child) {
+    const ExploreSpec& spec = plan_.spec;
+    const World& parent = rebuild(nodes, node);
+    const uint32_t used = nodes[node].used;
+    // A skipped event leaves the state as it was (its guard holds or nothing changes;
+    // checked here in debug builds), so the child needs no fresh copy after one.
+    bool child_is_parent = false;
+    bool idle_settles = false;  // the shortest idle from here leaves nothing pending
+    Fingerprint settled;        // where it leads (checked in debug builds)
+    for (uint32_t e = 0; e < spec.alphabet.size(); e++) {
+      const int b = plan_.budget_of[e];
+      const uint32_t shift = 8 * static_cast<uint32_t>(b);
+      if (b >= 0 && ((used >> shift) & 0xFF) >= spec.budgets[static_cast<size_t>(b)].max)
+        continue;  // its budget is spent on this path
+      if (!plan_.twins[e].empty()) {  // a pick beyond the live objects: its twin's transition
+        const uint32_t n = parent.pick_modulus(spec.alphabet[e]);
+        const std::vector<int32_t>& twins = plan_.twins[e];
+        if (n > 0 && n <= twins.size() && twins[n - 1] >= 0 && static_cast<uint32_t>(twins[n - 1]) != e)
+          continue;
+      }
+      // Debug builds: a skipped event, if enabled, leads to `expected`.
+      const auto check_skip = [&]([[maybe_unused]] const std::optional<Fingerprint>& expected,
+                                  [[maybe_unused]] bool symmetric) {
+        if constexpr (kCheckSkips) {
+          World check(parent);
+          if (check.apply(spec.alphabet[e])) MODEL_ASSERT(check.fingerprint(symmetric) == expected);
+        }
+      };
+      const int32_t in = plan_.stand_in[e];
+      if (spec.skip_unchanging && in >= 0 && parent.same_as_stand_in(spec.alphabet[e])) {
+        if constexpr (kCheckSkips) {
+          World theirs(parent);
+          const bool enabled = theirs.apply(spec.alphabet[static_cast<size_t>(in)]);
+          check_skip(enabled ? std::optional(theirs.fingerprint()) : std::nullopt, false);
+        }
+        continue;  // its stand-in's transition
+      }
+      if (spec.skip_unchanging && idle_settles && b < 0 && World::longer_idle(spec.alphabet[e])) {
+        check_skip(settled, false);
+        continue;  // the shortest idle's transition
+      }
+      if (spec.skip_unchanging && b < 0 && parent.changes_nothing(spec.alphabet[e])) {
+        check_skip(parent.fingerprint(plan_.symmetric), plan_.symmetric);
+        continue;  // a transition back to the parent
+      }
+      if (!child_is_parent) child_ = parent;
+      if (!child_.apply(spec.alphabet[e])) {  // not enabled here
+        child_is_parent = true;
+        MODEL_ASSERT(!kCheckSkips || child_.fingerprint() == parent.fingerprint());
+        continue;
+      }
+      child_is_parent = false;
+      transitions++;
+      if (e == plan_.shortest_idle) {
+        idle_settles = child_.changes_nothing(Idle{});
+        if constexpr (kCheckSkips) settled = child_.fingerprint();
+      }
+      if (on_child(e, b >= 0 ? used + (1u << shift) : used, child_)) return true;
+    }
+    return false;
+  }
+  uint64_t transitions = 0;
+
+ private:
+  // The worlds along the path to the node being expanded: path_[k] is the state after its
+  // first k events, path_[0] the root. Consecutive nodes of a frontier share most of their
+  // path: rebuilding the next parent replays only the events after the shared part (one,
+  // for a sibling).
+  const World& rebuild(const std::vector<Node>& nodes, uint32_t node) {
+    chain_.clear();
+    for (uint32_t n = node; n != 0; n = nodes[n].parent) chain_.push_back(n);
+    chain_.push_back(0);
+    std::reverse(chain_.begin(), chain_.end());
+    size_t shared = 1;
+    while (shared < chain_.size() && shared < path_nodes_.size() && path_nodes_[shared] == chain_[shared])
+      shared++;
+    path_nodes_.resize(shared);
+    for (size_t k = shared; k < chain_.size(); k++) {
+      if (k < path_.size()) path_[k] = path_[k - 1];
+      else path_.push_back(World(path_[k - 1]));
+      path_[k].apply(plan_.spec.alphabet[nodes[chain_[k]].event]);
+      path_nodes_.push_back(chain_[k]);
+    }
+    return path_[chain_.size() - 1];
+  }
+  const Plan& plan_;
+  World child_;
+  std::vector<World> path_;
+  std::vector<uint32_t> path_nodes_{0}, chain_;
+};
+
+// A state a worker reached in a layer, new as far as it could tell: the merge decides.
+struct Candidate {
+  Fingerprint key;
+  uint32_t parent, event, used;
+  bool goal;
+};
+// Frontier nodes a worker takes at a time, and a merge's share of the frontier.
+constexpr size_t kChunk = 64, kBlock = 64 * kChunk;
+}  // namespace
+
 ExploreResult explore(const ExploreSpec& spec) {
   const auto start = std::chrono::steady_clock::now();
   const auto elapsed = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
-  ExploreResult r;
-  // The search tree: each node a state first reached by its parent's events plus one.
-  struct Node {
-    uint32_t parent;
-    uint32_t event;  // index into the alphabet
-    uint32_t used;   // budget b's events on the path so far: byte b
-  };
-  r.symmetric = spec.symmetry && symmetry_holds(spec.alphabet);
   MODEL_ASSERT(spec.budgets.size() <= kMaxBudgets);
-  std::vector<int> budget_of(spec.alphabet.size(), -1);  // which budget bounds an event
-  for (size_t e = 0; e < spec.alphabet.size(); e++)
-    for (size_t b = 0; b < spec.budgets.size(); b++)
-      if (spec.alphabet[e].index() == spec.budgets[b].kind) budget_of[e] = static_cast<int>(b);
-  const std::vector<std::vector<int32_t>> twins = pick_twins(spec.alphabet);
-  // Each event's stand-in (World::stand_in) in the alphabet under the same budget, or -1.
-  std::vector<int32_t> stand_in(spec.alphabet.size(), -1);
-  for (size_t e = 0; e < spec.alphabet.size(); e++)
-    if (const std::optional<Event> s = World::stand_in(spec.alphabet[e])) {
-      const auto it = std::find(spec.alphabet.begin(), spec.alphabet.end(), *s);
-      const auto i = it - spec.alphabet.begin();
-      if (it != spec.alphabet.end() && budget_of[static_cast<size_t>(i)] == budget_of[e])
-        stand_in[e] = static_cast<int32_t>(i);
-    }
-  // The shortest idle, when no budget bounds idles: a longer one is its transition from a
-  // state where it leaves nothing pending (World::longer_idle).
-  int64_t shortest_idle = -1;
-  for (size_t e = 0; e < spec.alphabet.size(); e++)
-    if (spec.alphabet[e] == Event{Idle{0}} && budget_of[e] < 0)
-      shortest_idle = static_cast<int64_t>(e);
+  const Plan plan(spec);
+  ExploreResult r;
+  r.symmetric = plan.symmetric;
   std::vector<Node> nodes;
   const auto sequence = [&](uint32_t node) {
     std::vector<Event> seq;
@@ -307,129 +444,106 @@ ExploreResult explore(const ExploreSpec& spec) {
   World before(spec.topology, spec.bugs, false, spec.driver_faults, spec.driver);
   before.run(spec.prefix);
   const World root(before);
-  World child(root);
-  // The worlds along the path to the node being expanded: path[k] is the state after its
-  // first k events, path[0] the root. Frontier nodes come in the order their parents were
-  // expanded, so consecutive ones share most of their path: rebuilding the next parent
-  // replays only the events after the shared part (one, for a sibling).
-  std::vector<World> path{root};
-  std::vector<uint32_t> path_nodes{0}, chain;
-  const auto rebuild = [&](uint32_t node) -> const World& {
-    chain.clear();
-    for (uint32_t n = node; n != 0; n = nodes[n].parent) chain.push_back(n);
-    chain.push_back(0);
-    std::reverse(chain.begin(), chain.end());
-    size_t shared = 1;
-    while (shared < chain.size() && shared < path_nodes.size() && path_nodes[shared] == chain[shared])
-      shared++;
-    path_nodes.resize(shared);
-    for (size_t k = shared; k < chain.size(); k++) {
-      if (k < path.size()) {
-        path[k] = path[k - 1];
-      } else {
-        World copy(path[k - 1]);
-        path.push_back(copy);
-      }
-      path[k].apply(spec.alphabet[nodes[chain[k]].event]);
-      path_nodes.push_back(chain[k]);
-    }
-    return path[chain.size() - 1];
-  };
   visited.insert(state_key(root, 0, r.symmetric));
   nodes.push_back(Node{0, 0, 0});
   r.states = 1;
-  child.finish();
-  if (spec.goal(child)) {
-    r.found = true;
-    r.seconds = elapsed();
-    return r;
+  {
+    World judged(root);
+    judged.finish();
+    if (spec.goal(judged)) {
+      r.found = true;
+      r.seconds = elapsed();
+      return r;
+    }
   }
   r.depth_cleared = 0;
+  const size_t threads = std::max<size_t>(1, spec.threads);
+  std::vector<Expander> expanders;
+  for (size_t t = 0; t < threads; t++) expanders.emplace_back(plan, root);
+  const auto transitions = [&] {
+    uint64_t n = 0;
+    for (const Expander& x : expanders) n += x.transitions;
+    return n;
+  };
+  // A new state: a node, then the bounds. Returns true when the search ends here.
+  const auto add_state = [&](int depth, uint32_t parent, uint32_t event, uint32_t used,
+                             bool goal, std::vector<uint32_t>& next) {
+    r.states++;
+    nodes.push_back(Node{parent, event, used});
+    const auto id = static_cast<uint32_t>(nodes.size() - 1);
+    const double now = elapsed();
+    if (goal) {
+      r.found = true;
+      r.shortest = sequence(id);
+      r.transitions = transitions();
+      r.seconds = now;
+      return true;
+    }
+    next.push_back(id);
+    if (spec.progress && now - last_progress >= 1.0) {
+      last_progress = now;
+      spec.progress(depth, r.states, transitions(), now);
+    }
+    if (r.states >= spec.max_states || now >= spec.max_seconds) {
+      r.stopped_by = r.states >= spec.max_states ? "states" : "time";
+      r.transitions = transitions();
+      r.seconds = now;
+      return true;
+    }
+    return false;
+  };
   std::vector<uint32_t> frontier{0};
+  // With more than one thread, per block of the frontier: the workers expand its chunks, each
+  // keeping the states it reached that the visited set lacks (judged on their finished
+  // worlds); then the merge takes them in frontier and alphabet order, as one thread would
+  // have met them, so the states, their parents, the shortest counterexample and the counts
+  // are the same whatever the number of threads.
+  std::vector<std::vector<Candidate>> found(kBlock / kChunk);
+  std::vector<FingerprintSet> seen(threads);  // per worker: what it kept this block
   for (int depth = 1; depth <= spec.max_depth; depth++) {
     std::vector<uint32_t> next;
-    for (const uint32_t node : frontier) {
-      const World& parent = rebuild(node);
-      const uint32_t used = nodes[node].used;
-      // A skipped event leaves the state as it was (its guard holds or nothing changes;
-      // checked here in debug builds), so the child needs no fresh copy after one.
-      bool child_is_parent = false;
-      bool idle_settles = false;  // the shortest idle from here leaves nothing pending
-      Fingerprint settled;        // where it leads (checked in debug builds)
-      for (uint32_t e = 0; e < spec.alphabet.size(); e++) {
-        const int b = budget_of[e];
-        const uint32_t shift = 8 * static_cast<uint32_t>(b);
-        if (b >= 0 && ((used >> shift) & 0xFF) >= spec.budgets[static_cast<size_t>(b)].max)
-          continue;  // its budget is spent on this path
-        if (!twins[e].empty()) {  // a pick beyond the live objects: its twin's transition
-          const uint32_t n = parent.pick_modulus(spec.alphabet[e]);
-          if (n > 0 && n <= twins[e].size() && twins[e][n - 1] >= 0 &&
-              static_cast<uint32_t>(twins[e][n - 1]) != e)
-            continue;
-        }
-        // Debug builds: a skipped event, if enabled, leads to `expected`.
-        const auto check_skip = [&]([[maybe_unused]] const std::optional<Fingerprint>& expected,
-                                    [[maybe_unused]] bool symmetric) {
-          if constexpr (kCheckSkips) {
-            World check(parent);
-            if (check.apply(spec.alphabet[e]))
-              MODEL_ASSERT(check.fingerprint(symmetric) == expected);
+    if (threads == 1) {
+      Expander& x = expanders[0];
+      for (const uint32_t node : frontier) {
+        const bool stop = x.expand(nodes, node, [&](uint32_t e, uint32_t used, World& child) {
+          if (!visited.insert(state_key(child, used, r.symmetric))) return false;
+          child.finish();
+          return add_state(depth, node, e, used, spec.goal(child), next);
+        });
+        if (stop) return r;
+      }
+    } else {
+      for (size_t first = 0; first < frontier.size(); first += kBlock) {
+        const size_t chunks = (std::min(frontier.size() - first, kBlock) + kChunk - 1) / kChunk;
+        std::atomic<size_t> taken{0};
+        const auto work = [&](size_t t) {
+          Expander& x = expanders[t];
+          seen[t] = FingerprintSet{};
+          for (size_t c; (c = taken.fetch_add(1)) < chunks;) {
+            found[c].clear();
+            const size_t end = std::min(frontier.size(), first + (c + 1) * kChunk);
+            for (size_t i = first + c * kChunk; i < end; i++)
+              x.expand(nodes, frontier[i], [&](uint32_t e, uint32_t used, World& child) {
+                const Fingerprint key = state_key(child, used, r.symmetric);
+                if (visited.contains(key) || !seen[t].insert(key)) return false;
+                child.finish();
+                found[c].push_back(Candidate{key, frontier[i], e, used, spec.goal(child)});
+                return false;
+              });
           }
         };
-        if (spec.skip_unchanging && stand_in[e] >= 0 && parent.same_as_stand_in(spec.alphabet[e])) {
-          if constexpr (kCheckSkips) {
-            World theirs(parent);
-            const bool enabled = theirs.apply(spec.alphabet[static_cast<size_t>(stand_in[e])]);
-            check_skip(enabled ? std::optional(theirs.fingerprint()) : std::nullopt, false);
-          }
-          continue;  // its stand-in's transition
-        }
-        if (spec.skip_unchanging && idle_settles && b < 0 && World::longer_idle(spec.alphabet[e])) {
-          check_skip(settled, false);
-          continue;  // the shortest idle's transition
-        }
-        if (spec.skip_unchanging && b < 0 && parent.changes_nothing(spec.alphabet[e])) {
-          check_skip(parent.fingerprint(r.symmetric), r.symmetric);
-          continue;  // a transition back to the parent
-        }
-        if (!child_is_parent) child = parent;
-        if (!child.apply(spec.alphabet[e])) {  // not enabled here
-          child_is_parent = true;
-          MODEL_ASSERT(!kCheckSkips || child.fingerprint() == parent.fingerprint());
-          continue;
-        }
-        child_is_parent = false;
-        r.transitions++;
-        if (e == shortest_idle) {
-          idle_settles = child.changes_nothing(Idle{});
-          if constexpr (kCheckSkips) settled = child.fingerprint();
-        }
-        const uint32_t child_used = b >= 0 ? used + (1u << shift) : used;
-        if (!visited.insert(state_key(child, child_used, r.symmetric))) continue;
-        r.states++;
-        nodes.push_back(Node{node, e, child_used});
-        const auto id = static_cast<uint32_t>(nodes.size() - 1);
-        child.finish();
-        if (spec.goal(child)) {
-          r.found = true;
-          r.shortest = sequence(id);
-          r.seconds = elapsed();
-          return r;
-        }
-        next.push_back(id);
-        const double now = elapsed();
-        if (spec.progress && now - last_progress >= 1.0) {
-          last_progress = now;
-          spec.progress(depth, r.states, r.transitions, now);
-        }
-        if (r.states >= spec.max_states || now >= spec.max_seconds) {
-          r.stopped_by = r.states >= spec.max_states ? "states" : "time";
-          r.seconds = now;
-          return r;
-        }
+        std::vector<std::thread> helpers;
+        for (size_t t = 1; t < threads; t++) helpers.emplace_back(work, t);
+        work(0);
+        for (std::thread& h : helpers) h.join();
+        for (size_t c = 0; c < chunks; c++)
+          for (const Candidate& k : found[c])
+            if (visited.insert(k.key) && add_state(depth, k.parent, k.event, k.used, k.goal, next))
+              return r;
       }
     }
     r.depth_cleared = depth;
+    r.transitions = transitions();
     if (spec.progress) spec.progress(depth, r.states, r.transitions, elapsed());
     if (next.empty()) {
       r.stopped_by = "exhausted";
@@ -437,6 +551,7 @@ ExploreResult explore(const ExploreSpec& spec) {
     }
     frontier = std::move(next);
   }
+  r.transitions = transitions();
   r.seconds = elapsed();
   return r;
 }

@@ -85,7 +85,10 @@ struct ExploreSpec {
   int max_depth = 6;
   uint64_t max_states = 2'000'000;
   double max_seconds = 60;
-  std::function<bool(const World&)> goal;  // judged after finish()
+  // Threads expanding each layer (1: this one). The result is the same for any number: the
+  // states each worker reaches are merged in the order one thread meets them.
+  unsigned threads = 1;
+  std::function<bool(const World&)> goal;  // judged after finish(); called from every thread
   // Called after each depth and about every second: depth, states, transitions, seconds.
   std::function<void(int, uint64_t, uint64_t, double)> progress;
 };

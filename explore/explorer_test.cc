@@ -3,9 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <string>
+#include <type_traits>
 
 namespace inflight {
 namespace {
@@ -82,6 +84,72 @@ TEST(Explorer, SkippedEventsLoseNoState) {
   }
 }
 
+// Threads change nothing but the time: the workers' states are merged in the order one
+// thread meets them, so the states, the shortest counterexample, the depth and what stopped
+// the search are the same; so are the transitions, unless the search ends within a layer
+// (a counterexample or the states bound: the workers had expanded the whole block by then).
+// Each case's frontier spans several blocks of the merge.
+TEST(Explorer, ThreadsChangeNothingButTheTime) {
+  struct Case {
+    const char* family;
+    const char* bugs;
+    uint8_t cpus, queues;
+    uint16_t ring;
+    int depth;
+    uint64_t max_states;
+  };
+  for (const Case& c : {Case{"page_pool", "mutant_release_touches_pool_after_count", 1, 1, 4, 9,
+                             10'000'000},
+                        Case{"world", "", 2, 2, 16, 4, 10'000'000},
+                        Case{"world", "", 2, 2, 16, 9, 30'001}}) {
+    SCOPED_TRACE(c.bugs);
+    SCOPED_TRACE(c.max_states);
+    ExploreSpec spec;
+    std::string error;
+    spec.bugs = *BugSet::parse(c.bugs, &error);
+    spec.topology.cpus = c.cpus;
+    spec.topology.rx_queues = c.queues;
+    spec.topology.pp_ring_size = c.ring;
+    spec.alphabet = full_alphabet(*target_family(c.family), spec.topology);
+    spec.max_depth = c.depth;
+    spec.max_states = c.max_states;
+    spec.max_seconds = 600;
+    spec.goal = any_finding;
+    const ExploreResult one = explore(spec);
+    spec.threads = 2;
+    const ExploreResult two = explore(spec);
+    EXPECT_GT(one.states, 2 * 4096u);  // more than one block
+    EXPECT_EQ(one.found, two.found);
+    EXPECT_EQ(one.shortest, two.shortest);
+    EXPECT_EQ(one.states, two.states);
+    EXPECT_EQ(one.depth_cleared, two.depth_cleared);
+    EXPECT_EQ(one.stopped_by, two.stopped_by);
+    if (!one.found && one.stopped_by != "states") {
+      EXPECT_EQ(one.transitions, two.transitions);
+    }
+  }
+}
+
+// Which of two equal states the search keeps (the first one reached) is not state: equal
+// fingerprints must have the same futures. Searched with the alphabet in one order and in
+// the other, the same states are reached. (It failed when a handle inside a plain struct,
+// a TAP writer's page frag, was hashed by its raw slot under symmetry: two states that
+// differ in which writer's page holds the redirected frame were one.)
+TEST(Explorer, TheStatesReachedDoNotDependOnTheAlphabetsOrder) {
+  ExploreSpec spec;
+  spec.alphabet = full_alphabet(*target_family("tap_redirect"), spec.topology);
+  spec.max_depth = 5;
+  spec.max_states = 10'000'000;
+  spec.max_seconds = 600;
+  spec.goal = any_finding;
+  const ExploreResult forward = explore(spec);
+  std::reverse(spec.alphabet.begin(), spec.alphabet.end());
+  const ExploreResult backward = explore(spec);
+  ASSERT_TRUE(forward.symmetric);
+  EXPECT_EQ(forward.states, backward.states);
+  EXPECT_EQ(forward.depth_cleared, 5);
+}
+
 // The canonical state (model/core/state_hash.h): history that cannot change the future is
 // not state; what can is.
 TEST(StateHash, TimeAndGenerationsAloneAreNotState) {
@@ -93,6 +161,27 @@ TEST(StateHash, TimeAndGenerationsAloneAreNotState) {
   EXPECT_EQ(w.fingerprint(), fresh.fingerprint());
   w.apply(PageAlloc{});
   EXPECT_NE(w.fingerprint(), fresh.fingerprint());
+}
+
+// A handle inside a plain struct (whose bytes are all value) is hashed as a handle, by its
+// object's name and age, not by its bytes: raw slots would tell renamed objects apart by
+// where they lie, or, worse, take two states for one.
+TEST(StateHash, AHandleInAPlainStructIsHashedAsAHandle) {
+  struct Plain {
+    PageId page;
+    uint32_t offset;
+  };
+  static_assert(std::has_unique_object_representations_v<Plain>);
+  const auto hash = [](PageId first, Plain then) {
+    StateHash h;
+    h.rename(HandleKind::page);
+    h(first), h(then);
+    return h.fingerprint();
+  };
+  // The same page twice, or two pages: two states whatever the slots.
+  EXPECT_NE(hash(PageId{3, 1}, Plain{PageId{5, 1}, 0}), hash(PageId{5, 1}, Plain{PageId{5, 1}, 0}));
+  // The same pattern in other slots: one state.
+  EXPECT_EQ(hash(PageId{3, 1}, Plain{PageId{5, 1}, 0}), hash(PageId{5, 1}, Plain{PageId{3, 1}, 0}));
 }
 
 TEST(StateHash, PendingWorkIsHashedByItsClockRegion) {

@@ -76,7 +76,7 @@ consteval std::size_t field_count() {
     return sizeof...(A);
 }
 template <class T, class F>
-void for_each_field(const T& v, F&& f) {
+constexpr void for_each_field(const T& v, F&& f) {
   constexpr std::size_t N = field_count<T>();
   static_assert(N >= 1 && N <= 32, "an aggregate of 1..32 fields");
   if constexpr (false) {
@@ -176,6 +176,29 @@ void for_each_field(const T& v, F&& f) {
   } else if constexpr (N == 32) {
     const auto& [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23, f24, f25, f26, f27, f28, f29, f30, f31] = v;
     f(f0); f(f1); f(f2); f(f3); f(f4); f(f5); f(f6); f(f7); f(f8); f(f9); f(f10); f(f11); f(f12); f(f13); f(f14); f(f15); f(f16); f(f17); f(f18); f(f19); f(f20); f(f21); f(f22); f(f23); f(f24); f(f25); f(f26); f(f27); f(f28); f(f29); f(f30); f(f31);
+  }
+}
+// Whether a T holds a handle anywhere in it. Such a value is never hashed by its bytes, even
+// when every byte is value: a handle is hashed by its slot's name and its age (handle()).
+template <class T>
+consteval bool contains_handle() {
+  if constexpr (IsHandle<T>::value) {
+    return true;
+  } else if constexpr (std::is_arithmetic_v<T> || std::is_enum_v<T>) {
+    return false;
+  } else if constexpr (IsStdArray<T>::value) {
+    return contains_handle<typename T::value_type>();
+  } else if constexpr (std::is_array_v<T>) {
+    return contains_handle<std::remove_all_extents_t<T>>();
+  } else if constexpr (std::is_aggregate_v<T> && std::is_trivially_copyable_v<T> &&
+                       std::is_default_constructible_v<T>) {  // (others are walked anyway)
+    bool any = false;
+    for_each_field(T{}, [&](const auto& field) {
+      any = any || contains_handle<std::remove_cvref_t<decltype(field)>>();
+    });
+    return any;
+  } else {
+    return false;
   }
 }
 }  // namespace state_hash_detail
@@ -290,13 +313,15 @@ class StateHash {
     } else if constexpr (IsStaticVector<T>::value) {
       word(v.size());
       for (const auto& e : v) (*this)(e);
-    } else if constexpr (IsStdArray<T>::value && !std::is_trivially_copyable_v<T>) {
+    } else if constexpr (IsStdArray<T>::value && (!std::is_trivially_copyable_v<T> ||
+                                                  state_hash_detail::contains_handle<T>())) {
       for (const auto& e : v) (*this)(e);
     } else if constexpr (requires { v.has_value(); *v; }) {
       word(v.has_value());
       if (v) (*this)(*v);
     } else if constexpr (std::is_trivially_copyable_v<T> &&
-                         std::has_unique_object_representations_v<T>) {
+                         std::has_unique_object_representations_v<T> &&
+                         !state_hash_detail::contains_handle<T>()) {
       bytes(v);  // every byte is value
     } else if constexpr (std::is_aggregate_v<T>) {
       // Field by field: padding would make equal states differ (and differ from run to
