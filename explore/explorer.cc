@@ -288,8 +288,9 @@ struct Plan {
   bool symmetric;
   std::vector<int> budget_of;  // which budget bounds an event, or -1
   std::vector<std::vector<int32_t>> twins;
-  std::vector<int32_t> stand_in;  // World::stand_in's index in the alphabet under the same budget, or -1
-  int64_t shortest_idle = -1;     // when no budget bounds idles (World::longer_idle)
+  std::vector<int32_t>
+      stand_in;  // World::stand_in's index in the alphabet under the same budget, or -1
+  int64_t shortest_idle = -1;  // when no budget bounds idles (World::longer_idle)
 
   explicit Plan(const ExploreSpec& s)
       : spec(s),
@@ -335,11 +336,12 @@ class Expander {
       const int b = plan_.budget_of[e];
       const uint32_t shift = 8 * static_cast<uint32_t>(b);
       if (b >= 0 && ((used >> shift) & 0xFF) >= spec.budgets[static_cast<size_t>(b)].max)
-        continue;  // its budget is spent on this path
+        continue;                     // its budget is spent on this path
       if (!plan_.twins[e].empty()) {  // a pick beyond the live objects: its twin's transition
         const uint32_t n = parent.pick_modulus(spec.alphabet[e]);
         const std::vector<int32_t>& twins = plan_.twins[e];
-        if (n > 0 && n <= twins.size() && twins[n - 1] >= 0 && static_cast<uint32_t>(twins[n - 1]) != e)
+        if (n > 0 && n <= twins.size() && twins[n - 1] >= 0 &&
+            static_cast<uint32_t>(twins[n - 1]) != e)
           continue;
       }
       // Debug builds: a skipped event, if enabled, leads to `expected`.
@@ -396,12 +398,15 @@ class Expander {
     chain_.push_back(0);
     std::reverse(chain_.begin(), chain_.end());
     size_t shared = 1;
-    while (shared < chain_.size() && shared < path_nodes_.size() && path_nodes_[shared] == chain_[shared])
+    while (shared < chain_.size() && shared < path_nodes_.size() &&
+           path_nodes_[shared] == chain_[shared])
       shared++;
     path_nodes_.resize(shared);
     for (size_t k = shared; k < chain_.size(); k++) {
-      if (k < path_.size()) path_[k] = path_[k - 1];
-      else path_.push_back(World(path_[k - 1]));
+      if (k < path_.size())
+        path_[k] = path_[k - 1];
+      else
+        path_.push_back(World(path_[k - 1]));
       path_[k].apply(plan_.spec.alphabet[nodes[chain_[k]].event]);
       path_nodes_.push_back(chain_[k]);
     }
@@ -466,8 +471,8 @@ ExploreResult explore(const ExploreSpec& spec) {
     return n;
   };
   // A new state: a node, then the bounds. Returns true when the search ends here.
-  const auto add_state = [&](int depth, uint32_t parent, uint32_t event, uint32_t used,
-                             bool goal, std::vector<uint32_t>& next) {
+  const auto add_state = [&](int depth, uint32_t parent, uint32_t event, uint32_t used, bool goal,
+                             std::vector<uint32_t>& next) {
     r.states++;
     nodes.push_back(Node{parent, event, used});
     const auto id = static_cast<uint32_t>(nodes.size() - 1);

@@ -98,10 +98,9 @@ TEST(Explorer, ThreadsChangeNothingButTheTime) {
     int depth;
     uint64_t max_states;
   };
-  for (const Case& c : {Case{"page_pool", "mutant_release_touches_pool_after_count", 1, 1, 4, 9,
-                             10'000'000},
-                        Case{"world", "", 2, 2, 16, 4, 10'000'000},
-                        Case{"world", "", 2, 2, 16, 9, 30'001}}) {
+  for (const Case& c :
+       {Case{"page_pool", "mutant_release_touches_pool_after_count", 1, 1, 4, 9, 10'000'000},
+        Case{"world", "", 2, 2, 16, 4, 10'000'000}, Case{"world", "", 2, 2, 16, 9, 30'001}}) {
     SCOPED_TRACE(c.bugs);
     SCOPED_TRACE(c.max_states);
     ExploreSpec spec;
