@@ -12,7 +12,12 @@
 //   rebuilt once from its event sequence, each child is a copy plus one event. Events
 //   whose guard does not hold there are not enabled and not expanded; a skipped event
 //   changes nothing (debug builds check it), so the next one needs no fresh copy.
-// - The visited set is an open-addressed table of fingerprints.
+// - The visited set is an open-addressed table of fingerprints, in buckets of one cache
+//   line.
+// - Threads (ExploreSpec::threads): each depth's frontier is expanded in chunks by workers
+//   with their own worlds; the states they reach that the visited set lacks are merged by
+//   one thread in the order one thread would have met them, so the result does not depend
+//   on the number of threads.
 // - Equal world states (World::fingerprint, 128 bits) are visited once.
 // - Every new state is judged on its finished world, since leaks, stalls and unbind
 //   reports show at the end. Breadth-first, so the first state that meets the goal has a
