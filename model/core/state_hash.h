@@ -24,8 +24,9 @@
 //   template <class H> void hash_state(H& h) const { h(member_a); h(member_b); ... }
 // (references to other components, traces and message texts are not state). The hasher
 // walks containers by their live elements, hashes by their bytes only values whose bytes
-// are all value (no padding: std::has_unique_object_representations), and walks any other
-// plain struct field by field. So equal states hash equal, in every run.
+// are all value (no padding: std::has_unique_object_representations) and that hold no
+// handle (a handle is hashed by its name and age, never by its slot and generation), and
+// walks any other plain struct field by field. So equal states hash equal, in every run.
 //
 // The walk only collects 64-bit words into a block; a full block is absorbed in one pass
 // (wyhash's multiply-fold mix, two 64-bit halves of four independent lanes each, so a word
