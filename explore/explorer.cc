@@ -35,13 +35,7 @@ class FingerprintSet {
  public:
   bool contains(const Fingerprint& f) const {
     if (f == Fingerprint{}) return has_zero_;
-    if (buckets_.empty()) return false;
-    const size_t mask = buckets_.size() - 1;
-    for (size_t i = f.a & mask;; i = (i + 1) & mask)
-      for (const Fingerprint& s : buckets_[i].slot) {
-        if (s == f) return true;
-        if (s == Fingerprint{}) return false;
-      }
+    return !buckets_.empty() && probe(buckets_, f) == f;
   }
   // Returns whether `f` was new.
   bool insert(const Fingerprint& f) {
@@ -57,17 +51,20 @@ class FingerprintSet {
   struct alignas(64) Bucket {
     std::array<Fingerprint, kWays> slot;
   };
-  // Puts `f` in `table` unless it is there; returns whether it was put.
-  static bool place(std::vector<Bucket>& table, const Fingerprint& f) {
+  // The slot that holds `f`, or else the empty one where it would go.
+  template <class Table>
+  static auto probe(Table& table, const Fingerprint& f) -> decltype((table[0].slot[0])) {
     const size_t mask = table.size() - 1;
     for (size_t i = f.a & mask;; i = (i + 1) & mask)
-      for (Fingerprint& s : table[i].slot) {
-        if (s == f) return false;
-        if (s == Fingerprint{}) {
-          s = f;
-          return true;
-        }
-      }
+      for (auto& s : table[i].slot)
+        if (s == f || s == Fingerprint{}) return s;
+  }
+  // Puts `f` in `table` unless it is there; returns whether it was put.
+  static bool place(std::vector<Bucket>& table, const Fingerprint& f) {
+    Fingerprint& s = probe(table, f);
+    if (s == f) return false;
+    s = f;
+    return true;
   }
   void grow() {
     std::vector<Bucket> bigger(buckets_.empty() ? 256 : 2 * buckets_.size());
@@ -501,8 +498,9 @@ ExploreResult explore(const ExploreSpec& spec) {
   // With more than one thread, per block of the frontier: the workers expand its chunks, each
   // keeping the states it reached that the visited set lacks (judged on their finished
   // worlds); then the merge takes them in frontier and alphabet order, as one thread would
-  // have met them, so the states, their parents, the shortest counterexample and the counts
-  // are the same whatever the number of threads.
+  // have met them, so the states, their parents and the shortest counterexample are the same
+  // whatever the number of threads (the transitions too, unless the search ends within a
+  // depth: the workers had expanded the whole block by then).
   std::vector<std::vector<Candidate>> found(kBlock / kChunk);
   std::vector<FingerprintSet> seen(threads);  // per worker: what it kept this block
   for (int depth = 1; depth <= spec.max_depth; depth++) {
