@@ -363,7 +363,7 @@ class Expander {
         continue;  // the shortest idle's transition
       }
       if (spec.skip_unchanging && b < 0 && parent.changes_nothing(spec.alphabet[e])) {
-        check_skip(parent.fingerprint(plan_.symmetric), plan_.symmetric);
+        if constexpr (kCheckSkips) check_skip(parent.fingerprint(plan_.symmetric), plan_.symmetric);
         continue;  // a transition back to the parent
       }
       if (!child_is_parent) child_ = parent;
