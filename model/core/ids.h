@@ -89,9 +89,9 @@ class Table {
     MODEL_ASSERT(!full());
     const auto i = static_cast<size_t>(std::countr_zero(~used_));  // the lowest free slot
     used_ |= uint64_t{1} << i;
-    slots_[i].gen++;
-    slots_[i].value = T{};
-    return Id{static_cast<uint16_t>(i), slots_[i].gen};
+    gens_[i]++;
+    values_[i] = T{};
+    return Id{static_cast<uint16_t>(i), gens_[i]};
   }
 
   void free(Id id) {
@@ -100,16 +100,16 @@ class Table {
   }
 
   bool alive(Id id) const {
-    return id.valid() && id.slot < N && ((used_ >> id.slot) & 1) != 0 && slots_[id.slot].gen == id.gen;
+    return id.valid() && id.slot < N && ((used_ >> id.slot) & 1) != 0 && gens_[id.slot] == id.gen;
   }
 
   T& operator[](Id id) {
     MODEL_ASSERT(alive(id));
-    return slots_[id.slot].value;
+    return values_[id.slot];
   }
   const T& operator[](Id id) const {
     MODEL_ASSERT(alive(id));
-    return slots_[id.slot].value;
+    return values_[id.slot];
   }
 
   // Which slots are in use and their values; generations only through the handles that
@@ -123,18 +123,19 @@ class Table {
   template <class H>
   void hash_slot(H& h, uint16_t slot) const {
     h.word(used(slot));
-    if (used(slot)) h(slots_[slot].value);
+    if (used(slot)) h(values_[slot]);
   }
-  uint16_t generation(uint16_t slot) const { return slot < N ? slots_[slot].gen : 0; }
+  uint16_t generation(uint16_t slot) const { return slot < N ? gens_[slot] : 0; }
   // Where the generations lie: slot i's at `stride` x i bytes from the first (the state
-  // hash reads them there, a load instead of a call per handle).
+  // hash reads them there, a load instead of a call per handle). They are kept apart from
+  // the values, in one array, so a copy moves them in one block.
   struct Generations {
     const unsigned char* first;
     uint32_t stride;
     uint16_t slots;
   };
   Generations generations() const {
-    return {reinterpret_cast<const unsigned char*>(&slots_[0].gen), sizeof(Slot), N};
+    return {reinterpret_cast<const unsigned char*>(gens_.data()), sizeof(uint16_t), N};
   }
   bool used(uint16_t slot) const { return slot < N && ((used_ >> slot) & 1) != 0; }
   Id current(uint16_t slot) const { return Id{slot, generation(slot)}; }  // of a used slot
@@ -145,7 +146,7 @@ class Table {
   void for_each(F&& f) {
     for (uint64_t left = used_; left != 0;) {
       const auto i = static_cast<uint16_t>(std::countr_zero(left));
-      f(Id{i, slots_[i].gen}, slots_[i].value);
+      f(Id{i, gens_[i]}, values_[i]);
       left = used_ & ~((uint64_t{2} << i) - 1);  // re-read: f may free or allocate above i
     }
   }
@@ -153,24 +154,21 @@ class Table {
   void for_each(F&& f) const {
     for (uint64_t left = used_; left != 0;) {
       const auto i = static_cast<uint16_t>(std::countr_zero(left));
-      f(Id{i, slots_[i].gen}, slots_[i].value);
+      f(Id{i, gens_[i]}, values_[i]);
       left = used_ & ~((uint64_t{2} << i) - 1);  // re-read: f may free or allocate above i
     }
   }
 
  private:
   void copy_slots(const Table& other) {
-    for (size_t i = 0; i < kSlots; i++) slots_[i].gen = other.slots_[i].gen;
+    gens_ = other.gens_;
     for (uint64_t left = used_; left != 0; left &= left - 1) {
       const auto i = static_cast<size_t>(std::countr_zero(left));
-      slots_[i].value = other.slots_[i].value;
+      values_[i] = other.values_[i];
     }
   }
-  struct Slot {
-    uint16_t gen = 0;
-    T value{};
-  };
-  std::array<Slot, kSlots> slots_{};
+  std::array<uint16_t, kSlots> gens_{};  // slot i's generation: its handles' gen while used
+  std::array<T, kSlots> values_{};
   uint64_t used_ = 0;  // bit i: slot i is in use
 };
 
