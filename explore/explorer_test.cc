@@ -243,7 +243,10 @@ TEST(StateHash, PagesMappingsAndShinfosAreInterchangeable) {
 // Symmetry reduction is sound when states it merges have the same futures: wherever the
 // symmetric fingerprint merges two states the plain one tells apart, each event leads
 // both to states that are again one (their successors are the same set), and the two
-// end with the same findings.
+// end with the same findings. Every family whose alphabet lets symmetry hold and merges
+// states within a few events: the TAP writers' and the world's too (a TAP writer's page
+// frag, a handle inside a plain struct, was once hashed by its raw slot there, and this
+// test fails on that hash at depth 2).
 TEST(Explorer, StatesMergedBySymmetryHaveTheSameFutures) {
   struct Less {
     bool operator()(const Fingerprint& x, const Fingerprint& y) const {
@@ -256,7 +259,7 @@ TEST(Explorer, StatesMergedBySymmetryHaveTheSameFutures) {
     for (const Finding& f : w.violations().findings()) keys.insert(f.key.str());
     return keys;
   };
-  for (const char* family : {"xdp", "page_pool"}) {
+  for (const char* family : {"xdp", "page_pool", "tap_redirect", "world"}) {
     SCOPED_TRACE(family);
     Topology t;
     t.pages = 3;
