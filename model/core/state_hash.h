@@ -426,7 +426,18 @@ class StateHash {
   // Absorbs `pairs` pairs of words, pair i into lane (first_lane + i) % 4 of each half.
   static void absorb(Lanes& a, Lanes& b, const uint64_t* w, uint32_t pairs,
                      uint32_t first_lane = 0) {
-    for (uint32_t i = 0; i < pairs; i++) {
+    uint32_t i = 0;
+    if (first_lane == 0) {  // four pairs at a time, one to each lane: the lanes stay in registers
+      Lanes x = a, y = b;
+      for (; i + 4 <= pairs; i += 4)
+        for (uint32_t k = 0; k < 4; k++) {
+          const uint64_t* p = w + 2 * (i + k);
+          x[k] = mix(p[0] ^ kSecret[k], p[1] ^ x[k]);
+          y[k] = mix(p[0] ^ kSecret[k + 4], p[1] ^ y[k]);
+        }
+      a = x, b = y;
+    }
+    for (; i < pairs; i++) {
       const uint32_t lane = (first_lane + i) % 4;
       a[lane] = mix(w[2 * i] ^ kSecret[lane], w[2 * i + 1] ^ a[lane]);
       b[lane] = mix(w[2 * i] ^ kSecret[lane + 4], w[2 * i + 1] ^ b[lane]);
