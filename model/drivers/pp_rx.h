@@ -25,6 +25,7 @@
 #include <boost/container/static_vector.hpp>
 
 #include <array>
+#include <typeinfo>
 
 #include "model/drivers/driver.h"
 #include "model/net/napi.h"
@@ -69,8 +70,10 @@ class PpRxDriver : public Driver {
   }
   bool is_open() const { return open_; }
   void assign(const Driver& other) override {
-    const auto& o = dynamic_cast<const PpRxDriver&>(other);
-    MODEL_ASSERT(o.name() == name() && o.queues_ == queues_);
+    // The same model (World::operator= checks its name): a type check, not a cast's search.
+    MODEL_ASSERT(typeid(other) == typeid(*this));
+    const auto& o = static_cast<const PpRxDriver&>(other);
+    MODEL_ASSERT(o.queues_ == queues_);
     open_ = o.open_;
     q_ = o.q_;
   }
