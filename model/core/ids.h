@@ -10,6 +10,7 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 
 #include "model/core/assert.h"
 
@@ -126,17 +127,10 @@ class Table {
     if (used(slot)) h(values_[slot]);
   }
   uint16_t generation(uint16_t slot) const { return slot < N ? gens_[slot] : 0; }
-  // Where the generations lie: slot i's at `stride` x i bytes from the first (the state
-  // hash reads them there, a load instead of a call per handle). They are kept apart from
-  // the values, in one array, so a copy moves them in one block.
-  struct Generations {
-    const unsigned char* first;
-    uint32_t stride;
-    uint16_t slots;
-  };
-  Generations generations() const {
-    return {reinterpret_cast<const unsigned char*>(gens_.data()), sizeof(uint16_t), N};
-  }
+  // Every slot's generation, by slot (the state hash reads a handle's there: a load instead
+  // of a call per handle). They are kept apart from the values, in one array, so a copy
+  // moves them in one block.
+  std::span<const uint16_t> generations() const { return gens_; }
   bool used(uint16_t slot) const { return slot < N && ((used_ >> slot) & 1) != 0; }
   Id current(uint16_t slot) const { return Id{slot, generation(slot)}; }  // of a used slot
 

@@ -43,6 +43,7 @@
 #include <cstdint>
 #include <cstring>
 #include <optional>
+#include <span>
 #include <type_traits>
 
 #include "model/core/ids.h"
@@ -216,8 +217,7 @@ class StateHash {
   // Before hashing: the table of each handle kind.
   template <class T, int N, class Tag>
   void table(const Table<T, N, Tag>& t) {
-    const auto g = t.generations();
-    tables_[static_cast<std::size_t>(Tag::kKind)] = TableView{g.first, g.stride, g.slots};
+    tables_[static_cast<std::size_t>(Tag::kKind)] = t.generations();
   }
   // Before hashing: a cyclic id space [min, max) whose next allocation scans up from `next`
   // and wraps to min (an IDA used cyclically, as XDP mem ids are). Ids are then hashed by
@@ -393,29 +393,20 @@ class StateHash {
     else
       return static_cast<std::make_unsigned_t<T>>(x);
   }
-  struct TableView {  // Table::generations
-    const unsigned char* table = nullptr;
-    uint32_t stride = 0;
-    uint16_t slots = 0;
-    uint16_t generation(uint16_t slot) const {
-      if (slot >= slots) return 0;
-      uint16_t g;
-      std::memcpy(&g, table + std::size_t{stride} * slot, sizeof g);
-      return g;
-    }
-  };
   template <class Tag>
   static constexpr HandleKind tag_kind(Handle<Tag>) {
     return Tag::kKind;
   }
   void handle(uint16_t slot, uint16_t gen, bool valid, HandleKind kind) {
     if (!valid) return word(Handle<PageTag>::kNoSlot);
-    const TableView& t = tables_[static_cast<std::size_t>(kind)];
+    const std::span<const uint16_t> gens = tables_[static_cast<std::size_t>(kind)];
     // Without its table (a component hashed alone), the generation as it is.
-    const uint16_t age = t.table ? static_cast<uint16_t>(t.generation(slot) - gen) : gen;
+    const bool table = !gens.empty();
+    const uint16_t age =
+        table ? static_cast<uint16_t>((slot < gens.size() ? gens[slot] : 0) - gen) : gen;
     word((renames(kind) ? uint64_t{1} << 60 | uint64_t{name(kind, slot)} << 16
                         : uint64_t{slot} << 16) |
-         (t.table && age > kStaleCap ? kStaleCap : age));
+         (table && age > kStaleCap ? kStaleCap : age));
   }
   // The 128-bit product of x and y, its halves folded (wyhash's mum).
   static uint64_t mix(uint64_t x, uint64_t y) {
@@ -470,7 +461,8 @@ class StateHash {
   int slot_shift_ = 0;
   uint64_t words_ = 0;  // absorbed so far
   uint32_t n_ = 0;      // in block_
-  std::array<TableView, static_cast<std::size_t>(HandleKind::count)> tables_{};
+  // Each handle kind's table's generations (table()); empty: none given.
+  std::array<std::span<const uint16_t>, static_cast<std::size_t>(HandleKind::count)> tables_{};
   std::array<uint64_t, kBlock> block_;
 };
 
