@@ -61,14 +61,15 @@ TEST(Explorer, SkippedEventsLoseNoState) {
   for (const Case& c :
        {Case{"xdp", 1, 1, "driver_open=1,cpumap_update=1", 100},
         Case{"page_pool", 1, 1, "driver_open=1,driver_reconfigure=0,skb_clone=1", 100},
-        Case{"world", 2, 2, "driver_open=1", 3}}) {
+        Case{"world", 2, 2, "driver_open=1", 3}, Case{"tap_redirect", 1, 2, "", 4},
+        Case{"netmap_tx", 1, 2, "", 9}}) {
     SCOPED_TRACE(c.family);
     ExploreSpec spec;
     spec.topology.cpus = c.cpus;
     spec.topology.pages = c.pages;
     spec.alphabet = full_alphabet(*target_family(c.family), spec.topology);
     std::string error;
-    spec.budgets = *parse_budgets(c.budgets, spec.alphabet, &error);
+    if (*c.budgets != '\0') spec.budgets = *parse_budgets(c.budgets, spec.alphabet, &error);
     spec.max_depth = c.depth;
     spec.max_states = 10'000'000;
     spec.max_seconds = 600;
