@@ -8,14 +8,30 @@
 #include <cstdio>
 #include <cstdlib>
 
+// INFLIGHT_QUIET marks a small helper whose comparisons say nothing about the input: a
+// model assertion, or a flag that is the same for the whole run (tracing, the bug set).
+// In the campaign build (INFLIGHT_CMP_FEEDBACK=decisions defines INFLIGHT_QUIET_CHECKS)
+// such a helper stays out of line and gets no coverage instrumentation, so libFuzzer's
+// comparison callbacks and edge counters are spent on the model's decisions only; it
+// returns a bool that the caller branches on without a comparison of its own. In every
+// other build it is an ordinary inline function.
+#if defined(INFLIGHT_QUIET_CHECKS)
+#define INFLIGHT_QUIET [[gnu::noinline]] __attribute__((no_sanitize("coverage")))
+#else
+#define INFLIGHT_QUIET
+#endif
+
 namespace inflight::detail {
 [[noreturn]] inline void model_assert_failed(const char* cond, const char* file, int line) {
   std::fprintf(stderr, "inflight: MODEL_ASSERT(%s) failed at %s:%d\n", cond, file, line);
   std::abort();
 }
+// The condition is evaluated inside the helper, so a quiet build does not instrument it.
+template <class Cond>
+INFLIGHT_QUIET inline void model_assert(const Cond& cond, const char* text, const char* file, int line) {
+  if (!cond()) model_assert_failed(text, file, line);
+}
 }  // namespace inflight::detail
 
-#define MODEL_ASSERT(cond)                                                  \
-  do {                                                                      \
-    if (!(cond)) ::inflight::detail::model_assert_failed(#cond, __FILE__, __LINE__); \
-  } while (0)
+#define MODEL_ASSERT(cond) \
+  ::inflight::detail::model_assert([&] { return static_cast<bool>(cond); }, #cond, __FILE__, __LINE__)

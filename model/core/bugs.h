@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "model/core/assert.h"
 #include "model/core/violation.h"
 
 namespace inflight {
@@ -66,7 +67,7 @@ class BugSet {
     return set;
   }
   void add(Bug bug) { bits_.set(static_cast<size_t>(bug)); }
-  bool has(Bug bug) const { return bits_.test(static_cast<size_t>(bug)); }
+  INFLIGHT_QUIET bool has(Bug bug) const { return bits_.test(static_cast<size_t>(bug)); }
   bool empty() const { return bits_.none(); }
   friend bool operator==(const BugSet&, const BugSet&) = default;
   std::string to_string() const;  // "a,b" or "none"

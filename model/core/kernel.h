@@ -225,7 +225,7 @@ class Kernel {
   uint64_t grace_periods_completed() const { return gp_completed_; }
 
   // ---- trace and findings ----
-  bool tracing() const { return record_trace_; }
+  INFLIGHT_QUIET bool tracing() const { return record_trace_; }
   // One kernel-log-like line, prefixed with time, CPU and context. No-op unless tracing.
   // A line that says again exactly what the one before it said (same CPU, context and
   // text, only later) is counted instead: the trace gets one line "the line above
@@ -233,7 +233,7 @@ class Kernel {
   // the trace is read (a destroyed pool's retry every second for an hour is two lines).
   template <class... Args>
   void log(fmt::format_string<Args...> format, Args&&... args) {
-    if (!record_trace_) return;
+    if (!tracing()) return;
     log_line(fmt::format(format, std::forward<Args>(args)...));
   }
   void log_line(std::string_view text);
