@@ -9,8 +9,8 @@
 # - the scans (cmp_ignorelist.txt: the per-event and final checks, the oracle's table
 #   walks instantiated in other files) get no coverage instrumentation at all;
 # - INFLIGHT_QUIET helpers (model/core/assert.h: MODEL_ASSERT, the tracing flag, the bug
-#   set, the dma-debug differential) stay out of line and uninstrumented: they were about a
-#   third of the remaining callbacks, and inlined they could not be listed by name.
+#   set) stay out of line and uninstrumented: they were about a third of the remaining
+#   callbacks, and inlined they could not be listed by name.
 # The decoder and every model decision keep full instrumentation.
 set(INFLIGHT_CMP_FEEDBACK all CACHE STRING "trace-cmp feedback: all, or decisions (none in the oracle and checks)")
 set_property(CACHE INFLIGHT_CMP_FEEDBACK PROPERTY STRINGS all decisions)
@@ -20,8 +20,8 @@ if(INFLIGHT_FUZZ AND INFLIGHT_CMP_FEEDBACK STREQUAL "decisions")
   set_source_files_properties(${oracle_sources} DIRECTORY ${PROJECT_SOURCE_DIR}/model
                               PROPERTIES COMPILE_OPTIONS -fno-sanitize-coverage=trace-cmp)
   # Every layer of the model: the checks live in net/ and dma/, the scans in core/.
-  # INFLIGHT_QUIET helpers (model/core/assert.h: assertions, run-wide flags, the
-  # dma-debug differential) out of line and uninstrumented, in the model and its users.
+  # INFLIGHT_QUIET helpers (model/core/assert.h: assertions, run-wide flags) out of line
+  # and uninstrumented, in the model and its users.
   target_compile_definitions(inflight_model_core PUBLIC INFLIGHT_QUIET_CHECKS)
   foreach(layer IN LISTS INFLIGHT_MODEL_LAYERS)
     target_compile_options(${layer} PRIVATE
