@@ -71,6 +71,7 @@ class Table {
   using Id = Handle<Tag>;
   static constexpr size_t kSlots = static_cast<size_t>(N);
   static_assert(N >= 1 && N <= 64, "the used slots are one word");
+  static constexpr uint64_t kAllUsed = N == 64 ? ~uint64_t{0} : (uint64_t{1} << N) - 1;
 
   Table() = default;
   // A copy has the same live objects and every slot's generation. A free slot's value is
@@ -82,7 +83,7 @@ class Table {
     return *this;
   }
 
-  bool full() const { return live() == N; }
+  bool full() const { return used_ == kAllUsed; }  // no popcount: alloc asks every time
   bool empty() const { return used_ == 0; }
   int live() const { return std::popcount(used_); }
 

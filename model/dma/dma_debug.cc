@@ -136,6 +136,7 @@ void DmaDebug::map(DeviceId dev, uint64_t dma_addr, uint32_t size, DmaDir dir, D
   // Coherent entries have no map error to check (MAP_ERR_CHECK_NOT_APPLICABLE).
   const Entry entry{dev, dma_addr, size, type, dir, type == DmaType::coherent, phys};
   entries_.push_back(entry);  // hash_bucket_add(): the tail of its bucket
+  entry_sum_.add(entry.mix());
   const bool eexist = active_cacheline_insert(entry, out);
   if (!eexist) return;
   const bool skip_cpu_sync = (attrs & kAttrSkipCpuSync) != 0;
@@ -167,7 +168,9 @@ void DmaDebug::mapping_error(DeviceId dev, uint64_t dma_addr) {
     // The first entry with the address that is still unchecked gets marked; with the
     // same address mapped twice this may be the other mapping's entry.
     if (!e.map_err_checked) {
+      entry_sum_.remove(e.mix());
       e.map_err_checked = true;
+      entry_sum_.add(e.mix());
       break;
     }
   }
@@ -210,6 +213,7 @@ void DmaDebug::unmap(DeviceId dev, uint64_t dma_addr, uint32_t size, DmaDir dir,
                "[size={} bytes] [mapped as {}]",
                dma_addr, size, type_name(e.type));
   // hash_bucket_del() + dma_entry_free(): removed even after a mismatch.
+  entry_sum_.remove(e.mix());
   entries_.erase(entries_.begin() + found);
   active_cacheline_remove(e);
 }

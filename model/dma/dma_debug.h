@@ -136,6 +136,8 @@ class DmaDebug {
     for (const Entry& e : entries_) f(EntryKey{e.dev, e.dev_addr, e.size, e.dir, e.type, e.map_err_checked});
   }
   int entries() const { return static_cast<int>(entries_.size()); }
+  // Every device's entries as a multiset (oracle.h), kept as they come and go.
+  const MappingSum& entry_sum() const { return entry_sum_; }
 
  private:
   struct Entry {
@@ -146,6 +148,7 @@ class DmaDebug {
     DmaDir dir = DmaDir::bidirectional;
     bool map_err_checked = false;  // MAP_ERR_CHECKED vs MAP_ERR_NOT_CHECKED
     uint64_t paddr = 0;
+    uint64_t mix() const { return MappingSum::mix(dev, dev_addr, size, dir, type, map_err_checked); }
     template <class H>
     void hash_state(H& h) const {
       h.small(dev, size, type, dir, map_err_checked), h.address(dev_addr), h.address(paddr);
@@ -206,6 +209,7 @@ class DmaDebug {
 
   Wired<Kernel> kernel_;
   Entries entries_;
+  MappingSum entry_sum_;  // derived from entries_: kept with it, never hashed
   boost::container::static_vector<Cacheline, kMaxMappings> active_cachelines_;
   uint32_t error_count_ = 0;
   int show_num_errors_ = kShowNumErrors;

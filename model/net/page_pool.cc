@@ -622,6 +622,12 @@ void PagePools::idle_retries(uint32_t arg, uint64_t n) {
 
 void PagePools::check() {
   if (pools_.empty()) return;  // nothing to count against (targets without a driver world)
+  Counted now{oracle_->pp_owner_epoch(), {}, {}};
+  pools_.for_each([&](PoolId id, const PagePool& pool) {
+    now.pool[id.slot] = id, now.inflight[id.slot] = inflight(pool);
+  });
+  if (now == counted_) return;  // nothing counted has changed since the last check
+  counted_ = now;
   // One pass over the pages: how many each pool really has out (P7).
   std::array<int, kMaxPools> owned{};
   oracle_->for_each_page([&](PageId, const PageState& p) {

@@ -72,11 +72,13 @@ bool Oracle::page_put(PageId page, std::string_view actor) {
     hand(page, actor);
     return false;
   }
-  if (p.pp_owner != 0)
+  if (p.pp_owner != 0) {
+    pp_owner_epoch_++;  // leaves its pool's pages below
     kernel_->report(Violation::pp_page_freed_in_flight, actor, "",
                     "{} frees a page to the page allocator while it is in flight for "
                     "page_pool {} [page={}]{}",
                     actor, p.pp_owner & 0xFFFF, page.slot, last_holder(page));
+  }
   const uint64_t start = page_phys(page), end = start + (uint64_t{kPageSize} << p.order);
   mappings_.for_each([&](MappingId, const MappingState& m) {
     if (m.phys < end && start < m.phys + m.size)
@@ -101,6 +103,7 @@ MappingId Oracle::mapping_created(const MappingState& state, std::string_view ac
   const MappingId id = mappings_.alloc();
   mappings_[id] = state;
   mappings_[id].seq = map_seq_++;
+  mapping_sum_.add(mappings_[id].mix());
   if (!kernel_->topology().cacheline_sharing_matters()) return id;
   const MappingState& m = mappings_[id];
   bool hazard = false;
@@ -122,7 +125,11 @@ MappingId Oracle::mapping_created(const MappingState& state, std::string_view ac
 }
 
 void Oracle::mapping_error_checked(MappingId id) {
-  if (mappings_.alive(id)) mappings_[id].checked = true;
+  if (!mappings_.alive(id)) return;
+  MappingState& m = mappings_[id];
+  mapping_sum_.remove(m.mix());
+  m.checked = true;
+  mapping_sum_.add(m.mix());
 }
 
 void Oracle::unmap(MappingId intended, DeviceId dev, uint64_t dma_addr, uint32_t size, DmaDir dir,
@@ -162,6 +169,7 @@ void Oracle::unmap(MappingId intended, DeviceId dev, uint64_t dma_addr, uint32_t
          "{} never called dma_mapping_error() on the mapping [device address=0x{:016x}] [size={} "
          "bytes]",
          actor, dma_addr, m.size);
+  mapping_sum_.remove(m.mix());
   mappings_.free(intended);
 }
 

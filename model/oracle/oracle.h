@@ -59,6 +59,29 @@ struct PageState {
   }
 };
 
+// A multiset of DMA mappings, each as both dma-debug and the ground truth record it
+// (device, address, size, direction, type, whether dma_mapping_error() was called),
+// summarized by its count and the sum of a 64-bit mix of each. Each side keeps one as its
+// mappings come and go, so Dma::out_of_step compares the two in O(1): a difference is
+// always seen; two different multisets pass for equal with probability about 2^-64, and
+// then only a disagreement's wording ("while ... out of step") would be missing, never a
+// verdict.
+struct MappingSum {
+  uint64_t n = 0;
+  uint64_t sum = 0;
+  static uint64_t mix(DeviceId dev, uint64_t dev_addr, uint32_t size, DmaDir dir, DmaType type,
+                      bool checked) {
+    uint64_t x = dev_addr ^ (uint64_t{size} << 20) ^ (uint64_t{dev} << 52) ^
+                 (uint64_t{static_cast<uint8_t>(dir)} << 56) ^
+                 (uint64_t{static_cast<uint8_t>(type)} << 60) ^ (uint64_t{checked} << 63);
+    x ^= x >> 30, x *= 0xbf58476d1ce4e5b9ull, x ^= x >> 27, x *= 0x94d049bb133111ebull, x ^= x >> 31;
+    return x;
+  }
+  void add(uint64_t m) { n++, sum += m; }
+  void remove(uint64_t m) { n--, sum -= m; }
+  friend bool operator==(const MappingSum&, const MappingSum&) = default;
+};
+
 struct MappingState {
   DeviceId dev = 0;
   uint64_t dma_addr = 0;
@@ -70,6 +93,7 @@ struct MappingState {
   PageId page;        // the allocation the CPU range lies in
   bool checked = false;  // dma_mapping_error() was called on it
   uint32_t seq = 0;      // map order, for messages
+  uint64_t mix() const { return MappingSum::mix(dev, dma_addr, size, dir, type, checked); }
   template <class H>
   void hash_state(H& h) const {  // seq is history: messages only
     h.small(dev, size, dir, type, checked), h(attrs), h.address(dma_addr), h.address(phys);
@@ -131,8 +155,14 @@ class Oracle {
   // page_pool_set_pp_info() / page_pool_clear_pp_info(): the page enters or leaves a
   // pool's ownership. Freeing a page that is still owned is a finding (page_put).
   void set_pp_owner(PageId page, uint32_t owner) {
-    if (pages_.alive(page)) pages_[page].pp_owner = owner;  // a freed page owns nothing
+    if (!pages_.alive(page)) return;  // a freed page owns nothing
+    pages_[page].pp_owner = owner;
+    pp_owner_epoch_++;
   }
+  // Changes whenever a page's pp_owner does, or an owned page is freed: what the pages
+  // owned by each pool are. History, not state (never hashed): PagePools::check skips its
+  // recount while this and the pools' own counts are what it last saw.
+  uint32_t pp_owner_epoch() const { return pp_owner_epoch_; }
   uint32_t pp_owner(PageId page) const { return pages_.alive(page) ? pages_[page].pp_owner : 0; }
   template <class F>
   void for_each_page(F&& f) const {
@@ -172,6 +202,7 @@ class Oracle {
     mappings_.for_each(f);
   }
   int live_mappings() const { return mappings_.live(); }
+  const MappingSum& mapping_sum() const { return mapping_sum_; }
   bool syncs_cpu_cache(const MappingState& m) const;
 
   // At the end: whatever is still alive was leaked.
@@ -186,6 +217,8 @@ class Oracle {
   Table<MappingState, kMaxMappings, MappingTag> mappings_;
   std::array<bool, kMaxDevices> bound_{};
   uint32_t map_seq_ = 0;
+  uint32_t pp_owner_epoch_ = 0;
+  MappingSum mapping_sum_;  // derived from mappings_: kept with it, never hashed
 };
 
 }  // namespace inflight
