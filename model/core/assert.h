@@ -28,10 +28,12 @@ namespace inflight::detail {
 }
 // The condition is evaluated inside the helper, so a quiet build does not instrument it.
 template <class Cond>
-INFLIGHT_QUIET inline void model_assert(const Cond& cond, const char* text, const char* file, int line) {
+INFLIGHT_QUIET inline void model_assert(const Cond& cond, const char* text, const char* file,
+                                        int line) {
   if (!cond()) model_assert_failed(text, file, line);
 }
 }  // namespace inflight::detail
 
-#define MODEL_ASSERT(cond) \
-  ::inflight::detail::model_assert([&] { return static_cast<bool>(cond); }, #cond, __FILE__, __LINE__)
+#define MODEL_ASSERT(cond)                                                                   \
+  ::inflight::detail::model_assert([&] { return static_cast<bool>(cond); }, #cond, __FILE__, \
+                                   __LINE__)

@@ -148,7 +148,9 @@ class DmaDebug {
     DmaDir dir = DmaDir::bidirectional;
     bool map_err_checked = false;  // MAP_ERR_CHECKED vs MAP_ERR_NOT_CHECKED
     uint64_t paddr = 0;
-    uint64_t mix() const { return MappingSum::mix(dev, dev_addr, size, dir, type, map_err_checked); }
+    uint64_t mix() const {
+      return MappingSum::mix(dev, dev_addr, size, dir, type, map_err_checked);
+    }
     template <class H>
     void hash_state(H& h) const {
       h.small(dev, size, type, dir, map_err_checked), h.address(dev_addr), h.address(paddr);

@@ -74,7 +74,8 @@ struct MappingSum {
     uint64_t x = dev_addr ^ (uint64_t{size} << 20) ^ (uint64_t{dev} << 52) ^
                  (uint64_t{static_cast<uint8_t>(dir)} << 56) ^
                  (uint64_t{static_cast<uint8_t>(type)} << 60) ^ (uint64_t{checked} << 63);
-    x ^= x >> 30, x *= 0xbf58476d1ce4e5b9ull, x ^= x >> 27, x *= 0x94d049bb133111ebull, x ^= x >> 31;
+    x ^= x >> 30, x *= 0xbf58476d1ce4e5b9ull, x ^= x >> 27, x *= 0x94d049bb133111ebull,
+        x ^= x >> 31;
     return x;
   }
   void add(uint64_t m) { n++, sum += m; }
