@@ -63,12 +63,8 @@ bool Dma::out_of_step() const {
   // change what dma-debug says about another. Both sides keep their multiset summed
   // (MappingSum); a debug build also recounts them from scratch.
   if constexpr (kCheckSums) {
-    MappingSum dd, truth;
-    dma_debug_.for_each_entry([&](const DmaDebug::EntryKey& k) {
-      dd.add(MappingSum::mix(k.dev, k.dev_addr, k.size, k.dir, k.type, k.checked));
-    });
-    oracle_->for_each_mapping([&](MappingId, const MappingState& m) { truth.add(m.mix()); });
-    MODEL_ASSERT(dd == dma_debug_.entry_sum() && truth == oracle_->mapping_sum());
+    MODEL_ASSERT(dma_debug_.recount_entries() == dma_debug_.entry_sum() &&
+                 oracle_->recount_mappings() == oracle_->mapping_sum());
   }
   return dma_debug_.entry_sum() != oracle_->mapping_sum();
 }

@@ -121,23 +121,15 @@ class DmaDebug {
   int entries(DeviceId dev) const;
   // The entries of a device as (address, size, direction, type, checked) tuples, sorted:
   // comparable with the ground truth's live mappings.
-  struct EntryKey {
-    DeviceId dev;
-    uint64_t dev_addr;
-    uint32_t size;
-    DmaDir dir;
-    DmaType type;
-    bool checked;
-    friend auto operator<=>(const EntryKey&, const EntryKey&) = default;
-  };
-  // Every device's entries, in no order.
-  template <class F>
-  void for_each_entry(F&& f) const {
-    for (const Entry& e : entries_) f(EntryKey{e.dev, e.dev_addr, e.size, e.dir, e.type, e.map_err_checked});
-  }
   int entries() const { return static_cast<int>(entries_.size()); }
-  // Every device's entries as a multiset (oracle.h), kept as they come and go.
+  // Every device's entries as a multiset (oracle.h), kept as they come and go; and the
+  // same counted from scratch (debug builds check the one against the other).
   const MappingSum& entry_sum() const { return entry_sum_; }
+  MappingSum recount_entries() const {
+    MappingSum s;
+    for (const Entry& e : entries_) s.add(e.mix());
+    return s;
+  }
 
  private:
   struct Entry {

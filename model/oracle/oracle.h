@@ -203,7 +203,14 @@ class Oracle {
     mappings_.for_each(f);
   }
   int live_mappings() const { return mappings_.live(); }
+  // The live mappings as a multiset, kept as they come and go; and the same counted from
+  // scratch (debug builds check the one against the other).
   const MappingSum& mapping_sum() const { return mapping_sum_; }
+  MappingSum recount_mappings() const {
+    MappingSum s;
+    mappings_.for_each([&](MappingId, const MappingState& m) { s.add(m.mix()); });
+    return s;
+  }
   bool syncs_cpu_cache(const MappingState& m) const;
 
   // At the end: whatever is still alive was leaked.
