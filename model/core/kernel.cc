@@ -145,7 +145,7 @@ void Kernel::rcu_quiescent_state(CpuId cpu) {
 }
 
 void Kernel::log_line(std::string_view text) {
-  if (!record_trace_) return;
+  if (!tracing()) return;
   std::string line = fmt::format("cpu{} {:<9} {}", cpu_, context_name(context_), text);
   if (!trace_.empty() && line == last_line_) {
     repeats_++;

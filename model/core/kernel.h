@@ -259,7 +259,7 @@ class Kernel {
   template <class... Args>
   void report(Violation kind, std::string_view site, std::string_view detail,
               fmt::format_string<Args...> format, Args&&... args) {
-    const bool shown = record_trace_ || (messages_ && violations_.keeps_more());
+    const bool shown = tracing() || (messages_ && violations_.keeps_more());
     record(kind, site, detail,
            shown ? fmt::format(format, std::forward<Args>(args)...) : std::string());
   }
