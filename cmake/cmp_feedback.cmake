@@ -21,7 +21,9 @@
 # - indirect calls are not instrumented (-fno-sanitize-coverage=indirect-calls);
 # - the 1- and 2-byte comparison callbacks are linked to empty ones
 #   (cmp_value_profile_off.cc, through the linker's --wrap).
-# The search is the same, execution for execution: a seed gives the same corpus.
+# libFuzzer's choices stay the same: with these wrappers calling libFuzzer's own callbacks
+# instead, a seed grows the same corpus and finds a variant after the same executions.
+# A campaign fuzzer refuses -use_value_profile=1 (fuzzers/fuzz_support.cc).
 set(INFLIGHT_CMP_FEEDBACK all CACHE STRING "trace-cmp feedback: all, or decisions (none in the oracle and checks)")
 set_property(CACHE INFLIGHT_CMP_FEEDBACK PROPERTY STRINGS all decisions)
 if(INFLIGHT_FUZZ AND INFLIGHT_CMP_FEEDBACK STREQUAL "decisions")
@@ -34,6 +36,7 @@ if(INFLIGHT_FUZZ AND INFLIGHT_CMP_FEEDBACK STREQUAL "decisions")
   # and uninstrumented, in the model and its users.
   target_compile_definitions(inflight_model_core PUBLIC INFLIGHT_QUIET_CHECKS)
   target_compile_options(inflight_model_core PUBLIC -fno-sanitize-coverage=indirect-calls)
+  target_compile_definitions(inflight_model_core PUBLIC INFLIGHT_NO_VALUE_PROFILE)  # fuzz_support.cc refuses one
   add_library(inflight_cmp_value_profile_off STATIC ${CMAKE_CURRENT_LIST_DIR}/cmp_value_profile_off.cc)
   target_link_libraries(inflight_model_core PUBLIC inflight_cmp_value_profile_off)
   foreach(callback IN ITEMS cmp1 cmp2 const_cmp1 const_cmp2)

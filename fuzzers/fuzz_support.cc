@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <string_view>
 
 #include "model/drivers/driver.h"
 
@@ -33,6 +34,21 @@ void print_stats() {
 }  // namespace
 
 const Stats& stats() { return run_stats; }
+
+#if defined(INFLIGHT_NO_VALUE_PROFILE)
+// The campaign build has no value-profile callbacks (cmake/cmp_feedback.cmake): a value
+// profile there would see only some comparisons. Refused rather than run short.
+extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
+  for (int i = 1; i < *argc; i++) {
+    const std::string_view arg = (*argv)[i];
+    if (arg.starts_with("-use_value_profile=") && arg != "-use_value_profile=0")
+      usage_exit(fmt::format("{}: this is the campaign build, which has no value-profile "
+                             "callbacks; use the fuzz or bench build for a value profile",
+                             arg));
+  }
+  return 0;
+}
+#endif
 
 const Config& config(const char* target, ViolationGroup group) {
   static Config* cached = nullptr;
