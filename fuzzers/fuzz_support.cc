@@ -42,9 +42,10 @@ extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
   for (int i = 1; i < *argc; i++) {
     const std::string_view arg = (*argv)[i];
     if (arg.starts_with("-use_value_profile=") && arg != "-use_value_profile=0")
-      usage_exit(fmt::format("{}: this is the campaign build, which has no value-profile "
-                             "callbacks; use the fuzz or bench build for a value profile",
-                             arg));
+      usage_exit(
+          fmt::format("{}: this is the campaign build, which has no value-profile "
+                      "callbacks; use the fuzz or bench build for a value profile",
+                      arg));
   }
   return 0;
 }
