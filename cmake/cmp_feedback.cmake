@@ -34,9 +34,9 @@ if(INFLIGHT_FUZZ AND INFLIGHT_CMP_FEEDBACK STREQUAL "decisions")
   # Every layer of the model: the checks live in net/ and dma/, the scans in core/.
   # INFLIGHT_QUIET helpers (model/core/assert.h: assertions, run-wide flags) out of line
   # and uninstrumented, in the model and its users.
-  target_compile_definitions(inflight_model_core PUBLIC INFLIGHT_QUIET_CHECKS)
+  # INFLIGHT_NO_VALUE_PROFILE: fuzzers/fuzz_support.cc refuses -use_value_profile=1.
+  target_compile_definitions(inflight_model_core PUBLIC INFLIGHT_QUIET_CHECKS INFLIGHT_NO_VALUE_PROFILE)
   target_compile_options(inflight_model_core PUBLIC -fno-sanitize-coverage=indirect-calls)
-  target_compile_definitions(inflight_model_core PUBLIC INFLIGHT_NO_VALUE_PROFILE)  # fuzz_support.cc refuses one
   add_library(inflight_cmp_value_profile_off STATIC ${CMAKE_CURRENT_LIST_DIR}/cmp_value_profile_off.cc)
   target_link_libraries(inflight_model_core PUBLIC inflight_cmp_value_profile_off)
   foreach(callback IN ITEMS cmp1 cmp2 const_cmp1 const_cmp2)

@@ -118,10 +118,8 @@ class DmaDebug {
 
   uint32_t error_count() const { return error_count_; }  // debugfs dma-api/error_count
   uint32_t printed() const { return printed_; }          // reports that reached the log
-  int entries(DeviceId dev) const;
-  // The entries of a device as (address, size, direction, type, checked) tuples, sorted:
-  // comparable with the ground truth's live mappings.
-  int entries() const { return static_cast<int>(entries_.size()); }
+  int entries(DeviceId dev) const;                       // one device's
+  int entries() const { return static_cast<int>(entries_.size()); }  // every device's
   // Every device's entries as a multiset (oracle.h), kept as they come and go; and the
   // same counted from scratch (debug builds check the one against the other).
   const MappingSum& entry_sum() const { return entry_sum_; }
