@@ -130,8 +130,11 @@ void ViolationLog::report(Violation kind, std::string_view site, std::string_vie
   counts_[k]++;
   found_[k / 64] |= uint64_t{1} << (k % 64);
   total_++;
-  if (keeps_more())
-    findings_.push_back(Finding{FindingKey{kind, std::string(site), std::string(detail)}, step,
+  if (!keeps_more()) return;
+  // Room for every finding a run keeps, at its first: one allocation per run that finds
+  // something, not one per doubling (a dma_debug input reports about twenty).
+  if (findings_.empty()) findings_.reserve(kMaxViolations);
+  findings_.push_back(Finding{FindingKey{kind, std::string(site), std::string(detail)}, step,
                                 std::move(message)});
 }
 

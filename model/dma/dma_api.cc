@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
 #include <initializer_list>
 
 namespace inflight {
@@ -39,17 +40,23 @@ constexpr bool kCheckSums = true;
 constexpr const char* kOutOfStep = " while dma-debug's entries are out of step with the mappings";
 constexpr const char* kAliased = " with another mapping at the same address";
 
-DdMsgs accepted_by(Violation kind) {
-  DdMsgs out;
-  for (const Accept& a : kAccept)
-    if (a.kind == kind)
-      for (DdMsg m : a.msgs) out.set(static_cast<size_t>(m));
-  return out;
-}
-bool compared(Violation kind) {
-  for (const Accept& a : kAccept)
-    if (a.kind == kind) return true;
-  return false;
+static_assert(kViolationKinds <= 64 && static_cast<size_t>(DdMsg::count) <= 64);
+// kAccept as two lookups for compare_call, built once: the kinds it lists, and the
+// messages that count as reporting each kind.
+struct AcceptTable {
+  Verdicts compared;
+  DdMsgs accepted_by[kViolationKinds];
+};
+const AcceptTable& accept_table() {
+  static const AcceptTable table = [] {
+    AcceptTable t{};
+    for (const Accept& a : kAccept) {
+      t.compared.set(static_cast<size_t>(a.kind));
+      for (DdMsg m : a.msgs) t.accepted_by[static_cast<size_t>(a.kind)].set(static_cast<size_t>(m));
+    }
+    return t;
+  }();
+  return table;
 }
 }  // namespace
 
@@ -90,30 +97,28 @@ void compare_call(Kernel& kernel, std::string_view call, const Verdicts& truth, 
   if (truth.none() && dd.none()) return;  // most calls: both sides silent
   DdMsgs reports = dd;
   reports.reset(static_cast<size_t>(DdMsg::exceeded_overlap));  // a note, not a verdict
-  DdMsgs accepted;
-  size_t first_real = kViolationKinds;
-  for (size_t k = 0; k < static_cast<size_t>(kViolationKinds); k++) {
-    if (!truth.test(k) || !compared(static_cast<Violation>(k))) continue;
-    accepted |= accepted_by(static_cast<Violation>(k));
-    if (first_real == kViolationKinds) first_real = k;
-  }
-  if (first_real != kViolationKinds) {
+  const AcceptTable& table = accept_table();
+  // The ground truth's errors that dma-debug claims to check, lowest kind first.
+  uint64_t real = (truth & table.compared).to_ullong();
+  if (real != 0) {
+    const size_t first_real = static_cast<size_t>(std::countr_zero(real));
+    DdMsgs accepted;
+    for (; real != 0; real &= real - 1) accepted |= table.accepted_by[std::countr_zero(real)];
     if ((reports & accepted).any()) return;
     const Violation kind = static_cast<Violation>(first_real);
-    std::string how = "not reported";
-    for (size_t m = 0; m < reports.size(); m++)
-      if (reports.test(m)) {
-        how = fmt::format("reported as '{}'", dd_msg_name(static_cast<DdMsg>(m)));
-        break;
-      }
+    const uint64_t said = reports.to_ullong();
+    const std::string how =
+        said == 0 ? std::string("not reported")
+                  : fmt::format("reported as '{}'",
+                                dd_msg_name(static_cast<DdMsg>(std::countr_zero(said))));
     const std::string why = context(true, first_real);
     kernel.report(
         Violation::dma_debug_false_negative, call, fmt::format("{}{}", violation_name(kind), why),
         "{}: the ground truth sees '{}', dma-debug {}{}", call, violation_summary(kind), how, why);
     return;
   }
-  for (size_t m = 0; m < reports.size(); m++) {
-    if (!reports.test(m)) continue;
+  for (uint64_t said = reports.to_ullong(); said != 0; said &= said - 1) {
+    const size_t m = static_cast<size_t>(std::countr_zero(said));
     const DdMsg msg = static_cast<DdMsg>(m);
     const std::string why = context(false, m);
     kernel.report(Violation::dma_debug_false_positive, call,
@@ -193,11 +198,6 @@ bool Dma::mapping_error(const DmaHandle& handle) {
 void Dma::unmap(const DmaHandle& h, uint32_t size, DmaDir dir, DmaType type,
                 std::string_view actor) {
   kernel_->count(Cov::dma_unmap);
-  // Other mappings at this address, before the call changes them: only the differential
-  // reads it.
-  const int others = kernel_->topology().differential
-                         ? mappings_at(h.dev, h.dma_addr) - (oracle_->mapping_alive(h.id) ? 1 : 0)
-                         : 0;
   const bool stale = kernel_->topology().differential && out_of_step();
   kernel_->log("{}: {} dev{} [device address=0x{:016x}] [size={}] [{}]", actor,
               type == DmaType::coherent ? "dma_free_coherent" : "dma_unmap_page_attrs", h.dev,
@@ -219,7 +219,9 @@ void Dma::unmap(const DmaHandle& h, uint32_t size, DmaDir dir, DmaType type,
     compare_call(kernel_, type == DmaType::coherent ? "dma_free_coherent" : "dma_unmap_page_attrs",
                  truth, dd, [&](bool, size_t) -> std::string {
                    if (stale) return kOutOfStep;
-                   return others > 0 ? kAliased : "";
+                   // The ground truth has just freed h.id if it was alive (and nothing
+                   // else), so the mappings left at this address are the others.
+                   return mappings_at(h.dev, h.dma_addr) > 0 ? kAliased : "";
                  });
 }
 
@@ -259,11 +261,6 @@ DmaHandle Dma::alloc_coherent(DeviceId dev, uint32_t size, PageId* page_out,
 void Dma::sync(const DmaHandle& h, uint64_t dma_addr, uint32_t size, DmaDir dir, bool for_cpu,
                std::string_view actor) {
   kernel_->count(Cov::dma_sync);
-  // Other mappings at this address, before the call changes them: only the differential
-  // reads it.
-  const int others = kernel_->topology().differential
-                         ? mappings_at(h.dev, h.dma_addr) - (oracle_->mapping_alive(h.id) ? 1 : 0)
-                         : 0;
   const bool stale = kernel_->topology().differential && out_of_step();
   kernel_->log("{}: dma_sync_single_for_{} dev{} [device address=0x{:016x}] [size={}] [{}]", actor,
               for_cpu ? "cpu" : "device", h.dev, dma_addr, size, dir_name(dir));
@@ -275,7 +272,9 @@ void Dma::sync(const DmaHandle& h, uint64_t dma_addr, uint32_t size, DmaDir dir,
     compare_call(kernel_, for_cpu ? "dma_sync_single_for_cpu" : "dma_sync_single_for_device", truth,
                  dd, [&](bool, size_t) -> std::string {
                    if (stale) return kOutOfStep;
-                   if (others > 0) return kAliased;
+                   // A sync creates and frees no mapping: the others at this address.
+                   if (mappings_at(h.dev, h.dma_addr) - (oracle_->mapping_alive(h.id) ? 1 : 0) > 0)
+                     return kAliased;
                    bool inside_other = false;
                    oracle_->for_each_mapping([&](MappingId id, const MappingState& m) {
                      inside_other = inside_other || (id != h.id && m.dev == h.dev &&

@@ -49,16 +49,21 @@ void DmaDebug::print(DeviceId dev, std::string_view driver, DdMsg msg, std::stri
   }
 }
 
-template <class Match>
-int DmaDebug::hash_bucket_find(uint64_t bucket, const Ref& ref, Match match) const {
+int DmaDebug::match_level(const Ref& ref, const Entry& e) {
+  return (e.size == ref.size) + (e.type == ref.type) + (e.dir == ref.dir) +
+         1 /* sg_call_ents: 0 == 0 for non-sg mappings */;
+}
+
+int DmaDebug::bucket_find_exact(const Ref& ref) const {
+  const uint64_t bucket = bucket_of(ref.dev_addr);
   int ret = -1, matches = 0, last_lvl = -1;
   for (size_t i = 0; i < entries_.size(); i++) {
     const Entry& e = entries_[i];
-    if (bucket_of(e.dev_addr) != bucket || !match(ref, e)) continue;
+    if (bucket_of(e.dev_addr) != bucket || e.dev_addr != ref.dev_addr || e.dev != ref.dev)
+      continue;
     matches++;
-    const int lvl = (e.size == ref.size) + (e.type == ref.type) + (e.dir == ref.dir) +
-                    1 /* sg_call_ents: 0 == 0 for non-sg mappings */;
-    if (lvl == 4) return static_cast<int>(i);
+    const int lvl = match_level(ref, e);
+    if (lvl == kPerfectMatch) return static_cast<int>(i);
     if (lvl > last_lvl) {
       last_lvl = lvl;
       ret = static_cast<int>(i);
@@ -67,33 +72,45 @@ int DmaDebug::hash_bucket_find(uint64_t bucket, const Ref& ref, Match match) con
   return matches == 1 ? ret : -1;  // several imperfect candidates: ambiguous, "not found"
 }
 
-int DmaDebug::bucket_find_exact(const Ref& ref) const {
-  return hash_bucket_find(bucket_of(ref.dev_addr), ref, [](const Ref& r, const Entry& e) {
-    return e.dev_addr == r.dev_addr && e.dev == r.dev;
-  });
-}
-
 int DmaDebug::bucket_find_contain(const Ref& ref) const {
-  auto contains = [](const Ref& r, const Entry& e) {
-    return e.dev == r.dev && e.dev_addr <= r.dev_addr && e.dev_addr + e.size >= r.dev_addr + r.size;
+  // The kernel walks back one bucket at a time, up to `limit` buckets, and stops at the
+  // first bucket where __hash_bucket_find answers. Only buckets that hold an entry
+  // containing the range can answer: one pass over the entries gathers each such bucket's
+  // answer (its first perfect match, else its only match), by distance from the first.
+  struct Bucket {
+    uint64_t distance;
+    int perfect, only, matches;
   };
-  // The kernel walks back one bucket at a time, up to `limit` buckets. Only buckets that
-  // hold a containing entry can answer, so visit those in the order the walk would.
+  Bucket buckets[kMaxMappings];
+  int n = 0;
   const uint64_t limit = std::min<uint64_t>(kHashSize, (ref.dev_addr >> kHashFnShift) + 1);
   const uint64_t b0 = bucket_of(ref.dev_addr);
-  uint64_t done_below = 0;  // distances < done_below were already tried
-  while (true) {
-    uint64_t best = limit;
-    for (const Entry& e : entries_) {
-      if (!contains(ref, e)) continue;
-      const uint64_t distance = (b0 - bucket_of(e.dev_addr)) & (kHashSize - 1);
-      if (distance >= done_below && distance < best) best = distance;
-    }
-    if (best >= limit) return -1;
-    const int found = hash_bucket_find((b0 - best) & (kHashSize - 1), ref, contains);
-    if (found >= 0) return found;
-    done_below = best + 1;
+  for (size_t i = 0; i < entries_.size(); i++) {
+    const Entry& e = entries_[i];
+    if (e.dev != ref.dev || e.dev_addr > ref.dev_addr ||
+        e.dev_addr + e.size < ref.dev_addr + ref.size)
+      continue;
+    const uint64_t distance = (b0 - bucket_of(e.dev_addr)) & (kHashSize - 1);
+    if (distance >= limit) continue;
+    int b = 0;
+    while (b < n && buckets[b].distance != distance) b++;
+    if (b == n) buckets[n++] = Bucket{distance, -1, static_cast<int>(i), 0};
+    buckets[b].matches++;
+    if (buckets[b].perfect < 0 && match_level(ref, e) == kPerfectMatch)
+      buckets[b].perfect = static_cast<int>(i);
   }
+  int found = -1;
+  uint64_t nearest = limit;
+  for (int b = 0; b < n; b++) {
+    const int answer = buckets[b].perfect >= 0 ? buckets[b].perfect
+                       : buckets[b].matches == 1 ? buckets[b].only
+                                                 : -1;  // ambiguous: the walk goes on
+    if (answer >= 0 && buckets[b].distance < nearest) {
+      nearest = buckets[b].distance;
+      found = answer;
+    }
+  }
+  return found;
 }
 
 bool DmaDebug::active_cacheline_insert(const Entry& entry, DdMsgs& out) {

@@ -166,9 +166,12 @@ class DmaDebug {
   using Entries = boost::container::static_vector<Entry, kMaxMappings>;
 
   static uint64_t bucket_of(uint64_t dev_addr) { return (dev_addr >> kHashFnShift) & (kHashSize - 1); }
-  // __hash_bucket_find over one bucket; returns the index in entries_ or -1.
-  template <class Match>
-  int hash_bucket_find(uint64_t bucket, const Ref& ref, Match match) const;
+  // __hash_bucket_find's best fit: one point each for size, type, direction and
+  // sg_call_ents; a perfect match ends the search.
+  static constexpr int kPerfectMatch = 4;
+  static int match_level(const Ref& ref, const Entry& e);
+  // Return the index in entries_, or -1. The lookup by exact address searches the
+  // address's bucket (__hash_bucket_find with exact_match).
   int bucket_find_exact(const Ref& ref) const;
   int bucket_find_contain(const Ref& ref) const;
 
