@@ -134,8 +134,8 @@ void ViolationLog::report(Violation kind, std::string_view site, std::string_vie
   // Room for every finding a run keeps, at its first: one allocation per run that finds
   // something, not one per doubling (a dma_debug input reports about twenty).
   if (findings_.empty()) findings_.reserve(kMaxViolations);
-  findings_.push_back(Finding{FindingKey{kind, std::string(site), std::string(detail)}, step,
-                                std::move(message)});
+  findings_.push_back(
+      Finding{FindingKey{kind, std::string(site), std::string(detail)}, step, std::move(message)});
 }
 
 uint32_t ViolationLog::count(ViolationGroup group) const {

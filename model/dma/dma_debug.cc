@@ -55,12 +55,11 @@ int DmaDebug::match_level(const Ref& ref, const Entry& e) {
 }
 
 int DmaDebug::bucket_find_exact(const Ref& ref) const {
-  const uint64_t bucket = bucket_of(ref.dev_addr);
+  // The entries at exactly this address, all in its bucket, in the bucket's order.
   int ret = -1, matches = 0, last_lvl = -1;
   for (size_t i = 0; i < entries_.size(); i++) {
     const Entry& e = entries_[i];
-    if (bucket_of(e.dev_addr) != bucket || e.dev_addr != ref.dev_addr || e.dev != ref.dev)
-      continue;
+    if (e.dev_addr != ref.dev_addr || e.dev != ref.dev) continue;
     matches++;
     const int lvl = match_level(ref, e);
     if (lvl == kPerfectMatch) return static_cast<int>(i);
@@ -102,7 +101,7 @@ int DmaDebug::bucket_find_contain(const Ref& ref) const {
   int found = -1;
   uint64_t nearest = limit;
   for (int b = 0; b < n; b++) {
-    const int answer = buckets[b].perfect >= 0 ? buckets[b].perfect
+    const int answer = buckets[b].perfect >= 0   ? buckets[b].perfect
                        : buckets[b].matches == 1 ? buckets[b].only
                                                  : -1;  // ambiguous: the walk goes on
     if (answer >= 0 && buckets[b].distance < nearest) {

@@ -170,9 +170,11 @@ class DmaDebug {
   // sg_call_ents; a perfect match ends the search.
   static constexpr int kPerfectMatch = 4;
   static int match_level(const Ref& ref, const Entry& e);
-  // Return the index in entries_, or -1. The lookup by exact address searches the
-  // address's bucket (__hash_bucket_find with exact_match).
+  // Both return the index in entries_, or -1.
+  // Models: bucket_find_exact() (__hash_bucket_find with exact_match).
   int bucket_find_exact(const Ref& ref) const;
+  // Models: bucket_find_contain() (__hash_bucket_find with containing_match, bucket by
+  // bucket back from the address's).
   int bucket_find_contain(const Ref& ref) const;
 
   // Returns -EEXIST semantics as a bool: true when the cacheline was already tracked.
