@@ -2,8 +2,12 @@
 # bench/campaign.sh: the nightly's old configuration next to the new one, on the same
 # budget, in one run; then each target's in-memory baseline.
 #
-# usage: bench/campaign.sh [--seconds S] [--targets LIST]
+# usage: bench/campaign.sh [--seconds S] [--repeat N] [--targets LIST]
 #   --seconds  wall seconds each target fuzzes in each configuration (default 20)
+#   --repeat   rounds, each running every target in the old configuration, then in the
+#              new (default 3); the table gives each rate's median over the rounds. A run
+#              from the seeds grows its own corpus, and how costly its inputs become moves
+#              its speed by up to 1.5x from one run to the next.
 #   --targets  comma-separated fuzz targets (default all of them)
 # old: the `fuzz` build (ASan+UBSan) under -fork=CORES -ignore_crashes=1, one target at a
 #      time (executions: fork mode's last "#N" line).
@@ -14,28 +18,30 @@
 # work, executions / CPU time used (user + system, fork mode's jobs included).
 # Both start from the target's binary seeds (corpus/<target>/*.bin) in a fresh directory,
 # with its dictionary and -max_len=1200. The in-memory baseline (<target>_inmemory, the
-# campaign build, bench/inmemory.cc) then runs the new run's corpus from memory through
+# campaign build, bench/inmemory.cc) then runs the first round's new corpus from memory through
 # the target and through an empty function: ns per execution of each, the target's ns per
 # event, and the model's share of the new configuration's CPU time (target ns per
 # execution x new executions per CPU-second of CPU time used / 1e9; the rest is
 # libFuzzer, its coverage callbacks outside the entry point, and the kernel). The same
 # baseline built in the release preset (GCC, no coverage instrumentation) gives the
 # model's own ns per event, the last column.
-# Prints a Markdown table (also out/bench/campaign.md).
+# Prints a Markdown table of the medians, then each round's figures (also
+# out/bench/campaign.md).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source bench/common.sh
 usage_error() { echo "bench/campaign.sh: $*" >&2; exit 2; }
-seconds=20
+seconds=20 repeat=3
 targets=$(sed -nE 's/^set\(INFLIGHT_FUZZ_TARGETS (.*)\)/\1/p' CMakeLists.txt)
 while (($#)); do
   case $1 in
     --help|-h) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
-    --seconds|--targets) [[ $# -ge 2 && -n $2 && $2 != --* ]] || usage_error "$1 needs a value" ;;
+    --seconds|--repeat|--targets) [[ $# -ge 2 && -n $2 && $2 != --* ]] || usage_error "$1 needs a value" ;;
     *) usage_error "unknown argument '$1' (see --help)" ;;
   esac
   case $1 in
     --seconds) [[ $2 =~ ^[0-9]+$ ]] && (($2 > 0)) || usage_error "--seconds takes whole seconds > 0"; seconds=$2 ;;
+    --repeat) [[ $2 =~ ^[1-9][0-9]*$ ]] || usage_error "--repeat takes a count > 0"; repeat=$2 ;;
     --targets)
       for t in ${2//,/ }; do [[ " $targets " == *" $t "* ]] || usage_error "unknown target '$t'"; done
       targets=${2//,/ } ;;
@@ -50,40 +56,65 @@ cores=$(nproc 2>/dev/null || echo 1)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# fuzz CONFIG TARGET BINARY CORES ARGS...: a fresh run from the seeds; "executions
-# wall-seconds x CORES, CPU-seconds used" into $work/CONFIG-TARGET.figures.
+# fuzz CONFIG TARGET ROUND BINARY CORES ARGS...: a fresh run from the seeds; "executions
+# wall-seconds x CORES, CPU-seconds used" into $work/CONFIG-TARGET-ROUND.figures.
 fuzz() {
-  local config=$1 t=$2 bin=$3 dir=$work/$1-$2 dict=() s e
+  local t=$2 dir=$work/$1-$2-$3 dict=()
   mkdir -p "$dir/corpus"
   cp corpus/"$t"/*.bin "$dir/corpus/"
   [[ -f fuzzers/dict/$t.dict ]] && dict=(-dict="$PWD/fuzzers/dict/$t.dict")
   local TIMEFORMAT='%R %U %S'
-  { time (cd "$dir" && "$bin" corpus -max_total_time="$seconds" -max_len=1200 "${dict[@]}" "${@:5}" >log 2>&1); } 2>"$dir.time"
-  echo "$(grep -aoE '^#[0-9]+' "$dir/log" | tail -1 | tr -d '#') $(awk -v c="$4" '{ print $1 * c, $2 + $3 }' "$dir.time")" >"$dir.figures"
+  { time (cd "$dir" && "$4" corpus -max_total_time="$seconds" -max_len=1200 "${dict[@]}" "${@:6}" >log 2>&1); } 2>"$dir.time"
+  echo "$(grep -aoE '^#[0-9]+' "$dir/log" | tail -1 | tr -d '#') $(awk -v c="$5" '{ print $1 * c, $2 + $3 }' "$dir.time")" >"$dir.figures"
 }
-echo "bench/campaign.sh: old, one target at a time on $cores cores (-fork=$cores)" >&2
-for t in $targets; do fuzz old "$t" "$PWD/build/fuzz/fuzzers/${t}_fuzzer" "$cores" -fork="$cores" -ignore_crashes=1; done
-echo "bench/campaign.sh: new, $cores targets at a time, one process each" >&2
-running=0
-for t in $targets; do
-  fuzz new "$t" "$PWD/build/campaign/fuzzers/${t}_fuzzer" 1 -print_final_stats=1 &
-  ((++running < cores)) || { wait -n; running=$((running - 1)); }
+for ((r = 1; r <= repeat; r++)); do
+  echo "bench/campaign.sh: round $r of $repeat: old, one target at a time on $cores cores (-fork=$cores)" >&2
+  for t in $targets; do fuzz old "$t" "$r" "$PWD/build/fuzz/fuzzers/${t}_fuzzer" "$cores" -fork="$cores" -ignore_crashes=1; done
+  echo "bench/campaign.sh: round $r of $repeat: new, $cores targets at a time, one process each" >&2
+  running=0
+  for t in $targets; do
+    fuzz new "$t" "$r" "$PWD/build/campaign/fuzzers/${t}_fuzzer" 1 -print_final_stats=1 &
+    ((++running < cores)) || { wait -n; running=$((running - 1)); }
+  done
+  wait
 done
-wait
+# rates CONFIG TARGET: the medians over the rounds of executions per CPU-second (wall
+# seconds x cores given) and of executions per CPU-second used; nothing unless every
+# round ran.
+rates() {
+  for ((r = 1; r <= repeat; r++)); do cat "$work/$1-$2-$r.figures"; done | awk -v rounds="$repeat" '
+    function median(a, n,   i, j, x) {
+      for (i = 1; i < n; i++) for (j = i; j > 0 && a[j - 1] > a[j]; j--) { x = a[j]; a[j] = a[j - 1]; a[j - 1] = x }
+      return n % 2 ? a[int(n / 2)] : (a[n / 2 - 1] + a[n / 2]) / 2
+    }
+    BEGIN { n = 0 }
+    NF == 3 && $2 > 0 && $3 > 0 { w[n] = $1 / $2; c[n] = $1 / $3; n++ }
+    END { if (n == rounds) print median(w, n), median(c, n) }'
+}
 {
   echo "| target | old: exec per CPU-second | new | new / old | by CPU time used: old | new | new / old | in-memory: target ns/exec | empty ns/exec | events/input | target ns/event | model share of new CPU time | ns/event without coverage |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   for t in $targets; do
-    read -r ox ow oc <"$work/old-$t.figures"
-    read -r nx nw nc <"$work/new-$t.figures"
-    [[ -n $ox && -n $nx ]] || { echo "bench/campaign.sh: $t did not run (logs in $work)" >&2; trap - EXIT; continue; }
-    line=$(build/campaign/bench/${t}_inmemory --seconds 2 "$work/new-$t/corpus" 2>/dev/null | grep '^inmemory:')
-    plain=$(build/release/bench/${t}_inmemory --seconds 2 "$work/new-$t/corpus" 2>/dev/null | grep '^inmemory:')
+    read -r o co <<<"$(rates old "$t")"
+    read -r n cn <<<"$(rates new "$t")"
+    [[ -n $o && -n $n ]] || { echo "bench/campaign.sh: $t did not run in every round (logs in $work)" >&2; trap - EXIT; continue; }
+    line=$(build/campaign/bench/${t}_inmemory --seconds 2 "$work/new-$t-1/corpus" 2>/dev/null | grep '^inmemory:')
+    plain=$(build/release/bench/${t}_inmemory --seconds 2 "$work/new-$t-1/corpus" 2>/dev/null | grep '^inmemory:')
     val() { sed -nE "s/.* $1=([0-9.]+).*/\\1/p" <<<"${2:-$line}"; }
-    awk -v t="$t" -v ox="$ox" -v ow="$ow" -v oc="$oc" -v nx="$nx" -v nw="$nw" -v nc="$nc" -v tn="$(val target_ns_per_exec)" \
+    awk -v t="$t" -v o="$o" -v co="$co" -v n="$n" -v cn="$cn" -v tn="$(val target_ns_per_exec)" \
         -v en="$(val empty_ns_per_exec)" -v ev="$(val events_per_input)" -v me="$(val model_ns_per_event)" -v pe="$(val model_ns_per_event "$plain")" 'BEGIN {
-      o = ox / ow; n = nx / nw; co = ox / oc; cn = nx / nc
       printf "| %s | %.0f | %.0f | %.1fx | %.0f | %.0f | %.1fx | %.0f | %.1f | %.1f | %.0f | %.0f%% | %.0f |\n", t, o, n, n / o, co, cn, cn / co, tn, en, ev, me, tn * cn / 1e7, pe
     }'
+  done
+  echo
+  echo "| target | round | old: exec per CPU-second | new | new / old |"
+  echo "|---|---|---|---|---|"
+  for t in $targets; do
+    for ((r = 1; r <= repeat; r++)); do
+      cat "$work/old-$t-$r.figures" "$work/new-$t-$r.figures" | awk -v t="$t" -v r="$r" '
+        BEGIN { n = 0 }
+        NF == 3 && $2 > 0 { rate[n++] = $1 / $2 }
+        END { if (n == 2) printf "| %s | %d | %.0f | %.0f | %.1fx |\n", t, r, rate[0], rate[1], rate[1] / rate[0] }'
+    done
   done
 } | tee out/bench/campaign.md
