@@ -18,11 +18,11 @@
 # work, executions / CPU time used (user + system, fork mode's jobs included).
 # Both start from the target's binary seeds (corpus/<target>/*.bin) in a fresh directory,
 # with its dictionary and -max_len=1200. The in-memory baseline (<target>_inmemory, the
-# campaign build, bench/inmemory.cc) then runs the first round's new corpus from memory through
-# the target and through an empty function: ns per execution of each, the target's ns per
-# event, and the model's share of the new configuration's CPU time (target ns per
-# execution x new executions per CPU-second of CPU time used / 1e9; the rest is
-# libFuzzer, its coverage callbacks outside the entry point, and the kernel). The same
+# campaign build, bench/inmemory.cc) then runs the first round's new corpus from memory
+# through the target and through an empty function: ns per execution of each, the
+# target's ns per event, and the model's share of the new configuration's CPU time
+# (target ns per execution x new executions per CPU-second of CPU time used / 1e9; the
+# rest is libFuzzer, its coverage callbacks outside the entry point, and the kernel). The same
 # baseline built in the release preset (GCC, no coverage instrumentation) gives the
 # model's own ns per event, the last column.
 # Prints a Markdown table of the medians, then each round's figures (also
