@@ -55,20 +55,16 @@ int DmaDebug::match_level(const Ref& ref, const Entry& e) {
 }
 
 int DmaDebug::bucket_find_exact(const Ref& ref) const {
-  // The entries at exactly this address, all in its bucket, in the bucket's order.
-  int ret = -1, matches = 0, last_lvl = -1;
+  // The entries at exactly this address, all in its bucket, in the bucket's order: the
+  // first perfect match, else the only match.
+  int only = -1, matches = 0;
   for (size_t i = 0; i < entries_.size(); i++) {
     const Entry& e = entries_[i];
     if (e.dev_addr != ref.dev_addr || e.dev != ref.dev) continue;
-    matches++;
-    const int lvl = match_level(ref, e);
-    if (lvl == kPerfectMatch) return static_cast<int>(i);
-    if (lvl > last_lvl) {
-      last_lvl = lvl;
-      ret = static_cast<int>(i);
-    }
+    if (match_level(ref, e) == kPerfectMatch) return static_cast<int>(i);
+    if (matches++ == 0) only = static_cast<int>(i);
   }
-  return matches == 1 ? ret : -1;  // several imperfect candidates: ambiguous, "not found"
+  return matches == 1 ? only : -1;  // several imperfect candidates: ambiguous, "not found"
 }
 
 int DmaDebug::bucket_find_contain(const Ref& ref) const {
