@@ -42,9 +42,15 @@ if(INFLIGHT_FUZZ AND INFLIGHT_CMP_FEEDBACK STREQUAL "decisions")
   foreach(callback IN ITEMS cmp1 cmp2 const_cmp1 const_cmp2)
     target_link_options(inflight_model_core INTERFACE -Wl,--wrap=__sanitizer_cov_trace_${callback})
   endforeach()
+  set(ignorelist ${CMAKE_CURRENT_LIST_DIR}/cmp_ignorelist.txt)
   foreach(layer IN LISTS INFLIGHT_MODEL_LAYERS)
-    target_compile_options(${layer} PRIVATE
-                           -fsanitize-coverage-ignorelist=${CMAKE_CURRENT_LIST_DIR}/cmp_ignorelist.txt)
+    target_compile_options(${layer} PRIVATE -fsanitize-coverage-ignorelist=${ignorelist})
+    # The compiler does not name the list among a source's dependencies: without this, an
+    # edited list left the objects built with the old one.
+    get_target_property(sources ${layer} SOURCES)
+    get_target_property(dir ${layer} SOURCE_DIR)
+    list(TRANSFORM sources PREPEND ${dir}/ REGEX "^[^/]")
+    set_source_files_properties(${sources} TARGET_DIRECTORY ${layer} PROPERTIES OBJECT_DEPENDS ${ignorelist})
   endforeach()
 elseif(NOT INFLIGHT_CMP_FEEDBACK STREQUAL "all")
   message(FATAL_ERROR "INFLIGHT_CMP_FEEDBACK is all or decisions, not '${INFLIGHT_CMP_FEEDBACK}'")
