@@ -622,12 +622,19 @@ void PagePools::idle_retries(uint32_t arg, uint64_t n) {
 
 void PagePools::check() {
   if (pools_.empty()) return;  // nothing to count against (targets without a driver world)
-  Counted now{oracle_->pp_owner_epoch(), {}, {}};
+  // Nothing counted has changed since the last check: the same epoch, as many pools, and
+  // each the same pool (a handle names one object) with the same inflight. Compared slot by
+  // slot with what was kept: a copy of the count compared whole read back, in wide loads,
+  // fields just stored in narrow ones, and the failed store-to-load forwards were a third
+  // of this check.
+  bool same = counted_.epoch == oracle_->pp_owner_epoch() && counted_.live == pools_.live();
   pools_.for_each([&](PoolId id, const PagePool& pool) {
-    now.pool[id.slot] = id, now.inflight[id.slot] = inflight(pool);
+    const int32_t n = inflight(pool);
+    same = same && counted_.pool[id.slot] == id && counted_.inflight[id.slot] == n;
+    counted_.pool[id.slot] = id, counted_.inflight[id.slot] = n;
   });
-  if (now == counted_) return;  // nothing counted has changed since the last check
-  counted_ = now;
+  if (same) return;
+  counted_.epoch = oracle_->pp_owner_epoch(), counted_.live = pools_.live();
   // One pass over the pages: how many each pool really has out (P7).
   std::array<int, kMaxPools> owned{};
   oracle_->for_each_page([&](PageId, const PageState& p) {

@@ -328,13 +328,14 @@ class PagePools {
   Table<PagePool, kMaxPools, PoolTag> pools_;
   std::array<PpPageInfo, kMaxPages> info_{};
   PageId last_alloc_;  // not state: nothing decides on it
-  // What check() last counted against: the oracle's pp_owner epoch, and each slot's pool
-  // and inflight. While they are the same, so are its verdicts, already given. Not state.
+  // What check() last counted against: the oracle's pp_owner epoch, how many pools were
+  // alive, and each live slot's pool and inflight (a slot since freed keeps its last). While
+  // they are the same, so are its verdicts, already given. Not state.
   struct Counted {
     uint32_t epoch = ~0u;
+    int live = 0;
     std::array<PoolId, kMaxPools> pool{};
     std::array<int32_t, kMaxPools> inflight{};
-    friend bool operator==(const Counted&, const Counted&) = default;
   };
   Counted counted_;
 };
