@@ -10,6 +10,7 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 
 #include "model/core/assert.h"
@@ -92,7 +93,10 @@ class Table {
     const auto i = static_cast<size_t>(std::countr_zero(~used_));  // the lowest free slot
     used_ |= uint64_t{1} << i;
     gens_[i]++;
-    values_[i] = T{};
+    // Made afresh in place: a fresh value built aside and copied in was read back in wide
+    // loads over its just-stored narrow fields, a failed store-to-load forward per alloc.
+    std::destroy_at(&values_[i]);
+    std::construct_at(&values_[i]);
     return Id{static_cast<uint16_t>(i), gens_[i]};
   }
 
