@@ -181,8 +181,7 @@ class DmaDebug {
   bool active_cacheline_insert(const Entry& entry, DdMsgs& out);
   void active_cacheline_remove(const Entry& entry);
   uint64_t cacheline_of(const Entry& entry) const { return entry.paddr >> cacheline_shift(); }
-  // L1_CACHE_SHIFT
-  int cacheline_shift() const { return kernel_->topology().cacheline == 128 ? 7 : 6; }
+  int cacheline_shift() const { return kernel_->topology().cacheline_shift(); }
 
   // Models: the err_printk() macro. The text is formatted only for a trace (print() says
   // nothing else with it).

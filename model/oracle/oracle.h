@@ -190,11 +190,11 @@ class Oracle {
   // Live mappings whose CPU range shares a cacheline with [phys, phys+size).
   template <class F>
   void for_each_overlap(uint64_t phys, uint32_t size, MappingId except, F&& f) const {
-    const uint64_t line = kernel_->topology().cacheline;
-    const uint64_t first = phys / line, last = (phys + size - 1) / line;
+    const int shift = kernel_->topology().cacheline_shift();  // not a division per mapping
+    const uint64_t first = phys >> shift, last = (phys + size - 1) >> shift;
     mappings_.for_each([&](MappingId id, const MappingState& m) {
       if (id == except) return;
-      const uint64_t m_first = m.phys / line, m_last = (m.phys + m.size - 1) / line;
+      const uint64_t m_first = m.phys >> shift, m_last = (m.phys + m.size - 1) >> shift;
       if (m_first <= last && first <= m_last) f(id, m);
     });
   }
