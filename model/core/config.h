@@ -6,6 +6,7 @@
 // run (bugs.h), never part of the input.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 
 #include "model/core/limits.h"
@@ -57,8 +58,8 @@ struct Topology {
   }
   // dma_get_cache_alignment() >= L1_CACHE_BYTES: cacheline sharing with the CPU matters.
   bool cacheline_sharing_matters() const { return arch == Arch::arm64; }
-  // L1_CACHE_SHIFT: an address's cacheline by a shift, not a division.
-  int cacheline_shift() const { return cacheline == 128 ? 7 : 6; }
+  // L1_CACHE_SHIFT (cacheline is a power of two): an address's cacheline by a shift.
+  int cacheline_shift() const { return std::countr_zero(cacheline); }
   friend bool operator==(const Topology&, const Topology&) = default;
 };
 

@@ -627,14 +627,16 @@ void PagePools::check() {
   // slot with what was kept: a copy of the count compared whole read back, in wide loads,
   // fields just stored in narrow ones, and the failed store-to-load forwards were a third
   // of this check.
-  bool same = counted_.epoch == oracle_->pp_owner_epoch() && counted_.live == pools_.live();
+  const uint32_t epoch = oracle_->pp_owner_epoch();
+  const int live = pools_.live();
+  bool same = counted_.epoch == epoch && counted_.live == live;
   pools_.for_each([&](PoolId id, const PagePool& pool) {
     const int32_t n = inflight(pool);
     same = same && counted_.pool[id.slot] == id && counted_.inflight[id.slot] == n;
     counted_.pool[id.slot] = id, counted_.inflight[id.slot] = n;
   });
   if (same) return;
-  counted_.epoch = oracle_->pp_owner_epoch(), counted_.live = pools_.live();
+  counted_.epoch = epoch, counted_.live = live;
   // One pass over the pages: how many each pool really has out (P7).
   std::array<int, kMaxPools> owned{};
   oracle_->for_each_page([&](PageId, const PageState& p) {
