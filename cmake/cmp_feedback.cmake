@@ -24,6 +24,23 @@
 # libFuzzer's choices stay the same: with these wrappers calling libFuzzer's own callbacks
 # instead, a seed grows the same corpus and finds a variant after the same executions.
 # A campaign fuzzer refuses -use_value_profile=1 (fuzzers/fuzz_support.cc).
+# inflight_cmp_ignorelist(TARGET): TARGET's sources built with cmp_ignorelist.txt (with
+# INFLIGHT_CMP_FEEDBACK=decisions; the model's layers here, the fuzzers' support library in
+# fuzzers/CMakeLists.txt).
+function(inflight_cmp_ignorelist target)
+  if(NOT INFLIGHT_FUZZ OR NOT INFLIGHT_CMP_FEEDBACK STREQUAL "decisions")
+    return()
+  endif()
+  set(ignorelist ${PROJECT_SOURCE_DIR}/cmake/cmp_ignorelist.txt)
+  target_compile_options(${target} PRIVATE -fsanitize-coverage-ignorelist=${ignorelist})
+  # The compiler does not name the list among a source's dependencies: without this, an
+  # edited list left the objects built with the old one.
+  get_target_property(sources ${target} SOURCES)
+  get_target_property(dir ${target} SOURCE_DIR)
+  list(TRANSFORM sources PREPEND ${dir}/ REGEX "^[^/]")
+  set_source_files_properties(${sources} TARGET_DIRECTORY ${target}
+                              PROPERTIES OBJECT_DEPENDS ${ignorelist})
+endfunction()
 set(INFLIGHT_CMP_FEEDBACK all CACHE STRING "trace-cmp feedback: all, or decisions (none in the oracle and checks)")
 set_property(CACHE INFLIGHT_CMP_FEEDBACK PROPERTY STRINGS all decisions)
 if(INFLIGHT_FUZZ AND INFLIGHT_CMP_FEEDBACK STREQUAL "decisions")
@@ -42,16 +59,8 @@ if(INFLIGHT_FUZZ AND INFLIGHT_CMP_FEEDBACK STREQUAL "decisions")
   foreach(callback IN ITEMS cmp1 cmp2 const_cmp1 const_cmp2)
     target_link_options(inflight_model_core INTERFACE -Wl,--wrap=__sanitizer_cov_trace_${callback})
   endforeach()
-  set(ignorelist ${CMAKE_CURRENT_LIST_DIR}/cmp_ignorelist.txt)
   foreach(layer IN LISTS INFLIGHT_MODEL_LAYERS)
-    target_compile_options(${layer} PRIVATE -fsanitize-coverage-ignorelist=${ignorelist})
-    # The compiler does not name the list among a source's dependencies: without this, an
-    # edited list left the objects built with the old one.
-    get_target_property(sources ${layer} SOURCES)
-    get_target_property(dir ${layer} SOURCE_DIR)
-    list(TRANSFORM sources PREPEND ${dir}/ REGEX "^[^/]")
-    set_source_files_properties(${sources} TARGET_DIRECTORY ${layer}
-                                PROPERTIES OBJECT_DEPENDS ${ignorelist})
+    inflight_cmp_ignorelist(${layer})
   endforeach()
 elseif(NOT INFLIGHT_CMP_FEEDBACK STREQUAL "all")
   message(FATAL_ERROR "INFLIGHT_CMP_FEEDBACK is all or decisions, not '${INFLIGHT_CMP_FEEDBACK}'")
