@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <type_traits>
 
 #include "model/core/assert.h"
 
@@ -74,35 +75,45 @@ class Table {
   static_assert(N >= 1 && N <= 64, "the used slots are one word");
   static constexpr uint64_t kAllUsed = N == 64 ? ~uint64_t{0} : (uint64_t{1} << N) - 1;
 
+  // A slot's value is made when the slot is allocated, and nothing reads a free slot's
+  // value. So a new table makes none (a world is built per input, and zeroing every slot of
+  // its tables was most of that), and a copy has the same live objects and every slot's
+  // generation, free slots left as they were: most slots are free, so the explorer's copy
+  // of a world per transition moves only what is alive.
   Table() = default;
-  // A copy has the same live objects and every slot's generation. A free slot's value is
-  // left as it was: nothing reads it (alloc resets it), and most slots are free, so the
-  // explorer's copy of a world per transition moves only what is alive.
-  Table(const Table& other) : used_(other.used_) { copy_slots(other); }
+  Table(const Table& other) : used_(other.used_), live_(other.live_) { copy_slots(other); }
   Table& operator=(const Table& other) {
-    if (this != &other) used_ = other.used_, copy_slots(other);
+    if (this != &other) used_ = other.used_, live_ = other.live_, copy_slots(other);
     return *this;
+  }
+  ~Table() {
+    if constexpr (!std::is_trivially_destructible_v<T>)
+      for (uint64_t left = made_; left != 0; left &= left - 1)
+        std::destroy_at(&slots_[static_cast<size_t>(std::countr_zero(left))].value);
   }
 
   bool full() const { return used_ == kAllUsed; }  // no popcount: alloc asks every time
   bool empty() const { return used_ == 0; }
-  int live() const { return std::popcount(used_); }
+  int live() const { return live_; }
 
   Id alloc() {
     MODEL_ASSERT(!full());
     const auto i = static_cast<size_t>(std::countr_zero(~used_));  // the lowest free slot
     used_ |= uint64_t{1} << i;
+    live_++;
     gens_[i]++;
     // Made afresh in place: a fresh value built aside and copied in was read back in wide
     // loads over its just-stored narrow fields, a failed store-to-load forward per alloc.
-    std::destroy_at(&values_[i]);
-    std::construct_at(&values_[i]);
+    if ((made_ >> i) & 1) std::destroy_at(&slots_[i].value);
+    std::construct_at(&slots_[i].value);
+    made_ |= uint64_t{1} << i;
     return Id{static_cast<uint16_t>(i), gens_[i]};
   }
 
   void free(Id id) {
     MODEL_ASSERT(alive(id));
     used_ &= ~(uint64_t{1} << id.slot);
+    live_--;
   }
 
   bool alive(Id id) const {
@@ -111,11 +122,11 @@ class Table {
 
   T& operator[](Id id) {
     MODEL_ASSERT(alive(id));
-    return values_[id.slot];
+    return slots_[id.slot].value;
   }
   const T& operator[](Id id) const {
     MODEL_ASSERT(alive(id));
-    return values_[id.slot];
+    return slots_[id.slot].value;
   }
 
   // Which slots are in use and their values; generations only through the handles that
@@ -129,7 +140,7 @@ class Table {
   template <class H>
   void hash_slot(H& h, uint16_t slot) const {
     h.word(used(slot));
-    if (used(slot)) h(values_[slot]);
+    if (used(slot)) h(slots_[slot].value);
   }
   uint16_t generation(uint16_t slot) const { return slot < N ? gens_[slot] : 0; }
   // Every slot's generation, by slot (the state hash reads a handle's there: a load instead
@@ -145,7 +156,7 @@ class Table {
   void for_each(F&& f) {
     for (uint64_t left = used_; left != 0;) {
       const auto i = static_cast<uint16_t>(std::countr_zero(left));
-      f(Id{i, gens_[i]}, values_[i]);
+      f(Id{i, gens_[i]}, slots_[i].value);
       left = used_ & ~((uint64_t{2} << i) - 1);  // re-read: f may free or allocate above i
     }
   }
@@ -153,7 +164,7 @@ class Table {
   void for_each(F&& f) const {
     for (uint64_t left = used_; left != 0;) {
       const auto i = static_cast<uint16_t>(std::countr_zero(left));
-      f(Id{i, gens_[i]}, values_[i]);
+      f(Id{i, gens_[i]}, slots_[i].value);
       left = used_ & ~((uint64_t{2} << i) - 1);  // re-read: f may free or allocate above i
     }
   }
@@ -163,12 +174,28 @@ class Table {
     gens_ = other.gens_;
     for (uint64_t left = used_; left != 0; left &= left - 1) {
       const auto i = static_cast<size_t>(std::countr_zero(left));
-      values_[i] = other.values_[i];
+      if ((made_ >> i) & 1) {
+        slots_[i].value = other.slots_[i].value;
+      } else {
+        std::construct_at(&slots_[i].value, other.slots_[i].value);
+        made_ |= uint64_t{1} << i;
+      }
     }
   }
+  // Storage for a value, made only by alloc or a copy (made_).
+  union Slot {
+    Slot() {}
+    ~Slot() {}
+    T value;
+  };
   std::array<uint16_t, kSlots> gens_{};  // slot i's generation: its handles' gen while used
-  std::array<T, kSlots> values_{};
+  std::array<Slot, kSlots> slots_;
+  uint64_t made_ = 0;  // bit i: slot i's value exists (it was used once)
   uint64_t used_ = 0;  // bit i: slot i is in use
+  // How many bits of used_ are set, kept as slots come and go: counting them is a call into
+  // libgcc on x86-64 builds without POPCNT, and the page and pool counts are asked per page
+  // and per event.
+  uint8_t live_ = 0;
 };
 
 }  // namespace inflight

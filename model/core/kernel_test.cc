@@ -474,6 +474,50 @@ TEST(Table, ForEachVisitsLiveObjectsInSlotOrder) {
   EXPECT_EQ(seen, "0:10 2:30 ");
 }
 
+// A value that counts how many of its kind exist.
+struct Counted {
+  static inline int alive = 0;
+  int value = 7;
+  Counted() { alive++; }
+  Counted(const Counted& other) : value(other.value) { alive++; }
+  Counted& operator=(const Counted&) = default;
+  ~Counted() { alive--; }
+};
+struct CountedTag;
+using CountedTable = Table<Counted, 4, CountedTag>;
+
+TEST(Table, MakesAValuePerAllocationAndDestroysEachValueItMadeOnce) {
+  {
+    CountedTable table;
+    EXPECT_EQ(Counted::alive, 0);  // a new table makes no value
+    const CountedTable::Id a = table.alloc();
+    const CountedTable::Id b = table.alloc();
+    EXPECT_EQ(Counted::alive, 2);
+    table[a].value = 1;
+    table[b].value = 2;
+    table.free(a);
+    EXPECT_EQ(table.live(), 1);
+    const CountedTable::Id again = table.alloc();  // slot 0 made afresh, not a second value
+    EXPECT_EQ(Counted::alive, 2);
+    EXPECT_EQ(table[again].value, 7);
+    table.free(again);
+
+    CountedTable copy(table);  // the live value only
+    EXPECT_EQ(Counted::alive, 3);
+    EXPECT_EQ(copy.live(), 1);
+    EXPECT_EQ(copy[b].value, 2);
+    EXPECT_FALSE(copy.alive(again));
+
+    CountedTable other;
+    other.alloc(), other.alloc(), other.alloc();
+    other = table;  // slot 1 assigned, slots 0 and 2 left as they were
+    EXPECT_EQ(Counted::alive, 6);
+    EXPECT_EQ(other.live(), 1);
+    EXPECT_EQ(other[b].value, 2);
+  }
+  EXPECT_EQ(Counted::alive, 0);
+}
+
 }  // namespace
 }  // namespace inflight
 
