@@ -86,6 +86,11 @@ struct PagePoolParams {
 };
 
 struct PagePool {
+  // Provided, so that a new pool (value-initialized in Table::alloc) is not first zeroed
+  // whole: every member has its initializer, and the vectors' storage is only read where
+  // they have elements.
+  PagePool() {}
+
   PagePoolParams p;
   int8_t cpuid = -1;                     // kernel: cpuid
   NapiId napi = kNoNapi;                 // kernel: p.napi, cleared by disable_direct_recycling
