@@ -24,6 +24,10 @@
 # libFuzzer's choices stay the same: with these wrappers calling libFuzzer's own callbacks
 # instead, a seed grows the same corpus and finds a variant after the same executions.
 # A campaign fuzzer refuses -use_value_profile=1 (fuzzers/fuzz_support.cc).
+# The 4- and 8-byte callbacks are wrapped too, and pass on to the table only the
+# comparisons a mutation can use (cmp_value_profile_off.cc: operands that differ, a
+# constant other than 0).
+
 # inflight_cmp_ignorelist(TARGET): TARGET's sources built with cmp_ignorelist.txt (with
 # INFLIGHT_CMP_FEEDBACK=decisions; the model's layers here, the fuzzers' support library in
 # fuzzers/CMakeLists.txt).
