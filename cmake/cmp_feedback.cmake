@@ -20,12 +20,12 @@
 # the table of recent comparisons that steers mutations, and keeps its callback. So
 # - indirect calls are not instrumented (-fno-sanitize-coverage=indirect-calls);
 # - the 1- and 2-byte comparison callbacks are linked to empty ones
-#   (cmp_value_profile_off.cc, through the linker's --wrap).
+#   (cmp_callbacks.cc, through the linker's --wrap).
 # libFuzzer's choices stay the same: with these wrappers calling libFuzzer's own callbacks
 # instead, a seed grows the same corpus and finds a variant after the same executions.
 # A campaign fuzzer refuses -use_value_profile=1 (fuzzers/fuzz_support.cc).
 # The 4- and 8-byte callbacks are wrapped too, and pass on to the table only the
-# comparisons a mutation can use (cmp_value_profile_off.cc: operands that differ, a
+# comparisons a mutation can use (cmp_callbacks.cc: operands that differ, a
 # constant other than 0).
 
 # inflight_cmp_ignorelist(TARGET): TARGET's sources built with cmp_ignorelist.txt (with
@@ -58,8 +58,8 @@ if(INFLIGHT_FUZZ AND INFLIGHT_CMP_FEEDBACK STREQUAL "decisions")
   # INFLIGHT_NO_VALUE_PROFILE: fuzzers/fuzz_support.cc refuses -use_value_profile=1.
   target_compile_definitions(inflight_model_core PUBLIC INFLIGHT_QUIET_CHECKS INFLIGHT_NO_VALUE_PROFILE)
   target_compile_options(inflight_model_core PUBLIC -fno-sanitize-coverage=indirect-calls)
-  add_library(inflight_cmp_value_profile_off STATIC ${CMAKE_CURRENT_LIST_DIR}/cmp_value_profile_off.cc)
-  target_link_libraries(inflight_model_core PUBLIC inflight_cmp_value_profile_off)
+  add_library(inflight_cmp_callbacks STATIC ${CMAKE_CURRENT_LIST_DIR}/cmp_callbacks.cc)
+  target_link_libraries(inflight_model_core PUBLIC inflight_cmp_callbacks)
   foreach(callback IN ITEMS cmp1 cmp2 cmp4 cmp8 const_cmp1 const_cmp2 const_cmp4 const_cmp8)
     target_link_options(inflight_model_core INTERFACE -Wl,--wrap=__sanitizer_cov_trace_${callback})
   endforeach()

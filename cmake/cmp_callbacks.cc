@@ -1,4 +1,4 @@
-// cmake/cmp_value_profile_off.cc
+// cmake/cmp_callbacks.cc
 //
 // Comparison callbacks linked in place of libFuzzer's in the campaign build
 // (cmp_feedback.cmake, the linker's --wrap). Built without coverage instrumentation.
