@@ -276,34 +276,33 @@ bool World::run_due(uint64_t deadline) {
 
 int World::skip_idle_retries(uint64_t deadline, int steps_left) {
   if (kernel_.tracing() || work_observer_) return 0;
-  for (const Deferred& d : kernel_.deferred())
-    if (d.work != Work::page_pool_release_retry || d.kind != DeferredKind::work ||
-        kernel_.time_left(d) != 0 || !pools_.retry_is_idle(d.arg))
-      return 0;
-  // run_due runs the m retries due now in list order, each re-queued 1 s on at the end,
-  // then advances: round j takes m + 1 steps and runs at now + j s. The rounds within
-  // the deadline and the steps left, all but the last:
+  // Called just after run_due advanced the clock to the earliest due item. Each item,
+  // due within the coming second, runs once a second at its due time and is re-queued 1 s
+  // on, so items out of step keep their order: a round takes m steps that run an item and
+  // u that advance the clock (u distinct due times), and round j ends at last + j s.
   constexpr uint64_t kGap = PagePools::kDeferTimeMs;
-  const auto m = static_cast<int>(kernel_.deferred_count());
-  const uint64_t rounds = std::min<uint64_t>((deadline - kernel_.now_ms()) / kGap + 1,
-                                             static_cast<uint64_t>(steps_left / (m + 1)));
+  const auto& pending = kernel_.deferred();
+  uint64_t last = 0;
+  int distinct = 0;
+  for (size_t i = 0; i < pending.size(); i++) {
+    const Deferred& d = pending[i];
+    if (d.work != Work::page_pool_release_retry || d.kind != DeferredKind::work ||
+        kernel_.time_left(d) >= kGap || !pools_.retry_is_idle(d.arg))
+      return 0;
+    last = std::max(last, d.due_ms);
+    const auto same_due = [&](const Deferred& e) { return e.due_ms == d.due_ms; };
+    distinct += std::none_of(pending.begin(), pending.begin() + static_cast<ptrdiff_t>(i), same_due);
+  }
+  if (last > deadline) return 0;
+  const auto steps = static_cast<int>(pending.size()) + distinct;
+  // The rounds within the deadline and the steps left, all but the last (it runs as
+  // deferred work, in the loop, as usual).
+  const uint64_t rounds = std::min<uint64_t>((deadline - last) / kGap + 1,
+                                             static_cast<uint64_t>(steps_left / steps));
   if (rounds < 2) return 0;
-  const auto pending = kernel_.deferred();  // a copy: the items are re-queued below
-  for (const Deferred& d : pending) {
-    kernel_.cancel(d.work, d.arg);
-    pools_.idle_retries(d.arg, rounds - 1);
-  }
-  kernel_.advance((rounds - 1) * kGap);
-  // The last round runs as deferred work, in the loop, as usual: the same items, in the
-  // same order, on their CPUs.
-  const CpuId cpu = kernel_.cpu();
-  const Context context = kernel_.context();
-  for (const Deferred& d : pending) {
-    kernel_.begin_step(step_, d.cpu, Context::workqueue);
-    kernel_.queue_delayed_work(d.work, d.arg, 0);
-  }
-  kernel_.begin_step(step_, cpu, context);
-  return static_cast<int>(rounds - 1) * (m + 1);
+  for (const Deferred& d : pending) pools_.idle_retries(d.arg, d.due_ms, rounds - 1);
+  kernel_.skip_periods(rounds - 1, kGap);
+  return static_cast<int>(rounds - 1) * steps;
 }
 
 void World::idle(uint64_t ms) {

@@ -149,11 +149,12 @@ class World {
   // grace period, else advance time to the next due item while it is not after
   // `deadline`. Returns whether nothing is left pending (bounded by kFinishMaxSteps).
   bool run_due(uint64_t deadline);
-  // run_due's fast path: when all that is pending are destroyed pools' release retries,
-  // all due now, that would change nothing but counts (PagePools::retry_is_idle), the
-  // rounds of them due before `deadline` and within `steps_left` of run_due's steps, all
-  // but the last, are counted at once and the time moved on (not while tracing or
-  // observed: the trace shows every retry). Returns the steps of run_due they stand for.
+  // run_due's fast path: when all that is pending are destroyed pools' release retries
+  // that would change nothing but counts (PagePools::retry_is_idle), each due within the
+  // coming second, the rounds of them due before `deadline` and within `steps_left` of
+  // run_due's steps, all but the last, are counted at once and the time moved on (not
+  // while tracing or observed: the trace shows every retry). Returns the steps of run_due
+  // they stand for.
   int skip_idle_retries(uint64_t deadline, int steps_left);
   // P6: userspace keeps the netmap TX ring full and polls, the member frees what it does
   // not keep, 1 ms per round; hwtail must advance within NetmapGenericTx::kStallMs.

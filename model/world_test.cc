@@ -129,6 +129,41 @@ TEST(World, IdleRetriesCountedAtOnceEndAsRunOnes) {
   EXPECT_GT(traced.kernel().coverage()[static_cast<size_t>(Cov::pool_stall_warn)], 10u);
 }
 
+// The same when the pools retry at different times in each second: one is destroyed by a
+// reconfigure 100 ms before the driver stops and destroys the other.
+TEST(World, IdleRetriesOfPoolsOutOfStepCountedAtOnceEndAsRunOnes) {
+  Topology t;
+  t.rx_queues = 2;
+  const BugSet bugs = BugSet::of(Bug::driver_destroy_before_cache_drain);
+  const std::vector<Event> events{DriverOpen{}, NapiPoll{0, 2}, NapiPoll{1, 2},
+                                  DriverReconfigure{0}, Tick{2}, DriverStop{}};
+  World traced(t, bugs, /*record_trace=*/true), quiet(t, bugs, /*record_trace=*/false);
+  for (World* w : {&traced, &quiet}) w->run(events);
+  // Out of step: retries pending at more than one due time.
+  std::vector<uint64_t> dues;
+  for (const Deferred& d : quiet.kernel().deferred())
+    if (d.work == Work::page_pool_release_retry) dues.push_back(d.due_ms);
+  std::sort(dues.begin(), dues.end());
+  ASSERT_GE(dues.size(), 2u);
+  ASSERT_NE(dues.front(), dues.back());
+  for (World* w : {&traced, &quiet}) {
+    w->run(std::vector<Event>{Idle{3}, NapiPoll{0, 2}, Tick{1}, Idle{2}});
+    w->finish();
+  }
+  const auto findings = [](const World& w) {
+    std::vector<std::string> out;
+    for (const Finding& f : w.violations().findings())
+      out.push_back(fmt::format("{} {} {}", f.key.str(), f.step, f.message));
+    return out;
+  };
+  EXPECT_EQ(findings(quiet), findings(traced));
+  EXPECT_EQ(quiet.kernel().coverage(), traced.kernel().coverage());
+  EXPECT_EQ(quiet.kernel().now_ms(), traced.kernel().now_ms());
+  EXPECT_EQ(quiet.fingerprint(), traced.fingerprint());
+  EXPECT_GT(traced.kernel().coverage()[static_cast<size_t>(Cov::pool_retry)], 3000u);
+  EXPECT_GT(traced.kernel().coverage()[static_cast<size_t>(Cov::pool_stall_warn)], 10u);
+}
+
 // A longer idle is the shortest idle's transition only where that one leaves nothing
 // pending (World::longer_idle, which the explorer relies on).
 TEST(World, ALongerIdleLeadsWhereTheShortestDoesOnlyWhenThatLeavesNothingPending) {

@@ -107,6 +107,17 @@ Deferred Kernel::take_runnable(uint8_t pick) {
   return Deferred{};
 }
 
+void Kernel::skip_periods(uint64_t periods, uint64_t period_ms) {
+  for (Deferred& d : deferred_) {
+    MODEL_ASSERT(d.kind == DeferredKind::work && d.due_ms >= now_ms_ && d.due_ms - now_ms_ < period_ms);
+    d.due_ms += periods * period_ms;
+    d.delay_ms = period_ms;
+  }
+  std::stable_sort(deferred_.begin(), deferred_.end(),
+                   [](const Deferred& a, const Deferred& b) { return a.due_ms < b.due_ms; });
+  now_ms_ += periods * period_ms;
+}
+
 uint64_t Kernel::next_due_ms() const {
   uint64_t due = std::numeric_limits<uint64_t>::max();
   for (const Deferred& d : deferred_)

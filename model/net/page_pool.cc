@@ -609,14 +609,14 @@ bool PagePools::retry_is_idle(uint32_t arg) const {
   return pool.destroy_count > 0 && pool.ring.empty() && pool.producer_cpu < 0 && inflight(pool) > 0;
 }
 
-void PagePools::idle_retries(uint32_t arg, uint64_t n) {
+void PagePools::idle_retries(uint32_t arg, uint64_t first_ms, uint64_t n) {
   MODEL_ASSERT(retry_is_idle(arg));
   const PoolId id = unpack_pool(arg);
   PagePool& pool = pools_[id];
   for (uint64_t i = 0; i < n; i++) {
     kernel_->count(Cov::pool_retry);
     pool.destroy_count++;
-    stall_warn(id, pool, inflight(pool), kernel_->now_ms() + i * kDeferTimeMs);
+    stall_warn(id, pool, inflight(pool), first_ms + i * kDeferTimeMs);
   }
 }
 

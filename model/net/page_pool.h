@@ -269,11 +269,11 @@ class PagePools {
   // scrubbed already, its ring is empty, no producer is inside its lock and pages are
   // still out. Then each retry only re-queues itself, until an event returns a page.
   bool retry_is_idle(uint32_t arg) const;
-  // `n` such retries one kDeferTimeMs apart, the first at the current time, without
-  // running each as deferred work (World::run_due's fast path, off while tracing): the same
+  // `n` such retries one kDeferTimeMs apart, the first at `first_ms`, without running
+  // each as deferred work (World::run_due's fast path, off while tracing): the same
   // counts, stall warnings and pass count as running them. The caller moves the time on
-  // and re-queues the work.
-  void idle_retries(uint32_t arg, uint64_t n);
+  // and the work with it (Kernel::skip_periods).
+  void idle_retries(uint32_t arg, uint64_t first_ms, uint64_t n);
 
   // P7 and P4 after every step: inflight equals the pages really out, never negative.
   void check();
