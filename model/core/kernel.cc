@@ -113,8 +113,10 @@ void Kernel::skip_periods(uint64_t periods, uint64_t period_ms) {
     d.due_ms += periods * period_ms;
     d.delay_ms = period_ms;
   }
-  std::stable_sort(deferred_.begin(), deferred_.end(),
-                   [](const Deferred& a, const Deferred& b) { return a.due_ms < b.due_ms; });
+  // A stable insertion sort: a few items, and std::stable_sort would allocate a buffer.
+  for (size_t i = 1; i < deferred_.size(); i++)
+    for (size_t j = i; j > 0 && deferred_[j].due_ms < deferred_[j - 1].due_ms; j--)
+      std::swap(deferred_[j], deferred_[j - 1]);
   now_ms_ += periods * period_ms;
 }
 
