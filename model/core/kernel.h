@@ -159,7 +159,7 @@ class Kernel {
   // timed item in the same region and the same order.
   bool advances_alike(uint64_t a, uint64_t b) const { return time_classes(a) == time_classes(b); }
   // Model coverage: one transition taken.
-  void count(Cov c) { coverage_[static_cast<size_t>(c)]++; }
+  void count(Cov c, uint32_t times = 1) { coverage_[static_cast<size_t>(c)] += times; }
   const CoverageCounts& coverage() const { return coverage_; }
   ViolationLog& violations() { return violations_; }
   const ViolationLog& violations() const { return violations_; }

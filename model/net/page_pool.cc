@@ -613,11 +613,19 @@ void PagePools::idle_retries(uint32_t arg, uint64_t first_ms, uint64_t n) {
   MODEL_ASSERT(retry_is_idle(arg));
   const PoolId id = unpack_pool(arg);
   PagePool& pool = pools_[id];
-  for (uint64_t i = 0; i < n; i++) {
-    kernel_->count(Cov::pool_retry);
-    pool.destroy_count++;
-    stall_warn(id, pool, inflight(pool), first_ms + i * kDeferTimeMs);
-  }
+  kernel_->count(Cov::pool_retry, static_cast<uint32_t>(n));
+  pool.destroy_count += n;
+  if (!pool.netdev_gone) return;  // no stall warnings
+  // Only the retries that warn: the first at or after defer_warn, then one per warning
+  // interval on.
+  const uint64_t end = first_ms + n * kDeferTimeMs;
+  const auto next_retry = [&](uint64_t from) {
+    return from <= first_ms
+               ? first_ms
+               : first_ms + (from - first_ms + kDeferTimeMs - 1) / kDeferTimeMs * kDeferTimeMs;
+  };
+  for (uint64_t at = next_retry(pool.defer_warn); at < end; at = next_retry(pool.defer_warn))
+    stall_warn(id, pool, inflight(pool), at);
 }
 
 void PagePools::check() {

@@ -271,8 +271,9 @@ class PagePools {
   bool retry_is_idle(uint32_t arg) const;
   // `n` such retries one kDeferTimeMs apart, the first at `first_ms`, without running
   // each as deferred work (World::run_due's fast path, off while tracing): the same
-  // counts, stall warnings and pass count as running them. The caller moves the time on
-  // and the work with it (Kernel::skip_periods).
+  // counts, stall warnings and pass count as running them, in time independent of `n`
+  // but for one step per stall warning. The caller moves the time on and the work with
+  // it (Kernel::skip_periods).
   void idle_retries(uint32_t arg, uint64_t first_ms, uint64_t n);
 
   // P7 and P4 after every step: inflight equals the pages really out, never negative.
