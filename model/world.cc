@@ -291,14 +291,15 @@ int World::skip_idle_retries(uint64_t deadline, int steps_left) {
       return 0;
     last = std::max(last, d.due_ms);
     const auto same_due = [&](const Deferred& e) { return e.due_ms == d.due_ms; };
-    distinct += std::none_of(pending.begin(), pending.begin() + static_cast<ptrdiff_t>(i), same_due);
+    distinct +=
+        std::none_of(pending.begin(), pending.begin() + static_cast<ptrdiff_t>(i), same_due);
   }
   if (last > deadline) return 0;
   const auto steps = static_cast<int>(pending.size()) + distinct;
   // The rounds within the deadline and the steps left, all but the last (it runs as
   // deferred work, in the loop, as usual).
-  const uint64_t rounds = std::min<uint64_t>((deadline - last) / kGap + 1,
-                                             static_cast<uint64_t>(steps_left / steps));
+  const uint64_t rounds =
+      std::min<uint64_t>((deadline - last) / kGap + 1, static_cast<uint64_t>(steps_left / steps));
   if (rounds < 2) return 0;
   for (const Deferred& d : pending) pools_.idle_retries(d.arg, d.due_ms, rounds - 1);
   kernel_.skip_periods(rounds - 1, kGap);

@@ -135,8 +135,8 @@ TEST(World, IdleRetriesOfPoolsOutOfStepCountedAtOnceEndAsRunOnes) {
   Topology t;
   t.rx_queues = 2;
   const BugSet bugs = BugSet::of(Bug::driver_destroy_before_cache_drain);
-  const std::vector<Event> events{DriverOpen{}, NapiPoll{0, 2}, NapiPoll{1, 2},
-                                  DriverReconfigure{0}, Tick{2}, DriverStop{}};
+  const std::vector<Event> events{DriverOpen{},         NapiPoll{0, 2}, NapiPoll{1, 2},
+                                  DriverReconfigure{0}, Tick{2},        DriverStop{}};
   World traced(t, bugs, /*record_trace=*/true), quiet(t, bugs, /*record_trace=*/false);
   for (World* w : {&traced, &quiet}) w->run(events);
   // Out of step: retries pending at more than one due time.

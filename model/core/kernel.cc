@@ -109,7 +109,8 @@ Deferred Kernel::take_runnable(uint8_t pick) {
 
 void Kernel::skip_periods(uint64_t periods, uint64_t period_ms) {
   for (Deferred& d : deferred_) {
-    MODEL_ASSERT(d.kind == DeferredKind::work && d.due_ms >= now_ms_ && d.due_ms - now_ms_ < period_ms);
+    MODEL_ASSERT(d.kind == DeferredKind::work && d.due_ms >= now_ms_ &&
+                 d.due_ms - now_ms_ < period_ms);
     d.due_ms += periods * period_ms;
     d.delay_ms = period_ms;
   }
