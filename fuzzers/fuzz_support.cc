@@ -118,11 +118,14 @@ void run_and_check(const Config& c, const Scenario& scenario) {
   run_stats.events += scenario.events.size();
   {
     World world(scenario.topology, c.bugs, false, c.driver_faults, c.driver);
-    world.kernel().set_messages(false);  // only keys are matched; a crash runs it again
+    // Only the group's findings are judged, by their keys; a crash runs the input again.
+    world.kernel().set_messages(false);
+    world.kernel().violations().keep_only(c.group);
     run_scenario(world, scenario);
     if (!crashing_finding(c, world)) return;
   }
   World world(scenario.topology, c.bugs, /*record_trace=*/true, c.driver_faults, c.driver);
+  world.kernel().violations().keep_only(c.group);  // as the first run: the same findings kept
   run_scenario(world, scenario);
   const Finding* f = crashing_finding(c, world);
   std::fprintf(stderr, "inflight %s_fuzzer: bugs=%s %s\n", c.target.c_str(),

@@ -365,6 +365,22 @@ TEST(Kernel, ReportRecordsTheFindingAtTheCurrentStep) {
   EXPECT_TRUE(kernel.trace().empty());  // not tracing
 }
 
+// A log that keeps only one group's findings still counts the others, and keeps up to
+// kMaxViolations of its group however many others came first.
+TEST(Kernel, ALogKeepingOneGroupCountsTheOthers) {
+  Kernel kernel(Topology{}, BugSet{}, /*record_trace=*/false);
+  kernel.violations().keep_only(ViolationGroup::dma_debug);
+  for (int i = 0; i < kMaxViolations; i++)
+    kernel.report(Violation::double_free, "dma_unmap_page_attrs", "", "unmapped twice");
+  kernel.report(Violation::dma_debug_false_positive, "dma_map_page_attrs", "'x'", "not an error");
+  const ViolationLog& log = kernel.violations();
+  EXPECT_EQ(log.total(), static_cast<uint32_t>(kMaxViolations) + 1);
+  EXPECT_EQ(log.count(Violation::double_free), static_cast<uint32_t>(kMaxViolations));
+  EXPECT_EQ(log.count(ViolationGroup::truth), static_cast<uint32_t>(kMaxViolations));
+  ASSERT_EQ(log.findings().size(), 1u);
+  EXPECT_EQ(log.findings()[0].key.str(), "dma_debug_false_positive@dma_map_page_attrs ('x')");
+}
+
 TEST(Kernel, ReportAddsAFindingLineToTheTraceWhenTracing) {
   Kernel kernel(Topology{}, BugSet{}, /*record_trace=*/true);
   kernel.advance(1500);

@@ -130,7 +130,7 @@ void ViolationLog::report(Violation kind, std::string_view site, std::string_vie
   counts_[k]++;
   found_[k / 64] |= uint64_t{1} << (k % 64);
   total_++;
-  if (!keeps_more()) return;
+  if (!keeps_more() || (kept_group_ && violation_group(kind) != *kept_group_)) return;
   // Room for every finding a run keeps, at its first: one allocation per run that finds
   // something, not one per doubling (a dma_debug input reports about twenty).
   if (findings_.empty()) findings_.reserve(kMaxViolations);

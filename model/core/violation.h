@@ -94,6 +94,10 @@ class ViolationLog {
   void report(Violation kind, std::string_view site, std::string_view detail, uint32_t step,
               std::string message);
   bool keeps_more() const { return findings_.size() < static_cast<size_t>(kMaxViolations); }
+  // Keep only findings of `group`; the others are counted. For a run whose findings of
+  // one group are all that is read: a fuzzer's first run of an input, which judges those
+  // and runs the input again, keeping all, to show one.
+  void keep_only(ViolationGroup group) { kept_group_ = group; }
 
   bool empty() const { return total_ == 0; }
   uint32_t total() const { return total_; }
@@ -114,6 +118,7 @@ class ViolationLog {
   uint32_t counts_[kViolationKinds] = {};
   uint64_t found_[(kViolationKinds + 63) / 64] = {};  // bit k: counts_[k] > 0
   uint32_t total_ = 0;
+  std::optional<ViolationGroup> kept_group_;  // keep_only
 };
 
 }  // namespace inflight
