@@ -98,12 +98,29 @@ TEST(World, TopologyDriverNamesAreTheRegistrysProductionModelsInOrder) {
   for (size_t i = 0; i < kDriverModels; i++) EXPECT_TRUE(driver_models()[i].production);
 }
 
+// The untraced world ends as the traced one: the same findings (to their steps and the
+// pass counts in their messages), coverage, time and state; and both pools retried
+// thousands of times, with stall warnings, as the scenarios below are there for.
+void expect_idle_retries_end_alike(const World& traced, const World& quiet) {
+  const auto findings = [](const World& w) {
+    std::vector<std::string> out;
+    for (const Finding& f : w.violations().findings())
+      out.push_back(fmt::format("{} {} {}", f.key.str(), f.step, f.message));
+    return out;
+  };
+  EXPECT_EQ(findings(quiet), findings(traced));
+  EXPECT_EQ(quiet.kernel().coverage(), traced.kernel().coverage());
+  EXPECT_EQ(quiet.kernel().now_ms(), traced.kernel().now_ms());
+  EXPECT_EQ(quiet.fingerprint(), traced.fingerprint());
+  EXPECT_GT(traced.kernel().coverage()[static_cast<size_t>(Cov::pool_retry)], 3000u);
+  EXPECT_GT(traced.kernel().coverage()[static_cast<size_t>(Cov::pool_stall_warn)], 10u);
+}
+
 // Untraced, run_due counts a destroyed pool's idle release retries at once instead of
 // running each (World::skip_idle_retries). Two pools stuck with a page out each (R11: the
 // driver frees its cached pages behind the pools' backs) retry together once a second,
 // through a 3-minute idle and then until finish()'s bounds, with stall warnings every
-// minute: the untraced world ends with the same findings, to the pass counts in their
-// messages, and the same coverage, time and state as the traced one, which runs them all.
+// minute; the traced world runs them all.
 TEST(World, IdleRetriesCountedAtOnceEndAsRunOnes) {
   Topology t;
   t.rx_queues = 2;
@@ -115,18 +132,7 @@ TEST(World, IdleRetriesCountedAtOnceEndAsRunOnes) {
     w->run(events);
     w->finish();
   }
-  const auto findings = [](const World& w) {
-    std::vector<std::string> out;
-    for (const Finding& f : w.violations().findings()) out.push_back(f.key.str() + " " + f.message);
-    return out;
-  };
-  EXPECT_EQ(findings(quiet), findings(traced));
-  EXPECT_EQ(quiet.kernel().coverage(), traced.kernel().coverage());
-  EXPECT_EQ(quiet.kernel().now_ms(), traced.kernel().now_ms());
-  EXPECT_EQ(quiet.fingerprint(), traced.fingerprint());
-  // The scenario does what it is here for: both pools retried thousands of times.
-  EXPECT_GT(traced.kernel().coverage()[static_cast<size_t>(Cov::pool_retry)], 3000u);
-  EXPECT_GT(traced.kernel().coverage()[static_cast<size_t>(Cov::pool_stall_warn)], 10u);
+  expect_idle_retries_end_alike(traced, quiet);
 }
 
 // The same when the pools retry at different times in each second: one is destroyed by a
@@ -150,18 +156,7 @@ TEST(World, IdleRetriesOfPoolsOutOfStepCountedAtOnceEndAsRunOnes) {
     w->run(std::vector<Event>{Idle{3}, NapiPoll{0, 2}, Tick{1}, Idle{2}});
     w->finish();
   }
-  const auto findings = [](const World& w) {
-    std::vector<std::string> out;
-    for (const Finding& f : w.violations().findings())
-      out.push_back(fmt::format("{} {} {}", f.key.str(), f.step, f.message));
-    return out;
-  };
-  EXPECT_EQ(findings(quiet), findings(traced));
-  EXPECT_EQ(quiet.kernel().coverage(), traced.kernel().coverage());
-  EXPECT_EQ(quiet.kernel().now_ms(), traced.kernel().now_ms());
-  EXPECT_EQ(quiet.fingerprint(), traced.fingerprint());
-  EXPECT_GT(traced.kernel().coverage()[static_cast<size_t>(Cov::pool_retry)], 3000u);
-  EXPECT_GT(traced.kernel().coverage()[static_cast<size_t>(Cov::pool_stall_warn)], 10u);
+  expect_idle_retries_end_alike(traced, quiet);
 }
 
 // A longer idle is the shortest idle's transition only where that one leaves nothing
