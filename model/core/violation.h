@@ -94,9 +94,9 @@ class ViolationLog {
   void report(Violation kind, std::string_view site, std::string_view detail, uint32_t step,
               std::string message);
   bool keeps_more() const { return findings_.size() < static_cast<size_t>(kMaxViolations); }
-  // Keep only findings of `group`; the others are counted. For a run whose findings of
-  // one group are all that is read: a fuzzer's first run of an input, which judges those
-  // and runs the input again, keeping all, to show one.
+  // Keep only findings of `group`; the others are counted. For runs whose findings of one
+  // group are all that is read: a fuzzer's two runs of an input, the first to judge those,
+  // the second, traced, to show the one that crashes (the trace names every finding).
   void keep_only(ViolationGroup group) { kept_group_ = group; }
 
   bool empty() const { return total_ == 0; }
