@@ -95,14 +95,19 @@ const Config& config(const char* target, ViolationGroup group) {
 namespace {
 // Whether a finding with this key crashes: in hunt mode when the expected pattern matches
 // it, otherwise when no known pattern does. Judged once per key and remembered.
-bool crashes(const Config& c, const FindingKey& key) {
+bool crashes(const Config& c, FindingKeyView key) {
   if (const auto it = c.judged.find(key); it != c.judged.end()) return it->second;
   const bool crash = c.expect
                          ? c.expect->matches(key)
                          : std::none_of(c.known.begin(), c.known.end(),
                                         [&](const FindingPattern& k) { return k.matches(key); });
-  if (c.judged.size() < kJudgedKeys) c.judged.emplace(key, crash);  // beyond: judged each time
+  if (c.judged.size() < kJudgedKeys)  // beyond: judged each time
+    c.judged.emplace(FindingKey{key.kind, std::string(key.site), std::string(key.detail)}, crash);
   return crash;
+}
+// ViolationLog::keep_only's filter: a finding is kept only when it crashes.
+bool keep_crashing(const void* config, FindingKeyView key) {
+  return crashes(*static_cast<const Config*>(config), key);
 }
 }  // namespace
 
@@ -118,14 +123,16 @@ void run_and_check(const Config& c, const Scenario& scenario) {
   run_stats.events += scenario.events.size();
   {
     World world(scenario.topology, c.bugs, false, c.driver_faults, c.driver);
-    // Only the group's findings are judged, by their keys; a crash runs the input again.
+    // Only the group's findings are judged, by their keys, as they are reported; only
+    // those that crash are kept. A crash runs the input again.
     world.kernel().set_messages(false);
-    world.kernel().violations().keep_only(c.group);
+    world.kernel().violations().keep_only(c.group, keep_crashing, &c);
     run_scenario(world, scenario);
     if (!crashing_finding(c, world)) return;
   }
   World world(scenario.topology, c.bugs, /*record_trace=*/true, c.driver_faults, c.driver);
-  world.kernel().violations().keep_only(c.group);  // as the first run: the same findings kept
+  // As the first run: the same findings kept.
+  world.kernel().violations().keep_only(c.group, keep_crashing, &c);
   run_scenario(world, scenario);
   const Finding* f = crashing_finding(c, world);
   std::fprintf(stderr, "inflight %s_fuzzer: bugs=%s %s\n", c.target.c_str(),

@@ -41,7 +41,7 @@ struct Config {
   // Verdicts already reached, by key: runs report the same few keys again and again
   // (dma-debug's known false positives, many per run), and a key is fixed words, so a
   // process meets few of them. At most kJudgedKeys.
-  mutable std::unordered_map<FindingKey, bool, FindingKeyHash> judged;
+  mutable std::unordered_map<FindingKey, bool, FindingKeyHash, FindingKeyEqual> judged;
 };
 inline constexpr size_t kJudgedKeys = 4096;
 

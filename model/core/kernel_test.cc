@@ -381,6 +381,28 @@ TEST(Kernel, ALogKeepingOneGroupCountsTheOthers) {
   EXPECT_EQ(log.findings()[0].key.str(), "dma_debug_false_positive@dma_map_page_attrs ('x')");
 }
 
+TEST(Kernel, ALogWithAFilterKeepsOnlyWhatItAcceptsAndCountsTheRest) {
+  Kernel kernel(Topology{}, BugSet{}, /*record_trace=*/false);
+  // Accepts the key whose detail the context names: what a fuzzer's judge does.
+  const std::string_view accepted = "'y'";
+  kernel.violations().keep_only(
+      ViolationGroup::dma_debug,
+      [](const void* context, FindingKeyView key) {
+        return key.detail == *static_cast<const std::string_view*>(context);
+      },
+      &accepted);
+  for (int i = 0; i < kMaxViolations; i++)
+    kernel.report(Violation::dma_debug_false_positive, "dma_map_page_attrs", "'x'", "known");
+  kernel.report(Violation::double_free, "dma_unmap_page_attrs", "'y'", "another group");
+  kernel.report(Violation::dma_debug_false_positive, "dma_map_page_attrs", "'y'", "new");
+  const ViolationLog& log = kernel.violations();
+  EXPECT_EQ(log.total(), static_cast<uint32_t>(kMaxViolations) + 2);
+  EXPECT_EQ(log.count(ViolationGroup::dma_debug), static_cast<uint32_t>(kMaxViolations) + 1);
+  // The accepted finding is kept although the filter dropped kMaxViolations before it.
+  ASSERT_EQ(log.findings().size(), 1u);
+  EXPECT_EQ(log.findings()[0].key.str(), "dma_debug_false_positive@dma_map_page_attrs ('y')");
+}
+
 TEST(Kernel, ReportAddsAFindingLineToTheTraceWhenTracing) {
   Kernel kernel(Topology{}, BugSet{}, /*record_trace=*/true);
   kernel.advance(1500);

@@ -90,7 +90,7 @@ std::optional<FindingPattern> FindingPattern::parse(std::string_view text, std::
   return p;
 }
 
-bool FindingPattern::matches(const FindingKey& key) const {
+bool FindingPattern::matches(FindingKeyView key) const {
   return glob(kind_, violation_name(key.kind)) && glob(site_, key.site) &&
          glob(detail_, key.detail);
 }
@@ -130,7 +130,9 @@ void ViolationLog::report(Violation kind, std::string_view site, std::string_vie
   counts_[k]++;
   found_[k / 64] |= uint64_t{1} << (k % 64);
   total_++;
-  if (!keeps_more() || (kept_group_ && violation_group(kind) != *kept_group_)) return;
+  if (!keeps_more() || (kept_group_ && violation_group(kind) != *kept_group_) ||
+      (keep_ && !keep_(keep_context_, {kind, site, detail})))
+    return;
   // Room for every finding a run keeps, at its first: one allocation per run that finds
   // something, not one per doubling (a dma_debug input reports about twenty).
   if (findings_.empty()) findings_.reserve(kMaxViolations);

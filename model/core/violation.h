@@ -53,11 +53,26 @@ struct FindingKey {
   std::string str() const;    // "kind[@site][ (detail)]": the text form patterns use
   std::string title() const;  // "summary[ in site][ (detail)]": one line for people
 };
+// A key's parts before a FindingKey is built: what judging a finding as it is reported
+// needs (ViolationLog::keep_only), with no copy of its strings.
+struct FindingKeyView {
+  Violation kind;
+  std::string_view site, detail;
+  FindingKeyView(Violation k, std::string_view s, std::string_view d) : kind(k), site(s), detail(d) {}
+  FindingKeyView(const FindingKey& k) : kind(k.kind), site(k.site), detail(k.detail) {}  // NOLINT
+  friend bool operator==(const FindingKeyView&, const FindingKeyView&) = default;
+};
+// Hash and equality of keys and views alike (a map of keys looked up by views).
 struct FindingKeyHash {
-  size_t operator()(const FindingKey& k) const {
-    const std::hash<std::string> h;
+  using is_transparent = void;
+  size_t operator()(FindingKeyView k) const {
+    const std::hash<std::string_view> h;
     return (h(k.site) * 31 + h(k.detail)) * 31 + static_cast<size_t>(k.kind);
   }
+};
+struct FindingKeyEqual {
+  using is_transparent = void;
+  bool operator()(FindingKeyView a, FindingKeyView b) const { return a == b; }
 };
 
 // A set of keys, written "kind[@site][ (detail)]": a missing part matches anything, and
@@ -68,7 +83,7 @@ class FindingPattern {
   FindingPattern(Violation kind, std::string_view site, std::string_view detail);
   // nullopt and `error` set when the text does not parse or names no violation kind.
   static std::optional<FindingPattern> parse(std::string_view text, std::string* error);
-  bool matches(const FindingKey& key) const;
+  bool matches(FindingKeyView key) const;
   std::string str() const;
 
  private:
@@ -94,10 +109,15 @@ class ViolationLog {
   void report(Violation kind, std::string_view site, std::string_view detail, uint32_t step,
               std::string message);
   bool keeps_more() const { return findings_.size() < static_cast<size_t>(kMaxViolations); }
-  // Keep only findings of `group`; the others are counted. For runs whose findings of one
-  // group are all that is read: a fuzzer's two runs of an input, the first to judge those,
-  // the second, traced, to show the one that crashes (the trace names every finding).
-  void keep_only(ViolationGroup group) { kept_group_ = group; }
+  // Keep only findings of `group`, and of those only the ones `keep` accepts (when given;
+  // it is called with `context` as each is reported); the others are counted. For runs
+  // whose findings of one group are all that is read: a fuzzer's two runs of an input,
+  // the first to judge those, the second, traced, to show the one that crashes (the trace
+  // names every finding). Judged as reported, a finding not kept costs no copy of its key.
+  using KeepFilter = bool (*)(const void* context, FindingKeyView key);
+  void keep_only(ViolationGroup group, KeepFilter keep = nullptr, const void* context = nullptr) {
+    kept_group_ = group, keep_ = keep, keep_context_ = context;
+  }
 
   bool empty() const { return total_ == 0; }
   uint32_t total() const { return total_; }
@@ -119,6 +139,8 @@ class ViolationLog {
   uint64_t found_[(kViolationKinds + 63) / 64] = {};  // bit k: counts_[k] > 0
   uint32_t total_ = 0;
   std::optional<ViolationGroup> kept_group_;  // keep_only
+  KeepFilter keep_ = nullptr;
+  const void* keep_context_ = nullptr;
 };
 
 }  // namespace inflight

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <bit>
+#include <cstring>
 #include <initializer_list>
 
 namespace inflight {
@@ -84,6 +86,24 @@ int Dma::mappings_at(DeviceId dev, uint64_t dma_addr) const {
   return n;
 }
 
+// Fixed words joined on the stack: a finding's detail costs no allocation, and a fuzzer
+// judges most findings as reported and drops them (ViolationLog::keep_only).
+class Words {
+ public:
+  Words(std::initializer_list<std::string_view> parts) {
+    for (const std::string_view p : parts) {
+      MODEL_ASSERT(size_ + p.size() <= text_.size());
+      std::memcpy(text_.data() + size_, p.data(), p.size());
+      size_ += p.size();
+    }
+  }
+  std::string_view view() const { return {text_.data(), size_}; }
+
+ private:
+  std::array<char, 160> text_;
+  size_t size_ = 0;
+};
+
 // One call, one verdict each side. The call is judged as a whole, as a developer reads
 // the log: when the ground truth sees errors, dma-debug agrees if it reports at least one
 // of them (it stops at its first failed lookup, so it cannot name them all); if it reports
@@ -107,28 +127,29 @@ void compare_call(Kernel& kernel, std::string_view call, const Verdicts& truth, 
     if ((reports & accepted).any()) return;
     const Violation kind = static_cast<Violation>(first_real);
     const uint64_t said = reports.to_ullong();
-    const std::string how =
-        said == 0 ? std::string("not reported")
-                  : fmt::format("reported as '{}'",
-                                dd_msg_name(static_cast<DdMsg>(std::countr_zero(said))));
-    const std::string why = context(true, first_real);
-    kernel.report(
-        Violation::dma_debug_false_negative, call, fmt::format("{}{}", violation_name(kind), why),
-        "{}: the ground truth sees '{}', dma-debug {}{}", call, violation_summary(kind), how, why);
+    const Words how = said == 0 ? Words{"not reported"}
+                                : Words{"reported as '",
+                                        dd_msg_name(static_cast<DdMsg>(std::countr_zero(said))),
+                                        "'"};
+    const std::string_view why = context(true, first_real);
+    kernel.report(Violation::dma_debug_false_negative, call,
+                  Words{violation_name(kind), why}.view(),
+                  "{}: the ground truth sees '{}', dma-debug {}{}", call, violation_summary(kind),
+                  how.view(), why);
     return;
   }
   for (uint64_t said = reports.to_ullong(); said != 0; said &= said - 1) {
     const size_t m = static_cast<size_t>(std::countr_zero(said));
     const DdMsg msg = static_cast<DdMsg>(m);
-    const std::string why = context(false, m);
+    const std::string_view why = context(false, m);
     kernel.report(Violation::dma_debug_false_positive, call,
-                  fmt::format("'{}'{}", dd_msg_name(msg), why),
+                  Words{"'", dd_msg_name(msg), "'", why}.view(),
                   "{}: dma-debug reports '{}' but the ground truth sees no error{}", call,
                   dd_msg_name(msg), why);
   }
 }
 
-std::string Dma::eexist_false_positive_reason(const MappingState& m, MappingId id) const {
+std::string_view Dma::eexist_false_positive_reason(const MappingState& m, MappingId id) const {
   if ((m.attrs & kAttrSkipCpuSync) != 0) return " on a DMA_ATTR_SKIP_CPU_SYNC mapping";
   if (kernel_->topology().device_coherent(m.dev)) return " on a coherent device";
   bool first_line_shared = false;
@@ -139,10 +160,10 @@ std::string Dma::eexist_false_positive_reason(const MappingState& m, MappingId i
   return " where at most one of the overlapping mappings syncs the CPU cache";
 }
 
-std::string Dma::overlap_false_negative_reason(const MappingState& m, MappingId id) const {
+std::string_view Dma::overlap_false_negative_reason(const MappingState& m, MappingId id) const {
   if (m.dir == DmaDir::to_device) return " (the new mapping is DMA_TO_DEVICE, never tracked)";
   const uint64_t line = kernel_->topology().cacheline;
-  std::string reason;
+  std::string_view reason;
   oracle_->for_each_overlap(m.phys, m.size, id, [&](MappingId, const MappingState& n) {
     if (!reason.empty()) return;
     const bool writes = m.dir != DmaDir::to_device || n.dir != DmaDir::to_device;
@@ -182,7 +203,7 @@ DmaHandle Dma::map(DeviceId dev, PageId page, uint32_t offset, uint32_t size, Dm
   DdMsgs dd;
   dma_debug_.map(dev, dma_addr, size, dir, DmaType::single, attrs, phys, drivers_[dev], dd);
   if (kernel_->topology().differential)
-    compare_call(kernel_, "dma_map_page_attrs", truth, dd, [&](bool fn, size_t) -> std::string {
+    compare_call(kernel_, "dma_map_page_attrs", truth, dd, [&](bool fn, size_t) -> std::string_view {
       if (stale) return kOutOfStep;
       return fn ? overlap_false_negative_reason(state, id) : eexist_false_positive_reason(state, id);
     });
@@ -217,7 +238,7 @@ void Dma::unmap(const DmaHandle& h, uint32_t size, DmaDir dir, DmaType type,
   dma_debug_.unmap(h.dev, h.dma_addr, size, dir, type, drivers_[h.dev], dd);
   if (kernel_->topology().differential)
     compare_call(kernel_, type == DmaType::coherent ? "dma_free_coherent" : "dma_unmap_page_attrs",
-                 truth, dd, [&](bool, size_t) -> std::string {
+                 truth, dd, [&](bool, size_t) -> std::string_view {
                    if (stale) return kOutOfStep;
                    // The ground truth has just freed h.id if it was alive (and nothing
                    // else), so the mappings left at this address are the others.
@@ -251,7 +272,7 @@ DmaHandle Dma::alloc_coherent(DeviceId dev, uint32_t size, PageId* page_out,
   dma_debug_.map(dev, dma_addr, size, DmaDir::bidirectional, DmaType::coherent, 0, phys,
                  drivers_[dev], dd);
   if (kernel_->topology().differential)
-    compare_call(kernel_, "dma_alloc_coherent", truth, dd, [&](bool fn, size_t) -> std::string {
+    compare_call(kernel_, "dma_alloc_coherent", truth, dd, [&](bool fn, size_t) -> std::string_view {
       if (stale) return kOutOfStep;
       return fn ? overlap_false_negative_reason(state, id) : eexist_false_positive_reason(state, id);
     });
@@ -270,7 +291,7 @@ void Dma::sync(const DmaHandle& h, uint64_t dma_addr, uint32_t size, DmaDir dir,
   dma_debug_.sync(h.dev, dma_addr, size, dir, for_cpu, drivers_[h.dev], dd);
   if (kernel_->topology().differential)
     compare_call(kernel_, for_cpu ? "dma_sync_single_for_cpu" : "dma_sync_single_for_device", truth,
-                 dd, [&](bool, size_t) -> std::string {
+                 dd, [&](bool, size_t) -> std::string_view {
                    if (stale) return kOutOfStep;
                    // A sync creates and frees no mapping: the others at this address.
                    if (mappings_at(h.dev, h.dma_addr) - (oracle_->mapping_alive(h.id) ? 1 : 0) > 0)

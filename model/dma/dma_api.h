@@ -88,8 +88,8 @@ class Dma {
  private:
   void compare(std::string_view call, const Verdicts& truth, const DdMsgs& dd,
                std::string_view context);
-  std::string eexist_false_positive_reason(const MappingState& m, MappingId id) const;
-  std::string overlap_false_negative_reason(const MappingState& m, MappingId id) const;
+  std::string_view eexist_false_positive_reason(const MappingState& m, MappingId id) const;
+  std::string_view overlap_false_negative_reason(const MappingState& m, MappingId id) const;
   int mappings_at(DeviceId dev, uint64_t dma_addr) const;
   // dma-debug's entries no longer match the live mappings (an earlier disagreement left
   // them behind or took the wrong one): later disagreements are consequences, and their
