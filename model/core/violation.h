@@ -58,7 +58,8 @@ struct FindingKey {
 struct FindingKeyView {
   Violation kind;
   std::string_view site, detail;
-  FindingKeyView(Violation k, std::string_view s, std::string_view d) : kind(k), site(s), detail(d) {}
+  FindingKeyView(Violation k, std::string_view s, std::string_view d)
+      : kind(k), site(s), detail(d) {}
   FindingKeyView(const FindingKey& k) : kind(k.kind), site(k.site), detail(k.detail) {}  // NOLINT
   friend bool operator==(const FindingKeyView&, const FindingKeyView&) = default;
 };

@@ -127,10 +127,10 @@ void compare_call(Kernel& kernel, std::string_view call, const Verdicts& truth, 
     if ((reports & accepted).any()) return;
     const Violation kind = static_cast<Violation>(first_real);
     const uint64_t said = reports.to_ullong();
-    const Words how = said == 0 ? Words{"not reported"}
-                                : Words{"reported as '",
-                                        dd_msg_name(static_cast<DdMsg>(std::countr_zero(said))),
-                                        "'"};
+    const Words how =
+        said == 0
+            ? Words{"not reported"}
+            : Words{"reported as '", dd_msg_name(static_cast<DdMsg>(std::countr_zero(said))), "'"};
     const std::string_view why = context(true, first_real);
     kernel.report(Violation::dma_debug_false_negative, call,
                   Words{violation_name(kind), why}.view(),
@@ -203,10 +203,12 @@ DmaHandle Dma::map(DeviceId dev, PageId page, uint32_t offset, uint32_t size, Dm
   DdMsgs dd;
   dma_debug_.map(dev, dma_addr, size, dir, DmaType::single, attrs, phys, drivers_[dev], dd);
   if (kernel_->topology().differential)
-    compare_call(kernel_, "dma_map_page_attrs", truth, dd, [&](bool fn, size_t) -> std::string_view {
-      if (stale) return kOutOfStep;
-      return fn ? overlap_false_negative_reason(state, id) : eexist_false_positive_reason(state, id);
-    });
+    compare_call(kernel_, "dma_map_page_attrs", truth, dd,
+                 [&](bool fn, size_t) -> std::string_view {
+                   if (stale) return kOutOfStep;
+                   return fn ? overlap_false_negative_reason(state, id)
+                             : eexist_false_positive_reason(state, id);
+                 });
   return DmaHandle{dev, dma_addr, id};
 }
 
@@ -272,10 +274,12 @@ DmaHandle Dma::alloc_coherent(DeviceId dev, uint32_t size, PageId* page_out,
   dma_debug_.map(dev, dma_addr, size, DmaDir::bidirectional, DmaType::coherent, 0, phys,
                  drivers_[dev], dd);
   if (kernel_->topology().differential)
-    compare_call(kernel_, "dma_alloc_coherent", truth, dd, [&](bool fn, size_t) -> std::string_view {
-      if (stale) return kOutOfStep;
-      return fn ? overlap_false_negative_reason(state, id) : eexist_false_positive_reason(state, id);
-    });
+    compare_call(kernel_, "dma_alloc_coherent", truth, dd,
+                 [&](bool fn, size_t) -> std::string_view {
+                   if (stale) return kOutOfStep;
+                   return fn ? overlap_false_negative_reason(state, id)
+                             : eexist_false_positive_reason(state, id);
+                 });
   return DmaHandle{dev, dma_addr, id};
 }
 
