@@ -2,13 +2,19 @@
 # bench/campaign.sh: the nightly's old configuration next to the new one, on the same
 # budget, in one run; then each target's in-memory baseline.
 #
-# usage: bench/campaign.sh [--seconds S] [--repeat N] [--targets LIST]
+# usage: bench/campaign.sh [--seconds S] [--repeat N] [--targets LIST] [--start seeds|grown]
 #   --seconds  wall seconds each target fuzzes in each configuration (default 20)
 #   --repeat   rounds, each running every target in the old configuration, then in the
 #              new (default 3); the table gives each rate's median over the rounds. A run
 #              from the seeds grows its own corpus, and how costly its inputs become moves
 #              its speed by up to 1.5x from one run to the next.
 #   --targets  comma-separated fuzz targets (default all of them)
+#   --start    what each run starts from (default seeds): the target's binary seeds, as
+#              on a first night; or grown: a corpus grown once from them before the first
+#              round (the new configuration, S seconds, -seed=1), the same for every run of
+#              both configurations, as on the nights after (ci/nightly.sh goes on from its
+#              corpus). The first night's runs make long inputs at different rates; from
+#              the same grown corpus both configurations start with the same inputs.
 # old: the `fuzz` build (ASan+UBSan) under -fork=CORES -ignore_crashes=1, one target at a
 #      time (executions: fork mode's last "#N" line).
 # new: the `campaign` build (no sanitizers), one libFuzzer process per target, CORES
@@ -16,8 +22,7 @@
 # Executions per CPU-second = executions / (wall seconds x cores given), as the nightly
 # report counts them (old: CORES, new: 1); and, as a check on a machine shared with other
 # work, executions / CPU time used (user + system, fork mode's jobs included).
-# Both start from the target's binary seeds (corpus/<target>/*.bin) in a fresh directory,
-# with its dictionary and -max_len=1200. The in-memory baseline (<target>_inmemory, the
+# Both start (--start) in a fresh directory, with the target's dictionary and -max_len=1200. The in-memory baseline (<target>_inmemory, the
 # campaign build, bench/inmemory.cc) then runs the first round's new corpus from memory
 # through the target and through an empty function: ns per execution of each, the
 # target's ns per event, and the model's share of the new configuration's CPU time
@@ -31,12 +36,12 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 source bench/common.sh
 usage_error() { echo "bench/campaign.sh: $*" >&2; exit 2; }
-seconds=20 repeat=3
+seconds=20 repeat=3 start=seeds
 targets=$(sed -nE 's/^set\(INFLIGHT_FUZZ_TARGETS (.*)\)/\1/p' CMakeLists.txt)
 while (($#)); do
   case $1 in
     --help|-h) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
-    --seconds|--repeat|--targets) [[ $# -ge 2 && -n $2 && $2 != --* ]] || usage_error "$1 needs a value" ;;
+    --seconds|--repeat|--targets|--start) [[ $# -ge 2 && -n $2 && $2 != --* ]] || usage_error "$1 needs a value" ;;
     *) usage_error "unknown argument '$1' (see --help)" ;;
   esac
   case $1 in
@@ -45,6 +50,7 @@ while (($#)); do
     --targets)
       for t in ${2//,/ }; do [[ " $targets " == *" $t "* ]] || usage_error "unknown target '$t'"; done
       targets=${2//,/ } ;;
+    --start) [[ $2 == seeds || $2 == grown ]] || usage_error "--start is seeds or grown, not '$2'"; start=$2 ;;
   esac
   shift 2
 done
@@ -61,12 +67,30 @@ trap 'rm -rf "$work"' EXIT
 fuzz() {
   local t=$2 dir=$work/$1-$2-$3 dict=()
   mkdir -p "$dir/corpus"
-  cp corpus/"$t"/*.bin "$dir/corpus/"
+  if [[ $start == grown ]]; then cp "$work/start-$t"/* "$dir/corpus/"; else cp corpus/"$t"/*.bin "$dir/corpus/"; fi
   [[ -f fuzzers/dict/$t.dict ]] && dict=(-dict="$PWD/fuzzers/dict/$t.dict")
   local TIMEFORMAT='%R %U %S'
   { time (cd "$dir" && "$4" corpus -max_total_time="$seconds" -max_len=1200 "${dict[@]}" "${@:6}" >log 2>&1); } 2>"$dir.time"
   echo "$(grep -aoE '^#[0-9]+' "$dir/log" | tail -1 | tr -d '#') $(awk -v c="$5" '{ print $1 * c, $2 + $3 }' "$dir.time")" >"$dir.figures"
 }
+# grow TARGET: the start corpus of every run with --start grown.
+grow() {
+  local t=$1 dict=()
+  mkdir -p "$work/start-$t"
+  cp corpus/"$t"/*.bin "$work/start-$t/"
+  [[ -f fuzzers/dict/$t.dict ]] && dict=(-dict="$PWD/fuzzers/dict/$t.dict")
+  build/campaign/fuzzers/"${t}"_fuzzer "$work/start-$t" -seed=1 -max_total_time="$seconds" \
+    -max_len=1200 "${dict[@]}" >"$work/start-$t.log" 2>&1
+}
+if [[ $start == grown ]]; then
+  echo "bench/campaign.sh: growing each target's start corpus for ${seconds} s, $cores at a time" >&2
+  running=0
+  for t in $targets; do
+    grow "$t" &
+    ((++running < cores)) || { wait -n; running=$((running - 1)); }
+  done
+  wait
+fi
 for ((r = 1; r <= repeat; r++)); do
   echo "bench/campaign.sh: round $r of $repeat: old, one target at a time on $cores cores (-fork=$cores)" >&2
   for t in $targets; do fuzz old "$t" "$r" "$PWD/build/fuzz/fuzzers/${t}_fuzzer" "$cores" -fork="$cores" -ignore_crashes=1; done

@@ -60,7 +60,8 @@ struct FindingKeyView {
   std::string_view site, detail;
   FindingKeyView(Violation k, std::string_view s, std::string_view d)
       : kind(k), site(s), detail(d) {}
-  FindingKeyView(const FindingKey& k) : kind(k.kind), site(k.site), detail(k.detail) {}  // NOLINT
+  // NOLINTNEXTLINE: a key is looked up as its view
+  FindingKeyView(const FindingKey& k) : kind(k.kind), site(k.site), detail(k.detail) {}
   friend bool operator==(const FindingKeyView&, const FindingKeyView&) = default;
 };
 // Hash and equality of keys and views alike (a map of keys looked up by views).
