@@ -334,12 +334,14 @@ class PagePools {
   Table<PagePool, kMaxPools, PoolTag> pools_;
   std::array<PpPageInfo, kMaxPages> info_{};
   PageId last_alloc_;  // not state: nothing decides on it
-  // What check() last counted against: the oracle's pp_owner epoch, how many pools were
-  // alive, and each live slot's pool and inflight (a slot since freed keeps its last). While
-  // they are the same, so are its verdicts, already given. Not state.
+  // Moves whenever what check() counts against may have: a pool created or freed, a hold
+  // or release count changed. Not state.
+  uint32_t counts_version_ = 0;
+  // What check() last counted against: the oracle's pp_owner epoch and counts_version_;
+  // and, for debug builds to confirm that nothing moved unseen, each live slot's pool and
+  // inflight. While they are the same, so are its verdicts, already given. Not state.
   struct Counted {
-    uint32_t epoch = ~0u;
-    int live = 0;
+    uint32_t epoch = ~0u, version = ~0u;
     std::array<PoolId, kMaxPools> pool{};
     std::array<int32_t, kMaxPools> inflight{};
   };
