@@ -22,8 +22,9 @@
 # Executions per CPU-second = executions / (wall seconds x cores given), as the nightly
 # report counts them (old: CORES, new: 1); and, as a check on a machine shared with other
 # work, executions / CPU time used (user + system, fork mode's jobs included).
-# Both start (--start) in a fresh directory, with the target's dictionary and -max_len=1200. The in-memory baseline (<target>_inmemory, the
-# campaign build, bench/inmemory.cc) then runs the first round's new corpus from memory
+# Both start (--start) in a fresh directory, with the target's dictionary and
+# -max_len=1200. The in-memory baseline (<target>_inmemory, the campaign build,
+# bench/inmemory.cc) then runs the first round's new corpus from memory
 # through the target and through an empty function: ns per execution of each, the
 # target's ns per event, and the model's share of the new configuration's CPU time
 # (target ns per execution x new executions per CPU-second of CPU time used / 1e9; the

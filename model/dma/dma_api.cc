@@ -1,7 +1,5 @@
 #include "model/dma/dma_api.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -60,6 +58,7 @@ const AcceptTable& accept_table() {
   }();
   return table;
 }
+
 // Fixed words joined on the stack: a finding's detail costs no allocation, and a fuzzer
 // judges most findings as reported and drops them (ViolationLog::keep_only). Out of line:
 // text, not a decision, so the campaign build leaves it uninstrumented (cmp_ignorelist.txt).
