@@ -21,11 +21,6 @@ namespace inflight {
 
 namespace {
 constexpr uint16_t kFullLengths[] = {0, 64, 1500};
-#ifdef NDEBUG
-constexpr bool kCheckSkips = false;
-#else
-constexpr bool kCheckSkips = true;
-#endif
 
 // The visited set: fingerprints in one open-addressed table of buckets, four fingerprints
 // (one cache line) a bucket, probed bucket by bucket (at most 3/4 full): 16 bytes a slot,
@@ -346,7 +341,7 @@ class Expander {
       // check needs is worked out only inside it.
       const auto check_skip = [&]([[maybe_unused]] auto&& expected,
                                   [[maybe_unused]] bool symmetric) {
-        if constexpr (kCheckSkips) {
+        if constexpr (kDebugChecks) {
           World check(parent);
           if (check.apply(spec.alphabet[e]))
             MODEL_ASSERT(std::optional(check.fingerprint(symmetric)) == expected());
@@ -374,14 +369,14 @@ class Expander {
       if (!child_is_parent) child_ = parent;
       if (!child_.apply(spec.alphabet[e])) {  // not enabled here
         child_is_parent = true;
-        MODEL_ASSERT(!kCheckSkips || child_.fingerprint() == parent.fingerprint());
+        MODEL_ASSERT(!kDebugChecks || child_.fingerprint() == parent.fingerprint());
         continue;
       }
       child_is_parent = false;
       transitions++;
       if (e == plan_.shortest_idle) {
         idle_settles = child_.changes_nothing(Idle{});
-        if constexpr (kCheckSkips) settled = child_.fingerprint();
+        if constexpr (kDebugChecks) settled = child_.fingerprint();
       }
       if (on_child(e, b >= 0 ? used + (1u << shift) : used, child_)) return true;
     }

@@ -21,6 +21,16 @@
 #define INFLIGHT_QUIET
 #endif
 
+namespace inflight {
+// Debug builds (NDEBUG unset) also confirm, by the slow way, what a fast path relies on:
+// the dma-debug and ground-truth sums, check()'s skips, the explorer's skipped events.
+#ifdef NDEBUG
+inline constexpr bool kDebugChecks = false;
+#else
+inline constexpr bool kDebugChecks = true;
+#endif
+}  // namespace inflight
+
 namespace inflight::detail {
 [[noreturn]] inline void model_assert_failed(const char* cond, const char* file, int line) {
   std::fprintf(stderr, "inflight: MODEL_ASSERT(%s) failed at %s:%d\n", cond, file, line);

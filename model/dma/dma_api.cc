@@ -31,12 +31,6 @@ const Accept kAccept[] = {
     {Violation::cacheline_overlap, {DdMsg::eexist}},
 };
 
-// Debug builds recount both sides' multisets on every out_of_step() call.
-#ifdef NDEBUG
-constexpr bool kCheckSums = false;
-#else
-constexpr bool kCheckSums = true;
-#endif
 constexpr const char* kOutOfStep = " while dma-debug's entries are out of step with the mappings";
 constexpr const char* kAliased = " with another mapping at the same address";
 
@@ -88,7 +82,7 @@ bool Dma::out_of_step() const {
   // All devices: the active-cacheline tree is shared, so stale entries of one device
   // change what dma-debug says about another. Both sides keep their multiset summed
   // (MappingSum); a debug build also recounts them from scratch.
-  if constexpr (kCheckSums) {
+  if constexpr (kDebugChecks) {
     MODEL_ASSERT(dma_debug_.recount_entries() == dma_debug_.entry_sum() &&
                  oracle_->recount_mappings() == oracle_->mapping_sum());
   }

@@ -9,12 +9,6 @@
 namespace inflight {
 
 namespace {
-// Debug builds confirm that check() skips only what did not move.
-#ifdef NDEBUG
-constexpr bool kConfirmUnmoved = false;
-#else
-constexpr bool kConfirmUnmoved = true;
-#endif
 constexpr std::string_view kDmaMapActor = "page_pool_dma_map";
 constexpr std::string_view kReturnActor = "page_pool_return_netmem";
 }  // namespace
@@ -645,7 +639,7 @@ void PagePools::check() {
   // Debug builds confirm it against each pool and its inflight, as last counted.
   const uint32_t epoch = oracle_->pp_owner_epoch();
   if (counted_.epoch == epoch && counted_.version == counts_version_) {
-    if constexpr (kConfirmUnmoved) {
+    if constexpr (kDebugChecks) {
       pools_.for_each([&](PoolId id, const PagePool& pool) {
         MODEL_ASSERT(counted_.pool[id.slot] == id && counted_.inflight[id.slot] == inflight(pool));
       });
@@ -653,7 +647,7 @@ void PagePools::check() {
     return;
   }
   counted_.epoch = epoch, counted_.version = counts_version_;
-  if constexpr (kConfirmUnmoved) {
+  if constexpr (kDebugChecks) {
     pools_.for_each([&](PoolId id, const PagePool& pool) {
       counted_.pool[id.slot] = id, counted_.inflight[id.slot] = inflight(pool);
     });
