@@ -5,9 +5,10 @@
 # usage: bench/campaign.sh [--seconds S] [--repeat N] [--targets LIST] [--start seeds|grown]
 #   --seconds  wall seconds each target fuzzes in each configuration (default 20)
 #   --repeat   rounds, each running every target in the old configuration, then in the
-#              new (default 3); the table gives each rate's median over the rounds. A run
-#              from the seeds grows its own corpus, and how costly its inputs become moves
-#              its speed by up to 1.5x from one run to the next.
+#              new (default 3); the table gives each rate's median over the rounds. Round r
+#              gives libFuzzer -seed=r in both configurations, so a round can be run again.
+#              A run grows its own corpus, and how costly its inputs become moves its speed
+#              by up to 1.5x from one seed to the next.
 #   --targets  comma-separated fuzz targets (default all of them)
 #   --start    what each run starts from (default seeds): the target's binary seeds, as
 #              on a first night; or grown: a corpus grown once from them before the first
@@ -18,7 +19,7 @@
 # old: the `fuzz` build (ASan+UBSan) under -fork=CORES -ignore_crashes=1, one target at a
 #      time (executions: fork mode's last "#N" line).
 # new: the `campaign` build (no sanitizers), one libFuzzer process per target, CORES
-#      targets at a time.
+#      targets at a time, with -reload=0 as ci/nightly.sh runs them.
 # Executions per CPU-second = executions / (wall seconds x cores given), as the nightly
 # report counts them (old: CORES, new: 1); and, as a check on a machine shared with other
 # work, executions / CPU time used (user + system, fork mode's jobs included).
@@ -94,11 +95,13 @@ if [[ $start == grown ]]; then
 fi
 for ((r = 1; r <= repeat; r++)); do
   echo "bench/campaign.sh: round $r of $repeat: old, one target at a time on $cores cores (-fork=$cores)" >&2
-  for t in $targets; do fuzz old "$t" "$r" "$PWD/build/fuzz/fuzzers/${t}_fuzzer" "$cores" -fork="$cores" -ignore_crashes=1; done
+  for t in $targets; do
+    fuzz old "$t" "$r" "$PWD/build/fuzz/fuzzers/${t}_fuzzer" "$cores" -seed="$r" -fork="$cores" -ignore_crashes=1
+  done
   echo "bench/campaign.sh: round $r of $repeat: new, $cores targets at a time, one process each" >&2
   running=0
   for t in $targets; do
-    fuzz new "$t" "$r" "$PWD/build/campaign/fuzzers/${t}_fuzzer" 1 -print_final_stats=1 &
+    fuzz new "$t" "$r" "$PWD/build/campaign/fuzzers/${t}_fuzzer" 1 -seed="$r" -print_final_stats=1 -reload=0 &
     ((++running < cores)) || { wait -n; running=$((running - 1)); }
   done
   wait

@@ -272,7 +272,9 @@ new_keys() {
     "$out/$t/replay.json" >"$out/$t/keys.txt" 2>/dev/null || : >"$out/$t/keys.txt"
 }
 
-# One fuzzing process of target t for its remaining seconds.
+# One fuzzing process of target t for its remaining seconds. -reload=0: it is the only
+# process writing its corpus directories, so libFuzzer's rereading of them every second
+# (for units other processes add) would only list and stat its own files.
 launch() {
   local t=$1 dir=$out/$1 dict=()
   [[ -f fuzzers/dict/$t.dict ]] && dict=(-dict="fuzzers/dict/$t.dict")
@@ -281,7 +283,7 @@ launch() {
   log "$t: fuzzing ${left[$t]}s (run ${runs[$t]}) from ${before[$t]} inputs and $(count "$dir/seeds") seeds"
   spawn env INFLIGHT_KNOWN="$dir/known.txt" "$fuzzers/${t}_fuzzer" "$dir/new" "$dir/corpus" "$dir/seeds" \
     -max_total_time="${left[$t]}" -max_len=1200 "${dict[@]}" -artifact_prefix="$dir/crashes/" \
-    -print_final_stats=1 >"$dir/run.txt" 2>&1
+    -print_final_stats=1 -reload=0 >"$dir/run.txt" 2>&1
   job_target[$!]=$t job_start[$!]=$(now)
 }
 # A finished process: its figures, and what its crash (if any) found.
