@@ -273,8 +273,8 @@ new_keys() {
 }
 
 # One fuzzing process of target t for its remaining seconds. -reload=0: it is the only
-# process writing its corpus directories, so libFuzzer's rereading of them every second
-# (for units other processes add) would only list and stat its own files.
+# process writing DIR/<target>/new, so libFuzzer's rereading of that directory every
+# second (for inputs other processes add) would only list and stat its own files.
 launch() {
   local t=$1 dir=$out/$1 dict=()
   [[ -f fuzzers/dict/$t.dict ]] && dict=(-dict="fuzzers/dict/$t.dict")
