@@ -284,7 +284,8 @@ struct Plan {
       stand_in;  // World::stand_in's index in the alphabet under the same budget, or -1
   int64_t shortest_idle = -1;  // when no budget bounds idles (World::longer_idle)
 
-  explicit Plan(const ExploreSpec& s)
+  // `root`: the world the search starts from (its topology and driver decide stand-ins).
+  Plan(const ExploreSpec& s, const World& root)
       : spec(s),
         symmetric(s.symmetry && symmetry_holds(s.alphabet)),
         budget_of(s.alphabet.size(), -1),
@@ -294,7 +295,8 @@ struct Plan {
       for (size_t b = 0; b < s.budgets.size(); b++)
         if (s.alphabet[e].index() == s.budgets[b].kind) budget_of[e] = static_cast<int>(b);
     for (size_t e = 0; e < s.alphabet.size(); e++)
-      if (const std::optional<Event> in = World::stand_in(s.alphabet[e])) {
+      if (const std::optional<Event> in = root.stand_in(s.alphabet[e])) {
+        MODEL_ASSERT(*in != s.alphabet[e]);  // else the event would never be applied
         const auto it = std::find(s.alphabet.begin(), s.alphabet.end(), *in);
         const auto i = it - s.alphabet.begin();
         if (it != s.alphabet.end() && budget_of[static_cast<size_t>(i)] == budget_of[e])
@@ -431,7 +433,10 @@ ExploreResult explore(const ExploreSpec& spec) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
   MODEL_ASSERT(spec.budgets.size() <= kMaxBudgets);
-  const Plan plan(spec);
+  World before(spec.topology, spec.bugs, false, spec.driver_faults, spec.driver);
+  before.run(spec.prefix);
+  const World root(before);
+  const Plan plan(spec, root);
   ExploreResult r;
   r.symmetric = plan.symmetric;
   std::vector<Node> nodes;
@@ -443,9 +448,6 @@ ExploreResult explore(const ExploreSpec& spec) {
   };
   FingerprintSet visited;
   double last_progress = 0;
-  World before(spec.topology, spec.bugs, false, spec.driver_faults, spec.driver);
-  before.run(spec.prefix);
-  const World root(before);
   visited.insert(state_key(root, 0, r.symmetric));
   nodes.push_back(Node{0, 0, 0});
   r.states = 1;

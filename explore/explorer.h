@@ -39,8 +39,9 @@
 //   nothing, as the free on CPU 0 in softirq context; an idle with only a producer inside
 //   its ring lock, as the unlock; a tick that leaves every timed item where the shortest
 //   tick does, as that one; a longer idle where the shortest leaves nothing pending, as
-//   the shortest, World::longer_idle) is not applied there either (debug builds apply
-//   both and compare).
+//   the shortest, World::longer_idle; an event naming a CPU, device or RX queue beyond the
+//   topology's, as the same event naming the one apply() takes it for) is not applied
+//   there either (debug builds apply both and compare).
 // - Budgets (EventBudget) bound how often events of a kind may happen on a path; the counts
 //   are hashed with the world's fingerprint.
 // - Bounds on depth, states and seconds end the search cleanly, with what was covered.

@@ -464,15 +464,39 @@ bool World::idle_finds_only(size_t unlocks) const {
          kernel_.deferred_count() == 0 && !kernel_.grace_period_in_progress();
 }
 
-std::optional<Event> World::stand_in(const Event& event) {
+std::optional<Event> World::stand_in(const Event& event) const {
   if (const auto* f = std::get_if<SkbFree>(&event); f && (f->cpu != 0 || f->ctx != 0))
     return SkbFree{0, f->skb, 0};
   if (std::holds_alternative<Idle>(event)) return PpProducerUnlock{0};
   if (const auto* t = std::get_if<Tick>(&event); t && t->by != 0) return Tick{0};
-  return std::nullopt;
+  return beyond_topology(event);
+}
+
+std::optional<Event> World::beyond_topology(const Event& event) const {
+  // apply_inner() uses these fields only modulo their number (and event_cpu() names no CPU
+  // for the queue's events).
+  const auto reduced = [](auto e, auto field, size_t count) -> std::optional<Event> {
+    if (e.*field < count) return std::nullopt;
+    e.*field = static_cast<uint8_t>(e.*field % count);
+    return e;
+  };
+  const size_t cpus = kernel_.topology().cpus, devices = kernel_.topology().devices;
+  const auto queues = static_cast<size_t>(driver_->queues());
+  return std::visit(
+      Overloaded{
+          [&](const RcuQs& e) { return reduced(e, &RcuQs::cpu, cpus); },
+          [&](const DeviceUnbind& e) { return reduced(e, &DeviceUnbind::dev, devices); },
+          [&](const NapiPoll& e) { return reduced(e, &NapiPoll::queue, queues); },
+          [&](const DriverTxClean& e) { return reduced(e, &DriverTxClean::queue, queues); },
+          [&](const DriverReconfigure& e) { return reduced(e, &DriverReconfigure::queue, queues); },
+          [&](const DriverFault& e) { return reduced(e, &DriverFault::queue, queues); },
+          [](const auto&) -> std::optional<Event> { return std::nullopt; },
+      },
+      event);
 }
 
 bool World::same_as_stand_in(const Event& event) const {
+  if (beyond_topology(event)) return true;
   // Only a pool's put past a page's last pp reference asks which CPU and context it runs
   // in. Both run apply()'s checks alike; a free in a NAPI poll only marks the poll's CPU as
   // the NAPI's list owner for the free's sake, then clears it.

@@ -81,8 +81,10 @@ class World {
   // The event that stands in for `event` where both certainly lead to the same state: an
   // skb free on CPU 0 in softirq context for the same skb's free on another CPU or in
   // another context; a ring producer unlock (pick 0) for an idle; the shortest tick for a
-  // longer one. None for other events.
-  static std::optional<Event> stand_in(const Event& event);
+  // longer one; for an event naming a CPU, device or RX queue beyond this world's (apply()
+  // takes them modulo their number), the same event naming the one it comes to. None for
+  // other events.
+  std::optional<Event> stand_in(const Event& event) const;
   // Whether `event` is an idle longer than the shortest (Idle{0}). Where the shortest idle
   // leaves nothing pending (changes_nothing(Idle{}) holds after it), it ran all there was
   // to run, each item as it fell due within its second: a longer idle from the same state
@@ -97,7 +99,8 @@ class World {
   // for an skb free whose CPU and context decide nothing (Skbs::free_may_recycle is
   // false), for an idle when all that is pending is one producer inside its ring lock, and
   // for a tick that leaves every timed item where the shortest one does
-  // (Kernel::advances_alike).
+  // (Kernel::advances_alike); and always for an event whose CPU, device or queue number is
+  // beyond this world's.
   bool same_as_stand_in(const Event& event) const;
   void run(std::span<const Event> events);
   void finish();
@@ -132,6 +135,8 @@ class World {
   Fingerprint fingerprint(bool symmetric = false) const { return hash(symmetric).fingerprint(); }
 
  private:
+  // stand_in()'s event for one that names a CPU, device or RX queue beyond this world's.
+  std::optional<Event> beyond_topology(const Event& event) const;
   StateHash hash(bool symmetric) const;
   // Whether all an idle would find to do is `unlocks` producers inside their ring locks:
   // no release halfway, no deferred work, no grace period.

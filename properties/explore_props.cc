@@ -4,7 +4,8 @@
 // anyway (explore/explorer.h). Each such claim is a rule of the model, so it is stated
 // here over swarm-generated driver-world states, with no variant or with any one variant
 // or mutant (the explorer hunts them with the same reductions), for every event of the
-// world's full alphabet:
+// world's full alphabet, and of a wider topology's (CPUs, devices and queues beyond the
+// world's, as in a wide alphabet):
 // - an event World::changes_nothing names leaves the fingerprint as it is (or is not
 //   enabled);
 // - an event World::same_as_stand_in names is not enabled, or leads where its stand-in
@@ -44,7 +45,7 @@ void check_left_out_events(const World& world, const std::vector<Event>& alphabe
       const std::optional<Fingerprint> f = after(world, e);
       if (f && *f != here) RC_FAIL(format_event(e) + " changed the state");
     }
-    if (const std::optional<Event> s = World::stand_in(e); s && world.same_as_stand_in(e)) {
+    if (const std::optional<Event> s = world.stand_in(e); s && world.same_as_stand_in(e)) {
       const std::optional<Fingerprint> f = after(world, e);
       if (f && after(world, *s) != f)
         RC_FAIL(format_event(e) + " did not lead where " + format_event(*s) + " does");
@@ -60,7 +61,13 @@ RC_GTEST_PROP(Explore, EventsLeftOutAreTransitionsMadeAnyway, ()) {
   const size_t pick = *rc::gen::inRange<size_t>(0, bugs.size() + 1);  // bugs.size(): none
   const BugSet set = pick < bugs.size() ? BugSet::of(bugs[pick].bug) : BugSet{};
   World world(s.topology, set, false, pick < bugs.size() && bugs[pick].faults);
-  const std::vector<Event> alphabet = full_alphabet(*target_family("world"), s.topology);
+  // Also events naming CPUs, devices and queues beyond the topology's, each field varied
+  // (a wider topology's full alphabet), as a wide alphabet's are.
+  const TargetFamily& family = *target_family("world");
+  std::vector<Event> alphabet = full_alphabet(family, s.topology);
+  Topology wider = s.topology;
+  wider.cpus = kMaxCpus, wider.devices = kMaxDevices, wider.rx_queues = 2;
+  add_events(alphabet, full_alphabet(family, wider));
   // In the middle of the scenario and at its end.
   const size_t half = s.events.size() / 2;
   for (size_t i = 0; i < s.events.size(); i++) {
