@@ -17,7 +17,9 @@ source bench/common.sh
 seconds=60
 while (($#)); do
   case $1 in
-    --seconds) seconds=$2; shift 2 ;;
+    --seconds)
+      [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || { echo "bench/explore.sh: --seconds takes whole seconds > 0" >&2; exit 2; }
+      seconds=$2; shift 2 ;;
     --help|-h) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/explore.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac

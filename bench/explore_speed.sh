@@ -22,12 +22,17 @@ source bench/common.sh
 seconds=60 long=300 baseline=0108e2c
 while (($#)); do
   case $1 in
-    --seconds) seconds=$2; shift 2 ;;
-    --long) long=$2; shift 2 ;;
-    --baseline) baseline=$2; shift 2 ;;
     --help|-h) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --seconds|--long|--baseline)
+      [[ $# -ge 2 && -n $2 && $2 != --* ]] || { echo "bench/explore_speed.sh: $1 needs a value" >&2; exit 2; } ;;
     *) echo "bench/explore_speed.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
+  case $1 in
+    --seconds) seconds=$2 ;;
+    --long) long=$2 ;;
+    --baseline) baseline=$2 ;;
+  esac
+  shift 2
 done
 [[ $seconds =~ ^[0-9]+$ && $long =~ ^[0-9]+$ ]] ||
   { echo "bench/explore_speed.sh: --seconds and --long take whole seconds" >&2; exit 2; }

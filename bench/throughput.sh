@@ -20,9 +20,12 @@ source bench/common.sh
 preset=bench runs=200 seconds=5
 while (($#)); do
   case $1 in
-    --preset) preset=$2; shift 2 ;;
-    --runs) runs=$2; shift 2 ;;
-    --seconds) seconds=$2; shift 2 ;;
+    --preset)
+      [[ ${2:-} == bench || ${2:-} == fuzz ]] || { echo "bench/throughput.sh: --preset takes bench or fuzz" >&2; exit 2; }
+      preset=$2; shift 2 ;;
+    --runs|--seconds)
+      [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || { echo "bench/throughput.sh: $1 takes a whole number > 0" >&2; exit 2; }
+      declare "${1#--}=$2"; shift 2 ;;
     --help|-h) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/throughput.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
