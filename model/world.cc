@@ -465,16 +465,17 @@ bool World::idle_finds_only(size_t unlocks) const {
 }
 
 std::optional<Event> World::stand_in(const Event& event) const {
+  if (std::optional<Event> reduced = beyond_topology(event)) return reduced;
   if (const auto* f = std::get_if<SkbFree>(&event); f && (f->cpu != 0 || f->ctx != 0))
     return SkbFree{0, f->skb, 0};
   if (std::holds_alternative<Idle>(event)) return PpProducerUnlock{0};
   if (const auto* t = std::get_if<Tick>(&event); t && t->by != 0) return Tick{0};
-  return beyond_topology(event);
+  return std::nullopt;
 }
 
 std::optional<Event> World::beyond_topology(const Event& event) const {
-  // apply_inner() uses these fields only modulo their number (and event_cpu() names no CPU
-  // for the queue's events).
+  // apply_inner() uses these fields only modulo their number (an skb free's CPU too, in
+  // skb_free(); event_cpu() names no CPU for the queue's events).
   const auto reduced = [](auto e, auto field, size_t count) -> std::optional<Event> {
     if (e.*field < count) return std::nullopt;
     e.*field = static_cast<uint8_t>(e.*field % count);
@@ -485,6 +486,7 @@ std::optional<Event> World::beyond_topology(const Event& event) const {
   return std::visit(
       Overloaded{
           [&](const RcuQs& e) { return reduced(e, &RcuQs::cpu, cpus); },
+          [&](const SkbFree& e) { return reduced(e, &SkbFree::cpu, cpus); },
           [&](const DeviceUnbind& e) { return reduced(e, &DeviceUnbind::dev, devices); },
           [&](const NapiPoll& e) { return reduced(e, &NapiPoll::queue, queues); },
           [&](const DriverTxClean& e) { return reduced(e, &DriverTxClean::queue, queues); },

@@ -78,11 +78,11 @@ class World {
   // else, even when it would change nothing. The explorer leaves these out: each is a
   // transition back to its own state.
   bool changes_nothing(const Event& event) const;
-  // The event that stands in for `event` where both certainly lead to the same state: an
-  // skb free on CPU 0 in softirq context for the same skb's free on another CPU or in
-  // another context; a ring producer unlock (pick 0) for an idle; the shortest tick for a
-  // longer one; for an event naming a CPU, device or RX queue beyond this world's (apply()
-  // takes them modulo their number), the same event naming the one it comes to. None for
+  // The event that stands in for `event` where both certainly lead to the same state: for
+  // an event naming a CPU, device or RX queue beyond this world's (apply() takes them modulo
+  // their number), the same event naming the one it comes to; an skb free on CPU 0 in
+  // softirq context for the same skb's free on another CPU or in another context; a ring
+  // producer unlock (pick 0) for an idle; the shortest tick for a longer one. None for
   // other events.
   std::optional<Event> stand_in(const Event& event) const;
   // Whether `event` is an idle longer than the shortest (Idle{0}). Where the shortest idle
