@@ -21,6 +21,7 @@
 //            one (explore --wide)
 //   --depth  the depth both searches clear (default 5); each state of a layer is kept as a
 //            whole world, so memory grows with the widest layer
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -80,9 +81,8 @@ class Search {
         World child(node.world);
         if (!child.apply(alphabet_[e])) continue;
         const Fingerprint f = child.fingerprint(symmetric_);
-        bool again = false;  // a successor an earlier event reached: one transition
-        for (const Fingerprint& c : children) again = again || c == f;
-        if (again) continue;
+        // A successor an earlier event reached: one transition.
+        if (std::find(children.begin(), children.end(), f) != children.end()) continue;
         children.push_back(f);
         found.transitions++;
         Sleep sleep(alphabet_.size());
