@@ -190,12 +190,12 @@ DmaHandle Dma::map(DeviceId dev, PageId page, uint32_t offset, uint32_t size, Dm
   }
   kernel_->count(Cov::dma_map);
   const MappingState state{dev, dma_addr, size, dir, DmaType::single, attrs, phys, page, false, 0};
-  const bool stale = kernel_->topology().differential && out_of_step();
+  const bool stale = comparing() && out_of_step();
   Verdicts truth;
   const MappingId id = oracle_->mapping_created(state, actor, truth);
   DdMsgs dd;
   dma_debug_.map(dev, dma_addr, size, dir, DmaType::single, attrs, phys, drivers_[dev], dd);
-  if (kernel_->topology().differential)
+  if (comparing())
     compare_call(kernel_, "dma_map_page_attrs", truth, dd,
                  [&](bool fn, size_t) -> std::string_view {
                    if (stale) return kOutOfStep;
@@ -214,7 +214,7 @@ bool Dma::mapping_error(const DmaHandle& handle) {
 void Dma::unmap(const DmaHandle& h, uint32_t size, DmaDir dir, DmaType type,
                 std::string_view actor) {
   kernel_->count(Cov::dma_unmap);
-  const bool stale = kernel_->topology().differential && out_of_step();
+  const bool stale = comparing() && out_of_step();
   kernel_->log("{}: {} dev{} [device address=0x{:016x}] [size={}] [{}]", actor,
               type == DmaType::coherent ? "dma_free_coherent" : "dma_unmap_page_attrs", h.dev,
               h.dma_addr, size, dir_name(dir));
@@ -231,7 +231,7 @@ void Dma::unmap(const DmaHandle& h, uint32_t size, DmaDir dir, DmaType type,
   oracle_->unmap(h.id, h.dev, h.dma_addr, size, dir, type, actor, truth);
   DdMsgs dd;
   dma_debug_.unmap(h.dev, h.dma_addr, size, dir, type, drivers_[h.dev], dd);
-  if (kernel_->topology().differential)
+  if (comparing())
     compare_call(kernel_, type == DmaType::coherent ? "dma_free_coherent" : "dma_unmap_page_attrs",
                  truth, dd, [&](bool, size_t) -> std::string_view {
                    if (stale) return kOutOfStep;
@@ -260,13 +260,13 @@ DmaHandle Dma::alloc_coherent(DeviceId dev, uint32_t size, PageId* page_out,
   // Coherent allocations have no map error to check (MAP_ERR_CHECK_NOT_APPLICABLE).
   MappingState state{dev, dma_addr, size, DmaDir::bidirectional, DmaType::coherent, 0, phys, page,
                      true, 0};
-  const bool stale = kernel_->topology().differential && out_of_step();
+  const bool stale = comparing() && out_of_step();
   Verdicts truth;
   const MappingId id = oracle_->mapping_created(state, actor, truth);
   DdMsgs dd;
   dma_debug_.map(dev, dma_addr, size, DmaDir::bidirectional, DmaType::coherent, 0, phys,
                  drivers_[dev], dd);
-  if (kernel_->topology().differential)
+  if (comparing())
     compare_call(kernel_, "dma_alloc_coherent", truth, dd,
                  [&](bool fn, size_t) -> std::string_view {
                    if (stale) return kOutOfStep;
@@ -279,14 +279,14 @@ DmaHandle Dma::alloc_coherent(DeviceId dev, uint32_t size, PageId* page_out,
 void Dma::sync(const DmaHandle& h, uint64_t dma_addr, uint32_t size, DmaDir dir, bool for_cpu,
                std::string_view actor) {
   kernel_->count(Cov::dma_sync);
-  const bool stale = kernel_->topology().differential && out_of_step();
+  const bool stale = comparing() && out_of_step();
   kernel_->log("{}: dma_sync_single_for_{} dev{} [device address=0x{:016x}] [size={}] [{}]", actor,
               for_cpu ? "cpu" : "device", h.dev, dma_addr, size, dir_name(dir));
   Verdicts truth;
   oracle_->sync(h.id, h.dev, dma_addr, size, dir, for_cpu, actor, truth);
   DdMsgs dd;
   dma_debug_.sync(h.dev, dma_addr, size, dir, for_cpu, drivers_[h.dev], dd);
-  if (kernel_->topology().differential)
+  if (comparing())
     compare_call(kernel_, for_cpu ? "dma_sync_single_for_cpu" : "dma_sync_single_for_device", truth,
                  dd, [&](bool, size_t) -> std::string_view {
                    if (stale) return kOutOfStep;
@@ -331,7 +331,7 @@ void Dma::device_unbind(DeviceId dev, std::string_view actor) {
   int truth_count = 0;
   oracle_->for_each_mapping([&](MappingId, const MappingState& m) { truth_count += m.dev == dev; });
   const int dd_count = dma_debug_.entries(dev);
-  const bool stale = kernel_->topology().differential && out_of_step();
+  const bool stale = comparing() && out_of_step();
   kernel_->log("{}: driver unbound from dev{} (BUS_NOTIFY_UNBOUND_DRIVER)", actor, dev);
   check_iova_leaks(dev, actor);
   DdMsgs dd;
@@ -339,7 +339,7 @@ void Dma::device_unbind(DeviceId dev, std::string_view actor) {
   Verdicts truth;
   oracle_->device_unbound(dev, actor, truth);
   iommu_.domain_free(dev);
-  if (!kernel_->topology().differential || truth_count == dd_count) return;
+  if (!comparing() || truth_count == dd_count) return;
   const bool fn = dd_count < truth_count;
   std::string detail = fn ? "dma_mapping_leak" : "'pending DMA allocations'";
   if (stale) detail += kOutOfStep;

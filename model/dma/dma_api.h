@@ -6,6 +6,7 @@
 // call's ground-truth verdicts are compared with dma-debug's messages for the same call,
 // and every disagreement is a finding: a dma-debug false positive (it reports what the
 // ground truth finds legal) or false negative (it misses, or misnames, a real error).
+// The comparison stops when dma-debug runs out of entries and disables itself.
 // Models: kernel/dma/mapping.c (dma_map_page_attrs, dma_unmap_page_attrs,
 // dma_sync_single_for_cpu/_for_device, dma_mapping_error, dma_alloc_attrs,
 // dma_free_attrs), kernel/dma/direct.h, drivers/iommu/dma-iommu.c.
@@ -95,6 +96,9 @@ class Dma {
   // them behind or took the wrong one): later disagreements are consequences, and their
   // titles say so.
   bool out_of_step() const;
+  // Whether dma-debug's verdicts are compared with the ground truth: in differential mode,
+  // while dma-debug is enabled (once it has disabled itself it checks nothing, and says so).
+  bool comparing() const { return kernel_->topology().differential && !dma_debug_.disabled(); }
 
   Wired<Kernel> kernel_;
   Wired<Oracle> oracle_;

@@ -143,8 +143,17 @@ void DmaDebug::active_cacheline_remove(const Entry& entry) {
 
 void DmaDebug::map(DeviceId dev, uint64_t dma_addr, uint32_t size, DmaDir dir, DmaType type,
                    uint32_t attrs, uint64_t phys, std::string_view driver, DdMsgs& out) {
-  if (dma_addr == kDmaMappingError) return;  // failed maps are not tracked
-  MODEL_ASSERT(entries_.size() < entries_.capacity());
+  if (disabled_ || dma_addr == kDmaMappingError) return;  // failed maps are not tracked
+  if (entries_.size() == entries_.capacity()) {
+    // dma_entry_alloc() with no free entry and no memory to grow the pool.
+    disabled_ = true;
+    entries_.clear();
+    entry_sum_ = MappingSum{};
+    active_cachelines_.clear();
+    kernel_->log("DMA-API: debugging out of memory - disabling");
+    kernel_->count(Cov::dma_debug_disabled);
+    return;
+  }
   // Coherent entries have no map error to check (MAP_ERR_CHECK_NOT_APPLICABLE).
   const Entry entry{dev, dma_addr, size, type, dir, type == DmaType::coherent, phys};
   entries_.push_back(entry);  // hash_bucket_add(): the tail of its bucket
@@ -175,6 +184,7 @@ void DmaDebug::map(DeviceId dev, uint64_t dma_addr, uint32_t size, DmaDir dir, D
 }
 
 void DmaDebug::mapping_error(DeviceId dev, uint64_t dma_addr) {
+  if (disabled_) return;
   for (Entry& e : entries_) {
     if (e.dev != dev || e.dev_addr != dma_addr) continue;
     // The first entry with the address that is still unchecked gets marked; with the
@@ -190,6 +200,7 @@ void DmaDebug::mapping_error(DeviceId dev, uint64_t dma_addr) {
 
 void DmaDebug::unmap(DeviceId dev, uint64_t dma_addr, uint32_t size, DmaDir dir, DmaType type,
                      std::string_view driver, DdMsgs& out) {
+  if (disabled_) return;
   const Ref ref{dev, dma_addr, size, type, dir};
   const int found = bucket_find_exact(ref);
   if (found < 0) {
@@ -232,6 +243,7 @@ void DmaDebug::unmap(DeviceId dev, uint64_t dma_addr, uint32_t size, DmaDir dir,
 
 void DmaDebug::sync(DeviceId dev, uint64_t dma_addr, uint32_t size, DmaDir dir, bool to_cpu,
                     std::string_view driver, DdMsgs& out) {
+  if (disabled_) return;
   const Ref ref{dev, dma_addr, size, DmaType::single, dir};
   const int found = bucket_find_contain(ref);
   if (found < 0) {
@@ -266,6 +278,7 @@ void DmaDebug::sync(DeviceId dev, uint64_t dma_addr, uint32_t size, DmaDir dir, 
 }
 
 void DmaDebug::unbind(DeviceId dev, std::string_view driver, DdMsgs& out) {
+  if (disabled_) return;
   // device_dma_allocations() walks the buckets in index order and keeps the last entry.
   int count = 0;
   const Entry* last = nullptr;

@@ -21,8 +21,15 @@
 //   saturating at 7 with the once-only "exceeded" warning; the radix entry deleted when
 //   the count would drop below 0; the EEXIST report through err_printk unless the map
 //   has DMA_ATTR_SKIP_CPU_SYNC or dma_get_cache_alignment() < L1_CACHE_BYTES.
-// Not modelled: sg mappings, the driver filter, stack traces, entry-pool growth and
-// ENOMEM, map-time checks of stack/rodata/vmalloc memory, the cache-clean attribute
+// - Running out of entries (dma_entry_alloc() when the pool cannot grow): dma-debug prints
+//   "debugging out of memory - disabling" and sets global_disable, after which every hook
+//   returns at once. Coarser than the kernel: the kernel grows its pool a page of entries
+//   at a time (GFP_ATOMIC) and only disables itself when that allocation fails; here the
+//   pool is kMaxMappings entries and never grows. Entries leak in the kernel too (an unmap
+//   that finds two imperfect candidates at its address finds neither; an unbind keeps a
+//   device's entries), so a long run can fill the pool.
+// Not modelled: sg mappings, the driver filter, stack traces, the pool's growth messages,
+// map-time checks of stack/rodata/vmalloc memory, the cache-clean attribute
 // (MST RFC) and swiotlb bouncing of unaligned kmalloc (Szyprowski).
 //
 // Bug variants here: dma_debug_eexist_unlimited_report (R7),
@@ -78,6 +85,7 @@ class DmaDebug {
     for (const Cacheline& c : active_cachelines_)
       if (h.page_of(c.cln << cacheline_shift()) < 0) hash_cacheline(h, c);
     h(show_num_errors_);
+    h(disabled_);
     h(printed_);
     h(warned_overlap_);
     h(flood_reported_);
@@ -115,6 +123,9 @@ class DmaDebug {
             std::string_view driver, DdMsgs& out);
   // Models: dma_debug_device_change(BUS_NOTIFY_UNBOUND_DRIVER). Entries stay.
   void unbind(DeviceId dev, std::string_view driver, DdMsgs& out);
+  // Models: dma_debug_disabled(). Once out of entries, dma-debug checks nothing more (and
+  // has dropped its entries: nothing looks at them again).
+  bool disabled() const { return disabled_; }
 
   uint32_t error_count() const { return error_count_; }  // debugfs dma-api/error_count
   uint32_t printed() const { return printed_; }          // reports that reached the log
@@ -209,6 +220,7 @@ class DmaDebug {
   boost::container::static_vector<Cacheline, kMaxMappings> active_cachelines_;
   uint32_t error_count_ = 0;
   int show_num_errors_ = kShowNumErrors;
+  bool disabled_ = false;  // global_disable
   uint32_t printed_ = 0;
   bool warned_overlap_ = false;
   bool flood_reported_ = false;

@@ -187,5 +187,34 @@ TEST(DmaDebug, UnbindReportsPendingEntriesAndKeepsThem) {
   EXPECT_EQ(dd.entries(0), 1);
 }
 
+TEST(DmaDebug, LeakedEntriesFillThePoolAndDmaDebugDisablesItself) {
+  // Every ambiguous unmap leaves both entries behind; once the pool is full, the next map
+  // finds no free entry, and dma-debug turns itself off for good.
+  Kernel k(Topology{}, BugSet{}, true);
+  DmaDebug dd(k);
+  DdMsgs out;
+  for (uint64_t addr = 0x10000; dd.entries() < kMaxMappings; addr += 0x1000) {
+    dd.map(0, addr, 64, DmaDir::to_device, DmaType::single, 0, addr, kDrv, out);
+    dd.map(0, addr, 128, DmaDir::to_device, DmaType::single, 0, addr, kDrv, out);
+    dd.unmap(0, addr, 32, DmaDir::to_device, DmaType::single, kDrv, out);
+  }
+  EXPECT_FALSE(dd.disabled());
+  dd.map(0, 0x1000, 64, DmaDir::to_device, DmaType::single, 0, 0x1000, kDrv, out);
+  EXPECT_TRUE(dd.disabled());
+  EXPECT_TRUE(k.trace().back().ends_with("DMA-API: debugging out of memory - disabling"));
+  EXPECT_EQ(k.coverage()[static_cast<size_t>(Cov::dma_debug_disabled)], 1u);
+  // It checks nothing more: a double unmap, a sync of nothing, an unbind with entries.
+  const uint32_t errors = dd.error_count();
+  DdMsgs after;
+  dd.unmap(0, 0x1000, 64, DmaDir::to_device, DmaType::single, kDrv, after);
+  dd.unmap(0, 0x1000, 64, DmaDir::to_device, DmaType::single, kDrv, after);
+  dd.sync(0, 0x8000, 64, DmaDir::to_device, false, kDrv, after);
+  dd.map(0, 0x2000, 64, DmaDir::from_device, DmaType::single, 0, 0x2000, kDrv, after);
+  dd.unbind(0, kDrv, after);
+  EXPECT_TRUE(after.none());
+  EXPECT_EQ(dd.error_count(), errors);
+  EXPECT_EQ(dd.entries(), 0);
+}
+
 }  // namespace
 }  // namespace inflight
