@@ -129,7 +129,10 @@ constexpr Command kReplay{
     "Runs the scenario in FILE (a binary fuzzer input or a .trace text file) and prints one\n"
     "line per step: time, CPU, context, the event and what it did, dma-debug's and the\n"
     "IOMMU's messages in the kernel's words, then the findings.\n\n",
-    kReplayOptions, "exit: 0 clean, 1 finding (or --expect not met), 2 bad input or usage\n"};
+    kReplayOptions,
+    "exit: 0 clean, 1 finding (or --expect not met), 2 bad input or usage. A failed model\n"
+    "assertion (a defect of inflight, not a finding) prints the trace up to the event that\n"
+    "failed it (not with --json) and aborts.\n"};
 
 constexpr Option kConvertOptions[] = {
     {"--format", "F", "how IN is read: auto (as for replay), text or binary"},
@@ -364,7 +367,23 @@ int cmd_replay(const std::vector<std::string>& argv) {
 
   World world(loaded->scenario.topology, *bugs, /*record_trace=*/!quiet, driver_faults,
               driver.value_or(""));
+  const std::string topology = format_topology(loaded->scenario.topology, driver.value_or(""));
+  if (!json) {
+    std::cout << fmt::format(
+        "inflight replay: file={} format={} ({}) bugs={} driver-faults={} events={} {}\n", *file,
+        loaded->text ? "text" : "binary", loaded->why, bugs->to_string(),
+        driver_faults ? "on" : "off", loaded->scenario.events.size(), topology);
+    // A model assertion (a defect of the harness, not a finding) aborts the run: the trace
+    // up to the event that failed it is printed first.
+    static const World* running = nullptr;
+    running = &world;
+    ::inflight::detail::model_assert_last_words = [] {
+      for (const std::string& line : running->trace()) std::cout << line << "\n";
+      std::cout << "replay stopped by a model assertion (a defect of inflight itself)" << std::endl;
+    };
+  }
   run_scenario(world, loaded->scenario);
+  ::inflight::detail::model_assert_last_words = nullptr;
   const ViolationLog& log = world.violations();
 
   // The expectations, each a line "expect <what>: <verdict>" and a pass or fail.
@@ -395,7 +414,6 @@ int cmd_replay(const std::vector<std::string>& argv) {
     rc = std::all_of(checks.begin(), checks.end(), [](const Check& c) { return c.met; })
              ? kExitClean
              : kExitFinding;
-  const std::string topology = format_topology(loaded->scenario.topology, driver.value_or(""));
   const auto is_known = [&](const Finding& f) {
     return std::any_of(known.begin(), known.end(),
                        [&](const FindingPattern& k) { return k.matches(f.key); });
@@ -431,10 +449,6 @@ int cmd_replay(const std::vector<std::string>& argv) {
     std::cout << out;
     return rc;
   }
-  std::cout << fmt::format(
-      "inflight replay: file={} format={} ({}) bugs={} driver-faults={} events={} {}\n", *file,
-      loaded->text ? "text" : "binary", loaded->why, bugs->to_string(),
-      driver_faults ? "on" : "off", loaded->scenario.events.size(), topology);
   for (const std::string& line : world.trace()) std::cout << line << "\n";
   std::cout << fmt::format("findings: {} ({} skipped events; dma-debug error_count={} printed={})\n",
                            log.total(), world.skipped(), world.dma().dma_debug().error_count(),

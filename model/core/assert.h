@@ -32,7 +32,16 @@ inline constexpr bool kDebugChecks = true;
 }  // namespace inflight
 
 namespace inflight::detail {
+// What a front end has to say before a failed assertion aborts the process (the CLI's
+// replay: the trace up to the failing event, which it would otherwise print at the end).
+// Called once; null by default.
+inline void (*model_assert_last_words)() = nullptr;
+
 [[noreturn]] inline void model_assert_failed(const char* cond, const char* file, int line) {
+  if (void (*last_words)() = model_assert_last_words) {
+    model_assert_last_words = nullptr;  // an assertion inside it aborts at once
+    last_words();
+  }
   std::fprintf(stderr, "inflight: MODEL_ASSERT(%s) failed at %s:%d\n", cond, file, line);
   std::abort();
 }

@@ -582,5 +582,14 @@ TEST(Kernel, ALineSaidAgainIsCountedNotRepeated) {
   EXPECT_NE(t[3].find("repeated 1 more time, the last"), std::string::npos) << t[3];
 }
 
+TEST(ModelAssertDeathTest, AFrontEndsLastWordsComeBeforeTheAbort) {
+  const auto fail = [] {
+    detail::model_assert_last_words = [] { std::fputs("the trace so far\n", stderr); };
+    const int limit = 1;
+    MODEL_ASSERT(limit > 1);
+  };
+  EXPECT_DEATH(fail(), "the trace so far\ninflight: MODEL_ASSERT\\(limit > 1\\) failed");
+}
+
 }  // namespace
 }  // namespace inflight
