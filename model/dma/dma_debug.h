@@ -150,7 +150,7 @@ class DmaDebug {
     bool map_err_checked = false;  // MAP_ERR_CHECKED vs MAP_ERR_NOT_CHECKED
     uint64_t paddr = 0;
     uint64_t mix() const {
-      return MappingSum::mix(dev, dev_addr, size, dir, type, map_err_checked);
+      return MappingSum::mix(dev, dev_addr, size, dir, type, map_err_checked, paddr);
     }
     template <class H>
     void hash_state(H& h) const {

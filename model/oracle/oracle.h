@@ -60,7 +60,9 @@ struct PageState {
 };
 
 // A multiset of DMA mappings, each as both dma-debug and the ground truth record it
-// (device, address, size, direction, type, whether dma_mapping_error() was called),
+// (device, address, size, direction, type, whether dma_mapping_error() was called, and the
+// physical address: dma-debug tracks cachelines by it, so an entry kept for a mapping that
+// is gone, at an address a live mapping of another page now has, is out of step too),
 // summarized by its count and the sum of a 64-bit mix of each. Each side keeps one as its
 // mappings come and go, so Dma::out_of_step compares the two in O(1): a difference is
 // always seen; two different multisets pass for equal with probability about 2^-64, and
@@ -70,10 +72,12 @@ struct MappingSum {
   uint64_t n = 0;
   uint64_t sum = 0;
   static uint64_t mix(DeviceId dev, uint64_t dev_addr, uint32_t size, DmaDir dir, DmaType type,
-                      bool checked) {
-    uint64_t x = dev_addr ^ (uint64_t{size} << 20) ^ (uint64_t{dev} << 52) ^
-                 (uint64_t{static_cast<uint8_t>(dir)} << 56) ^
-                 (uint64_t{static_cast<uint8_t>(type)} << 60) ^ (uint64_t{checked} << 63);
+                      bool checked, uint64_t phys) {
+    // phys times an odd constant: without an IOMMU it equals dev_addr, and must not cancel it.
+    uint64_t x = (dev_addr ^ (uint64_t{size} << 20) ^ (uint64_t{dev} << 52) ^
+                  (uint64_t{static_cast<uint8_t>(dir)} << 56) ^
+                  (uint64_t{static_cast<uint8_t>(type)} << 60) ^ (uint64_t{checked} << 63)) +
+                 phys * 0x9e3779b97f4a7c15ull;
     x ^= x >> 30, x *= 0xbf58476d1ce4e5b9ull, x ^= x >> 27, x *= 0x94d049bb133111ebull,
         x ^= x >> 31;
     return x;
@@ -94,7 +98,7 @@ struct MappingState {
   PageId page;        // the allocation the CPU range lies in
   bool checked = false;  // dma_mapping_error() was called on it
   uint32_t seq = 0;      // map order, for messages
-  uint64_t mix() const { return MappingSum::mix(dev, dma_addr, size, dir, type, checked); }
+  uint64_t mix() const { return MappingSum::mix(dev, dma_addr, size, dir, type, checked, phys); }
   template <class H>
   void hash_state(H& h) const {  // seq is history: messages only
     h.small(dev, size, dir, type, checked), h(attrs), h.address(dma_addr), h.address(phys);
