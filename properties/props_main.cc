@@ -5,7 +5,8 @@
 //   Hunt.<variant>        the generators find the variant's finding from scratch with the
 //                         variant on, and its shrunk trace is clean with the variant off;
 //   Disagreement.<n>      each documented dma-debug disagreement is found from scratch on
-//                         the fixed model, and its minimal trace is printed.
+//                         the fixed model, and its minimal trace is printed (all but those
+//                         only the fuzzer has found: search.h, kFuzzerOnly).
 // Seeds and budgets come from RC_PARAMS (CTest sets them).
 #include <gtest/gtest.h>
 
@@ -90,7 +91,7 @@ void register_searches() {
                           __LINE__, [m]() -> testing::Test* { return new Registered([m] { canary(*m); }); });
   }
   int n = 0;
-  for (const FindingPattern& pattern : known_findings("dma_debug")) {
+  for (const FindingPattern& pattern : known_findings("dma_debug", /*searched=*/true)) {
     n++;
     testing::RegisterTest("Disagreement", fmt::format("Known{}", n).c_str(), nullptr, nullptr,
                           __FILE__, __LINE__, [pattern]() -> testing::Test* {

@@ -12,11 +12,13 @@
 
 namespace inflight {
 
-std::vector<FindingPattern> known_findings(std::string_view target) {
+std::vector<FindingPattern> known_findings(std::string_view target, bool searched) {
   const std::string path =
       std::string(INFLIGHT_SOURCE_DIR "/corpus/") + std::string(target) + "/known_findings.txt";
   std::ifstream in(path);
-  const std::string text(std::istreambuf_iterator<char>(in), {});
+  std::string text(std::istreambuf_iterator<char>(in), {});
+  const size_t cut = text.find("\n" + std::string(kFuzzerOnly));  // a line that begins so
+  if (searched && cut != std::string::npos) text.resize(cut + 1);
   std::string error;
   auto patterns = parse_patterns(text, &error);
   if (!patterns) {

@@ -46,6 +46,10 @@ SearchResult search(const SearchSpec& spec, const std::function<bool(const World
 Family family_of(const BugInfo& bug);
 
 // corpus/<target>/known_findings.txt as key patterns; aborts with the line on a bad one.
-std::vector<FindingPattern> known_findings(std::string_view target);
+// `searched`: only those above the line that begins kFuzzerOnly, which the generators find
+// from scratch (the ones below it, only the fuzzer has found; their minimal traces are their
+// checks).
+std::vector<FindingPattern> known_findings(std::string_view target, bool searched = false);
+inline constexpr std::string_view kFuzzerOnly = "# Found by the fuzzer only:";
 
 }  // namespace inflight
