@@ -12,6 +12,8 @@
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -48,6 +50,24 @@ RC_GTEST_PROP(DmaDebug, DisagreesWithGroundTruthOnlyAsDocumented, ()) {
 }
 
 TEST(DmaDebug, KnownFindingsFileIsNotEmpty) { EXPECT_GE(known_findings("dma_debug").size(), 3u); }
+
+// A class only the fuzzer has found has no search test: its minimal trace is its check, so
+// there must be one (corpus.finding.* replays it and expects the pattern).
+TEST(DmaDebug, EveryClassOnlyTheFuzzerFoundHasItsTrace) {
+  const std::vector<FindingPattern> all = known_findings("dma_debug");
+  const size_t searched = known_findings("dma_debug", /*searched=*/true).size();
+  std::vector<std::string> traced;
+  for (const auto& file : std::filesystem::directory_iterator(
+           std::filesystem::path(INFLIGHT_SOURCE_DIR) / "corpus/dma_debug/findings")) {
+    std::ifstream in(file.path());
+    std::string first;
+    std::getline(in, first);
+    traced.push_back(first.substr(first.find("): ") + 3));
+  }
+  for (size_t i = searched; i < all.size(); i++)
+    EXPECT_NE(std::find(traced.begin(), traced.end(), all[i].str()), traced.end())
+        << "no corpus/dma_debug/findings/*.trace for '" << all[i].str() << "'";
+}
 
 }  // namespace
 }  // namespace inflight
