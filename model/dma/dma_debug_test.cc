@@ -203,7 +203,7 @@ TEST(DmaDebug, LeakedEntriesFillThePoolAndDmaDebugDisablesItself) {
   EXPECT_TRUE(dd.disabled());
   EXPECT_TRUE(k.trace().back().ends_with("DMA-API: debugging out of memory - disabling"));
   EXPECT_EQ(k.coverage()[static_cast<size_t>(Cov::dma_debug_disabled)], 1u);
-  // It checks nothing more: a double unmap, a sync of nothing, an unbind with entries.
+  // It checks nothing more: a double unmap, a sync of nothing, a new map, an unbind.
   const uint32_t errors = dd.error_count();
   DdMsgs after;
   dd.unmap(0, 0x1000, 64, DmaDir::to_device, DmaType::single, kDrv, after);
